@@ -1,0 +1,16 @@
+/*
+ * librsvd - umbrella header.
+ *
+ * librsvd implements the server role of MS-RSVD (Remote Shared Virtual Disk)
+ * and both roles of MS-SMB2 resilient handles as I/O-less state machines that
+ * an SMB server or client links in. Include this header to get every public
+ * declaration.
+ */
+#ifndef RSVD_RSVD_H
+#define RSVD_RSVD_H
+
+#include <rsvd/common.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+
+#endif /* RSVD_RSVD_H */
