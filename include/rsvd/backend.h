@@ -39,8 +39,9 @@ extern "C" {
 
 /**
  * Completion handle of one backend call. Opaque: keep it by value and hand
- * it back to rsvd_complete(). A completion that was already used, or that
- * belongs to a call whose server has been freed, is refused.
+ * it back to rsvd_complete(). A completion that was already used is refused.
+ * A backend must complete every call before the server that made it is
+ * freed.
  */
 typedef struct rsvd_completion {
     void *opaque; /**< library-private */

@@ -9,6 +9,7 @@
 #ifndef RSVD_RSVD_H
 #define RSVD_RSVD_H
 
+#include <rsvd/backend.h>
 #include <rsvd/common.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
