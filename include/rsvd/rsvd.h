@@ -11,6 +11,7 @@
 
 #include <rsvd/backend.h>
 #include <rsvd/common.h>
+#include <rsvd/scsi.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 
