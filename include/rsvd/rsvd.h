@@ -14,6 +14,7 @@
 #include <rsvd/common.h>
 #include <rsvd/file_store.h>
 #include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 

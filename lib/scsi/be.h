@@ -77,6 +77,18 @@ static inline void rsvd_wr_be64(rsvd_wr *w, uint64_t v)
             p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
+/** Overwrites a big-endian u16 already written at absolute position @p at
+ * (a length known only after the body). */
+static inline void rsvd_wr_be16_at(rsvd_wr *w, size_t at, uint16_t v)
+{
+    if (w->failed || at > w->pos || 2 > w->pos - at) {
+        w->failed = true;
+        return;
+    }
+    w->buf[at] = (uint8_t)(v >> 8);
+    w->buf[at + 1] = (uint8_t)v;
+}
+
 /** Writes @p s into a fixed field of @p n bytes, padded with spaces
  * (the ASCII fields of INQUIRY data, [SPC-3] 4.4.1). */
 static inline void rsvd_wr_ascii_field(rsvd_wr *w, const char *s, size_t n)
