@@ -110,6 +110,50 @@ void rsvd_diag_set(rsvd_backend_diag *diag, uint32_t status, int err, const char
 /* The C library's system calls                                              */
 /* ------------------------------------------------------------------------ */
 
+/* Without openat2 (old kernels, valgrind): walks the path one component at
+ * a time, refusing every symbolic link. The callers have already refused
+ * "." and ".." components, so the walk cannot leave dirfd. */
+int rsvd_posix_open_walk(int dirfd, const char *path, int flags, mode_t mode)
+{
+    char comp[256];
+    int cur = dirfd;
+    const char *p = path;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        if (!slash)
+            break;
+        size_t n = (size_t)(slash - p);
+        if (n == 0 || n >= sizeof comp) {
+            if (cur != dirfd)
+                close(cur);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int e = errno;
+        struct stat st;
+        if (next < 0 && e == ENOTDIR && fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(st.st_mode))
+            e = ELOOP; /* a link, refused as openat2 refuses one that leaves the root */
+        if (cur != dirfd)
+            close(cur);
+        if (next < 0) {
+            errno = e;
+            return -1;
+        }
+        cur = next;
+        p = slash + 1;
+    }
+    int fd = openat(cur, p, flags | O_NOFOLLOW, mode);
+    int e = errno;
+    if (cur != dirfd)
+        close(cur);
+    errno = e;
+    return fd;
+}
+
 static int sys_open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 {
 #if defined(RSVD_HAVE_OPENAT2_H) && defined(SYS_openat2)
@@ -118,12 +162,11 @@ static int sys_open_beneath(int dirfd, const char *path, int flags, mode_t mode)
     how.flags = (uint64_t)(unsigned)flags;
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS)
-        return (int)fd;
+    long r2 = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (r2 >= 0 || errno != ENOSYS)
+        return (int)r2;
 #endif
-    /* Without openat2 the last component at least must not be a link. */
-    return openat(dirfd, path, flags | O_NOFOLLOW, mode);
+    return rsvd_posix_open_walk(dirfd, path, flags, mode);
 }
 
 static int sys_open(const char *path, int flags, mode_t mode)

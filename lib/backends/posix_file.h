@@ -33,6 +33,10 @@ typedef struct rsvd_posix_sys {
     int (*close)(int fd);
 } rsvd_posix_sys;
 
+/** openat() under @p dirfd without openat2: one component at a time, every
+ * symbolic link refused (ELOOP). */
+int rsvd_posix_open_walk(int dirfd, const char *path, int flags, mode_t mode);
+
 /** @return the table that calls the C library. */
 const rsvd_posix_sys *rsvd_posix_sys_default(void);
 

@@ -171,6 +171,35 @@ static void symbolic_link_out_of_the_root_is_refused(void **state)
     nftw(outside, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Without openat2 the store walks the path itself and refuses every link. */
+static void path_walk_without_openat2_refuses_every_link(void **state)
+{
+    fx *f = *state;
+    char outside[512], link[1024], target[1024], dir[1024];
+    make_root(outside, sizeof outside, TU_SCRATCH_DIR);
+    snprintf(dir, sizeof dir, "%s/sub", f->root);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    write_file(f->root, "sub/in.vhdx", 512, 0x21);
+    snprintf(link, sizeof link, "%s/escdir", f->root);
+    assert_int_equal(symlink(outside, link), 0);
+    write_file(outside, "secret.vhdx", 512, 0);
+    snprintf(target, sizeof target, "%s/sub/in.vhdx", f->root);
+    snprintf(link, sizeof link, "%s/sub/alias.vhdx", f->root);
+    assert_int_equal(symlink(target, link), 0);
+
+    rsvd_posix_sys sys = *rsvd_posix_sys_default();
+    sys.open_beneath = rsvd_posix_open_walk;
+    rsvd_file_store_set_sys(f->fs, &sys);
+    void *h = open_ok(f, "sub\\in.vhdx", 0);
+    assert_int_equal(do_close(f, h, false), RSVD_STATUS_SUCCESS);
+    assert_int_equal(do_open(f, "escdir/secret.vhdx", 0).status, RSVD_STATUS_ACCESS_DENIED);
+    assert_int_equal(do_open(f, "sub/alias.vhdx", 0).status, RSVD_STATUS_ACCESS_DENIED);
+    assert_int_equal(do_open(f, "sub/none.vhdx", 0).status, RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(do_open(f, "nodir/x.vhdx", 0).status, RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
+    rsvd_file_store_set_sys(f->fs, NULL);
+    nftw(outside, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void backslash_separators_resolve_under_the_root(void **state)
 {
     fx *f = *state;
@@ -676,6 +705,7 @@ int main(void)
         T(open_missing_file_fails_object_name_not_found),
         T(names_that_could_leave_the_root_are_refused),
         T(symbolic_link_out_of_the_root_is_refused),
+        T(path_walk_without_openat2_refuses_every_link),
         T(backslash_separators_resolve_under_the_root),
         T(directory_is_not_opened_as_a_file),
         T(data_written_reads_back),
