@@ -121,6 +121,50 @@ const tu_golden tu_golden_vectors[] = {
     {"scsi", "scsi_cdb_prin_read_keys_512", false, "5E 00 0000000000 0200 00"},
     {"scsi", "scsi_cdb_prout_register_24", false, "5F 00 00 0000 00000018 00"},
     {"scsi", "scsi_cdb_prout_reserve_we_ro_24", false, "5F 01 05 0000 00000018 00"},
+
+    /* ---- scsi_disk: command sequences for fuzz/fuzz_scsi_disk.c ----------- */
+    /* Records (see the harness): op (initiator | kind << 2), then for an
+     * EXECUTE cdb_len, the CDB, out_len (LE), data out, in_cap (LE). CDBs
+     * and parameter lists as in [SPC-3]/[SBC-3]. */
+
+    /* A: INQUIRY (96), READ CAPACITY(10), READ CAPACITY(16); capacity
+     * changed; A: TEST UNIT READY (reports 2A/09). */
+    {"scsi_disk", "scsi_disk_inquiry_capacity", false,
+     "01 06 12 00 00 0060 00 | 0000 | 6000"
+     "01 0A 25 00 00000000 0000 00 00 | 0000 | 0800"
+     "01 10 9E 10 0000000000000000 00000020 00 00 | 0000 | 2000"
+     "0D 00"
+     "01 06 00 00000000 00 | 0000 | 0000"},
+
+    /* A and B register (keys A1, B2), A reserves Exclusive Access, B READ(10)
+     * conflicts, C SMB2 READ conflicts, B preempts A into Write Exclusive,
+     * A: TEST UNIT READY (2A/05), A: REQUEST SENSE, B: READ KEYS. */
+    {"scsi_disk", "scsi_disk_reservations", false,
+     "01 0A 5F 00 00 0000 00000018 00 | 1800 |"
+     "  0000000000000000 00000000000000A1 00000000 00 00 0000 | 0000"
+     "02 0A 5F 00 00 0000 00000018 00 | 1800 |"
+     "  0000000000000000 00000000000000B2 00000000 00 00 0000 | 0000"
+     "01 0A 5F 01 03 0000 00000018 00 | 1800 |"
+     "  00000000000000A1 0000000000000000 00000000 00 00 0000 | 0000"
+     "02 0A 28 00 00000000 00 0001 00 | 0000 | 0002"
+     "07 00000000 0002"
+     "02 0A 5F 04 01 0000 00000018 00 | 1800 |"
+     "  00000000000000B2 00000000000000A1 00000000 00 00 0000 | 0000"
+     "01 06 00 00000000 00 | 0000 | 0000"
+     "01 06 03 00 0000 12 00 | 0000 | 1200"
+     "02 0A 5E 00 0000000000 0100 00 | 0000 | 0001"},
+
+    /* Refusals: FORMAT UNIT (unsupported), PR OUT REGISTER from the open
+     * without initiator, a 17-byte CDB length, MODE SENSE(6) all pages,
+     * SMB2 WRITE of 0 bytes, reopen of B. */
+    {"scsi_disk", "scsi_disk_refusals", false,
+     "01 06 04 00 00 00 00 00 | 0000 | 0000"
+     "00 0A 5F 00 00 0000 00000018 00 | 1800 |"
+     "  0000000000000000 0000000000000001 00000000 00 00 0000 | 0000"
+     "01 11 88 00 0000000000000000 00000001 00 00 | 0000 | 0002"
+     "02 06 1A 00 3F 00 FF 00 | 0000 | FF00"
+     "0A 00000000 0000"
+     "0E 01"},
 };
 
 const size_t tu_golden_count = sizeof tu_golden_vectors / sizeof tu_golden_vectors[0];
