@@ -103,7 +103,7 @@ RSVD_API int rsvd_scsi_disk_destroy(rsvd_scsi_disk *disk);
  * establishes the unit attention CAPACITY DATA HAS CHANGED (2A/09) for
  * every initiator the disk knows.
  * @return RSVD_OK, RSVD_E_IO (info failed) or RSVD_E_INVAL (new size below
- * one sector); the old size stays then.
+ * one sector, or a changed logical sector size); the old size stays then.
  */
 RSVD_API int rsvd_scsi_disk_capacity_changed(rsvd_scsi_disk *disk);
 
