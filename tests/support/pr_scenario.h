@@ -1,0 +1,119 @@
+/*
+ * A persistent-reservation scenario that any path to a virtual SCSI disk
+ * can run: the built-in disk (through rsvd_scsi_disk_ops), an iSCSI target
+ * such as tgtd (through the iSCSI backend), or the RSVD server (through
+ * SMB2 READ/WRITE and the SCSI tunnel).
+ *
+ * The scenario is a table of steps. Each step is one command from one of
+ * three initiators (A and B register, C never does) and the outcome SPC-3
+ * prescribes, as an RSVD server reports it: the NTSTATUS (STATUS_SUCCESS, or
+ * a STATUS_SVHDX_UNIT_ATTENTION_* code) and, with STATUS_SUCCESS, the SCSI
+ * status. A path reaches the disk through a tu_pr_driver; tu_pr_run() runs
+ * the steps and says which one did not hold.
+ *
+ * No test framework is needed: integration programs can run it too.
+ */
+#ifndef RSVD_PR_SCENARIO_H
+#define RSVD_PR_SCENARIO_H
+
+#include <rsvd/backend.h>
+#include <rsvd/scsi.h>
+
+#include "tu_capture.h"
+
+/** The scenario's initiators. */
+enum { TU_PR_A = 0, TU_PR_B = 1, TU_PR_C = 2, TU_PR_INITIATORS = 3 };
+
+typedef enum tu_pr_action {
+    /** TEST UNIT READY until GOOD, at most 4 times: drains the attentions a
+     * target may hold for a new initiator (tgtd's POWER ON). */
+    TU_PR_SETTLE,
+    TU_PR_TUR,
+    TU_PR_REGISTER,        /**< key, sa_key */
+    TU_PR_REGISTER_IGNORE, /**< REGISTER AND IGNORE EXISTING KEY: sa_key */
+    TU_PR_RESERVE,         /**< type, key */
+    TU_PR_RELEASE,         /**< type, key */
+    TU_PR_CLEAR,           /**< key */
+    TU_PR_PREEMPT,         /**< type, key, sa_key */
+    TU_PR_READ16,          /**< one block at the scenario's LBA */
+    TU_PR_WRITE16,
+    TU_PR_SMB_READ,        /**< SMB2 READ of that block (skipped without driver read) */
+    TU_PR_SMB_WRITE,
+    TU_PR_READ_KEYS,       /**< expect.value: the number of keys */
+    TU_PR_READ_RESERVATION /**< expect.value: the type held, 0 for none */
+} tu_pr_action;
+
+/** What a step must report. */
+typedef struct tu_pr_expect {
+    /** STATUS_SUCCESS, or the STATUS_SVHDX_UNIT_ATTENTION_* code. */
+    uint32_t status;
+    /** With STATUS_SUCCESS: GOOD, RESERVATION CONFLICT or CHECK CONDITION. */
+    uint8_t scsi_status;
+    /** READ KEYS / READ RESERVATION: see tu_pr_action; -1: not checked. */
+    int value;
+} tu_pr_expect;
+
+typedef struct tu_pr_step {
+    tu_pr_action action;
+    uint8_t initiator; /**< TU_PR_A, TU_PR_B or TU_PR_C */
+    uint8_t type;      /**< reservation type */
+    uint64_t key;      /**< RESERVATION KEY */
+    uint64_t sa_key;   /**< SERVICE ACTION RESERVATION KEY */
+    tu_pr_expect expect;
+    const char *what;  /**< the rule being checked, for failure reports */
+} tu_pr_step;
+
+/** How the scenario reaches a disk. Each function returns 0, or -1 when
+ * the command could not be issued at all (a harness failure). */
+typedef struct tu_pr_driver {
+    void *ctx;
+    int (*execute)(void *ctx, int initiator, const rsvd_scsi_cmd *cmd, rsvd_io_result *r);
+    /** SMB2 READ/WRITE at a byte offset; NULL where the path has none. */
+    int (*read)(void *ctx, int initiator, uint64_t offset, uint8_t *buf, uint32_t len,
+                rsvd_io_result *r);
+    int (*write)(void *ctx, int initiator, uint64_t offset, const uint8_t *buf, uint32_t len,
+                 rsvd_io_result *r);
+} tu_pr_driver;
+
+/** The standard scenario: register, each of the six types reserved in turn
+ * with the reads and writes of a registered and an unregistered initiator,
+ * release, preempt, clear, and each unit attention seen once. */
+extern const tu_pr_step tu_pr_scenario[];
+extern const size_t tu_pr_scenario_len;
+
+/** The keys the standard scenario uses. */
+#define TU_PR_KEY_A 0x00000000000000A1ull
+#define TU_PR_KEY_B 0x00000000000000B2ull
+
+/**
+ * Runs @p steps through @p drv. First reads the block size with READ
+ * CAPACITY(16) as initiator A (after settling it).
+ * @return -1 when every step held; else the index of the first step that
+ * did not, with a description in @p why.
+ */
+int tu_pr_run(const tu_pr_driver *drv, const tu_pr_step *steps, size_t n, char *why,
+              size_t why_cap);
+
+/** The InitiatorId the scenario gives initiator @p i. */
+rsvd_guid tu_pr_initiator_id(int i);
+
+/** A driver over an rsvd_scsi_disk_ops backend: one open per initiator. */
+typedef struct tu_pr_disk_driver {
+    const rsvd_scsi_disk_ops *ops;
+    void *ops_ctx;
+    const char *file_name;
+    /** Called while a call is not yet completed (an asynchronous backend's
+     * event loop); NULL for a backend that completes before returning. */
+    void (*pump)(void *pump_ctx);
+    void *pump_ctx;
+    void *handles[TU_PR_INITIATORS];
+    tu_capture cap;
+} tu_pr_disk_driver;
+
+/** Opens the three initiators' handles and fills @p out. @return 0 or -1. */
+int tu_pr_disk_driver_open(tu_pr_disk_driver *d, tu_pr_driver *out);
+
+/** Closes the handles. */
+void tu_pr_disk_driver_close(tu_pr_disk_driver *d);
+
+#endif /* RSVD_PR_SCENARIO_H */
