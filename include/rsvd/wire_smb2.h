@@ -572,8 +572,10 @@ typedef struct rsvd_smb2_write_req {
  * must not point below 0x70. */
 RSVD_API int rsvd_smb2_write_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_req *out);
 
-/** Encodes a WRITE request message: data at 0x70, the channel info at the
- * next multiple of 8 after it. */
+/** Encodes a WRITE request message: data at 0x70, or, when the request has
+ * write channel info, the channel info at 0x70 and the data at the next
+ * multiple of 8 after it (DataOffset is 16 bits; the channel info is short).
+ * @return also RSVD_E_INVAL when the data would start past 0xFFFF. */
 RSVD_API int rsvd_smb2_write_req_encode(const rsvd_smb2_write_req *m, uint8_t *buf, size_t cap,
                                         size_t *out_len);
 

@@ -172,19 +172,21 @@ int rsvd_smb2_write_req_encode(const rsvd_smb2_write_req *m, uint8_t *buf, size_
     if (!smb2_view_ok(m->data, m->length) ||
         !smb2_view_ok(m->write_channel_info, m->write_channel_info_length))
         return RSVD_E_INVAL;
+    /* The channel info (at most 64 KiB) goes first, so that DataOffset, a
+     * 16-bit field, can follow it whatever the length of the data. */
     smb2_layout l;
     smb2_layout_init(&l, RSVD_SMB2_WRITE_REQ_BUFFER_OFFSET);
-    uint64_t data_off = smb2_layout_place(&l, m->length, m->data_offset);
     uint64_t ci_off = smb2_layout_place(&l, m->write_channel_info_length,
                                         m->write_channel_info_offset);
-    if (ci_off > UINT16_MAX) /* channel info after more than 64 KiB of data */
+    uint64_t data_off = smb2_layout_place(&l, m->length, m->data_offset);
+    if (data_off > UINT16_MAX) /* data after more than 65416 bytes of channel info */
         return RSVD_E_INVAL;
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
     write_req_put_fixed(&w, m, (uint16_t)data_off, (uint16_t)ci_off);
-    smb2_msg_put_buf(&w, data_off, m->data, m->length); /* 112: Buffer */
     smb2_msg_put_buf(&w, ci_off, m->write_channel_info, m->write_channel_info_length);
+    smb2_msg_put_buf(&w, data_off, m->data, m->length); /* 112: Buffer */
     return rsvd_wr_finish(&w, out_len);
 }
 

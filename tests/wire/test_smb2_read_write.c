@@ -233,7 +233,7 @@ static void write_request_data_offset_and_length_are_checked(void **state)
     assert_null(m.data);
 }
 
-static void write_request_channel_info_is_checked_and_placed_after_data(void **state)
+static void write_request_channel_info_is_checked_and_placed_before_data(void **state)
 {
     (void)state;
     uint8_t msg[256];
@@ -261,11 +261,33 @@ static void write_request_channel_info_is_checked_and_placed_after_data(void **s
     assert_int_equal(rsvd_smb2_write_req_encode(&w, buf, sizeof buf, &n), RSVD_OK);
     rsvd_smb2_write_req d;
     assert_int_equal(rsvd_smb2_write_req_decode(buf, n, &d), RSVD_OK);
-    assert_int_equal(d.data_offset, 0x70);
-    assert_int_equal(d.write_channel_info_offset, 0x78);
+    assert_int_equal(d.write_channel_info_offset, 0x70);
+    assert_int_equal(d.data_offset, 0x78);
     assert_memory_equal(d.data, data, sizeof data);
     assert_memory_equal(d.write_channel_info, ci, sizeof ci);
     assert_int_equal(rsvd_smb2_write_req_encode_head(&w, buf, sizeof buf), RSVD_E_INVAL);
+}
+
+/* 16-bit DataOffset: a large write with channel info still encodes. */
+static void write_request_larger_than_64k_with_channel_info_encodes(void **state)
+{
+    (void)state;
+    static uint8_t data[70000], buf[70300];
+    static uint8_t ci[65520];
+    rsvd_smb2_write_req w;
+    memset(&w, 0, sizeof w);
+    w.data = data;
+    w.length = sizeof data;
+    w.write_channel_info = ci;
+    w.write_channel_info_length = 16;
+    size_t n = 0;
+    assert_int_equal(rsvd_smb2_write_req_encode(&w, buf, sizeof buf, &n), RSVD_OK);
+    rsvd_smb2_write_req d;
+    assert_int_equal(rsvd_smb2_write_req_decode(buf, n, &d), RSVD_OK);
+    assert_int_equal(d.length, sizeof data);
+    assert_int_equal(d.data_offset, 0x80);
+    w.write_channel_info_length = sizeof ci; /* the data would start past 0xFFFF */
+    assert_int_equal(rsvd_smb2_write_req_encode(&w, buf, sizeof buf, &n), RSVD_E_INVAL);
 }
 
 /* ---- WRITE response and the shared rules ------------------------------------ */
@@ -342,7 +364,8 @@ int main(void)
         cmocka_unit_test(read_response_head_encoder_leaves_data_to_the_host),
         cmocka_unit_test(write_request_golden_decodes_field_by_field),
         cmocka_unit_test(write_request_data_offset_and_length_are_checked),
-        cmocka_unit_test(write_request_channel_info_is_checked_and_placed_after_data),
+        cmocka_unit_test(write_request_channel_info_is_checked_and_placed_before_data),
+        cmocka_unit_test(write_request_larger_than_64k_with_channel_info_encodes),
         cmocka_unit_test(write_response_golden_round_trips),
         cmocka_unit_test(read_write_reject_wrong_structure_size),
         cmocka_unit_test(read_write_reject_wrong_command),
