@@ -291,7 +291,11 @@ typedef struct rsvd_smb2_ioctl_req {
 /**
  * Decodes an IOCTL request message (header first).
  * @return RSVD_OK or an RSVD_E_WIRE_* code as the conventions above say
- * (StructureSize must be 57; a buffer offset below 120 is RSVD_E_WIRE_OFFSET).
+ * (StructureSize must be 57; a buffer offset below 120 is
+ * RSVD_E_WIRE_OFFSET); with a non-zero InputCount, an InputOffset that is
+ * not a multiple of 8 is RSVD_E_WIRE_ALIGN ([MS-SMB2] 3.3.5.15). Every such
+ * failure is STATUS_INVALID_PARAMETER for the server. A non-zero OutputCount
+ * (the client MUST send 0) must also describe bytes inside the message.
  */
 RSVD_API int rsvd_smb2_ioctl_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_req *out);
 

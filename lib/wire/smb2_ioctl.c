@@ -28,11 +28,15 @@ int rsvd_smb2_ioctl_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_r
     rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_IOCTL_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
-    /* 120: Buffer */
+    /* 120: Buffer. [MS-SMB2] 3.3.5.15: with a non-zero InputCount, InputOffset
+     * below 120, not a multiple of 8, or past the message, or the input
+     * running past it, is STATUS_INVALID_PARAMETER. */
     rc = smb2_msg_view(buf, len, out->input_offset, out->input_count,
                        RSVD_SMB2_IOCTL_REQ_BUFFER_OFFSET, &out->input);
     if (rc != RSVD_OK)
         return rc;
+    if (out->input_count != 0 && out->input_offset % 8u != 0)
+        return RSVD_E_WIRE_ALIGN;
     return smb2_msg_view(buf, len, out->output_offset, out->output_count,
                          RSVD_SMB2_IOCTL_REQ_BUFFER_OFFSET, &out->output);
 }

@@ -355,6 +355,27 @@ static void ioctl_rejects_output_offset_into_fixed_part_when_count_nonzero(void 
     assert_int_equal(rsvd_smb2_ioctl_rsp_decode(msg, len, &p), RSVD_E_WIRE_OFFSET);
 }
 
+/* [MS-SMB2] 3.3.5.15: InputOffset not a multiple of 8 -> STATUS_INVALID_PARAMETER. */
+static void ioctl_request_rejects_misaligned_input_offset(void **state)
+{
+    (void)state;
+    uint8_t msg[256];
+    size_t len = tu_golden_get("smb2_ioctl_resiliency_req", msg, sizeof msg);
+    memmove(msg + 0x7C, msg + 0x78, 8); /* the input, 4 bytes later */
+    put32(msg, 88, 0x7C);
+    rsvd_smb2_ioctl_req q;
+    assert_int_equal(rsvd_smb2_ioctl_req_decode(msg, len + 4, &q), RSVD_E_WIRE_ALIGN);
+    put32(msg, 92, 0); /* no input: the offset is not looked at */
+    assert_int_equal(rsvd_smb2_ioctl_req_decode(msg, len + 4, &q), RSVD_OK);
+    /* a response's offsets carry no alignment rule */
+    len = tu_golden_get("smb2_ioctl_svhdx_support_rsp", msg, sizeof msg);
+    memmove(msg + 0x74, msg + 0x70, 8);
+    put32(msg, 96, 0x74);
+    rsvd_smb2_ioctl_rsp p;
+    assert_int_equal(rsvd_smb2_ioctl_rsp_decode(msg, len + 4, &p), RSVD_OK);
+    assert_int_equal(p.output[0], 1);
+}
+
 static void ioctl_rejects_overflowing_offset_plus_count(void **state)
 {
     (void)state;
@@ -516,6 +537,7 @@ int main(void)
         cmocka_unit_test(ioctl_rejects_wrong_command),
         cmocka_unit_test(ioctl_rejects_input_offset_into_header_or_fixed_part),
         cmocka_unit_test(ioctl_rejects_output_offset_into_fixed_part_when_count_nonzero),
+        cmocka_unit_test(ioctl_request_rejects_misaligned_input_offset),
         cmocka_unit_test(ioctl_rejects_overflowing_offset_plus_count),
         cmocka_unit_test(ioctl_ignores_offset_of_empty_buffer),
         cmocka_unit_test(svhdx_support_exchange_goldens_round_trip),
