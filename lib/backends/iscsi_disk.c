@@ -5,7 +5,8 @@
  * Structure:
  *  - a session per initiator (InitiatorId, or "no initiator"): one libiscsi
  *    context, its state (CONNECTING -> PROBING -> READY -> LOGGING_OUT ->
- *    DEAD), and a fixed pool of command slots;
+ *    DEAD; CONNECTING -> LOGGING_IN -> PROBING while it logs in), and a
+ *    fixed pool of command slots;
  *  - a handle per open, pointing at its session;
  *  - libiscsi's callbacks only record what happened (a slot's outcome, a
  *    connection or logout event). Everything else -- retries, the next
@@ -44,7 +45,8 @@
 #define IS_SCSI_STATUS_TASK_SET_FULL 0x28u
 
 typedef enum is_state {
-    IS_CONNECTING, /* TCP connect and iSCSI login in progress */
+    IS_CONNECTING, /* TCP connect in progress */
+    IS_LOGGING_IN, /* iSCSI login in progress */
     IS_PROBING,    /* logged in; READ CAPACITY(16) for the geometry */
     IS_READY,
     IS_LOGGING_OUT,
@@ -118,6 +120,8 @@ struct is_session {
     /* Events recorded by libiscsi callbacks. */
     bool connect_event;
     int connect_status;
+    bool login_event;
+    int login_status;
     bool logout_event;
     struct timespec deadline; /* login and logout */
     /* Unit attentions met by the backend's own commands, oldest first. */
@@ -184,6 +188,9 @@ static void diag_set(rsvd_iscsi_disk *d, uint32_t status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(d->last.reason, sizeof d->last.reason, fmt, ap);
     va_end(ap);
+    for (char *p = d->last.reason; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' '; /* libiscsi's messages may end in a newline: one line */
 }
 
 static void now_plus(struct timespec *t, uint32_t seconds)
@@ -467,6 +474,15 @@ static void connect_cb(struct iscsi_context *iscsi, int status, void *command_da
     s->connect_status = status;
 }
 
+static void login_cb(struct iscsi_context *iscsi, int status, void *command_data, void *priv)
+{
+    (void)iscsi;
+    (void)command_data;
+    is_session *s = priv;
+    s->login_event = true;
+    s->login_status = status;
+}
+
 static void logout_cb(struct iscsi_context *iscsi, int status, void *command_data, void *priv)
 {
     (void)iscsi;
@@ -507,8 +523,8 @@ static void sess_fail(is_session *s, uint32_t status, const char *what)
     if (s->state == IS_DEAD)
         return;
     const char *why = s->ctx ? iscsi_get_error(s->ctx) : NULL;
-    diag_set(s->d, status, "%s %s at %s as %s: %s", what, s->d->target, s->d->portal, s->name,
-             why && *why ? why : "failed");
+    diag_set(s->d, status, "%s %s at %s: %s [initiator %s]", what, s->d->target, s->d->portal,
+             why && *why ? why : "failed", s->name);
     if (s->open_fail == RSVD_STATUS_SUCCESS)
         s->open_fail = status;
     sess_kill(s);
@@ -665,22 +681,36 @@ static void sess_process(is_session *s)
     s->busy++;
     for (;;) {
         if (s->connect_event) {
+            /* libiscsi calls back once when the TCP connection is up (or
+             * failed), and again if an established connection fails. */
             s->connect_event = false;
             if (s->state == IS_CONNECTING) {
-                if (s->connect_status == SCSI_STATUS_GOOD) {
-                    s->state = IS_PROBING;
-                    is_slot *sl = slot_get(s); /* all free: nothing was sent yet */
-                    if (sl)
-                        sl->kind = K_PROBE;
-                    if (!sl || slot_submit_rcap16(sl) != 0)
-                        sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY,
-                                  "READ CAPACITY(16) not sent to");
-                } else {
-                    sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY, "login to");
-                }
+                if (s->connect_status != SCSI_STATUS_GOOD)
+                    sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY, "cannot connect to");
+                else if (iscsi_login_async(s->ctx, login_cb, s) != 0)
+                    sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY, "cannot log in to");
+                else
+                    s->state = IS_LOGGING_IN;
             } else if (s->connect_status != SCSI_STATUS_GOOD && s->state != IS_DEAD &&
                        s->state != IS_LOGGING_OUT) {
                 sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY, "connection lost to");
+            }
+            continue;
+        }
+        if (s->login_event) {
+            s->login_event = false;
+            if (s->state == IS_LOGGING_IN) {
+                is_slot *sl = NULL;
+                if (s->login_status == SCSI_STATUS_GOOD) {
+                    s->state = IS_PROBING;
+                    sl = slot_get(s); /* all free: nothing was sent yet */
+                }
+                if (sl)
+                    sl->kind = K_PROBE;
+                if (s->login_status != SCSI_STATUS_GOOD)
+                    sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY, "login refused by");
+                else if (!sl || slot_submit_rcap16(sl) != 0)
+                    sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY, "READ CAPACITY(16) not sent to");
             }
             continue;
         }
@@ -721,12 +751,15 @@ static void sess_service(is_session *s, short revents)
         s->in_service = false;
         if (rc < 0 && s->state != IS_LOGGING_OUT)
             sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY,
-                      s->state == IS_CONNECTING ? "login to" : "connection lost to");
+                      s->state == IS_CONNECTING   ? "cannot connect to"
+                      : s->state == IS_LOGGING_IN ? "login refused by"
+                                                  : "connection lost to");
         else if (rc < 0)
             sess_kill(s); /* the target closed first: logged out all the same */
     }
-    if ((s->state == IS_CONNECTING || s->state == IS_PROBING) && past(&s->deadline))
-        sess_fail(s, RSVD_STATUS_IO_TIMEOUT, "login timed out:");
+    if ((s->state == IS_CONNECTING || s->state == IS_LOGGING_IN || s->state == IS_PROBING) &&
+        past(&s->deadline))
+        sess_fail(s, RSVD_STATUS_IO_TIMEOUT, "login timed out at");
     if (s->state == IS_LOGGING_OUT && past(&s->deadline))
         sess_kill(s);
     sess_process(s);
@@ -853,7 +886,7 @@ static is_session *sess_create(rsvd_iscsi_disk *d, const rsvd_backend_open_args 
         rc = iscsi_set_initiator_username_pwd(s->ctx, d->chap_user,
                                               d->chap_password ? d->chap_password : "");
     if (rc == 0)
-        rc = iscsi_full_connect_async(s->ctx, d->portal, (int)d->lun, connect_cb, s);
+        rc = iscsi_connect_async(s->ctx, d->portal, connect_cb, s);
     if (rc != 0) {
         sess_fail(s, RSVD_STATUS_DEVICE_NOT_READY, "cannot start the login to");
         sess_maybe_free(s);
