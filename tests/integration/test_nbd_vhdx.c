@@ -303,8 +303,8 @@ int main(void)
 
 int main(void)
 {
-    tu_skip("librsvd was built without the nbd feature (libnbd was not found at configure "
-            "time)");
+    tu_skip("librsvd was built without the nbd feature (-Dnbd=disabled, or libnbd was not "
+            "found at configure time)");
 }
 
 #endif

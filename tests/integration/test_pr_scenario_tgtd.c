@@ -199,8 +199,8 @@ int main(void)
 
 int main(void)
 {
-    tu_skip("librsvd was built without the iscsi feature (libiscsi was not found at "
-            "configure time)");
+    tu_skip("librsvd was built without the iscsi feature (-Discsi=disabled, or libiscsi "
+            "was not found at configure time)");
 }
 
 #endif
