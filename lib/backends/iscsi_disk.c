@@ -84,6 +84,14 @@ typedef struct is_slot {
     uint8_t own[RSVD_SCSI_READ_CAPACITY16_LEN]; /* data-in of the backend's own commands */
     unsigned tries;
     int prout_reg; /* PR OUT register action: -1 none, 0 key zero, 1 a key */
+    /* REQUEST SENSE met CHECK CONDITION with a unit attention (tgtd): its
+     * sense, the guest's buffer, and the TEST UNIT READY that clears it. */
+    bool rs_clearing;
+    uint8_t rs_sense[IS_SENSE_MAX];
+    uint8_t rs_len;
+    uint8_t rs_alloc;
+    uint8_t *rs_in;
+    uint32_t rs_cap;
     /* In flight: libiscsi's task. Done: the outcome its callback recorded. */
     struct scsi_task *task;
     struct scsi_iovec iov;
@@ -625,8 +633,45 @@ static void slot_done(is_slot *sl)
             return;
         sl->status = SCSI_STATUS_ERROR;
     }
+    if (sl->kind == K_EXEC && !sl->rs_clearing && sl->cdb_len >= 6 &&
+        sl->cdb[0] == RSVD_SCSI_OP_REQUEST_SENSE && slot_is_ua(sl, &sd)) {
+        /* [SAM-4] unit attention conditions, [SPC-3] 6.27: REQUEST SENSE
+         * returns a pending unit attention as its parameter data and clears
+         * it. tgtd answers CHECK CONDITION instead and keeps the attention:
+         * answer as SAM-4 says, and clear it with a TEST UNIT READY. */
+        sl->rs_clearing = true;
+        memcpy(sl->rs_sense, sl->sense, sizeof sl->rs_sense);
+        sl->rs_len = sl->sense_len;
+        sl->rs_alloc = sl->cdb[4];
+        sl->rs_in = sl->in;
+        sl->rs_cap = sl->in_cap;
+        if (slot_submit_tur(sl) == 0)
+            return;
+        sl->status = SCSI_STATUS_GOOD; /* not cleared: answer all the same */
+    }
     rsvd_io_result r;
-    slot_result(sl, &r);
+    if (sl->rs_clearing) {
+        rsvd_scsi_sense cleared;
+        /* The TEST UNIT READY took the attention REQUEST SENSE reported; if
+         * it met another one (a target that had cleared it), keep that. */
+        if (slot_is_ua(sl, &sd) &&
+            !(rsvd_scsi_sense_decode(sl->rs_sense, sl->rs_len, &cleared) == RSVD_OK &&
+              cleared.asc == sd.asc && cleared.ascq == sd.ascq))
+            ua_keep(s, sl);
+        uint32_t n = sl->rs_len;
+        if (n > sl->rs_alloc)
+            n = sl->rs_alloc;
+        if (n > sl->rs_cap || !sl->rs_in)
+            n = sl->rs_in ? sl->rs_cap : 0;
+        if (n)
+            memcpy(sl->rs_in, sl->rs_sense, n);
+        memset(&r, 0, sizeof r);
+        r.status = RSVD_STATUS_SUCCESS;
+        r.bytes = n;
+        rsvd_scsi_result_set(&r.scsi, RSVD_SCSI_STATUS_GOOD, NULL, 0);
+    } else {
+        slot_result(sl, &r);
+    }
     if (sl->kind == K_INFO && r.status == RSVD_STATUS_SUCCESS) {
         rsvd_scsi_capacity cap;
         if (r.scsi.scsi_status != RSVD_SCSI_STATUS_GOOD ||

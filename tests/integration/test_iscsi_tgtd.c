@@ -393,6 +393,40 @@ static void request_sense_returns_a_kept_unit_attention(void **state)
     it_close(&f->dev, b);
 }
 
+/* [SAM-4], [SPC-3] 6.27: REQUEST SENSE returns a pending unit attention as
+ * its data and clears it. tgtd answers CHECK CONDITION and keeps it; the
+ * backend answers as SAM-4 says (docs/backends.md). */
+static void request_sense_takes_a_unit_attention_pending_at_tgtd(void **state)
+{
+    fx *f = *state;
+    void *a = it_open(&f->dev, 1);
+    void *b = it_open(&f->dev, 2);
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_REGISTER, 0, 0, KA));
+    it_assert_good(it_prout(&f->dev, b, RSVD_SCSI_PROUT_REGISTER, 0, 0, KB));
+    it_assert_good(it_prout(&f->dev, b, RSVD_SCSI_PROUT_CLEAR, 0, KB, 0));
+    uint8_t cdb[16], sense[32];
+    memset(sense, 0, sizeof sense);
+    int n = rsvd_scsi_cdb_request_sense(cdb, sizeof cdb, false, sizeof sense);
+    rsvd_io_result r = it_exec(&f->dev, a, cdb, n, NULL, 0, sense, sizeof sense);
+    print_message("NOTE: tgtd departs from SAM-4: REQUEST SENSE with a pending unit attention "
+                  "answers CHECK CONDITION and keeps it; the backend returns it as data and "
+                  "clears it\n");
+    it_assert_good(r);
+    rsvd_scsi_sense s;
+    assert_int_equal(rsvd_scsi_sense_decode(sense, r.bytes, &s), RSVD_OK);
+    assert_int_equal(s.key, RSVD_SCSI_SENSE_UNIT_ATTENTION);
+    assert_int_equal(s.asc, 0x2A);
+    assert_int_equal(s.ascq, 0x03);
+    it_assert_good(it_tur(&f->dev, a)); /* cleared */
+    /* Without an attention REQUEST SENSE is tgtd's own: NO SENSE. */
+    r = it_exec(&f->dev, a, cdb, n, NULL, 0, sense, sizeof sense);
+    it_assert_good(r);
+    assert_int_equal(rsvd_scsi_sense_decode(sense, r.bytes, &s), RSVD_OK);
+    assert_int_equal(s.key, RSVD_SCSI_SENSE_NO_SENSE);
+    it_close(&f->dev, a);
+    it_close(&f->dev, b);
+}
+
 /* A data-in command returns what the target sent: the residual is taken off. */
 static void data_in_reports_the_bytes_the_target_returned(void **state)
 {
@@ -589,6 +623,7 @@ int main(void)
         T(get_info_validate_and_query_info_describe_the_lun),
         T(the_backends_own_commands_keep_the_guests_unit_attention),
         T(request_sense_returns_a_kept_unit_attention),
+        T(request_sense_takes_a_unit_attention_pending_at_tgtd),
         T(data_in_reports_the_bytes_the_target_returned),
         T(misaligned_smb2_io_is_refused_locally),
         T(open_fails_clearly_for_an_unknown_target_or_lun),
