@@ -427,6 +427,64 @@ static void request_sense_takes_a_unit_attention_pending_at_tgtd(void **state)
     it_close(&f->dev, b);
 }
 
+/* Where tgtd answers other than the built-in disk outside the scenario
+ * (docs/backends.md): the commands pass through, so the guest gets tgtd's
+ * answer. Checked here so that the documentation stays true. */
+static void tgtd_answers_other_pr_features_as_documented(void **state)
+{
+    fx *f = *state;
+    void *a = it_open(&f->dev, 1);
+    void *b = it_open(&f->dev, 2);
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_REGISTER, 0, 0, KA));
+    it_assert_good(it_prout(&f->dev, b, RSVD_SCSI_PROUT_REGISTER, 0, 0, KB));
+    /* PREEMPT AND ABORT: not implemented by tgtd (the built-in disk treats
+     * it as PREEMPT). */
+    it_assert_check(it_prout(&f->dev, b, RSVD_SCSI_PROUT_PREEMPT_AND_ABORT, WE, KB, KA),
+                    RSVD_SCSI_SENSE_ILLEGAL_REQUEST, RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
+    /* ALL_TG_PT and APTPL: INVALID FIELD IN CDB (the built-in disk accepts
+     * ALL_TG_PT and answers APTPL with INVALID FIELD IN PARAMETER LIST). */
+    uint8_t cdb[16], param[RSVD_SCSI_PROUT_PARAM_LEN], data[256];
+    int n = rsvd_scsi_cdb_prout(cdb, sizeof cdb, RSVD_SCSI_PROUT_REGISTER, 0, 0, sizeof param);
+    rsvd_scsi_prout_params p = {.reservation_key = KB, .sa_reservation_key = KB, .all_tg_pt = true};
+    assert_int_equal(rsvd_scsi_prout_params_encode(&p, param, sizeof param), RSVD_OK);
+    it_assert_check(it_exec(&f->dev, b, cdb, n, param, sizeof param, NULL, 0),
+                    RSVD_SCSI_SENSE_ILLEGAL_REQUEST, RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
+    p.all_tg_pt = false;
+    p.aptpl = true;
+    assert_int_equal(rsvd_scsi_prout_params_encode(&p, param, sizeof param), RSVD_OK);
+    it_assert_check(it_exec(&f->dev, b, cdb, n, param, sizeof param, NULL, 0),
+                    RSVD_SCSI_SENSE_ILLEGAL_REQUEST, RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
+    /* READ FULL STATUS: refused by both. */
+    n = rsvd_scsi_cdb_prin(cdb, sizeof cdb, RSVD_SCSI_PRIN_READ_FULL_STATUS, sizeof data);
+    it_assert_check(it_exec(&f->dev, b, cdb, n, NULL, 0, data, sizeof data),
+                    RSVD_SCSI_SENSE_ILLEGAL_REQUEST, RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
+    /* REPORT CAPABILITIES: the six types, no ATP_C, PTPL_C or SIP_C. */
+    n = rsvd_scsi_cdb_prin(cdb, sizeof cdb, RSVD_SCSI_PRIN_REPORT_CAPABILITIES, sizeof data);
+    rsvd_io_result r = it_exec(&f->dev, b, cdb, n, NULL, 0, data, sizeof data);
+    it_assert_good(r);
+    rsvd_scsi_prin_capabilities caps;
+    assert_int_equal(rsvd_scsi_prin_capabilities_decode(data, r.bytes, &caps), RSVD_OK);
+    assert_true(caps.tmv);
+    assert_false(caps.atp_c);
+    assert_false(caps.ptpl_c);
+    assert_false(caps.sip_c);
+    assert_int_equal(caps.type_mask,
+                     RSVD_SCSI_PR_TYPE_MASK_WR_EX_AR | RSVD_SCSI_PR_TYPE_MASK_EX_AC_RO |
+                         RSVD_SCSI_PR_TYPE_MASK_WR_EX_RO | RSVD_SCSI_PR_TYPE_MASK_EX_AC |
+                         RSVD_SCSI_PR_TYPE_MASK_WR_EX | RSVD_SCSI_PR_TYPE_MASK_EX_AC_AR);
+    /* As SPC-3 and the built-in disk: MODE SENSE and SYNCHRONIZE CACHE
+     * conflict under Write Exclusive for an initiator that does not hold it. */
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_RESERVE, WE, KA, 0));
+    n = rsvd_scsi_cdb_mode_sense10(cdb, sizeof cdb, false, false, 0, 0x3F, 0, 255);
+    it_assert_conflict(it_exec(&f->dev, b, cdb, n, NULL, 0, data, 255));
+    n = rsvd_scsi_cdb_synchronize_cache16(cdb, sizeof cdb, 0, 0, false);
+    it_assert_conflict(it_exec(&f->dev, b, cdb, n, NULL, 0, NULL, 0));
+    print_message("NOTE: tgtd refuses PREEMPT AND ABORT, ALL_TG_PT and APTPL with INVALID FIELD "
+                  "IN CDB\n");
+    it_close(&f->dev, a);
+    it_close(&f->dev, b);
+}
+
 /* A data-in command returns what the target sent: the residual is taken off. */
 static void data_in_reports_the_bytes_the_target_returned(void **state)
 {
@@ -624,6 +682,7 @@ int main(void)
         T(the_backends_own_commands_keep_the_guests_unit_attention),
         T(request_sense_returns_a_kept_unit_attention),
         T(request_sense_takes_a_unit_attention_pending_at_tgtd),
+        T(tgtd_answers_other_pr_features_as_documented),
         T(data_in_reports_the_bytes_the_target_returned),
         T(misaligned_smb2_io_is_refused_locally),
         T(open_fails_clearly_for_an_unknown_target_or_lun),
