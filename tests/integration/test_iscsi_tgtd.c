@@ -472,6 +472,13 @@ static void tgtd_answers_other_pr_features_as_documented(void **state)
                      RSVD_SCSI_PR_TYPE_MASK_WR_EX_AR | RSVD_SCSI_PR_TYPE_MASK_EX_AC_RO |
                          RSVD_SCSI_PR_TYPE_MASK_WR_EX_RO | RSVD_SCSI_PR_TYPE_MASK_EX_AC |
                          RSVD_SCSI_PR_TYPE_MASK_WR_EX | RSVD_SCSI_PR_TYPE_MASK_EX_AC_AR);
+    /* RESERVE does not compare the RESERVATION KEY ([SPC-3] 6.12.3 wants
+     * RESERVATION CONFLICT for a key that is not the initiator's). */
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_RESERVE, WE, KA + 0x100, 0));
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_RELEASE, WE, KA, 0));
+    /* tgtd tells the releaser RESERVATIONS RELEASED (the scenario's departure) */
+    it_assert_ua(it_tur(&f->dev, a), RSVD_STATUS_SVHDX_UNIT_ATTENTION_RESERVATIONS_RELEASED,
+                 0x2A04);
     /* As SPC-3 and the built-in disk: MODE SENSE and SYNCHRONIZE CACHE
      * conflict under Write Exclusive for an initiator that does not hold it. */
     it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_RESERVE, WE, KA, 0));
