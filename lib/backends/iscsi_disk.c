@@ -1265,6 +1265,11 @@ static void start(is_handle *h, is_slot *sl, rsvd_completion c)
     if (d->synchronous && !s->in_service) {
         s->busy++;
         sess_wait(s, &done);
+        /* Completed in every path (a dead session finishes its slots); never
+         * leave a pointer to this frame behind all the same. */
+        for (uint32_t i = 0; !done && i < s->nslots; i++)
+            if (s->slots[i].done_flag == &done)
+                s->slots[i].done_flag = NULL;
         s->busy--;
         sess_maybe_free(s);
     }

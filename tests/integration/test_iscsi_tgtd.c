@@ -15,6 +15,7 @@
 
 #include "it_disk.h"
 #include "peers.h"
+#include "util/completion.h"
 
 #if TU_HAVE_ISCSI
 
@@ -591,6 +592,83 @@ static void a_lost_connection_fails_calls_with_device_not_ready(void **state)
     it_close(&f->dev, a);
 }
 
+/* A completion may call the backend again: each completed write issues the
+ * next, and the last closes the handle (backend.h: rsvd_complete() may run
+ * the host's reply callback, which may issue calls or close). */
+typedef struct chain {
+    rsvd_completion_sink sink; /* first: the completion's opaque */
+    const rsvd_scsi_disk_ops *ops;
+    rsvd_iscsi_disk *disk;
+    void *h;
+    uint64_t tag;
+    unsigned done, bad;
+    bool closed;
+    uint8_t data[BS];
+} chain;
+
+static int chain_complete(rsvd_completion_sink *self, uint64_t tag, const rsvd_io_result *r)
+{
+    chain *ch = (chain *)self;
+    if (tag != ch->tag)
+        return RSVD_E_STATE;
+    if (ch->closed)
+        return RSVD_OK; /* the close's own completion */
+    if (r->status != RSVD_STATUS_SUCCESS || r->scsi.scsi_status != RSVD_SCSI_STATUS_GOOD)
+        ch->bad++;
+    ch->done++;
+    ch->tag++;
+    if (ch->done < 20) {
+        memset(ch->data, (int)ch->done, sizeof ch->data);
+        ch->ops->write(ch->disk, ch->h, (uint64_t)ch->done * BS, ch->data, BS,
+                       rsvd_completion_make(&ch->sink, ch->tag));
+    } else {
+        ch->closed = true;
+        ch->ops->close(ch->disk, ch->h, false, rsvd_completion_make(&ch->sink, ch->tag));
+    }
+    return RSVD_OK;
+}
+
+static void completions_may_call_the_backend_again(void **state)
+{
+    fx *f = *state;
+    for (int synchronous = 1; synchronous >= 0; synchronous--) {
+        rsvd_iscsi_disk *d = synchronous ? f->disk : disk_new(f, false, 0);
+        it_dev dev;
+        memset(&dev, 0, sizeof dev);
+        dev.ops = rsvd_iscsi_disk_backend_ops();
+        dev.ctx = d;
+        if (!synchronous) {
+            dev.pump = pump;
+            dev.pump_ctx = d;
+        }
+        static chain ch;
+        memset(&ch, 0, sizeof ch);
+        ch.sink.complete = chain_complete;
+        ch.ops = dev.ops;
+        ch.disk = d;
+        ch.h = it_open(&dev, 4);
+        dev.open[0] = NULL; /* the chain closes it */
+        ch.tag = 1;
+        memset(ch.data, 0, sizeof ch.data);
+        dev.ops->write(d, ch.h, 0, ch.data, BS, rsvd_completion_make(&ch.sink, ch.tag));
+        for (int i = 0; i < 1000 && !ch.closed; i++)
+            rsvd_iscsi_disk_run(d, 100);
+        assert_true(ch.closed);
+        assert_int_equal(ch.done, 20);
+        assert_int_equal(ch.bad, 0);
+        assert_int_equal(rsvd_iscsi_disk_pending(d), 0);
+        /* What the chain wrote is there. */
+        void *b = it_open(&dev, 5);
+        uint8_t back[20 * BS];
+        it_assert_good(it_read16(&dev, b, 0, 20, back, sizeof back));
+        for (unsigned i = 0; i < 20; i++)
+            assert_int_equal(back[i * BS], i);
+        it_close(&dev, b);
+        if (!synchronous)
+            assert_int_equal(rsvd_iscsi_disk_destroy(d), RSVD_OK);
+    }
+}
+
 /* Asynchronous mode: calls complete from the host's event loop
  * (rsvd_iscsi_disk_pollfds() + poll() + rsvd_iscsi_disk_service()); several
  * commands may be in flight on one handle. */
@@ -695,6 +773,7 @@ int main(void)
         T(open_fails_clearly_for_an_unknown_target_or_lun),
         T(a_lost_connection_fails_calls_with_device_not_ready),
         T(asynchronous_mode_completes_from_the_event_loop),
+        T(completions_may_call_the_backend_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
