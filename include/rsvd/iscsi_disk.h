@@ -54,7 +54,11 @@
  * Commands the backend issues itself (READ CAPACITY(16) for get_info, TEST
  * UNIT READY for validate) may meet a unit attention meant for the guest:
  * the backend keeps it and reports it, as the target would have, on the
- * initiator's next command (REQUEST SENSE returns it as its data).
+ * initiator's next command (REQUEST SENSE returns it as its data). A
+ * target that answers REQUEST SENSE with CHECK CONDITION and keeps a
+ * pending attention (tgtd) gets SAM-4's answer made for it: GOOD, the
+ * attention's sense as data, the attention cleared by a TEST UNIT READY.
+ * Every other command and answer passes through unchanged.
  *
  * Asynchronous use. Each session is a TCP connection. With `synchronous`
  * false, open, the commands and close complete later, from
