@@ -83,7 +83,9 @@ RSVD_API int rsvd_nbd_block_open(const rsvd_nbd_block_config *cfg, rsvd_nbd_bloc
 RSVD_API void rsvd_nbd_block_close(rsvd_nbd_block *nb);
 
 /** @return the block source to hand to rsvd_scsi_disk_create(). info
- * reports write_cache when the export can flush, file_size = size. */
+ * reports write_cache when the export can flush, file_size = size; it fails
+ * with STATUS_DEVICE_NOT_READY once a request found the connection gone
+ * (the disk's validate then reports the disk not valid). */
 RSVD_API rsvd_block_source rsvd_nbd_block_source(rsvd_nbd_block *nb);
 
 /** @return the reason of the last failed request ("pwrite at 1048576:

@@ -132,6 +132,8 @@ static uint32_t nb_info(void *ctx, rsvd_block_info *out)
 {
     rsvd_nbd_block *nb = ctx;
     memset(out, 0, sizeof *out);
+    if (nbd_aio_is_dead(nb->nbd) == 1 || nbd_aio_is_closed(nb->nbd) == 1)
+        return RSVD_STATUS_DEVICE_NOT_READY; /* the connection is gone: validate says so */
     out->size = nb->size;
     out->logical_sector_size = nb->logical;
     out->physical_sector_size = nb->physical;
