@@ -19,6 +19,8 @@
 #include <rsvd/backend.h>
 #include <rsvd/scsi.h>
 
+#include <stdio.h>
+
 #include "tu_capture.h"
 
 /** The scenario's initiators. */
@@ -93,6 +95,71 @@ extern const size_t tu_pr_scenario_len;
  */
 int tu_pr_run(const tu_pr_driver *drv, const tu_pr_step *steps, size_t n, char *why,
               size_t why_cap);
+
+/**
+ * A documented departure of one target from what SPC-3 prescribes for one
+ * step of the scenario (tgtd's, for instance). The table keeps SPC-3's
+ * answer; a departure says what this target does instead, and why:
+ *  - an answer departure (extra_step false): the step answers `answer`;
+ *  - an extra step (extra_step true): the step answers as SPC-3 says, but
+ *    leaves the target in a state SPC-3 does not (an attention SPC-3 does
+ *    not establish, say); `extra` runs right after it on this target only,
+ *    so that the following steps start from the state SPC-3 describes.
+ */
+typedef struct tu_pr_departure {
+    /** The step's `what`, exactly (step descriptions are unique). */
+    const char *step;
+    /** Why, for the test's output. */
+    const char *why;
+    bool extra_step;
+    /** Answer departure: what the target answers. */
+    tu_pr_expect answer;
+    /** Extra step: the step run after `step`, with its expected answer. */
+    tu_pr_step extra;
+} tu_pr_departure;
+
+/** What one step answered. */
+typedef struct tu_pr_answer {
+    /** The step ran (false: not reached, or the path has no such command). */
+    bool ran;
+    uint32_t status;
+    uint8_t scsi_status;
+    /** READ KEYS / READ RESERVATION value, -1 otherwise. */
+    int value;
+} tu_pr_answer;
+
+/** How tu_pr_run_opts() runs. */
+typedef struct tu_pr_opts {
+    /** The target's name in the notes ("tgtd"); NULL: "the target". */
+    const char *target;
+    /** The target's documented departures (each must name one step). */
+    const tu_pr_departure *departures;
+    size_t n_departures;
+    /** Receives every step's answer (n entries), or NULL. */
+    tu_pr_answer *answers;
+    /** Run every step even after one did not hold (the first is reported). */
+    bool keep_going;
+    /** Where the notes on departures go (NULL: stdout). */
+    FILE *notes;
+} tu_pr_opts;
+
+/**
+ * Runs @p steps as tu_pr_run() does, with departures: a step with an
+ * answer departure must give the departure's answer (not SPC-3's: a
+ * departure that no longer happens is reported as a failure, so the table
+ * cannot go stale); an extra step runs after its step and must give its
+ * answer. Each prints a line "NOTE: step <i> (<what>): <target> departs
+ * from SPC-3: <why> [SPC-3: ...; <target>: ...]". Every other step must
+ * give the table's answer.
+ * @return -1 when every step held; -2 (with @p why) when a departure names
+ * no step or several, or a step has two answer departures; else the index
+ * of the first step that did not hold (an extra step counts as its step).
+ */
+int tu_pr_run_opts(const tu_pr_driver *drv, const tu_pr_step *steps, size_t n,
+                   const tu_pr_opts *opts, char *why, size_t why_cap);
+
+/** Formats an expectation or answer as "STATUS_X / SCSI 0xNN / value V". */
+const char *tu_pr_expect_text(const tu_pr_expect *e, char *buf, size_t cap);
 
 /** The InitiatorId the scenario gives initiator @p i. */
 rsvd_guid tu_pr_initiator_id(int i);
