@@ -57,7 +57,9 @@ typedef struct rsvd_block_ops {
 
 /** A block source: its functions and the context they receive. */
 typedef struct rsvd_block_source {
+    /** The functions (every one set). */
     const rsvd_block_ops *ops;
+    /** Passed unchanged as the first argument of every function. */
     void *ctx;
 } rsvd_block_source;
 

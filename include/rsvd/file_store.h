@@ -170,7 +170,11 @@ RSVD_API rsvd_io_mode rsvd_file_store_io_mode(const rsvd_file_store *fs, const v
 
 /** @name FSCTL codes the store answers ([MS-FSCC] 2.3)
  * @{ */
+/** FSCTL_SET_SPARSE: marks the file sparse; a no-op here (POSIX files are
+ * sparse-capable). */
 #define RSVD_FSCTL_SET_SPARSE 0x000900C4u
+/** FSCTL_SET_ZERO_DATA: input FILE_ZERO_DATA_INFORMATION (FileOffset,
+ * BeyondFinalZero); the store deallocates or zeroes that range. */
 #define RSVD_FSCTL_SET_ZERO_DATA 0x000980C8u
 /** @} */
 

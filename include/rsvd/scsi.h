@@ -38,32 +38,60 @@ extern "C" {
 
 /** Operation codes ([SPC-3] annex D, [SBC-3]). */
 enum rsvd_scsi_opcode {
+    /** TEST UNIT READY. */
     RSVD_SCSI_OP_TEST_UNIT_READY = 0x00,
+    /** REQUEST SENSE. */
     RSVD_SCSI_OP_REQUEST_SENSE = 0x03,
+    /** READ(6). */
     RSVD_SCSI_OP_READ6 = 0x08,
+    /** WRITE(6). */
     RSVD_SCSI_OP_WRITE6 = 0x0A,
+    /** INQUIRY. */
     RSVD_SCSI_OP_INQUIRY = 0x12,
+    /** MODE SELECT(6). */
     RSVD_SCSI_OP_MODE_SELECT6 = 0x15,
+    /** RESERVE(6). */
     RSVD_SCSI_OP_RESERVE6 = 0x16,
+    /** RELEASE(6). */
     RSVD_SCSI_OP_RELEASE6 = 0x17,
+    /** MODE SENSE(6). */
     RSVD_SCSI_OP_MODE_SENSE6 = 0x1A,
+    /** START STOP UNIT. */
     RSVD_SCSI_OP_START_STOP_UNIT = 0x1B,
+    /** READ CAPACITY(10). */
     RSVD_SCSI_OP_READ_CAPACITY10 = 0x25,
+    /** READ(10). */
     RSVD_SCSI_OP_READ10 = 0x28,
+    /** WRITE(10). */
     RSVD_SCSI_OP_WRITE10 = 0x2A,
+    /** VERIFY(10). */
     RSVD_SCSI_OP_VERIFY10 = 0x2F,
+    /** SYNCHRONIZE CACHE(10). */
     RSVD_SCSI_OP_SYNCHRONIZE_CACHE10 = 0x35,
+    /** WRITE SAME(10). */
     RSVD_SCSI_OP_WRITE_SAME10 = 0x41,
+    /** UNMAP. */
     RSVD_SCSI_OP_UNMAP = 0x42,
+    /** MODE SELECT(10). */
     RSVD_SCSI_OP_MODE_SELECT10 = 0x55,
+    /** MODE SENSE(10). */
     RSVD_SCSI_OP_MODE_SENSE10 = 0x5A,
+    /** PERSISTENT RESERVE IN. */
     RSVD_SCSI_OP_PERSISTENT_RESERVE_IN = 0x5E,
+    /** PERSISTENT RESERVE OUT. */
     RSVD_SCSI_OP_PERSISTENT_RESERVE_OUT = 0x5F,
+    /** READ(16). */
     RSVD_SCSI_OP_READ16 = 0x88,
+    /** WRITE(16). */
     RSVD_SCSI_OP_WRITE16 = 0x8A,
+    /** SYNCHRONIZE CACHE(16). */
     RSVD_SCSI_OP_SYNCHRONIZE_CACHE16 = 0x91,
+    /** SERVICE ACTION IN(16); READ CAPACITY(16) is one of its service
+     * actions (RSVD_SCSI_SAI_READ_CAPACITY16). */
     RSVD_SCSI_OP_SERVICE_ACTION_IN16 = 0x9E,
+    /** REPORT LUNS. */
     RSVD_SCSI_OP_REPORT_LUNS = 0xA0,
+    /** MAINTENANCE IN. */
     RSVD_SCSI_OP_MAINTENANCE_IN = 0xA3
 };
 
@@ -72,37 +100,65 @@ enum rsvd_scsi_opcode {
 
 /** @name READ/WRITE CDB byte 1 flags ([SBC-3] READ, WRITE)
  * @{ */
+/** FUA: force unit access (the data goes to or comes from the medium,
+ * not a volatile cache). */
 #define RSVD_SCSI_RW_FUA 0x08u
+/** DPO: disable page out (a cache retention hint). */
 #define RSVD_SCSI_RW_DPO 0x10u
 /** @} */
 
 /** PERSISTENT RESERVE IN service actions ([SPC-3] 6.11.1). */
 enum rsvd_scsi_prin_action {
+    /** READ KEYS: the registered reservation keys. */
     RSVD_SCSI_PRIN_READ_KEYS = 0x00,
+    /** READ RESERVATION: the reservation held, if any. */
     RSVD_SCSI_PRIN_READ_RESERVATION = 0x01,
+    /** REPORT CAPABILITIES: the reservation features supported. */
     RSVD_SCSI_PRIN_REPORT_CAPABILITIES = 0x02,
+    /** READ FULL STATUS: every registration and reservation. */
     RSVD_SCSI_PRIN_READ_FULL_STATUS = 0x03
 };
 
 /** PERSISTENT RESERVE OUT service actions ([SPC-3] 6.12.2). */
 enum rsvd_scsi_prout_action {
+    /** REGISTER: register, change or (with a zero key) remove a key. */
     RSVD_SCSI_PROUT_REGISTER = 0x00,
+    /** RESERVE: create a persistent reservation. */
     RSVD_SCSI_PROUT_RESERVE = 0x01,
+    /** RELEASE: release the reservation held. */
     RSVD_SCSI_PROUT_RELEASE = 0x02,
+    /** CLEAR: remove every registration and the reservation. */
     RSVD_SCSI_PROUT_CLEAR = 0x03,
+    /** PREEMPT: remove the registrations of a given key, taking over the
+     * reservation if that key held it. */
     RSVD_SCSI_PROUT_PREEMPT = 0x04,
+    /** PREEMPT AND ABORT: PREEMPT, and abort the preempted initiators'
+     * commands. */
     RSVD_SCSI_PROUT_PREEMPT_AND_ABORT = 0x05,
+    /** REGISTER AND IGNORE EXISTING KEY: REGISTER without checking the
+     * current key. */
     RSVD_SCSI_PROUT_REGISTER_AND_IGNORE_EXISTING_KEY = 0x06,
+    /** REGISTER AND MOVE: register another I_T nexus and move the
+     * reservation to it. */
     RSVD_SCSI_PROUT_REGISTER_AND_MOVE = 0x07
 };
 
 /** Persistent reservation types ([SPC-3] 6.11.3.4). */
 enum rsvd_scsi_pr_type {
+    /** WRITE EXCLUSIVE: only the holder may write. */
     RSVD_SCSI_PR_WRITE_EXCLUSIVE = 0x1,
+    /** EXCLUSIVE ACCESS: only the holder may read or write. */
     RSVD_SCSI_PR_EXCLUSIVE_ACCESS = 0x3,
+    /** WRITE EXCLUSIVE - REGISTRANTS ONLY: only registrants may write. */
     RSVD_SCSI_PR_WRITE_EXCLUSIVE_REGISTRANTS_ONLY = 0x5,
+    /** EXCLUSIVE ACCESS - REGISTRANTS ONLY: only registrants may read or
+     * write. */
     RSVD_SCSI_PR_EXCLUSIVE_ACCESS_REGISTRANTS_ONLY = 0x6,
+    /** WRITE EXCLUSIVE - ALL REGISTRANTS: every registrant holds the
+     * reservation; only registrants may write. */
     RSVD_SCSI_PR_WRITE_EXCLUSIVE_ALL_REGISTRANTS = 0x7,
+    /** EXCLUSIVE ACCESS - ALL REGISTRANTS: every registrant holds the
+     * reservation; only registrants may read or write. */
     RSVD_SCSI_PR_EXCLUSIVE_ACCESS_ALL_REGISTRANTS = 0x8
 };
 
@@ -117,40 +173,69 @@ RSVD_API const char *rsvd_scsi_pr_type_name(uint8_t type);
 
 /** Sense keys ([SPC-3] 4.5.6). */
 enum rsvd_scsi_sense_key {
+    /** NO SENSE. */
     RSVD_SCSI_SENSE_NO_SENSE = 0x0,
+    /** RECOVERED ERROR. */
     RSVD_SCSI_SENSE_RECOVERED_ERROR = 0x1,
+    /** NOT READY. */
     RSVD_SCSI_SENSE_NOT_READY = 0x2,
+    /** MEDIUM ERROR. */
     RSVD_SCSI_SENSE_MEDIUM_ERROR = 0x3,
+    /** HARDWARE ERROR. */
     RSVD_SCSI_SENSE_HARDWARE_ERROR = 0x4,
+    /** ILLEGAL REQUEST. */
     RSVD_SCSI_SENSE_ILLEGAL_REQUEST = 0x5,
+    /** UNIT ATTENTION. */
     RSVD_SCSI_SENSE_UNIT_ATTENTION = 0x6,
+    /** DATA PROTECT. */
     RSVD_SCSI_SENSE_DATA_PROTECT = 0x7,
+    /** ABORTED COMMAND. */
     RSVD_SCSI_SENSE_ABORTED_COMMAND = 0xB
 };
 
-/** @name Additional sense codes used by the library, as (ASC << 8) | ASCQ
- * ([SPC-3] 4.5.6)
+/** @name Additional sense codes, as (ASC << 8) | ASCQ ([SPC-3] 4.5.6)
  * @{ */
+/** 00/00 NO ADDITIONAL SENSE INFORMATION. */
 #define RSVD_SCSI_ASCQ_NO_ADDITIONAL_SENSE 0x0000u
+/** 0C/00 WRITE ERROR. */
 #define RSVD_SCSI_ASCQ_WRITE_ERROR 0x0C00u
+/** 11/00 UNRECOVERED READ ERROR. */
 #define RSVD_SCSI_ASCQ_UNRECOVERED_READ_ERROR 0x1100u
+/** 1A/00 PARAMETER LIST LENGTH ERROR. */
 #define RSVD_SCSI_ASCQ_PARAMETER_LIST_LENGTH_ERROR 0x1A00u
+/** 20/00 INVALID COMMAND OPERATION CODE. */
 #define RSVD_SCSI_ASCQ_INVALID_COMMAND_OPERATION_CODE 0x2000u
+/** 21/00 LOGICAL BLOCK ADDRESS OUT OF RANGE. */
 #define RSVD_SCSI_ASCQ_LBA_OUT_OF_RANGE 0x2100u
+/** 24/00 INVALID FIELD IN CDB. */
 #define RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB 0x2400u
+/** 25/00 LOGICAL UNIT NOT SUPPORTED. */
 #define RSVD_SCSI_ASCQ_LOGICAL_UNIT_NOT_SUPPORTED 0x2500u
+/** 26/00 INVALID FIELD IN PARAMETER LIST. */
 #define RSVD_SCSI_ASCQ_INVALID_FIELD_IN_PARAMETER_LIST 0x2600u
+/** 26/04 INVALID RELEASE OF PERSISTENT RESERVATION. */
 #define RSVD_SCSI_ASCQ_INVALID_RELEASE_OF_PERSISTENT_RESERVATION 0x2604u
+/** 27/07 SPACE ALLOCATION FAILED WRITE PROTECT. */
 #define RSVD_SCSI_ASCQ_SPACE_ALLOCATION_FAILED_WRITE_PROTECT 0x2707u
+/** 29/00 POWER ON, RESET, OR BUS DEVICE RESET OCCURRED. */
 #define RSVD_SCSI_ASCQ_POWER_ON_RESET 0x2900u
+/** 2A/00 PARAMETERS CHANGED. */
 #define RSVD_SCSI_ASCQ_PARAMETERS_CHANGED 0x2A00u
+/** 2A/03 RESERVATIONS PREEMPTED. */
 #define RSVD_SCSI_ASCQ_RESERVATIONS_PREEMPTED 0x2A03u
+/** 2A/04 RESERVATIONS RELEASED. */
 #define RSVD_SCSI_ASCQ_RESERVATIONS_RELEASED 0x2A04u
+/** 2A/05 REGISTRATIONS PREEMPTED. */
 #define RSVD_SCSI_ASCQ_REGISTRATIONS_PREEMPTED 0x2A05u
+/** 2A/09 CAPACITY DATA HAS CHANGED. */
 #define RSVD_SCSI_ASCQ_CAPACITY_DATA_HAS_CHANGED 0x2A09u
+/** 39/00 SAVING PARAMETERS NOT SUPPORTED. */
 #define RSVD_SCSI_ASCQ_SAVING_PARAMETERS_NOT_SUPPORTED 0x3900u
+/** 3F/0E REPORTED LUNS DATA HAS CHANGED. */
 #define RSVD_SCSI_ASCQ_REPORTED_LUNS_DATA_HAS_CHANGED 0x3F0Eu
+/** 44/00 INTERNAL TARGET FAILURE. */
 #define RSVD_SCSI_ASCQ_INTERNAL_TARGET_FAILURE 0x4400u
+/** 55/04 INSUFFICIENT REGISTRATION RESOURCES. */
 #define RSVD_SCSI_ASCQ_INSUFFICIENT_REGISTRATION_RESOURCES 0x5504u
 /** @} */
 
@@ -200,16 +285,23 @@ RSVD_API int rsvd_scsi_cdb_synchronize_cache16(uint8_t *cdb, size_t cap, uint64_
 
 /** @name MODE SENSE page control values ([SPC-3] 6.9.1)
  * @{ */
+/** Current values. */
 #define RSVD_SCSI_MODE_PC_CURRENT 0u
+/** Changeable values: a mask of the bits MODE SELECT may change. */
 #define RSVD_SCSI_MODE_PC_CHANGEABLE 1u
+/** Default values. */
 #define RSVD_SCSI_MODE_PC_DEFAULT 2u
+/** Saved values. */
 #define RSVD_SCSI_MODE_PC_SAVED 3u
 /** @} */
 
 /** @name Mode page codes ([SPC-3] 7.4, [SBC-3] caching mode page)
  * @{ */
+/** Caching mode page ([SBC-3]). */
 #define RSVD_SCSI_MODE_PAGE_CACHING 0x08u
+/** Control mode page ([SPC-3]). */
 #define RSVD_SCSI_MODE_PAGE_CONTROL 0x0Au
+/** Every mode page (page code 3Fh). */
 #define RSVD_SCSI_MODE_PAGE_ALL 0x3Fu
 /** @} */
 
@@ -268,6 +360,7 @@ RSVD_API int rsvd_scsi_prout_params_decode(const uint8_t *buf, size_t len,
 
 /** PERSISTENT RESERVE IN, READ KEYS data ([SPC-3] 6.11.2). */
 typedef struct rsvd_scsi_prin_keys {
+    /** PRGENERATION: counts the registration changes of the logical unit. */
     uint32_t pr_generation;
     /** Number of keys in the list (ADDITIONAL LENGTH / 8). */
     uint32_t num_keys;
@@ -293,6 +386,7 @@ RSVD_API int rsvd_scsi_prin_keys_encode(uint32_t pr_generation, const uint64_t *
 
 /** PERSISTENT RESERVE IN, READ RESERVATION data ([SPC-3] 6.11.3). */
 typedef struct rsvd_scsi_prin_reservation {
+    /** PRGENERATION: counts the registration changes of the logical unit. */
     uint32_t pr_generation;
     /** A persistent reservation is held (ADDITIONAL LENGTH 16, not 0). */
     bool reserved;
@@ -317,11 +411,17 @@ RSVD_API int rsvd_scsi_prin_reservation_encode(const rsvd_scsi_prin_reservation 
 /** @name PERSISTENT RESERVATION TYPE MASK bits of REPORT CAPABILITIES
  * ([SPC-3] 6.11.4), as a 16-bit big-endian value
  * @{ */
+/** WR_EX_AR: WRITE EXCLUSIVE - ALL REGISTRANTS is supported. */
 #define RSVD_SCSI_PR_TYPE_MASK_WR_EX_AR 0x8000u
+/** EX_AC_RO: EXCLUSIVE ACCESS - REGISTRANTS ONLY is supported. */
 #define RSVD_SCSI_PR_TYPE_MASK_EX_AC_RO 0x4000u
+/** WR_EX_RO: WRITE EXCLUSIVE - REGISTRANTS ONLY is supported. */
 #define RSVD_SCSI_PR_TYPE_MASK_WR_EX_RO 0x2000u
+/** EX_AC: EXCLUSIVE ACCESS is supported. */
 #define RSVD_SCSI_PR_TYPE_MASK_EX_AC 0x0800u
+/** WR_EX: WRITE EXCLUSIVE is supported. */
 #define RSVD_SCSI_PR_TYPE_MASK_WR_EX 0x0200u
+/** EX_AC_AR: EXCLUSIVE ACCESS - ALL REGISTRANTS is supported. */
 #define RSVD_SCSI_PR_TYPE_MASK_EX_AC_AR 0x0001u
 /** @} */
 
@@ -336,6 +436,8 @@ typedef struct rsvd_scsi_prin_capabilities {
     bool ptpl_c; /**< persist through power loss capable */
     bool tmv;    /**< type mask valid */
     bool ptpl_a; /**< persist through power loss activated */
+    /** PERSISTENT RESERVATION TYPE MASK: RSVD_SCSI_PR_TYPE_MASK_* bits
+     * (meaningful when tmv is set). */
     uint16_t type_mask;
 } rsvd_scsi_prin_capabilities;
 
@@ -357,7 +459,9 @@ RSVD_API int rsvd_scsi_prin_capabilities_encode(const rsvd_scsi_prin_capabilitie
 
 /** @name Data lengths ([SBC-3] READ CAPACITY(10) and (16) parameter data)
  * @{ */
+/** READ CAPACITY(10) parameter data. */
 #define RSVD_SCSI_READ_CAPACITY10_LEN 8u
+/** READ CAPACITY(16) parameter data. */
 #define RSVD_SCSI_READ_CAPACITY16_LEN 32u
 /** @} */
 
@@ -366,6 +470,7 @@ typedef struct rsvd_scsi_capacity {
     /** RETURNED LOGICAL BLOCK ADDRESS: the last LBA. READ CAPACITY(10)
      * carries 0xFFFFFFFF when it does not fit in 32 bits. */
     uint64_t last_lba;
+    /** LOGICAL BLOCK LENGTH IN BYTES. */
     uint32_t block_length;
     /** READ CAPACITY(16) only: LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT. */
     uint8_t lbppb_exponent;
@@ -399,9 +504,13 @@ RSVD_API int rsvd_scsi_read_capacity16_encode(const rsvd_scsi_capacity *c, uint8
 
 /** @name Sense data response codes ([SPC-3] 4.5.1)
  * @{ */
+/** Fixed format, current error. */
 #define RSVD_SCSI_SENSE_FIXED_CURRENT 0x70u
+/** Fixed format, deferred error. */
 #define RSVD_SCSI_SENSE_FIXED_DEFERRED 0x71u
+/** Descriptor format, current error. */
 #define RSVD_SCSI_SENSE_DESC_CURRENT 0x72u
+/** Descriptor format, deferred error. */
 #define RSVD_SCSI_SENSE_DESC_DEFERRED 0x73u
 /** @} */
 
@@ -478,8 +587,9 @@ RSVD_API uint32_t rsvd_scsi_sense_ua_status(const rsvd_scsi_sense *s);
  * Fills @p r for a command that ended with @p scsi_status and the sense data
  * (@p sense, @p sense_len, may be NULL/0), using the library's mapping:
  *  - GOOD: SRB_STATUS_SUCCESS, no sense;
- *  - CHECK CONDITION: SRB_STATUS_ERROR, sense_auto_generated TRUE (the 0x80
- *    bit of the SrbStatus byte), the sense copied (at most 20 bytes);
+ *  - CHECK CONDITION: SRB_STATUS_ERROR; with sense data, sense_auto_generated
+ *    TRUE (the 0x80 bit of the SrbStatus byte) and the sense copied (at most
+ *    20 bytes);
  *  - RESERVATION CONFLICT, BUSY and any other status: SRB_STATUS_ERROR, no
  *    sense.
  * Bytes of r->sense past sense_len are zeroed.

@@ -109,8 +109,11 @@ RSVD_API int rsvd_scsi_disk_capacity_changed(rsvd_scsi_disk *disk);
 
 /** Persistent-reservation state, for hosts and tests that want to look. */
 typedef struct rsvd_scsi_disk_pr_state {
+    /** PRGENERATION, as PERSISTENT RESERVE IN reports it ([SPC-3] 6.11.2). */
     uint32_t pr_generation;
+    /** Initiators registered (holding a reservation key). */
     uint32_t registrants;
+    /** A persistent reservation is held. */
     bool reserved;
     uint8_t type; /**< reservation type when reserved */
 } rsvd_scsi_disk_pr_state;
