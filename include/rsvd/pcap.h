@@ -35,8 +35,10 @@ typedef struct rsvd_pcap {
     rsvd_pcap_write_fn write; /**< private */
     void *ctx;                /**< private */
     uint32_t max_segment;     /**< largest TCP payload per frame: 65000 after
-                               * rsvd_pcap_begin(); a host may lower it (not
-                               * below 4) to split messages into more frames */
+                               * rsvd_pcap_begin(); a host may set it between
+                               * 5 and 65495 (the IPv4 limit) to split messages
+                               * into more frames; outside that range
+                               * rsvd_pcap_write_smb2() fails with RSVD_E_INVAL */
 } rsvd_pcap;
 
 /** One TCP connection between an SMB2 client and server. */
@@ -72,7 +74,8 @@ RSVD_API void rsvd_pcap_flow_init(rsvd_pcap_flow *f, const uint8_t client_ip[4],
  * Writes one SMB2 message (starting at its SMB2 header) sent by the client
  * (@p from_client) or by the server on flow @p f at @p time_us microseconds
  * since the epoch. The first message of a flow is preceded by a handshake.
- * @return RSVD_OK, RSVD_E_INVAL (message over the 24-bit NBSS limit) or
+ * @return RSVD_OK, RSVD_E_INVAL (message over the 24-bit NBSS limit, or
+ * max_segment out of range) or
  * RSVD_E_IO.
  */
 RSVD_API int rsvd_pcap_write_smb2(rsvd_pcap *p, rsvd_pcap_flow *f, bool from_client,

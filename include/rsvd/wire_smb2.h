@@ -199,7 +199,8 @@ RSVD_API int rsvd_smb2_error_decode(const uint8_t *buf, size_t len, rsvd_smb2_er
  * Encodes an ERROR response body. With ByteCount 0 one zero pad byte follows
  * the fixed part, as every Windows server and Samba send it, so that the
  * body is StructureSize (9) bytes long.
- * @return RSVD_OK (length in *out_len) or RSVD_E_NOSPC.
+ * @return RSVD_OK (length in *out_len), RSVD_E_INVAL (byte_count without
+ * error_data) or RSVD_E_NOSPC.
  */
 RSVD_API int rsvd_smb2_error_encode(const rsvd_smb2_error *e, uint8_t *buf, size_t cap,
                                     size_t *out_len);
