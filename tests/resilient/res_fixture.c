@@ -244,3 +244,162 @@ bool fx_exists(const srv_fx *fx, const rsvd_smb2_fileid *fid)
     rsvd_res_open_info info;
     return rsvd_res_server_open_info(fx->srv, fid->persistent_id, &info) == RSVD_OK;
 }
+
+/* ---- client ------------------------------------------------------------ */
+
+const uint8_t cx_name[12] = {'d', 0, '.', 0, 'v', 0, 'h', 0, 'd', 0, 'x', 0};
+
+static void on_failed(rsvd_res_client *cli, const rsvd_res_client_done *d, void *ud)
+{
+    cli_fx *cx = ud;
+    assert_ptr_equal(cli, cx->cli);
+    assert_true(d->final);
+    if (cx->n_failed < CX_MAX_EVENTS)
+        cx->failed[cx->n_failed++] = *d;
+    if (cx->reenter) {
+        size_t n;
+        cx->reenter_rc = rsvd_res_client_handle_expiry(cli, cx->now, &n);
+    }
+}
+
+static void on_lost(rsvd_res_client *cli, uint64_t open, void *open_ud, rsvd_res_lost_reason r,
+                    void *ud)
+{
+    cli_fx *cx = ud;
+    assert_ptr_equal(cli, cx->cli);
+    /* Its handle is already invalid. */
+    rsvd_res_client_open_info info;
+    assert_int_equal(rsvd_res_client_open_info_get(cli, open, &info), RSVD_E_NOENT);
+    if (cx->n_lost < CX_MAX_EVENTS) {
+        cx->lost[cx->n_lost].open = open;
+        cx->lost[cx->n_lost].user_data = open_ud;
+        cx->lost[cx->n_lost].reason = r;
+        cx->n_lost++;
+    }
+}
+
+rsvd_res_client_conn_params cx_conn_params(uint16_t dialect)
+{
+    rsvd_res_client_conn_params p;
+    memset(&p, 0, sizeof p);
+    p.dialect = dialect;
+    p.next_message_id = 0;
+    p.credits = 64;
+    return p;
+}
+
+void cx_init(cli_fx *cx, const rsvd_res_client_config *cfg,
+             const rsvd_res_client_conn_params *cp, bool durable)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->now = 5000000;
+    const rsvd_res_client_callbacks cb = {on_failed, on_lost};
+    assert_int_equal(rsvd_res_client_new(cfg, &cb, cx, &cx->cli), RSVD_OK);
+    rsvd_res_client_conn_params p = cp ? *cp : cx_conn_params(RSVD_SMB2_DIALECT_210);
+    assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, &cx->conn), RSVD_OK);
+    assert_int_equal(rsvd_res_client_session_add(cx->cli, cx->conn, 0x11, &cx->sess), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, cx->sess, 5, &cx->tree), RSVD_OK);
+    rsvd_res_client_open_params op;
+    memset(&op, 0, sizeof op);
+    op.file_id.persistent_id = CX_PERSISTENT;
+    op.file_id.volatile_id = CX_VOLATILE;
+    op.name = cx_name;
+    op.name_len = sizeof cx_name;
+    op.desired_access = 0x0012019F;
+    op.file_attributes = 0x80;
+    op.share_access = RSVD_FILE_SHARE_READ | RSVD_FILE_SHARE_WRITE | RSVD_FILE_SHARE_DELETE;
+    op.create_disposition = RSVD_FILE_OPEN_IF;
+    op.create_options = RSVD_FILE_NON_DIRECTORY_FILE;
+    op.oplock_level = RSVD_SMB2_OPLOCK_LEVEL_BATCH;
+    op.durable = durable;
+    op.user_data = cx;
+    assert_int_equal(rsvd_res_client_open_add(cx->cli, cx->tree, &op, &cx->open), RSVD_OK);
+    cx->fid = op.file_id;
+}
+
+void cx_fini(cli_fx *cx)
+{
+    rsvd_res_client_free(cx->cli);
+    cx->cli = NULL;
+}
+
+size_t cx_rsp_resiliency(const uint8_t *req, size_t n, uint16_t credits, uint8_t *buf, size_t cap)
+{
+    rsvd_smb2_resiliency_req q;
+    assert_int_equal(rsvd_smb2_resiliency_req_decode(req, n, &q), RSVD_OK);
+    size_t len = 0;
+    assert_int_equal(rsvd_smb2_resiliency_rsp_build(&q.ioctl, credits, buf, cap, &len), RSVD_OK);
+    return len;
+}
+
+size_t cx_rsp_error(const uint8_t *req, size_t n, uint32_t status, uint16_t credits, uint8_t *buf,
+                    size_t cap)
+{
+    rsvd_smb2_hdr h;
+    assert_int_equal(rsvd_smb2_hdr_decode(req, n, &h), RSVD_OK);
+    size_t len = 0;
+    assert_int_equal(rsvd_smb2_error_response_build(&h, status, credits, buf, cap, &len), RSVD_OK);
+    return len;
+}
+
+size_t cx_rsp_lock(const uint8_t *req, size_t n, uint16_t credits, uint8_t *buf, size_t cap)
+{
+    rsvd_smb2_lock_req q;
+    assert_int_equal(rsvd_smb2_lock_req_decode(req, n, &q), RSVD_OK);
+    rsvd_smb2_lock_rsp m;
+    memset(&m, 0, sizeof m);
+    m.hdr = q.hdr;
+    m.hdr.flags |= RSVD_SMB2_FLAGS_SERVER_TO_REDIR;
+    m.hdr.credit = credits;
+    m.hdr.status = RSVD_STATUS_SUCCESS;
+    size_t len = 0;
+    assert_int_equal(rsvd_smb2_lock_rsp_encode(&m, buf, cap, &len), RSVD_OK);
+    return len;
+}
+
+size_t cx_rsp_create(const uint8_t *req, size_t n, const rsvd_smb2_fileid *fid, uint16_t credits,
+                     uint8_t *buf, size_t cap)
+{
+    rsvd_smb2_create_req q;
+    assert_int_equal(rsvd_smb2_create_req_decode(req, n, &q), RSVD_OK);
+    rsvd_smb2_create_rsp m;
+    memset(&m, 0, sizeof m);
+    m.hdr = q.hdr;
+    m.hdr.flags |= RSVD_SMB2_FLAGS_SERVER_TO_REDIR;
+    m.hdr.credit = credits;
+    m.hdr.status = RSVD_STATUS_SUCCESS;
+    m.oplock_level = q.requested_oplock_level;
+    m.create_action = RSVD_FILE_OPENED;
+    m.file_attributes = 0x80;
+    m.file_id = *fid;
+    size_t len = 0;
+    assert_int_equal(rsvd_smb2_create_rsp_encode(&m, buf, cap, &len), RSVD_OK);
+    return len;
+}
+
+void cx_make_resilient(cli_fx *cx, uint32_t timeout_ms)
+{
+    uint8_t req[256], rsp[256];
+    rsvd_res_client_msg m;
+    assert_int_equal(
+        rsvd_res_client_request_resiliency(cx->cli, cx->open, timeout_ms, NULL, req, sizeof req, &m),
+        RSVD_OK);
+    size_t rn = cx_rsp_resiliency(req, m.len, 1, rsp, sizeof rsp);
+    rsvd_res_client_done d;
+    assert_int_equal(rsvd_res_client_on_response(cx->cli, m.conn, rsp, rn, cx->now, &d), RSVD_OK);
+    assert_int_equal(d.status, RSVD_STATUS_SUCCESS);
+    assert_true(cx_info(cx, cx->open).resilient_handle);
+}
+
+rsvd_smb2_lock_element cx_element(uint64_t offset)
+{
+    rsvd_smb2_lock_element e = {offset, 0x100, RSVD_SMB2_LOCKFLAG_EXCLUSIVE_LOCK};
+    return e;
+}
+
+rsvd_res_client_open_info cx_info(const cli_fx *cx, uint64_t open)
+{
+    rsvd_res_client_open_info info;
+    assert_int_equal(rsvd_res_client_open_info_get(cx->cli, open, &info), RSVD_OK);
+    return info;
+}

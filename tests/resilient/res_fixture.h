@@ -106,4 +106,59 @@ rsvd_res_open_info fx_info(const srv_fx *fx, const rsvd_smb2_fileid *fid);
 /* Whether the open with this persistent id still exists. */
 bool fx_exists(const srv_fx *fx, const rsvd_smb2_fileid *fid);
 
+/* ---- client ------------------------------------------------------------ */
+
+#define CX_MAX_EVENTS 256
+#define CX_PERSISTENT 0x2A1ull
+#define CX_VOLATILE 0x100000005ull
+
+typedef struct cli_fx {
+    rsvd_res_client *cli;
+    uint64_t now;
+    uint64_t conn, sess, tree, open;
+    rsvd_smb2_fileid fid;
+    rsvd_res_client_done failed[CX_MAX_EVENTS];
+    size_t n_failed;
+    struct {
+        uint64_t open;
+        void *user_data;
+        rsvd_res_lost_reason reason;
+    } lost[CX_MAX_EVENTS];
+    size_t n_lost;
+    bool reenter;
+    int reenter_rc;
+} cli_fx;
+
+/* The name of the fixture's open ("d.vhdx" in UTF-16LE). */
+extern const uint8_t cx_name[12];
+
+/* A client with one connection (cp, or 2.1 with the window {0} and 64
+ * credits granted), session 0x11, tree 5 and an open {0x2A1, 0x100000005}
+ * of "d.vhdx" (durable as given). cfg may be NULL. */
+void cx_init(cli_fx *cx, const rsvd_res_client_config *cfg,
+             const rsvd_res_client_conn_params *cp, bool durable);
+void cx_fini(cli_fx *cx);
+
+/* A connection params struct: dialect, 64 credits from MessageId 0. */
+rsvd_res_client_conn_params cx_conn_params(uint16_t dialect);
+
+/* Responses a server would send to the request @p req (built with the wire
+ * layer): the resiliency success response, an error response, a LOCK
+ * response, a CREATE response with @p fid. @p credits is CreditResponse. */
+size_t cx_rsp_resiliency(const uint8_t *req, size_t n, uint16_t credits, uint8_t *buf, size_t cap);
+size_t cx_rsp_error(const uint8_t *req, size_t n, uint32_t status, uint16_t credits, uint8_t *buf,
+                    size_t cap);
+size_t cx_rsp_lock(const uint8_t *req, size_t n, uint16_t credits, uint8_t *buf, size_t cap);
+size_t cx_rsp_create(const uint8_t *req, size_t n, const rsvd_smb2_fileid *fid, uint16_t credits,
+                     uint8_t *buf, size_t cap);
+
+/* Requests resiliency and answers it with success; asserts the outcome. */
+void cx_make_resilient(cli_fx *cx, uint32_t timeout_ms);
+
+/* One EXCLUSIVE lock element at @p offset. */
+rsvd_smb2_lock_element cx_element(uint64_t offset);
+
+/* The open's state. */
+rsvd_res_client_open_info cx_info(const cli_fx *cx, uint64_t open);
+
 #endif /* RSVD_TEST_RES_FIXTURE_H */
