@@ -273,6 +273,23 @@ static void invalid_or_mixed_elements_are_refused(void **state)
     cx_fini(&cx);
 }
 
+static void lock_on_unknown_open_or_without_connection_fails(void **state)
+{
+    (void)state;
+    cli_fx cx;
+    cx_init(&cx, NULL, NULL, true);
+    rsvd_smb2_lock_element e = cx_element(0);
+    uint8_t r[256];
+    rsvd_res_client_msg m;
+    assert_int_equal(rsvd_res_client_lock(cx.cli, cx.open + 7, &e, 1, NULL, r, sizeof r, &m),
+                     RSVD_E_NOENT);
+    assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_OK);
+    assert_int_equal(rsvd_res_client_lock(cx.cli, cx.open, &e, 1, NULL, r, sizeof r, &m),
+                     RSVD_E_AGAIN);
+    assert_int_equal(m.len, 0);
+    cx_fini(&cx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +303,7 @@ int main(void)
         cmocka_unit_test(several_lock_elements_get_fail_immediately),
         cmocka_unit_test(unlock_uses_a_bucket_too),
         cmocka_unit_test(invalid_or_mixed_elements_are_refused),
+        cmocka_unit_test(lock_on_unknown_open_or_without_connection_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
