@@ -169,7 +169,8 @@ typedef struct rsvd_res_client_conn_params {
     bool supports_persistent_handles;
     /** The sequence window handed over ([MS-SMB2] 3.2.4.1.6): MessageIds
      * [next_message_id, next_message_id + credits) are available. A new
-     * connection: 0 and 1 (the window {0}). */
+     * connection: 0 and 1 (the window {0}); credits 0 counts as 1, more
+     * than 65535 as 65535. */
     uint64_t next_message_id;
     uint32_t credits;
 } rsvd_res_client_conn_params;

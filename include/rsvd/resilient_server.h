@@ -262,8 +262,8 @@ RSVD_API int rsvd_res_server_open_add(rsvd_res_server *srv, const rsvd_res_serve
  * is reachable only through the session and tree connect that own it; a
  * detached open through none.
  * @return STATUS_SUCCESS (*open_user_data set, if not NULL) or
- * STATUS_FILE_CLOSED; 0xFFFFFFFF never. Invalid ctx handles give
- * STATUS_FILE_CLOSED too.
+ * STATUS_FILE_CLOSED (also for ctx handles that name nothing or do not
+ * belong together).
  */
 RSVD_API uint32_t rsvd_res_server_open_lookup(const rsvd_res_server *srv,
                                               const rsvd_res_server_ctx *ctx,
@@ -286,7 +286,8 @@ RSVD_API uint32_t rsvd_res_server_open_lookup(const rsvd_res_server *srv,
  *  - RSVD_E_NOENT / RSVD_E_INVAL: ctx names no live connection, session or
  *    tree, they do not belong together, or the header's SessionId / TreeId
  *    differs from theirs (a host error);
- *  - RSVD_E_NOSPC: @p cap is below the response (nothing changed);
+ *  - RSVD_E_NOSPC: @p cap is below RSVD_SMB2_RESILIENCY_RSP_SIZE (112),
+ *    the room any answer needs (nothing changed);
  *  - RSVD_E_BUSY.
  */
 RSVD_API int rsvd_res_server_ioctl(rsvd_res_server *srv, const rsvd_res_server_ctx *ctx,
