@@ -51,14 +51,15 @@ extern "C" {
  * function of the instance that changes state returns RSVD_E_BUSY.
  */
 
+/** A resilient-handle client instance (opaque). */
 typedef struct rsvd_res_client rsvd_res_client;
 
 /** @name Defaults of rsvd_res_client_config (a 0 field takes these)
  * @{ */
-#define RSVD_RES_CLIENT_DEFAULT_MAX_CONNECTIONS 256u
-#define RSVD_RES_CLIENT_DEFAULT_MAX_SESSIONS 1024u
-#define RSVD_RES_CLIENT_DEFAULT_MAX_TREES 4096u
-#define RSVD_RES_CLIENT_DEFAULT_MAX_OPENS 65536u
+#define RSVD_RES_CLIENT_DEFAULT_MAX_CONNECTIONS 256u /**< connections at once */
+#define RSVD_RES_CLIENT_DEFAULT_MAX_SESSIONS 1024u   /**< sessions at once */
+#define RSVD_RES_CLIENT_DEFAULT_MAX_TREES 4096u      /**< tree connects at once */
+#define RSVD_RES_CLIENT_DEFAULT_MAX_OPENS 65536u     /**< opens at once */
 /** Requests of the library in flight on one connection. */
 #define RSVD_RES_CLIENT_DEFAULT_MAX_OUTSTANDING 4096u
 /** Elements of one LOCK request. */
@@ -75,12 +76,21 @@ typedef struct rsvd_res_client rsvd_res_client;
 typedef struct rsvd_res_client_config {
     /** Allocator; NULL for the C library's. */
     const rsvd_mem *mem;
+    /** Connections at once. This and the limits below: 0 takes the
+     * RSVD_RES_CLIENT_DEFAULT_* value; going over one is RSVD_E_LIMIT (or
+     * RSVD_E_INVAL for a LOCK's elements). */
     uint32_t max_connections;
+    /** Sessions at once. */
     uint32_t max_sessions;
+    /** Tree connects at once. */
     uint32_t max_trees;
+    /** Opens at once. */
     uint32_t max_opens;
+    /** Requests of the library in flight on one connection. */
     uint32_t max_outstanding;
+    /** Elements of one LOCK request. */
     uint32_t max_lock_elements;
+    /** Channels of one 3.x session. */
     uint32_t max_channels;
     /** CreditRequest asks for what the request consumes plus what the
      * connection lacks to hold this many credits. */
@@ -103,14 +113,17 @@ typedef enum rsvd_res_req_kind {
 
 /** The outcome of one of the library's requests. */
 typedef struct rsvd_res_client_done {
+    /** Which request. */
     rsvd_res_req_kind kind;
-    /** The open it was about, and the host's pointer for it. */
+    /** The open it was about. */
     uint64_t open;
+    /** The host's pointer for that open. */
     void *open_user_data;
     /** The pointer the application gave with the request. */
     void *req_user_data;
-    /** The connection and MessageId it was sent with. */
+    /** The connection it was sent on. */
     uint64_t conn;
+    /** The MessageId it was sent with. */
     uint64_t message_id;
     /**
      * The status for the application: the response's Status ([MS-SMB2]
@@ -172,10 +185,12 @@ typedef struct rsvd_res_client_conn_params {
      * connection: 0 and 1 (the window {0}); credits 0 counts as 1, more
      * than 65535 as 65535. */
     uint64_t next_message_id;
+    /** Size of the window handed over (see next_message_id). */
     uint32_t credits;
 } rsvd_res_client_conn_params;
 
-/** @return RSVD_OK, RSVD_E_INVAL, RSVD_E_LIMIT, RSVD_E_NOMEM or RSVD_E_BUSY. */
+/** Registers a connection. @return RSVD_OK, RSVD_E_INVAL, RSVD_E_LIMIT,
+ * RSVD_E_NOMEM or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_client_conn_add(rsvd_res_client *cli, const rsvd_res_client_conn_params *p,
                                       uint64_t *conn);
 
@@ -197,14 +212,18 @@ RSVD_API int rsvd_res_client_conn_grant_credits(rsvd_res_client *cli, uint64_t c
 
 /** A connection's window and load. */
 typedef struct rsvd_res_client_conn_info {
+    /** Connection.Dialect. */
     uint16_t dialect;
     /** Lowest MessageId available; the window is [next, next + available). */
     uint64_t next_message_id;
+    /** MessageIds available (credits not yet used). */
     uint64_t available;
     /** Requests of the library in flight. */
     uint32_t outstanding;
 } rsvd_res_client_conn_info;
 
+/** A connection's window and load. @return RSVD_OK, RSVD_E_INVAL or
+ * RSVD_E_NOENT. */
 RSVD_API int rsvd_res_client_conn_info_get(const rsvd_res_client *cli, uint64_t conn,
                                            rsvd_res_client_conn_info *out);
 
@@ -238,11 +257,17 @@ typedef struct rsvd_res_client_open_params {
     rsvd_smb2_fileid file_id;
     /** The name sent in the CREATE (UTF-16LE, relative to the share), copied. */
     const uint8_t *name;
+    /** Its length in bytes (even, at most RSVD_RES_CLIENT_NAME_MAX). */
     size_t name_len;
+    /** Open.DesiredAccess. */
     uint32_t desired_access;
+    /** Open.FileAttributes. */
     uint32_t file_attributes;
+    /** Open.ShareMode. */
     uint32_t share_access;
+    /** Open.CreateDisposition. */
     uint32_t create_disposition;
+    /** Open.CreateOptions. */
     uint32_t create_options;
     /** Open.OplockLevel: the level granted. */
     uint8_t oplock_level;
@@ -361,10 +386,10 @@ RSVD_API int rsvd_res_client_on_disconnect(rsvd_res_client *cli, uint64_t conn, 
  * context 3.2.4.4 step 4 asks for, built by the host that owns the lease
  * state). */
 typedef struct rsvd_res_client_cc {
-    const void *name;
-    size_t name_len;
-    const uint8_t *data;
-    size_t data_len;
+    const void *name;     /**< the context's name (e.g. "RqLs") */
+    size_t name_len;      /**< its length (at least 4) */
+    const uint8_t *data;  /**< the context's data */
+    size_t data_len;      /**< its length */
 } rsvd_res_client_cc;
 
 /**
@@ -422,13 +447,17 @@ typedef enum rsvd_res_client_open_state {
 
 /** A snapshot of an open ([MS-SMB2] 3.2.1.6). */
 typedef struct rsvd_res_client_open_info {
+    /** Connected or detached. */
     rsvd_res_client_open_state state;
+    /** Open.FileId. */
     rsvd_smb2_fileid file_id;
-    /** Open.ResilientHandle, Open.Durable. */
+    /** Open.ResilientHandle. */
     bool resilient_handle;
+    /** Open.Durable. */
     bool durable;
-    /** Open.ResilientTimeout (ms), Open.LastDisconnectTime (host clock). */
+    /** Open.ResilientTimeout (ms). */
     uint32_t resilient_timeout_ms;
+    /** Open.LastDisconnectTime (host clock; 0 before any disconnect). */
     uint64_t last_disconnect_ms;
     /** Its tree connect (0 while detached). */
     uint64_t tree;
@@ -436,9 +465,11 @@ typedef struct rsvd_res_client_open_info {
     bool reconnecting;
     /** LOCK requests waiting to be re-sent. */
     uint32_t resend_pending;
+    /** The host's pointer for the open. */
     void *user_data;
 } rsvd_res_client_open_info;
 
+/** A snapshot of an open. @return RSVD_OK, RSVD_E_INVAL or RSVD_E_NOENT. */
 RSVD_API int rsvd_res_client_open_info_get(const rsvd_res_client *cli, uint64_t open,
                                            rsvd_res_client_open_info *out);
 

@@ -48,6 +48,7 @@ extern "C" {
  * (the read-only ones - open_lookup, open_info, stats, next_expiry - work).
  */
 
+/** A resilient-handle server instance (opaque). */
 typedef struct rsvd_res_server rsvd_res_server;
 
 /** Largest user identity a session carries, in bytes: room for any SID
@@ -61,12 +62,12 @@ typedef struct rsvd_res_server rsvd_res_server;
 /** ResiliencyTimeout granted for a request with Timeout 0 ([MS-SMB2]
  * 3.3.5.15.9 <389>/<401>: Windows 8 and later use 120 s). */
 #define RSVD_RES_DEFAULT_TIMEOUT_ZERO_GRANT_MS 120000u
-#define RSVD_RES_DEFAULT_MAX_CONNECTIONS 4096u
-#define RSVD_RES_DEFAULT_MAX_SESSIONS 16384u
-#define RSVD_RES_DEFAULT_MAX_TREES 65536u
-#define RSVD_RES_DEFAULT_MAX_OPENS 262144u
-#define RSVD_RES_DEFAULT_MAX_OPENS_PER_SESSION 16384u
-#define RSVD_RES_DEFAULT_MAX_DETACHED 131072u
+#define RSVD_RES_DEFAULT_MAX_CONNECTIONS 4096u     /**< connections registered at once */
+#define RSVD_RES_DEFAULT_MAX_SESSIONS 16384u       /**< sessions registered at once */
+#define RSVD_RES_DEFAULT_MAX_TREES 65536u          /**< tree connects registered at once */
+#define RSVD_RES_DEFAULT_MAX_OPENS 262144u         /**< opens, attached and detached */
+#define RSVD_RES_DEFAULT_MAX_OPENS_PER_SESSION 16384u /**< attached opens of one session */
+#define RSVD_RES_DEFAULT_MAX_DETACHED 131072u      /**< detached resilient opens */
 /** Channels one session may have ([MS-SMB2] 3.3.5.5.2 binding). */
 #define RSVD_RES_DEFAULT_MAX_CHANNELS 32u
 /** @} */
@@ -93,11 +94,14 @@ typedef struct rsvd_res_server_config {
      * connections: LOCK sequence checks then apply to every open of a 3.x
      * connection, not only resilient ones ([MS-SMB2] 3.3.5.14). */
     bool multi_channel_capable;
-    /** Limits; 0 takes the RSVD_RES_DEFAULT_* value. Going over one is a
-     * clear error (RSVD_E_LIMIT, or the status the section gives), never
-     * unbounded growth. */
+    /** Connections at once. This and the limits below: 0 takes the
+     * RSVD_RES_DEFAULT_* value; going over one is a clear error
+     * (RSVD_E_LIMIT, or the status the section gives), never unbounded
+     * growth. */
     uint32_t max_connections;
+    /** Sessions at once. */
     uint32_t max_sessions;
+    /** Tree connects at once. */
     uint32_t max_trees;
     /** Opens in the whole server (attached and detached). */
     uint32_t max_opens;
@@ -144,6 +148,7 @@ typedef struct rsvd_res_closed_open {
     rsvd_smb2_fileid file_id;
     /** The host's pointer given to rsvd_res_server_open_add(). */
     void *open_user_data;
+    /** Why the library closed it. */
     rsvd_res_close_reason reason;
 } rsvd_res_closed_open;
 
@@ -165,6 +170,7 @@ typedef struct rsvd_res_server_callbacks {
  * @param cfg configuration (NULL: every default).
  * @param cb callbacks (copied); close_open is required.
  * @param user_data passed to every callback.
+ * @param out the new server.
  * @return RSVD_OK, RSVD_E_INVAL (no callback) or RSVD_E_NOMEM.
  */
 RSVD_API int rsvd_res_server_new(const rsvd_res_server_config *cfg,
@@ -194,13 +200,17 @@ RSVD_API int rsvd_res_server_conn_add(rsvd_res_server *srv, const rsvd_res_conn_
                                       uint64_t *conn);
 
 /**
- * Registers an authenticated session on @p conn.
+ * Registers an authenticated session.
+ * @param srv the server.
+ * @param conn the connection it was set up on.
  * @param session_id the SessionId the host gave it (compared with the
  *        SessionId of every request header the host hands over).
  * @param user the identity of Session.SecurityContext's user (e.g. the SID),
  *        1..RSVD_RES_USER_MAX bytes, copied. Two sessions have the same user
  *        exactly when these bytes are equal. It becomes Open.DurableOwner
  *        when a resiliency request succeeds.
+ * @param user_len its length.
+ * @param session the new session's handle.
  * @return RSVD_OK, RSVD_E_NOENT (conn), RSVD_E_INVAL, RSVD_E_LIMIT,
  * RSVD_E_NOMEM or RSVD_E_BUSY.
  */
@@ -245,8 +255,11 @@ typedef struct rsvd_res_server_ctx {
  * Open Initialization" of [MS-SMB2] 3.3.5.9: IsResilient FALSE, every
  * LockSequenceArray entry invalid). The library assigns its FileId: the host
  * puts it in the CREATE response.
+ * @param srv the server.
+ * @param ctx where the CREATE arrived.
  * @param flags RSVD_RES_OPEN_LEASED or 0.
  * @param open_user_data the host's object, handed back in callbacks.
+ * @param file_id the FileId assigned (FileId.Persistent names the open).
  * @return RSVD_OK, RSVD_E_NOENT / RSVD_E_INVAL (ctx), RSVD_E_LIMIT
  * (max_opens or max_opens_per_session), RSVD_E_NOMEM or RSVD_E_BUSY.
  */
@@ -276,7 +289,13 @@ RSVD_API uint32_t rsvd_res_server_open_lookup(const rsvd_res_server *srv,
  * 3.3.5.15.9, and writes the whole response message into @p rsp: the
  * 112-byte success response, or the 3.3.4.4 error response (unsigned; the
  * host signs).
- * @param req, len the complete request message, from its SMB2 header.
+ * @param srv the server.
+ * @param ctx where the request arrived (ctx->credits goes in the response).
+ * @param req the complete request message, from its SMB2 header.
+ * @param len its length.
+ * @param rsp where the response is written.
+ * @param cap room at @p rsp.
+ * @param rsp_len the response's length.
  * @param status the NTSTATUS of the response.
  * @return
  *  - RSVD_OK: a response of *rsp_len bytes is in @p rsp;
@@ -308,6 +327,7 @@ typedef enum rsvd_res_lock_action {
 
 /** One LOCK request between rsvd_res_server_lock_begin() and _end(). */
 typedef struct rsvd_res_lock_op {
+    /** What the host does with the request. */
     rsvd_res_lock_action action;
     /** REPLAY: STATUS_SUCCESS; FAIL: the status to answer; PROCESS: 0. */
     uint32_t status;
@@ -316,10 +336,13 @@ typedef struct rsvd_res_lock_op {
     rsvd_smb2_lock_req req;
     /** PROCESS, REPLAY: the host's object of the open. */
     void *open_user_data;
-    /** Private to the library. */
+    /** Private to the library: the open. */
     uint64_t priv_persistent_id;
+    /** Private to the library: LockSequenceIndex. */
     uint32_t priv_index;
+    /** Private to the library: LockSequenceNumber. */
     uint8_t priv_number;
+    /** Private to the library: the index is one that is tracked. */
     bool priv_check;
 } rsvd_res_lock_op;
 
@@ -379,7 +402,12 @@ typedef struct rsvd_res_reconnect_result {
  * context, an open without needs none); the host checks ClientGuid,
  * LeaseKey, lease version and file name (3.3.5.9.7 steps 4, 5, 7) before
  * calling, finding the open with rsvd_res_server_open_info().
- * @param req, len the complete CREATE request message.
+ * @param srv the server.
+ * @param ctx where the CREATE arrived (the new connection, session, tree).
+ * @param req the complete CREATE request message.
+ * @param len its length.
+ * @param now_ms the host's clock.
+ * @param out the outcome.
  * @return RSVD_OK (*out filled), RSVD_E_NOENT: neither context is present
  * (not a reconnect: the host handles the CREATE), RSVD_E_WIRE_* (the header
  * is unreadable or not a CREATE), RSVD_E_INVAL (ctx, as for
@@ -461,6 +489,7 @@ typedef enum rsvd_res_open_state {
 
 /** A snapshot of an open's state ([MS-SMB2] 3.3.1.10). */
 typedef struct rsvd_res_open_info {
+    /** Attached or detached. */
     rsvd_res_open_state state;
     /** volatile_id 0 while detached. */
     rsvd_smb2_fileid file_id;
@@ -471,9 +500,13 @@ typedef struct rsvd_res_open_info {
     /** Open.ResilientOpenTimeout while detached (ms, host clock); 0 while
      * attached. */
     uint64_t deadline_ms;
-    /** Handles of its session and tree connect; 0 while detached. */
-    uint64_t session, tree;
+    /** Handle of its session; 0 while detached. */
+    uint64_t session;
+    /** Handle of its tree connect; 0 while detached. */
+    uint64_t tree;
+    /** The host's object of the open. */
     void *open_user_data;
+    /** Registered with RSVD_RES_OPEN_LEASED. */
     bool leased;
 } rsvd_res_open_info;
 
@@ -488,10 +521,15 @@ RSVD_API int rsvd_res_server_lock_seq(const rsvd_res_server *srv, uint64_t persi
 
 /** Counts of live objects. */
 typedef struct rsvd_res_server_stats {
-    uint32_t connections, sessions, trees;
-    uint32_t opens, attached, detached;
+    uint32_t connections; /**< registered connections */
+    uint32_t sessions;    /**< registered sessions */
+    uint32_t trees;       /**< registered tree connects */
+    uint32_t opens;       /**< opens, attached and detached */
+    uint32_t attached;    /**< opens on a session */
+    uint32_t detached;    /**< opens waiting for a reconnect */
 } rsvd_res_server_stats;
 
+/** Fills @p out with the counts of live objects (zeros for a NULL server). */
 RSVD_API void rsvd_res_server_get_stats(const rsvd_res_server *srv, rsvd_res_server_stats *out);
 
 #ifdef __cplusplus
