@@ -13,6 +13,7 @@
 #include <rsvd/block.h>
 #include <rsvd/common.h>
 #include <rsvd/pcap.h>
+#include <rsvd/resilient.h>
 #include <rsvd/file_store.h>
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>

@@ -375,6 +375,10 @@ typedef struct rsvd_smb2_ioctl_req {
  * not a multiple of 8 is RSVD_E_WIRE_ALIGN ([MS-SMB2] 3.3.5.15). Every such
  * failure is STATUS_INVALID_PARAMETER for the server. A non-zero OutputCount
  * (the client MUST send 0) must also describe bytes inside the message.
+ * When it fails with RSVD_E_WIRE_OFFSET, RSVD_E_WIRE_RANGE or
+ * RSVD_E_WIRE_ALIGN, the header and every fixed field of *out are set (only
+ * the views are not), so that a server can apply the checks 3.3.5.15 makes
+ * before the offset checks (Flags, FileId).
  */
 RSVD_API int rsvd_smb2_ioctl_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_req *out);
 

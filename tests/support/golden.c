@@ -733,6 +733,96 @@ const tu_golden tu_golden_vectors[] = {
      "0A00000000000000 00000000 05000000 1100000000000000"
      "00000000000000000000000000000000"
      "0200"},
+
+    /* ---- resilient_server: operation sequences for fuzz/fuzz_resilient_server.c */
+    /* Records (see the harness): an op byte and its arguments. Slots are
+     * reused first-free, so after a loss the new connection, session and
+     * tree connect take slot 0 again. */
+
+    /* 2.1: conn, Alice's session, tree, open; resiliency 60000 ms (0x1D4C *
+     * 8); connection lost; the clock to the deadline (0x0EA6 * 16 = 60000
+     * ms): the scavenger closes nothing; 1 ms more: it closes the open. */
+    {"resilient_server", "resilient_server_grant_expire", false,
+     "00 01 | 01 00 00 | 03 00 | 04 00 00 | 05 00 FF 1D 4C | 09 00"
+     "0E 0E A6 | 0F | 13 01 | 0F"},
+
+    /* 3.0: resiliency; LOCK with LockSequence index 1 number 1, recorded;
+     * connection lost; new connection, session and tree of Alice; DHnC
+     * reconnect; the LOCK again is a replay; a second reconnect of the now
+     * attached open is refused. */
+    {"resilient_server", "resilient_server_reconnect_replay", false,
+     "00 02 | 01 00 00 | 03 00 | 04 00 00 | 05 00 FF 1D 4C"
+     "07 00 FF 11 00 00 00 | 08 00 00 | 09 00"
+     "00 02 | 01 00 00 | 03 00 | 0D 00 00 01 | 07 00 FF 11 00 00 00 | 0D 00 00 01"},
+
+    /* 2.1: Alice's and Bob's sessions on one connection, a tree and an open
+     * each; Alice's open resilient with Timeout 0 (the default grant);
+     * Alice logs off; Bob's reconnect of her open is refused; Bob's IOCTL
+     * with Flags 0 (byte 112) is refused; Bob's tree is disconnected (his
+     * open closed); a DH2C on 2.1 is no reconnect; the clock runs out. */
+    {"resilient_server", "resilient_server_logoff_other_user", false,
+     "00 01 | 01 00 00 | 01 00 01 | 03 00 | 03 01 | 04 00 00 | 04 01 00"
+     "05 00 FF 00 00 | 0A 00 | 0D 00 01 01 | 06 01 FF 00 10 70 00 00 FE 00 | 0B 01"
+     "0D 00 01 02 | 0E FF FF | 0F"},
+
+    /* 3.0 multi-channel: two connections, Alice's session bound to both;
+     * resiliency; losing one channel keeps the open attached (reconnect
+     * refused); losing the other detaches it; a new connection, session
+     * and tree of Alice; DH2C with a zero CreateGuid reconnects it; a LOCK
+     * with index 65 (LockSequence 0x411) is processed and never a replay. */
+    {"resilient_server", "resilient_server_multichannel", false,
+     "00 06 | 00 06 | 01 00 00 | 02 00 01 | 03 00 | 04 00 00 | 05 00 FF 00 10"
+     "09 00 | 0D 00 00 01 | 09 01"
+     "00 02 | 01 00 00 | 03 00 | 0D 00 00 02 | 07 00 FF 11 04 00 00 | 08 00 00"
+     "07 00 FF 11 04 00 00"},
+
+    /* ---- resilient_client: responses for fuzz/fuzz_resilient_client.c ---- */
+    /* The harness sends the request the header names (Command, MessageId)
+     * on an open {0x2A1, 0x100000005}. */
+
+    /* The resiliency success response of 3.3.5.15.9 (MessageId 7). */
+    {"resilient_client", "resilient_client_resiliency_rsp", true,
+     "FE534D42 4000 0100 00000000 0B00 0100 01000000 00000000"
+     "0700000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3100 0000 D4011400 A102000000000000 0500000001000000"
+     "70000000 00000000 70000000 00000000 00000000 00000000"},
+
+    /* STATUS_INVALID_PARAMETER for it: the 3.3.4.4 error response with the
+     * ERROR body (StructureSize 9, ByteCount 0, the pad byte). 73 bytes. */
+    {"resilient_client", "resilient_client_resiliency_error", true,
+     "FE534D42 4000 0100 0D0000C0 0B00 0100 01000000 00000000"
+     "0700000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "0900 00 00 00000000 00"},
+
+    /* A LOCK response (MessageId 8). 68 bytes. */
+    {"resilient_client", "resilient_client_lock_rsp", true,
+     "FE534D42 4000 0100 00000000 0A00 0100 01000000 00000000"
+     "0800000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "0400 0000"},
+
+    /* An interim response to that LOCK: ASYNC, STATUS_PENDING, AsyncId 0x2B,
+     * CreditResponse 0. 73 bytes. */
+    {"resilient_client", "resilient_client_lock_interim", true,
+     "FE534D42 4000 0100 03010000 0A00 0000 03000000 00000000"
+     "0800000000000000 2B00000000000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "0900 00 00 00000000 00"},
+
+    /* The CREATE response of a reconnect (MessageId 4): FileId {0x2A1,
+     * 0x100000005}, a DHnQ response context. 184 bytes. */
+    {"resilient_client", "resilient_client_reconnect_rsp", true,
+     "FE534D42 4000 0100 00000000 0500 0100 01000000 00000000"
+     "0400000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "5900 00 00 01000000"
+     "605F4E3D2B1CDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01"
+     "0000400400000000 0000400400000000 20000000 00000000"
+     "A102000000000000 0500000001000000 98000000 20000000"
+     "00000000 1000 0400 0000 1800 08000000 44486E51 00000000"
+     "0000000000000000"},
 };
 
 const size_t tu_golden_count = sizeof tu_golden_vectors / sizeof tu_golden_vectors[0];

@@ -1,0 +1,118 @@
+/*
+ * Resilient handles, server role: lock-sequence replay detection
+ * ([MS-SMB2] 3.3.5.14 Receiving an SMB2 LOCK Request, and the recording
+ * step at the end of 3.3.5.14.1 / 3.3.5.14.2).
+ *
+ * The host does the locking; the library decides, before it, whether the
+ * request is a replay (lock_begin) and records the sequence, after it, only
+ * when the whole request succeeded (lock_end: the one completion hook).
+ */
+#include <string.h>
+
+#include "resilient/server_int.h"
+
+/* Does the lock sequence apply to this open? (3.3.5.14: IsResilient,
+ * IsDurable, IsPersistent, or a 3.x connection of a multi-channel capable
+ * server; the library keeps no durable or persistent opens.) */
+static bool lock_seq_applies(const rsvd_res_server *s, const res_open *o, uint16_t dialect)
+{
+    if (dialect == RSVD_SMB2_DIALECT_202)
+        return false; /* 2.0.2: LockSequence is unused */
+    return o->is_resilient || (s->cfg.multi_channel_capable && res_dialect_is_3x(dialect));
+}
+
+int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
+                               const uint8_t *req, size_t len, rsvd_res_lock_op *op)
+{
+    if (!s || !req || !op)
+        return RSVD_E_INVAL;
+    if (s->in_callback)
+        return RSVD_E_BUSY;
+    memset(op, 0, sizeof *op);
+    rsvd_smb2_hdr h;
+    int rc = rsvd_smb2_hdr_decode(req, len, &h);
+    if (rc != RSVD_OK)
+        return rc;
+    if (h.command != RSVD_SMB2_LOCK)
+        return RSVD_E_WIRE_COMMAND;
+    res_conn *c;
+    res_session *ss;
+    res_tree *t;
+    rc = res_ctx_resolve(s, ctx, &c, &ss, &t);
+    if (rc != RSVD_OK)
+        return rc;
+    rc = res_ctx_check_hdr(&h, ss, t);
+    if (rc != RSVD_OK)
+        return rc;
+
+    int dec = rsvd_smb2_lock_req_decode(req, len, &op->req);
+    if (dec != RSVD_OK) {
+        op->req.hdr = h;
+        op->action = RSVD_RES_LOCK_FAIL;
+        op->status = RSVD_STATUS_INVALID_PARAMETER;
+        return RSVD_OK;
+    }
+
+    /* Step 3: look up Session.OpenTable by FileId.Volatile; none, or
+     * DurableFileId != FileId.Persistent -> STATUS_FILE_CLOSED. */
+    rsvd_smb2_fileid fid = res_ctx_file_id(ctx, &h, &op->req.file_id);
+    res_open *o = res_open_find(s, ss, t, &fid);
+    if (!o) {
+        op->action = RSVD_RES_LOCK_FAIL;
+        op->status = RSVD_STATUS_FILE_CLOSED;
+        return RSVD_OK;
+    }
+    op->open_user_data = o->user_data;
+    op->priv_persistent_id = o->persistent_id;
+    op->action = RSVD_RES_LOCK_PROCESS;
+
+    /* Step 5: the lock sequence check (Connection.Dialect != 2.0.2). */
+    if (c->dialect == RSVD_SMB2_DIALECT_202)
+        return RSVD_OK;
+    uint32_t index = rsvd_smb2_lock_seq_index(op->req.lock_sequence);
+    uint8_t number = rsvd_smb2_lock_seq_number(op->req.lock_sequence);
+    /* Only indices 1..64 are tracked (pitfall P11): 0 is "no bucket", above
+     * 64 "exceeds the maximum extent" - both are processed normally and
+     * never recorded. */
+    if (index < 1 || index > RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX)
+        return RSVD_OK;
+    op->priv_index = index;
+    op->priv_number = number;
+    op->priv_check = true;
+    uint8_t *e = &o->lock_seq[index - 1];
+    if (!(*e & RES_LOCK_SEQ_VALID) || !lock_seq_applies(s, o, c->dialect))
+        return RSVD_OK;
+    if ((*e & 0xFu) == number) {
+        /* Equal: a replay of a request already applied - success without
+         * further processing. */
+        op->action = RSVD_RES_LOCK_REPLAY;
+        op->status = RSVD_STATUS_SUCCESS;
+        return RSVD_OK;
+    }
+    /* Different: reset the entry and continue with normal processing. */
+    *e = 0;
+    return RSVD_OK;
+}
+
+int rsvd_res_server_lock_end(rsvd_res_server *s, const rsvd_res_lock_op *op, uint32_t status)
+{
+    if (!s || !op)
+        return RSVD_E_INVAL;
+    if (s->in_callback)
+        return RSVD_E_BUSY;
+    if (op->action != RSVD_RES_LOCK_PROCESS)
+        return RSVD_OK;
+    res_open *o = res_open_by_persistent(s, op->priv_persistent_id);
+    if (!o)
+        return RSVD_E_NOENT;
+    /* 3.3.5.14.1 / 3.3.5.14.2: after the whole request succeeded, if
+     * Dialect != 2.0.2 and the open tracks sequences,
+     * LockSequenceArray[LockSequenceIndex] = {Valid TRUE, LockSequenceNumber}.
+     * The index was bounds-checked in lock_begin (pitfall P11). */
+    if (status != RSVD_STATUS_SUCCESS || !op->priv_check)
+        return RSVD_OK;
+    if (!lock_seq_applies(s, o, o->dialect))
+        return RSVD_OK;
+    o->lock_seq[op->priv_index - 1] = (uint8_t)(RES_LOCK_SEQ_VALID | (op->priv_number & 0xFu));
+    return RSVD_OK;
+}
