@@ -12,6 +12,7 @@
 #include <rsvd/backend.h>
 #include <rsvd/common.h>
 #include <rsvd/pcap.h>
+#include <rsvd/server.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 
