@@ -166,8 +166,8 @@ size_t fx_ctx(uint8_t *buf, uint32_t version, uint32_t originator, bool initiato
 fx_reply *fx_create(fx *f, const char *name, const uint8_t *ctx, size_t ctx_len,
                     uint32_t create_options)
 {
-    char full[512];
-    uint8_t wname[1024];
+    char full[2048];
+    uint8_t wname[4096];
     snprintf(full, sizeof full, "%s:SharedVirtualDisk", name);
     rsvd_server_create_req req;
     memset(&req, 0, sizeof req);
