@@ -185,6 +185,15 @@ void rsvd_srv_close_when_idle(rsvd_server *srv, rsvd_open *o)
         close_enqueue(srv, o);
 }
 
+/* A status no backend may hand on (docs/decisions.md): a StatusKey only the
+ * server issues, and STATUS_PENDING from a call that has completed. */
+static uint32_t backend_status(uint32_t status)
+{
+    if (rsvd_status_is_error_stored(status) || status == RSVD_STATUS_PENDING)
+        return RSVD_STATUS_UNSUCCESSFUL;
+    return status;
+}
+
 static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r)
 {
     rsvd_req *q = (rsvd_req *)(void *)sink;
@@ -192,6 +201,7 @@ static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_
         return RSVD_E_STATE; /* repeated, stale or forged: nothing changes */
     rsvd_server *srv = q->srv;
     rsvd_io_result res = *r;
+    res.status = backend_status(res.status);
     q->gen++; /* from here on, the same completion is refused */
     srv->depth++;
 

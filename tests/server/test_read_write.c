@@ -336,6 +336,30 @@ static void disk_failure_with_another_ntstatus_is_stored(void **state)
     fx_free(f);
 }
 
+static void backend_statuses_that_only_the_server_may_give_are_not_passed_on(void **state)
+{
+    (void)state;
+    fx *f = fx_new(1);
+    uint64_t lo = fx_open_store(f, "d.vhdx");
+    /* An object store naming a StatusKey (none was stored), or still
+     * "pending" when it completes: STATUS_UNSUCCESSFUL. */
+    fb_outcome o = fb_fail(RSVD_STATUS_SVHDX_ERROR_STORED | 0x42u);
+    fb_push(&f->fb, FB_STORE, FB_READ, &o);
+    assert_int_equal(io(f, false, lo)->r.status, RSVD_STATUS_UNSUCCESSFUL);
+    o = fb_fail(RSVD_STATUS_PENDING);
+    fb_push(&f->fb, FB_STORE, FB_WRITE, &o);
+    assert_int_equal(io(f, true, lo)->r.status, RSVD_STATUS_UNSUCCESSFUL);
+    /* The same in a tunnel header. */
+    uint64_t scsi = fx_open_scsi(f, "e.vhdx", true);
+    o = fb_fail(RSVD_STATUS_SVHDX_ERROR_STORED | 0x01u);
+    fb_push(&f->fb, FB_DISK, FB_GET_INFO, &o);
+    fx_tunnel(f, scsi, RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION, 1, NULL, 0, 40, NULL, 3);
+    assert_int_equal(fx_hdr(fx_last(f)).status, RSVD_STATUS_UNSUCCESSFUL);
+    rsvd_svhdx_tunnel_srb_status_response s;
+    assert_int_equal(srb_query(f, scsi, 0x01, &s).status, RSVD_STATUS_SVHDX_ERROR_NOT_AVAILABLE);
+    fx_free(f);
+}
+
 static void object_store_error_not_in_2_2_3_is_returned_and_not_stored(void **state)
 {
     (void)state;
@@ -468,6 +492,7 @@ int main(void)
         cmocka_unit_test(disk_scsi_error_stores_srb_status_scsi_status_and_sense),
         cmocka_unit_test(disk_failure_with_another_ntstatus_is_stored),
         cmocka_unit_test(object_store_error_not_in_2_2_3_is_returned_and_not_stored),
+        cmocka_unit_test(backend_statuses_that_only_the_server_may_give_are_not_passed_on),
         cmocka_unit_test(writes_completing_later_reply_once_each_in_completion_order),
         cmocka_unit_test(repeated_completion_is_refused),
         cmocka_unit_test(io_when_the_request_pool_is_empty_fails_insufficient_resources),
