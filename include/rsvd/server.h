@@ -45,6 +45,8 @@
 
 #include <rsvd/backend.h>
 #include <rsvd/common.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -144,7 +146,8 @@ typedef struct rsvd_server_config {
     /** Reply callback (required). */
     rsvd_server_reply_fn reply;
     void *reply_ctx;
-    /** Most opens at once (creates in progress included); 0 for
+    /** Most opens in the OpenTable at once, creates in progress included
+     * (an open being closed no longer counts); 0 for
      * RSVD_SERVER_DEFAULT_MAX_OPENS. A CREATE beyond it fails with
      * STATUS_INSUFFICIENT_RESOURCES. */
     uint32_t max_opens;
