@@ -7,8 +7,10 @@
  *
  *   byte 0      configuration: bit 0 ServerServiceVersion 2, bit 1
  *               IsSVHDXSupported FALSE (when bits 2-7 are all set too),
- *               bits 2-4 max_requests - 1, bits 5-7 max_opens / 4 - 1
- *   byte 1      allocation number to fail (0: none)
+ *               bits 2-4 max_requests - 1, bits 5-7 log2(max_opens / 4)
+ *   byte 1      allocation number to fail (0: none); 0xF0-0xF7: no
+ *               failure and no object store, 0xF8-0xFF: no failure and no
+ *               virtual SCSI disk
  *   then steps  one opcode byte (mod OP_COUNT) and its operands, below.
  *
  * Operations: CREATE (valid or fuzzed contexts, reconnects), READ, WRITE,
@@ -361,7 +363,7 @@ static void accepted(harness *h, req *q, int rc)
 }
 
 static const char *const names[] = {"a.vhdx:SharedVirtualDisk", "b.vhdx", "c.VHDS",
-                                    "A.VHDX:sharedvirtualdisk"};
+                                    "A.VHDX:sharedvirtualdisk", NULL, NULL};
 
 static size_t utf16(const char *s, uint8_t *out)
 {
@@ -370,6 +372,22 @@ static size_t utf16(const char *s, uint8_t *out)
         out[n++] = (uint8_t)*s;
         out[n++] = 0;
     }
+    return n;
+}
+
+/* File name number @p sel as UTF-16LE: four ASCII names (two of them the
+ * same file), one with non-ASCII letters and a surrogate pair, one that is
+ * not UTF-16 (an unpaired surrogate). */
+static size_t name_utf16(uint8_t sel, uint8_t *out)
+{
+    static const uint8_t wide[] = {0xE9, 0x00, 0x3D, 0xD8, 0x00, 0xDE, '.', 0, 'v', 0};
+    static const uint8_t bad[] = {'x', 0, 0x00, 0xDC};
+    sel %= (uint8_t)(sizeof names / sizeof names[0]);
+    if (names[sel])
+        return utf16(names[sel], out);
+    const uint8_t *src = sel == 4 ? wide : bad;
+    size_t n = sel == 4 ? sizeof wide : sizeof bad;
+    memcpy(out, src, n);
     return n;
 }
 
@@ -384,7 +402,7 @@ static void step_create(harness *h)
     memset(&c, 0, sizeof c);
     uint8_t wname[64];
     c.file_name = wname;
-    c.file_name_len = utf16(names[take8(h) % 4u], wname);
+    c.file_name_len = name_utf16(take8(h), wname);
     c.create_options = (flags & 0x10u) ? 0 : RSVD_FILE_NO_INTERMEDIATE_BUFFERING;
     if (flags & 0x40u) { /* a reconnect */
         req *q = new_req(h, K_CREATE, pick_open(h), 0);
@@ -401,23 +419,26 @@ static void step_create(harness *h)
         return;
     uint8_t ctx[256];
     size_t ctx_len;
-    if (flags & 0x20u) { /* fuzzed context bytes */
-        ctx_len = take8(h);
-        for (size_t i = 0; i < ctx_len; i++)
-            ctx[i] = take8(h);
-    } else {
-        rsvd_svhdx_open_device_context d;
-        memset(&d, 0, sizeof d);
-        d.version = (flags & 0x08u) ? 2 : 1;
-        d.has_initiator_id = (flags & 0x04u) ? 1 : 0;
-        memset(d.initiator_id.b, 0x11, 16);
-        d.originator_flags = orig[flags & 3u];
-        d.initiator_host_name_length = (uint16_t)(take8(h) % 140u);
-        static const uint8_t host[126];
-        d.initiator_host_name = host;
-        int rc = d.version == 2 ? rsvd_svhdx_open_device_context_v2_encode(&d, ctx, 256, &ctx_len)
-                                : rsvd_svhdx_open_device_context_v1_encode(&d, ctx, 256, &ctx_len);
-        FUZZ_CHECK(rc == RSVD_OK);
+    rsvd_svhdx_open_device_context d;
+    memset(&d, 0, sizeof d);
+    d.version = (flags & 0x08u) ? 2 : 1;
+    d.has_initiator_id = (flags & 0x04u) ? 1 : 0;
+    memset(d.initiator_id.b, 0x11, 16);
+    d.originator_flags = orig[flags & 3u];
+    d.initiator_host_name_length = (uint16_t)(take8(h) % 140u);
+    static const uint8_t host[126];
+    d.initiator_host_name = host;
+    int rc = d.version == 2 ? rsvd_svhdx_open_device_context_v2_encode(&d, ctx, 256, &ctx_len)
+                            : rsvd_svhdx_open_device_context_v1_encode(&d, ctx, 256, &ctx_len);
+    FUZZ_CHECK(rc == RSVD_OK);
+    if (flags & 0x20u) { /* a few bytes changed, and maybe cut short */
+        for (unsigned e = take8(h) % 4u; e > 0; e--) {
+            size_t at = take8(h) % ctx_len;
+            ctx[at] = take8(h);
+        }
+        uint8_t cut = take8(h);
+        if (cut >= 0x80u && (size_t)(cut - 0x80u) + 100u < ctx_len)
+            ctx_len = (size_t)(cut - 0x80u) + 100u;
     }
     c.context = ctx;
     c.context_len = ctx_len;
@@ -546,7 +567,7 @@ static void step_query_support(harness *h)
 {
     uint64_t lo = pick_open(h);
     uint8_t wname[64];
-    size_t n = utf16(names[take8(h) % 4u], wname);
+    size_t n = name_utf16(take8(h), wname);
     uint32_t max_output = take8(h) % 16u;
     req *q = new_req(h, K_QSUPPORT, lo, max_output);
     if (!q)
@@ -658,7 +679,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->left = size;
     fb_init(&h->fb);
     uint8_t cfgb = take8(h);
-    h->alloc.fail_at = take8(h);
+    uint8_t allocb = take8(h);
+    h->alloc.fail_at = allocb < 0xF0 ? allocb : 0;
     h->mem = (rsvd_mem){a_malloc, a_calloc, a_realloc, a_free, &h->alloc};
     rsvd_server_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -666,14 +688,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.service_version = h->version;
     cfg.svhdx_supported = (cfgb & 0xFEu) != 0xFEu;
     cfg.mem = &h->mem;
-    cfg.object_store = &h->fb.store_ops;
+    cfg.object_store = (allocb & 0xF8u) == 0xF0u ? NULL : &h->fb.store_ops;
     cfg.object_store_ctx = &h->fb;
-    cfg.scsi_disk = &h->fb.disk_ops;
+    cfg.scsi_disk = (allocb & 0xF8u) == 0xF8u ? NULL : &h->fb.disk_ops;
     cfg.scsi_disk_ctx = &h->fb;
     cfg.reply = on_reply;
     cfg.reply_ctx = h;
     cfg.max_requests = 1u + ((cfgb >> 2) & 7u);
-    cfg.max_opens = 4u * (1u + (cfgb >> 5));
+    cfg.max_opens = 4u << (cfgb >> 5);
     if (rsvd_server_new(&cfg, &h->srv) != RSVD_OK) {
         FUZZ_CHECK(h->alloc.live == 0);
         fb_fini(&h->fb);
