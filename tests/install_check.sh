@@ -35,4 +35,40 @@ export PKG_CONFIG_SYSROOT_DIR="$dest"
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror -o "$dest/use" "$dest/use.c" $(pkg-config --cflags --libs rsvd)
 LD_LIBRARY_PATH="$(dirname "$(find "$root" -name 'librsvd.so' | head -n 1)")" "$dest/use"
+
+# The real-storage backends' headers are installed only when their backend
+# was built (meson features iscsi, nbd); when they are, they must be usable.
+libdir="$(dirname "$(find "$root" -name 'librsvd.so' | head -n 1)")"
+if [ -f "$root/include/rsvd/iscsi_disk.h" ]; then
+    cat > "$dest/use_iscsi.c" <<'C'
+#include <rsvd/iscsi_disk.h>
+#include <stdio.h>
+int main(void)
+{
+    char name[RSVD_ISCSI_NAME_MAX + 1];
+    return rsvd_iscsi_initiator_name(NULL, NULL, false, name, sizeof name) == RSVD_OK
+               && printf("%s\n", name) > 0 ? 0 : 1;
+}
+C
+    # shellcheck disable=SC2046
+    cc -std=c11 -Wall -Werror -o "$dest/use_iscsi" "$dest/use_iscsi.c" $(pkg-config --cflags --libs rsvd)
+    LD_LIBRARY_PATH="$libdir" "$dest/use_iscsi"
+fi
+if [ -f "$root/include/rsvd/nbd_block.h" ]; then
+    cat > "$dest/use_nbd.c" <<'C'
+#include <rsvd/nbd_block.h>
+#include <stdio.h>
+int main(void)
+{
+    rsvd_nbd_block *nb;
+    rsvd_backend_diag why;
+    rsvd_nbd_block_config cfg = {0};
+    return rsvd_nbd_block_open(&cfg, &nb, &why) == RSVD_E_INVAL && printf("%s\n", why.reason) > 0
+               ? 0 : 1;
+}
+C
+    # shellcheck disable=SC2046
+    cc -std=c11 -Wall -Werror -o "$dest/use_nbd" "$dest/use_nbd.c" $(pkg-config --cflags --libs rsvd)
+    LD_LIBRARY_PATH="$libdir" "$dest/use_nbd"
+fi
 echo "install check passed"

@@ -47,6 +47,7 @@ RSVD_API const char *rsvd_version(void);
  * can answer with the status its spec section names for that rule.
  */
 typedef enum rsvd_error {
+    /** Success. */
     RSVD_OK = 0,
     /** The allocator returned NULL. */
     RSVD_E_NOMEM = -1,
@@ -113,9 +114,14 @@ RSVD_API const char *rsvd_error_name(int err);
  * All four functions must be set. free(NULL) must be a no-op.
  */
 typedef struct rsvd_mem {
+    /** As malloc(): @p size bytes, or NULL. */
     void *(*malloc_fn)(size_t size, void *user_data);
+    /** As calloc(): @p nmemb * @p size zeroed bytes, or NULL. */
     void *(*calloc_fn)(size_t nmemb, size_t size, void *user_data);
+    /** As realloc(): @p ptr may be NULL; on failure return NULL and leave
+     * @p ptr allocated (the library keeps using it). */
     void *(*realloc_fn)(void *ptr, size_t size, void *user_data);
+    /** As free(): @p ptr may be NULL. */
     void (*free_fn)(void *ptr, void *user_data);
     /** Passed unchanged to every function above. */
     void *user_data;
@@ -126,6 +132,8 @@ RSVD_API const rsvd_mem *rsvd_mem_default(void);
 
 /** A 16-byte GUID kept exactly as it travels on the wire. */
 typedef struct rsvd_guid {
+    /** The 16 bytes in wire order (Data1, Data2, Data3 little-endian, then
+     * Data4); the library never reorders them. */
     uint8_t b[16];
 } rsvd_guid;
 

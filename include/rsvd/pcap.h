@@ -34,13 +34,20 @@ typedef int (*rsvd_pcap_write_fn)(void *ctx, const void *data, size_t len);
 typedef struct rsvd_pcap {
     rsvd_pcap_write_fn write; /**< private */
     void *ctx;                /**< private */
-    uint32_t max_segment;     /**< largest TCP payload per frame */
+    uint32_t max_segment;     /**< largest TCP payload per frame: 65000 after
+                               * rsvd_pcap_begin(); a host may set it between
+                               * 5 and 65495 (the IPv4 limit) to split messages
+                               * into more frames; outside that range
+                               * rsvd_pcap_write_smb2() fails with RSVD_E_INVAL */
 } rsvd_pcap;
 
 /** One TCP connection between an SMB2 client and server. */
 typedef struct rsvd_pcap_flow {
+    /** Client IPv4 address in network order (a.b.c.d is {a, b, c, d}). */
     uint8_t client_ip[4];
+    /** Server IPv4 address in network order. */
     uint8_t server_ip[4];
+    /** Client TCP port. */
     uint16_t client_port;
     uint16_t server_port; /**< 445 */
     uint32_t client_seq;  /**< next sequence number the client sends (private) */
@@ -67,7 +74,8 @@ RSVD_API void rsvd_pcap_flow_init(rsvd_pcap_flow *f, const uint8_t client_ip[4],
  * Writes one SMB2 message (starting at its SMB2 header) sent by the client
  * (@p from_client) or by the server on flow @p f at @p time_us microseconds
  * since the epoch. The first message of a flow is preceded by a handshake.
- * @return RSVD_OK, RSVD_E_INVAL (message over the 24-bit NBSS limit) or
+ * @return RSVD_OK, RSVD_E_INVAL (message over the 24-bit NBSS limit, or
+ * max_segment out of range) or
  * RSVD_E_IO.
  */
 RSVD_API int rsvd_pcap_write_smb2(rsvd_pcap *p, rsvd_pcap_flow *f, bool from_client,
@@ -76,13 +84,14 @@ RSVD_API int rsvd_pcap_write_smb2(rsvd_pcap *p, rsvd_pcap_flow *f, bool from_cli
 /**
  * Ends flow @p f with FIN/ACK in both directions (a dropped connection can
  * be shown by not calling this, or by calling rsvd_pcap_reset()).
- * @return RSVD_OK or RSVD_E_IO.
+ * @return RSVD_OK, RSVD_E_INVAL (NULL argument) or RSVD_E_IO.
  */
 RSVD_API int rsvd_pcap_close(rsvd_pcap *p, rsvd_pcap_flow *f, uint64_t time_us);
 
 /**
  * Ends flow @p f abruptly: an RST from the client, as seen when a
- * connection is lost. @return RSVD_OK or RSVD_E_IO.
+ * connection is lost. @return RSVD_OK, RSVD_E_INVAL (NULL argument) or
+ * RSVD_E_IO.
  */
 RSVD_API int rsvd_pcap_reset(rsvd_pcap *p, rsvd_pcap_flow *f, uint64_t time_us);
 

@@ -10,8 +10,12 @@
 #define RSVD_RSVD_H
 
 #include <rsvd/backend.h>
+#include <rsvd/block.h>
 #include <rsvd/common.h>
 #include <rsvd/pcap.h>
+#include <rsvd/file_store.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
 #include <rsvd/server.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>

@@ -101,18 +101,21 @@ static inline const uint8_t *rsvd_rd_take(rsvd_rd *r, size_t n)
     return p;
 }
 
+/** Reads one byte; 0 if it is not there (the reader is then failed). */
 static inline uint8_t rsvd_rd_u8(rsvd_rd *r)
 {
     const uint8_t *p = rsvd_rd_take(r, 1);
     return p ? p[0] : 0;
 }
 
+/** Reads a little-endian u16; 0 if it is not all there (reader failed). */
 static inline uint16_t rsvd_rd_u16(rsvd_rd *r)
 {
     const uint8_t *p = rsvd_rd_take(r, 2);
     return p ? (uint16_t)(p[0] | (p[1] << 8)) : 0;
 }
 
+/** Reads a little-endian u32; 0 if it is not all there (reader failed). */
 static inline uint32_t rsvd_rd_u32(rsvd_rd *r)
 {
     const uint8_t *p = rsvd_rd_take(r, 4);
@@ -121,6 +124,7 @@ static inline uint32_t rsvd_rd_u32(rsvd_rd *r)
              : 0;
 }
 
+/** Reads a little-endian u64; 0 if it is not all there (reader failed). */
 static inline uint64_t rsvd_rd_u64(rsvd_rd *r)
 {
     const uint8_t *p = rsvd_rd_take(r, 8);
@@ -142,6 +146,7 @@ static inline void rsvd_rd_copy(rsvd_rd *r, void *dst, size_t n)
         memset(dst, 0, n);
 }
 
+/** Copies a 16-byte GUID as it lies on the wire (zeroed if not all there). */
 static inline void rsvd_rd_guid(rsvd_rd *r, rsvd_guid *g)
 {
     rsvd_rd_copy(r, g->b, sizeof g->b);
@@ -215,6 +220,8 @@ static inline uint8_t *rsvd_wr_take(rsvd_wr *w, size_t n)
     return p;
 }
 
+/** Writes one byte; if it does not fit, nothing is written and the writer
+ * fails (as for every write below). */
 static inline void rsvd_wr_u8(rsvd_wr *w, uint8_t v)
 {
     uint8_t *p = rsvd_wr_take(w, 1);
@@ -222,6 +229,7 @@ static inline void rsvd_wr_u8(rsvd_wr *w, uint8_t v)
         p[0] = v;
 }
 
+/** Writes @p v as a little-endian u16. */
 static inline void rsvd_wr_u16(rsvd_wr *w, uint16_t v)
 {
     uint8_t *p = rsvd_wr_take(w, 2);
@@ -231,6 +239,7 @@ static inline void rsvd_wr_u16(rsvd_wr *w, uint16_t v)
     }
 }
 
+/** Writes @p v as a little-endian u32. */
 static inline void rsvd_wr_u32(rsvd_wr *w, uint32_t v)
 {
     uint8_t *p = rsvd_wr_take(w, 4);
@@ -239,6 +248,7 @@ static inline void rsvd_wr_u32(rsvd_wr *w, uint32_t v)
             p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/** Writes @p v as a little-endian u64. */
 static inline void rsvd_wr_u64(rsvd_wr *w, uint64_t v)
 {
     uint8_t *p = rsvd_wr_take(w, 8);
@@ -263,6 +273,7 @@ static inline void rsvd_wr_zeros(rsvd_wr *w, size_t n)
         memset(p, 0, n);
 }
 
+/** Writes the 16 bytes of @p g as they are. */
 static inline void rsvd_wr_guid(rsvd_wr *w, const rsvd_guid *g)
 {
     rsvd_wr_bytes(w, g->b, sizeof g->b);

@@ -26,19 +26,34 @@ extern "C" {
 
 /** @name General constants ([MS-RSVD] 2.2.1)
  * @{ */
+/** RSVD_CDB_GENERIC_LENGTH: size of CDBBuffer, the largest CDBLength. */
 #define RSVD_CDB_GENERIC_LENGTH 16u
+/** RSVD_SCSI_SENSE_BUFFER_SIZE: the largest SenseInfoExLength. */
 #define RSVD_SCSI_SENSE_BUFFER_SIZE 20u
+/** RSVD_MAXIMUM_NAME_LENGTH: the largest InitiatorHostNameLength, in bytes,
+ * and the size of the InitiatorHostName field. */
 #define RSVD_MAXIMUM_NAME_LENGTH 126u
+/** FSCTL_SVHDX_SYNC_TUNNEL_REQUEST: carries every tunnel operation but
+ * RSVD_TUNNEL_META_OPERATION_START (input and output: header + body). */
 #define RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST 0x00090304u
+/** FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT: no input; the output is
+ * SVHDX_SHARED_VIRTUAL_DISK_SUPPORT_RESPONSE ([MS-RSVD] 3.2.5.6). */
 #define RSVD_FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT 0x00090300u
+/** FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST: carries RSVD_TUNNEL_META_OPERATION_START;
+ * the server handles it as the sync code ([MS-RSVD] 3.2.4). */
 #define RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST 0x00090364u
+/** Version of SVHDX_OPEN_DEVICE_CONTEXT (2.2.4.12) and its response. */
 #define RSVD_ECP_CONTEXT_VERSION_1 0x00000001u
+/** Version of SVHDX_OPEN_DEVICE_CONTEXT_V2 (2.2.4.32) and its response. */
 #define RSVD_ECP_CONTEXT_VERSION_2 0x00000002u
 /** @} */
 
 /** @name RSVD protocol versions ([MS-RSVD] 1.7)
  * @{ */
+/** RSVD Protocol version 1: the version-1 operations only. */
 #define RSVD_PROTOCOL_VERSION_1 0x00000001u
+/** RSVD Protocol version 2: adds the version-2 operations (VHD sets,
+ * snapshots, change tracking). */
 #define RSVD_PROTOCOL_VERSION_2 0x00000002u
 /** @} */
 
@@ -46,28 +61,57 @@ extern "C" {
  * Bits 24-31 are 0x02 (RSVD), bits 12-23 the version class, bits 0-11 the
  * operation.
  * @{ */
+/** Disk geometry: SVHDX_TUNNEL_INITIAL_INFO_REQUEST/_RESPONSE (3.2.5.5.1). */
 #define RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION 0x02001001u
+/** A SCSI command: SVHDX_TUNNEL_SCSI_REQUEST/_RESPONSE (3.2.5.5.5). */
 #define RSVD_TUNNEL_SCSI_OPERATION 0x02001002u
+/** Connection check: header only both ways (3.2.5.5.2). */
 #define RSVD_TUNNEL_CHECK_CONNECTION_STATUS_OPERATION 0x02001003u
+/** Stored sense of a failed READ/WRITE: SVHDX_TUNNEL_SRB_STATUS_REQUEST/
+ * _RESPONSE (3.2.5.5.3). */
 #define RSVD_TUNNEL_SRB_STATUS_OPERATION 0x02001004u
+/** Disk properties: SVHDX_TUNNEL_DISK_INFO_REQUEST/_RESPONSE (3.2.5.5.4). */
 #define RSVD_TUNNEL_GET_DISK_INFO_OPERATION 0x02001005u
+/** Disk check: SVHDX_TUNNEL_VALIDATE_DISK_REQUEST/_RESPONSE (3.2.5.5.6). */
 #define RSVD_TUNNEL_VALIDATE_DISK_OPERATION 0x02001006u
+/** Starts a snapshot, resize, optimize, extract, convert or apply:
+ * SVHDX_META_OPERATION_START_REQUEST, on the async FSCTL (3.2.5.5.7). */
 #define RSVD_TUNNEL_META_OPERATION_START 0x02002101u
+/** Progress of a meta-operation: SVHDX_META_OPERATION_QUERY_PROGRESS_REQUEST/
+ * _RESPONSE (3.2.5.5.8). */
 #define RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS 0x02002002u
+/** VHD-set information: SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_REQUEST and
+ * one of its three responses (3.2.5.5.9). */
 #define RSVD_TUNNEL_VHDSET_QUERY_INFORMATION 0x02002005u
+/** Deletes a snapshot: SVHDX_TUNNEL_DELETE_SNAPSHOT_REQUEST, header-only
+ * response (3.2.5.5.10). */
 #define RSVD_TUNNEL_DELETE_SNAPSHOT 0x02002006u
+/** Change-tracking state: header-only request,
+ * SVHDX_CHANGE_TRACKING_GET_PARAMETERS_RESPONSE (3.2.5.5.11). */
 #define RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS 0x02002008u
+/** Starts change tracking: SVHDX_CHANGE_TRACKING_START_REQUEST, header-only
+ * response (3.2.5.5.12). */
 #define RSVD_TUNNEL_CHANGE_TRACKING_START 0x02002009u
+/** Stops change tracking: header-only request,
+ * SVHDX_CHANGE_TRACKING_STOP_RESPONSE (3.2.5.5.13). */
 #define RSVD_TUNNEL_CHANGE_TRACKING_STOP 0x0200200Au
+/** Changed ranges between snapshots:
+ * SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REQUEST/_REPLY (3.2.5.5.14). */
 #define RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES 0x0200200Cu
+/** Smallest safe virtual size: header-only request,
+ * SVHDX_TUNNEL_QUERY_SAFE_SIZE_RESPONSE (3.2.5.5.15). */
 #define RSVD_TUNNEL_QUERY_SAFE_SIZE 0x0200200Du
 
 /** Mask of the protocol field of an operation code (must be 0x02000000). */
 #define RSVD_TUNNEL_OPCODE_PROTOCOL_MASK 0xFF000000u
+/** The protocol field of every RSVD operation code. */
 #define RSVD_TUNNEL_OPCODE_PROTOCOL_RSVD 0x02000000u
 /** Mask of the version-class field of an operation code. */
 #define RSVD_TUNNEL_OPCODE_VERSION_MASK 0x00FFF000u
+/** Version class of the version-1 operations (0x02001xxx). */
 #define RSVD_TUNNEL_OPCODE_VERSION_1 0x00001000u
+/** Version class of the version-2 operations (0x02002xxx); a version-1
+ * server answers them with STATUS_SVHDX_VERSION_MISMATCH (3.2.5.5). */
 #define RSVD_TUNNEL_OPCODE_VERSION_2 0x00002000u
 /** @} */
 
@@ -79,10 +123,12 @@ RSVD_API const char *rsvd_tunnel_opcode_name(uint32_t opcode);
 
 /** SVHDX_TUNNEL_OPERATION_HEADER ([MS-RSVD] 2.2.4.11). */
 typedef struct rsvd_tunnel_hdr {
+    /** OperationCode: an RSVD_TUNNEL_* code; a response echoes the request's. */
     uint32_t operation_code;
     /** Request: the client SHOULD send 0, the server ignores it.
      * Response: the status of the tunnel operation. */
     uint32_t status;
+    /** RequestId: the client's RequestIdentifier (3.1.4.1); a response echoes it. */
     uint64_t request_id;
 } rsvd_tunnel_hdr;
 
@@ -139,8 +185,11 @@ RSVD_API int rsvd_tunnel_hdr_encode(const rsvd_tunnel_hdr *h, uint8_t *buf, size
  * RSVD_TUNNEL_MESSAGE_SIZE() they give 40 (initial info), 16 (check
  * connection), 40 (SRB status), 72 (disk info), 52 (SCSI), 17 (validate).
  * @{ */
+/** SVHDX_TUNNEL_CHECK_CONNECTION_RESPONSE (2.2.4.2): no body. */
 #define RSVD_SVHDX_TUNNEL_CHECK_CONNECTION_RESPONSE_SIZE 0u
+/** SVHDX_TUNNEL_INITIAL_INFO_RESPONSE (2.2.4.14). */
 #define RSVD_SVHDX_TUNNEL_INITIAL_INFO_RESPONSE_SIZE 24u
+/** SVHDX_TUNNEL_SRB_STATUS_REQUEST (2.2.4.3). */
 #define RSVD_SVHDX_TUNNEL_SRB_STATUS_REQUEST_SIZE 28u
 /** Fixed part of the SRB status response, before SenseDataEx. */
 #define RSVD_SVHDX_TUNNEL_SRB_STATUS_RESPONSE_FIXED_SIZE 4u
@@ -148,7 +197,9 @@ RSVD_API int rsvd_tunnel_hdr_encode(const rsvd_tunnel_hdr *h, uint8_t *buf, size
  * sizes it (3.2.5.5.3: 16 + 24 = 40). */
 #define RSVD_SVHDX_TUNNEL_SRB_STATUS_RESPONSE_SIZE                                          \
     (RSVD_SVHDX_TUNNEL_SRB_STATUS_RESPONSE_FIXED_SIZE + RSVD_SCSI_SENSE_BUFFER_SIZE)
+/** SVHDX_TUNNEL_DISK_INFO_REQUEST (2.2.4.5). */
 #define RSVD_SVHDX_TUNNEL_DISK_INFO_REQUEST_SIZE 56u
+/** SVHDX_TUNNEL_DISK_INFO_RESPONSE (2.2.4.6). */
 #define RSVD_SVHDX_TUNNEL_DISK_INFO_RESPONSE_SIZE 56u
 /** The fixed part of the SCSI request; its Length field MUST hold this value. */
 #define RSVD_SVHDX_TUNNEL_SCSI_REQUEST_SIZE 36u
@@ -158,7 +209,9 @@ RSVD_API int rsvd_tunnel_hdr_encode(const rsvd_tunnel_hdr *h, uint8_t *buf, size
  * spec sizes it (3.2.5.5.5: 16 + 36 = 52); also the Length Windows sends. */
 #define RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_SIZE                                                \
     (RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_FIXED_SIZE + RSVD_SCSI_SENSE_BUFFER_SIZE)
+/** SVHDX_TUNNEL_VALIDATE_DISK_REQUEST (2.2.4.9). */
 #define RSVD_SVHDX_TUNNEL_VALIDATE_DISK_REQUEST_SIZE 56u
+/** SVHDX_TUNNEL_VALIDATE_DISK_RESPONSE (2.2.4.10). */
 #define RSVD_SVHDX_TUNNEL_VALIDATE_DISK_RESPONSE_SIZE 1u
 /** @} */
 
@@ -167,14 +220,22 @@ RSVD_API int rsvd_tunnel_hdr_encode(const rsvd_tunnel_hdr *h, uint8_t *buf, size
  * the low 7 bits SrbStatus (RSVD_SRB_STATUS_*, rsvd/backend.h). See
  * docs/decisions.md.
  * @{ */
+/** SenseInfoAutoGenerated ("A"): the sense data came from the virtual
+ * SCSI disk. */
 #define RSVD_SRB_STATUS_SENSE_INFO_AUTO_GENERATED 0x80u
+/** SrbStatus: an RSVD_SRB_STATUS_* value. */
 #define RSVD_SRB_STATUS_MASK 0x7Fu
 /** @} */
 
 /** @name SrbFlags bits that [MS-RSVD] 2.2.4.7 defines (Windows sends more,
  * which servers ignore, <4>)
  * @{ */
+/** SRB_FLAGS_DATA_IN: data moves from the disk to the initiator (Windows
+ * srb.h); the client then sends Disposition 0x01 (3.1.4.9). The spec's
+ * prose describes the two bits the other way round. */
 #define RSVD_SRB_FLAGS_DATA_IN 0x00000040u
+/** SRB_FLAGS_DATA_OUT: data moves from the initiator to the disk; the
+ * client then sends Disposition 0x00 (3.1.4.9). */
 #define RSVD_SRB_FLAGS_DATA_OUT 0x00000080u
 /** @} */
 
@@ -188,10 +249,14 @@ RSVD_API int rsvd_tunnel_hdr_encode(const rsvd_tunnel_hdr *h, uint8_t *buf, size
 
 /** SVHDX_TUNNEL_INITIAL_INFO_RESPONSE ([MS-RSVD] 2.2.4.14), 24 bytes. */
 typedef struct rsvd_svhdx_tunnel_initial_info_response {
+    /** ServerVersion: the server's protocol version (RSVD_PROTOCOL_VERSION_*). */
     uint32_t server_version;
+    /** SectorSize: logical sector size of the disk, in bytes. */
     uint32_t sector_size;
+    /** PhysicalSectorSize: physical sector size, in bytes. */
     uint32_t physical_sector_size;
     /* 12: Reserved (4), zero */
+    /** VirtualSize: size of the virtual disk, in bytes. */
     uint64_t virtual_size;
 } rsvd_svhdx_tunnel_initial_info_response;
 
@@ -220,11 +285,13 @@ RSVD_API int rsvd_svhdx_tunnel_srb_status_request_encode(
 
 /** SVHDX_TUNNEL_SRB_STATUS_RESPONSE ([MS-RSVD] 2.2.4.4): 4 bytes + SenseDataEx. */
 typedef struct rsvd_svhdx_tunnel_srb_status_response {
+    /** StatusKey: the request's, echoed. */
     uint8_t status_key;
     /** "A": bit 0x80 of byte 1. */
     bool sense_info_auto_generated;
     /** Low 7 bits of byte 1 (RSVD_SRB_STATUS_*). */
     uint8_t srb_status;
+    /** ScsiStatus: the stored SCSI status (RSVD_SCSI_STATUS_*). */
     uint8_t scsi_status;
     /** At most RSVD_SCSI_SENSE_BUFFER_SIZE (20). */
     uint8_t sense_info_ex_length;
@@ -251,14 +318,21 @@ RSVD_API int rsvd_svhdx_tunnel_srb_status_response_encode(
 /** SVHDX_TUNNEL_DISK_INFO_REQUEST ([MS-RSVD] 2.2.4.5), 56 bytes. The client
  * MUST send zeros and the server MUST ignore every field. */
 typedef struct rsvd_svhdx_tunnel_disk_info_request {
+    /** Reserved1, as sent. */
     uint64_t reserved1;
+    /** BlockSize, as sent. */
     uint32_t block_size;
+    /** LinkageID, as sent. */
     rsvd_guid linkage_id;
+    /** IsMounted, as sent. */
     uint8_t is_mounted;
+    /** Is4kAligned, as sent. */
     uint8_t is_4k_aligned;
+    /** Reserved2, as sent. */
     uint16_t reserved2;
+    /** FileSize, as sent. */
     uint64_t file_size;
-    /** MUST NOT be used. */
+    /** VirtualDiskId, as sent (MUST NOT be used). */
     rsvd_guid virtual_disk_id;
 } rsvd_svhdx_tunnel_disk_info_request;
 
@@ -272,17 +346,24 @@ RSVD_API int rsvd_svhdx_tunnel_disk_info_request_encode(
 
 /** SVHDX_TUNNEL_DISK_INFO_RESPONSE ([MS-RSVD] 2.2.4.6), 56 bytes. */
 typedef struct rsvd_svhdx_tunnel_disk_info_response {
-    /** RSVD_VHD_TYPE_FIXED or RSVD_VHD_TYPE_DYNAMIC. */
+    /** DiskType: RSVD_VHD_TYPE_FIXED or RSVD_VHD_TYPE_DYNAMIC. */
     uint32_t disk_type;
-    /** RSVD_VIRTUAL_STORAGE_TYPE_DEVICE_VHDX or _VHDSET. */
+    /** DiskFormat: RSVD_VIRTUAL_STORAGE_TYPE_DEVICE_VHDX or _VHDSET (a VHD set
+     * on a version-2 server, 3.2.5.5.4). */
     uint32_t disk_format;
+    /** BlockSize: block size of the disk in bytes (Windows: 0 for a fixed
+     * disk, <17>). */
     uint32_t block_size;
+    /** LinkageID: GUID of the linked disk (Windows: zero, <18>). */
     rsvd_guid linkage_id;
-    /** 0x00 not ready for I/O, 0x01 mounted. */
+    /** IsMounted: 0x00 not ready for I/O, 0x01 mounted and ready. */
     uint8_t is_mounted;
+    /** Is4kAligned: 0x01 if the disk's sectors are 4 KiB aligned, else 0x00. */
     uint8_t is_4k_aligned;
     /* 30: Reserved (2), zero */
+    /** FileSize: bytes the disk occupies on its underlying storage. */
     uint64_t file_size;
+    /** VirtualDiskId: GUID of the virtual disk. */
     rsvd_guid virtual_disk_id;
 } rsvd_svhdx_tunnel_disk_info_response;
 
@@ -305,24 +386,32 @@ RSVD_API int rsvd_svhdx_tunnel_disk_info_response_encode(
  * request, so the decoder accepts them.
  */
 typedef struct rsvd_svhdx_tunnel_scsi_request {
-    /** MUST be 36 (RSVD_SVHDX_TUNNEL_SCSI_REQUEST_SIZE). */
+    /** Length: size without DataBuffer; MUST be 36
+     * (RSVD_SVHDX_TUNNEL_SCSI_REQUEST_SIZE). */
     uint16_t length;
+    /** Reserved1, as sent (the client sends 0). */
     uint16_t reserved1;
-    /** At most RSVD_CDB_GENERIC_LENGTH (16). */
+    /** CDBLength: valid bytes in cdb, at most RSVD_CDB_GENERIC_LENGTH (16). */
     uint8_t cdb_length;
-    /** SHOULD be 20; the server ignores it. */
+    /** SenseInfoExLength: SHOULD be 20; the server ignores it. */
     uint8_t sense_info_ex_length;
-    /** An rsvd_scsi_direction value. */
+    /** Disposition: an rsvd_scsi_direction value (0x00 data out, 0x01 data
+     * in, 0x02 none). */
     uint8_t disposition;
+    /** Reserved2: MUST be 0x00; as sent. */
     uint8_t reserved2;
+    /** SrbFlags: RSVD_SRB_FLAGS_DATA_IN, _DATA_OUT and other bits that the
+     * server ignores (<4>). */
     uint32_t srb_flags;
     /** DataTransferLength as sent: not necessarily data_buffer_len. */
     uint32_t data_transfer_length;
     /** CDBBuffer: always 16 bytes on the wire, zero-padded after cdb_length. */
     uint8_t cdb[16];
+    /** Reserved3: MUST be 0; as sent. */
     uint32_t reserved3;
     /** DataBuffer: every byte after the fixed part (a view into the input). */
     const uint8_t *data_buffer;
+    /** Bytes at data_buffer. */
     size_t data_buffer_len;
 } rsvd_svhdx_tunnel_scsi_request;
 
@@ -359,13 +448,19 @@ typedef struct rsvd_svhdx_tunnel_scsi_response {
     bool sense_info_auto_generated;
     /** Low 7 bits of byte 2 (RSVD_SRB_STATUS_*). */
     uint8_t srb_status;
+    /** ScsiStatus: SCSI status from the disk (RSVD_SCSI_STATUS_*). */
     uint8_t scsi_status;
+    /** CDBLength: the request's, echoed; ignored on receipt. */
     uint8_t cdb_length;
-    /** At most RSVD_SCSI_SENSE_BUFFER_SIZE (20). */
+    /** SenseInfoExLength: bytes of SenseDataEx, at most
+     * RSVD_SCSI_SENSE_BUFFER_SIZE (20). */
     uint8_t sense_info_ex_length;
+    /** Disposition: the request's, echoed. */
     uint8_t disposition;
     /* 7: Reserved (1), zero */
+    /** SrbFlags: the request's, echoed. */
     uint32_t srb_flags;
+    /** DataTransferLength: bytes of DataBuffer (0 when no data is returned). */
     uint32_t data_transfer_length;
     /** SenseDataEx: sense_info_ex_length bytes (a view). */
     const uint8_t *sense_data_ex;
@@ -413,6 +508,7 @@ RSVD_API int rsvd_svhdx_tunnel_scsi_response_echo_request(const uint8_t *req, si
 /** SVHDX_TUNNEL_VALIDATE_DISK_REQUEST ([MS-RSVD] 2.2.4.9): 56 reserved
  * bytes that the client MUST zero and the server ignores. */
 typedef struct rsvd_svhdx_tunnel_validate_disk_request {
+    /** Reserved: the 56 bytes as sent; the encoder writes them as given. */
     uint8_t reserved[56];
 } rsvd_svhdx_tunnel_validate_disk_request;
 
@@ -444,29 +540,48 @@ RSVD_API int rsvd_svhdx_tunnel_validate_disk_response_encode(
 
 /** @name Meta-operation types ([MS-RSVD] 2.2.4.17 OperationType)
  * @{ */
+/** SvhdxMetaOperationTypeResize: Data is
+ * SVHDX_META_OPERATION_RESIZE_VIRTUAL_DISK. */
 #define RSVD_SVHDX_META_OPERATION_TYPE_RESIZE 0x00000000u
+/** SvhdxMetaOperationTypeCreateSnapshot: Data is
+ * SVHDX_META_OPERATION_CREATE_SNAPSHOT. */
 #define RSVD_SVHDX_META_OPERATION_TYPE_CREATE_SNAPSHOT 0x00000001u
+/** SvhdxMetaOperationTypeOptimize: optimizes the VHD set; no Data. */
 #define RSVD_SVHDX_META_OPERATION_TYPE_OPTIMIZE 0x00000002u
-/** "ExtractVHD" in 3.2.5.5.7.3. */
+/** SvhdxMetaOperationTypeExtractSnapshots ("ExtractVHD" in 3.2.5.5.7.3): Data
+ * is SVHDX_META_OPERATION_EXTRACT. */
 #define RSVD_SVHDX_META_OPERATION_TYPE_EXTRACT_SNAPSHOTS 0x00000003u
+/** SvhdxMetaOperationTypeConvertToVHDSet: Data is
+ * SVHDX_META_OPERATION_CONVERT_TO_VHDSET. */
 #define RSVD_SVHDX_META_OPERATION_TYPE_CONVERT_TO_VHDSET 0x00000004u
+/** SvhdxMetaOperationTypeApplySnapshot: Data is SVHDX_APPLY_SNAPSHOT_PARAMS. */
 #define RSVD_SVHDX_META_OPERATION_TYPE_APPLY_SNAPSHOT 0x00000005u
 /** @} */
 
 /** @name Snapshot types ([MS-RSVD] 2.2.6)
  * @{ */
+/** SvhdxSnapshotTypeVM: a virtual-machine snapshot. */
 #define RSVD_SVHDX_SNAPSHOT_TYPE_VM 0x00000001u
+/** SvhdxSnapshotTypeCDP: a continuous-data-protection snapshot. */
 #define RSVD_SVHDX_SNAPSHOT_TYPE_CDP 0x00000003u
+/** SvhdxSnapshotTypeWriteable: a writeable snapshot. */
 #define RSVD_SVHDX_SNAPSHOT_TYPE_WRITEABLE 0x00000004u
 /** @} */
 
 /** @name Snapshot creation stages ([MS-RSVD] 2.2.4.17.1 Stage1-Stage6)
  * @{ */
+/** SvhdxSnapshotStageInvalid: no stage; fills the unused Stage fields. */
 #define RSVD_SVHDX_SNAPSHOT_STAGE_INVALID 0x00000000u
+/** SvhdxSnapshotStageInitialize. */
 #define RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE 0x00000001u
+/** SvhdxSnapshotStageBlockIO: I/O to the disk is held (for a CDP snapshot
+ * the server times UnblockIO from here, 3.2.2). */
 #define RSVD_SVHDX_SNAPSHOT_STAGE_BLOCK_IO 0x00000002u
+/** SvhdxSnapshotStageSwitchObjectStore. */
 #define RSVD_SVHDX_SNAPSHOT_STAGE_SWITCH_OBJECT_STORE 0x00000003u
+/** SvhdxSnapshotStageUnblockIO: I/O to the disk resumes. */
 #define RSVD_SVHDX_SNAPSHOT_STAGE_UNBLOCK_IO 0x00000004u
+/** SvhdxSnapshotStageFinalize. */
 #define RSVD_SVHDX_SNAPSHOT_STAGE_FINALIZE 0x00000005u
 /** Number of Stage fields in SVHDX_META_OPERATION_CREATE_SNAPSHOT. */
 #define RSVD_SVHDX_SNAPSHOT_STAGE_COUNT 6u
@@ -474,17 +589,33 @@ RSVD_API int rsvd_svhdx_tunnel_validate_disk_response_encode(
 
 /** @name Meta-operation flags ([MS-RSVD] 2.2.4.17.1, 2.2.4.17.2)
  * @{ */
+/** CreateSnapshot Flags: enable change tracking for the snapshot
+ * (Snapshot.ChangeTracking, 3.2.5.5.7.1). */
 #define RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING 0x00000001u
+/** ExtractSnapshots Flags: the file is deleted when the open closes
+ * (Open.PendingDelete, 3.2.5.5.7.3). */
 #define RSVD_SVHDX_EXTRACT_SNAPSHOTS_FLAG_DELETE_ON_CLOSE 0x00000001u
 /** @} */
 
 /** @name VHD-set information types ([MS-RSVD] 2.2.4.19 VHDSetInformationType)
  * @{ */
+/** SvhdxVHDSetInformationTypeSnapshotList: the list of snapshots (a
+ * SNAPSHOT_LIST response). */
 #define RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_LIST 0x00000002u
+/** SvhdxVHDSetInformationTypeSnapshotEntry: the details of one snapshot (a
+ * SNAPSHOT_ENTRY response). */
 #define RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_ENTRY 0x00000005u
+/** SvhdxVHDSetInformationTypeOptimizeNeeded: whether the VHD set needs an
+ * optimize (an OPTIMIZE response). */
 #define RSVD_SVHDX_VHDSET_INFORMATION_TYPE_OPTIMIZE_NEEDED 0x00000008u
+/** SvhdxVHDSetInformationTypeCdpSnapshotRoot: the oldest CDP snapshot (a
+ * SNAPSHOT_ENTRY response of this type). */
 #define RSVD_SVHDX_VHDSET_INFORMATION_TYPE_CDP_SNAPSHOT_ROOT 0x00000009u
+/** SvhdxVHDSetInformationTypeCdpSnapshotActiveList: the active CDP
+ * snapshots (a SNAPSHOT_LIST response, type SnapshotList). */
 #define RSVD_SVHDX_VHDSET_INFORMATION_TYPE_CDP_SNAPSHOT_ACTIVE_LIST 0x0000000Au
+/** SvhdxVHDSetInformationTypeCdpSnapshotInactiveList: the inactive CDP
+ * snapshots (a SNAPSHOT_LIST response, type SnapshotList). */
 #define RSVD_SVHDX_VHDSET_INFORMATION_TYPE_CDP_SNAPSHOT_INACTIVE_LIST 0x0000000Cu
 /** @} */
 
@@ -500,27 +631,52 @@ RSVD_API int rsvd_svhdx_tunnel_validate_disk_response_encode(
  * RSVD_SVHDX_META_OPERATION_START_REQUEST_FIXED_SIZE +
  * RSVD_SVHDX_META_OPERATION_CREATE_SNAPSHOT_FIXED_SIZE) = 92, and so on.
  * @{ */
+/** SVHDX_META_OPERATION_START_REQUEST (2.2.4.17) before Data. */
 #define RSVD_SVHDX_META_OPERATION_START_REQUEST_FIXED_SIZE 24u
+/** SVHDX_META_OPERATION_CREATE_SNAPSHOT (2.2.4.17.1) before CdpParameters. */
 #define RSVD_SVHDX_META_OPERATION_CREATE_SNAPSHOT_FIXED_SIZE 52u
+/** SVHDX_META_OPERATION_CREATE_CDP_PARAMETER (2.2.4.17.1.1) before
+ * LogFileName. */
 #define RSVD_SVHDX_META_OPERATION_CREATE_CDP_PARAMETER_FIXED_SIZE 24u
+/** SVHDX_META_OPERATION_EXTRACT (2.2.4.17.2) before DestinationFileName. */
 #define RSVD_SVHDX_META_OPERATION_EXTRACT_FIXED_SIZE 48u
+/** SVHDX_META_OPERATION_CONVERT_TO_VHDSET (2.2.4.17.3) before
+ * DestinationVhdSetName. */
 #define RSVD_SVHDX_META_OPERATION_CONVERT_TO_VHDSET_FIXED_SIZE 4u
+/** SVHDX_META_OPERATION_RESIZE_VIRTUAL_DISK (2.2.4.17.4). */
 #define RSVD_SVHDX_META_OPERATION_RESIZE_VIRTUAL_DISK_SIZE 12u
+/** SVHDX_APPLY_SNAPSHOT_PARAMS (2.2.4.36). */
 #define RSVD_SVHDX_APPLY_SNAPSHOT_PARAMS_SIZE 20u
+/** SVHDX_META_OPERATION_REPLY (2.2.4.18). */
 #define RSVD_SVHDX_META_OPERATION_REPLY_SIZE 4u
+/** SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_REQUEST (2.2.4.19). */
 #define RSVD_SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_REQUEST_SIZE 24u
+/** SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_SNAPSHOT_LIST_RESPONSE (2.2.4.20)
+ * before SnapshotIds. */
 #define RSVD_SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_SNAPSHOT_LIST_RESPONSE_FIXED_SIZE 16u
+/** SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_SNAPSHOT_ENTRY_RESPONSE (2.2.4.21). */
 #define RSVD_SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_SNAPSHOT_ENTRY_RESPONSE_SIZE 72u
+/** SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_OPTIMIZE_RESPONSE (2.2.4.22). */
 #define RSVD_SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_OPTIMIZE_RESPONSE_SIZE 12u
+/** SVHDX_META_OPERATION_QUERY_PROGRESS_REQUEST (2.2.4.23). */
 #define RSVD_SVHDX_META_OPERATION_QUERY_PROGRESS_REQUEST_SIZE 16u
+/** SVHDX_META_OPERATION_QUERY_PROGRESS_RESPONSE (2.2.4.24). */
 #define RSVD_SVHDX_META_OPERATION_QUERY_PROGRESS_RESPONSE_SIZE 16u
+/** SVHDX_CHANGE_TRACKING_GET_PARAMETERS_RESPONSE (2.2.4.25). */
 #define RSVD_SVHDX_CHANGE_TRACKING_GET_PARAMETERS_RESPONSE_SIZE 16u
+/** SVHDX_TUNNEL_DELETE_SNAPSHOT_REQUEST (2.2.4.26). */
 #define RSVD_SVHDX_TUNNEL_DELETE_SNAPSHOT_REQUEST_SIZE 24u
+/** SVHDX_CHANGE_TRACKING_START_REQUEST (2.2.4.27) before LogFileName. */
 #define RSVD_SVHDX_CHANGE_TRACKING_START_REQUEST_FIXED_SIZE 56u
+/** SVHDX_CHANGE_TRACKING_STOP_RESPONSE (2.2.4.30). */
 #define RSVD_SVHDX_CHANGE_TRACKING_STOP_RESPONSE_SIZE 4u
+/** SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REQUEST (2.2.4.37). */
 #define RSVD_SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REQUEST_SIZE 56u
+/** SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REPLY (2.2.4.38) before Ranges. */
 #define RSVD_SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REPLY_FIXED_SIZE 16u
+/** One SVHDX_VIRTUAL_DISK_CHANGED_RANGE (2.2.4.39). */
 #define RSVD_SVHDX_VIRTUAL_DISK_CHANGED_RANGE_SIZE 24u
+/** SVHDX_TUNNEL_QUERY_SAFE_SIZE_RESPONSE (2.2.4.40). */
 #define RSVD_SVHDX_TUNNEL_QUERY_SAFE_SIZE_RESPONSE_SIZE 8u
 /** @} */
 
@@ -534,12 +690,14 @@ RSVD_API int rsvd_svhdx_tunnel_validate_disk_response_encode(
  * ApplySnapshot rsvd_svhdx_apply_snapshot_params_decode(); Optimize has none.
  */
 typedef struct rsvd_svhdx_meta_operation_start_request {
+    /** TransactionId: unique per meta-operation; QUERY_PROGRESS names it. */
     rsvd_guid transaction_id;
     /** RSVD_SVHDX_META_OPERATION_TYPE_*, as sent (not checked). */
     uint32_t operation_type;
     /* 20: Reserved (4), zero (example 4.3 calls it Padding) */
     /** Data: every byte after the fixed part (a view). */
     const uint8_t *data;
+    /** Bytes at data. */
     size_t data_len;
 } rsvd_svhdx_meta_operation_start_request;
 
@@ -558,16 +716,20 @@ RSVD_API int rsvd_svhdx_meta_operation_start_request_encode(
  * 3.2.5.5.7.1 are the server's.
  */
 typedef struct rsvd_svhdx_meta_operation_create_snapshot {
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_*, as sent. */
     uint32_t snapshot_type;
+    /** Flags: 0 or RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING, as sent. */
     uint32_t flags;
     /** Stage1 .. Stage6 (RSVD_SVHDX_SNAPSHOT_STAGE_*). */
     uint32_t stage[RSVD_SVHDX_SNAPSHOT_STAGE_COUNT];
+    /** SnapshotId: the GUID the new snapshot gets. */
     rsvd_guid snapshot_id;
-    /** MUST be 0 per the spec. */
+    /** ParametersPayloadSize: MUST be 0 per the spec; as sent. */
     uint32_t parameters_payload_size;
     /** CdpParameters: every byte after the fixed part (a view; decode it
      * with rsvd_svhdx_meta_operation_create_cdp_parameter_decode()). */
     const uint8_t *cdp_parameters;
+    /** Bytes at cdp_parameters. */
     size_t cdp_parameters_len;
 } rsvd_svhdx_meta_operation_create_snapshot;
 
@@ -587,8 +749,11 @@ RSVD_API int rsvd_svhdx_meta_operation_create_snapshot_encode(
  * located only when the length is nonzero.
  */
 typedef struct rsvd_svhdx_meta_operation_create_cdp_parameter {
+    /** LogFileNameOffset: from the start of this structure. */
     uint32_t log_file_name_offset;
+    /** LogFileNameLength: bytes of LogFileName; MUST be 0. */
     uint32_t log_file_name_length;
+    /** LogFileId: GUID of the log file. */
     rsvd_guid log_file_id;
     /** log_file_name_length bytes of UTF-16LE (a view; NULL when empty). */
     const uint8_t *log_file_name;
@@ -618,15 +783,20 @@ RSVD_API int rsvd_svhdx_meta_operation_create_cdp_parameter_encode(
  * server's; rsvd_utf16z_check() tests the first two.
  */
 typedef struct rsvd_svhdx_meta_operation_extract {
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_*, as sent. */
     uint32_t snapshot_type;
     /* 4: Reserved (4), zero */
+    /** Flags: 0 or RSVD_SVHDX_EXTRACT_SNAPSHOTS_FLAG_DELETE_ON_CLOSE, as sent. */
     uint32_t flags;
+    /** SourceSnapshotId: the snapshot to extract. */
     rsvd_guid source_snapshot_id;
-    /** Zero: the result is not a differencing disk. */
+    /** SourceLimitSnapshotId: the base of a differencing result; zero: the
+     * result is not a differencing disk. */
     rsvd_guid source_limit_snapshot_id;
-    /** Bytes, the UTF-16 NUL included. */
+    /** DestinationFileNameLength: bytes, the UTF-16 NUL included. */
     uint32_t destination_file_name_length;
-    /** destination_file_name_length bytes (a view). */
+    /** DestinationFileName: destination_file_name_length bytes of UTF-16LE
+     * (a view). */
     const uint8_t *destination_file_name;
 } rsvd_svhdx_meta_operation_extract;
 
@@ -643,9 +813,10 @@ RSVD_API int rsvd_svhdx_meta_operation_extract_encode(
 
 /** SVHDX_META_OPERATION_CONVERT_TO_VHDSET ([MS-RSVD] 2.2.4.17.3). */
 typedef struct rsvd_svhdx_meta_operation_convert_to_vhdset {
-    /** Bytes, the UTF-16 NUL included. */
+    /** DestinationVhdSetNameLength: bytes, the UTF-16 NUL included. */
     uint32_t destination_vhd_set_name_length;
-    /** destination_vhd_set_name_length bytes (a view). */
+    /** DestinationVhdSetName: destination_vhd_set_name_length bytes of
+     * UTF-16LE, a name ending in ".vhds" (a view). */
     const uint8_t *destination_vhd_set_name;
 } rsvd_svhdx_meta_operation_convert_to_vhdset;
 
@@ -663,10 +834,13 @@ RSVD_API int rsvd_svhdx_meta_operation_convert_to_vhdset_encode(
 
 /** SVHDX_META_OPERATION_RESIZE_VIRTUAL_DISK ([MS-RSVD] 2.2.4.17.4), 12 bytes. */
 typedef struct rsvd_svhdx_meta_operation_resize_virtual_disk {
+    /** NewSize: the new virtual size in bytes (0 with ShrinkToMinimumSafeSize). */
     uint64_t new_size;
-    /** Booleans, as sent. */
+    /** ExpandOnly: nonzero if the disk may only grow. Booleans as sent. */
     uint8_t expand_only;
+    /** AllowUnsafeVirtualSize: nonzero if it may shrink below the data in use. */
     uint8_t allow_unsafe_virtual_size;
+    /** ShrinkToMinimumSafeSize: nonzero to shrink to the smallest safe size. */
     uint8_t shrink_to_minimum_safe_size;
     /* 11: Reserved (1), zero */
 } rsvd_svhdx_meta_operation_resize_virtual_disk;
@@ -681,7 +855,10 @@ RSVD_API int rsvd_svhdx_meta_operation_resize_virtual_disk_encode(
 
 /** SVHDX_APPLY_SNAPSHOT_PARAMS ([MS-RSVD] 2.2.4.36), 20 bytes. */
 typedef struct rsvd_svhdx_apply_snapshot_params {
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_VM or _WRITEABLE are valid
+     * (3.2.5.5.7.6); as sent. */
     uint32_t snapshot_type;
+    /** SnapshotID: the snapshot to apply. */
     rsvd_guid snapshot_id;
 } rsvd_svhdx_apply_snapshot_params;
 
@@ -695,7 +872,8 @@ RSVD_API int rsvd_svhdx_apply_snapshot_params_encode(const rsvd_svhdx_apply_snap
 
 /** SVHDX_META_OPERATION_REPLY ([MS-RSVD] 2.2.4.18), 4 bytes. */
 typedef struct rsvd_svhdx_meta_operation_reply {
-    /** RSVD_STATUS_SUCCESS or RSVD_STATUS_CHANGE_TRACKING_*. */
+    /** ChangeTrackingErrorStatus: RSVD_STATUS_SUCCESS or
+     * RSVD_STATUS_CHANGE_TRACKING_*. */
     uint32_t change_tracking_error_status;
 } rsvd_svhdx_meta_operation_reply;
 
@@ -710,8 +888,12 @@ RSVD_API int rsvd_svhdx_meta_operation_reply_encode(const rsvd_svhdx_meta_operat
  * bytes. 3.2.5.5.9 requires the body to be exactly this size: the server
  * compares the body length itself. */
 typedef struct rsvd_svhdx_tunnel_vhdset_query_information_request {
+    /** VHDSetInformationType: RSVD_SVHDX_VHDSET_INFORMATION_TYPE_*, as sent. */
     uint32_t vhdset_information_type;
+    /** SnapshotType: of the snapshot queried; 0 for the types other than
+     * SnapshotEntry and SnapshotList (3.2.5.5.9). As sent. */
     uint32_t snapshot_type;
+    /** SnapshotId: the snapshot queried (SnapshotEntry, CdpSnapshotRoot). */
     rsvd_guid snapshot_id;
 } rsvd_svhdx_tunnel_vhdset_query_information_request;
 
@@ -729,13 +911,16 @@ RSVD_API int rsvd_svhdx_tunnel_vhdset_query_information_request_encode(
  * NumberOfSnapshots GUIDs.
  */
 typedef struct rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response {
-    /** MUST be RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_LIST. */
+    /** VHDSetInformationType: MUST be
+     * RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_LIST. */
     uint32_t vhdset_information_type;
-    /** Any value (example 4.4 shows 1); kept as sent. */
+    /** Reserved1: any value (example 4.4 shows 1); kept as sent. */
     uint32_t reserved1;
-    /** 0x00: SnapshotIds absent; 0x01: all present. */
+    /** ResponseComplete: 0x00 SnapshotIds absent (they did not fit
+     * MaxOutputResponse); 0x01 all present. */
     uint8_t response_complete;
     /* 9: Reserved2 (3), zero */
+    /** NumberOfSnapshots: how many snapshots there are, present or not. */
     uint32_t number_of_snapshots;
     /** 16 * number_of_snapshots bytes of GUIDs when response_complete is
      * 0x01, else NULL (a view; read one with the _snapshot_id() accessor). */
@@ -773,16 +958,22 @@ RSVD_API int rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_s
 /** SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_SNAPSHOT_ENTRY_RESPONSE ([MS-RSVD]
  * 2.2.4.21), 72 bytes. */
 typedef struct rsvd_svhdx_tunnel_vhdset_query_information_snapshot_entry_response {
-    /** SnapshotEntry (5), or CdpSnapshotRoot (9) per 3.2.5.5.9. */
+    /** VHDSetInformationType: SnapshotEntry (5), or CdpSnapshotRoot (9) per
+     * 3.2.5.5.9. */
     uint32_t vhdset_information_type;
-    /** Any value; kept as sent. */
+    /** Reserved: any value; kept as sent. */
     uint32_t reserved;
-    /** Milliseconds since 1970-01-01. */
+    /** SnapshotCreationTime: milliseconds since 1970-01-01. */
     uint64_t snapshot_creation_time;
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_*. */
     uint32_t snapshot_type;
+    /** IsValidSnapshot: 1 valid, 0 not valid. */
     uint32_t is_valid_snapshot;
+    /** SnapshotId: the snapshot described (the request's). */
     rsvd_guid snapshot_id;
+    /** ParentSnapshotId: set for a CDP snapshot root, else zero. */
     rsvd_guid parent_snapshot_id;
+    /** LogFileId: set for a CDP snapshot root, else zero. */
     rsvd_guid log_file_id;
 } rsvd_svhdx_tunnel_vhdset_query_information_snapshot_entry_response;
 
@@ -798,10 +989,11 @@ RSVD_API int rsvd_svhdx_tunnel_vhdset_query_information_snapshot_entry_response_
 /** SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_OPTIMIZE_RESPONSE ([MS-RSVD]
  * 2.2.4.22), 12 bytes. */
 typedef struct rsvd_svhdx_tunnel_vhdset_query_information_optimize_response {
-    /** RSVD_SVHDX_VHDSET_INFORMATION_TYPE_OPTIMIZE_NEEDED. */
+    /** VHDSetInformationType: RSVD_SVHDX_VHDSET_INFORMATION_TYPE_OPTIMIZE_NEEDED. */
     uint32_t vhdset_information_type;
-    /** Any value; kept as sent. */
+    /** Reserved: any value; kept as sent. */
     uint32_t reserved;
+    /** OptimizeNeeded: nonzero if the VHD set needs an optimize. */
     uint32_t optimize_needed;
 } rsvd_svhdx_tunnel_vhdset_query_information_optimize_response;
 
@@ -816,6 +1008,7 @@ RSVD_API int rsvd_svhdx_tunnel_vhdset_query_information_optimize_response_encode
 
 /** SVHDX_META_OPERATION_QUERY_PROGRESS_REQUEST ([MS-RSVD] 2.2.4.23), 16 bytes. */
 typedef struct rsvd_svhdx_meta_operation_query_progress_request {
+    /** TransactionId: that of the META_OPERATION_START request queried. */
     rsvd_guid transaction_id;
 } rsvd_svhdx_meta_operation_query_progress_request;
 
@@ -829,8 +1022,10 @@ RSVD_API int rsvd_svhdx_meta_operation_query_progress_request_encode(
 
 /** SVHDX_META_OPERATION_QUERY_PROGRESS_RESPONSE ([MS-RSVD] 2.2.4.24), 16 bytes. */
 typedef struct rsvd_svhdx_meta_operation_query_progress_response {
+    /** CurrentProgressValue: progress so far, on the scale of complete_value. */
     uint64_t current_progress_value;
-    /** The operation is complete when current_progress_value equals this. */
+    /** CompleteValue: the operation is complete when current_progress_value
+     * equals this. */
     uint64_t complete_value;
 } rsvd_svhdx_meta_operation_query_progress_response;
 
@@ -844,10 +1039,11 @@ RSVD_API int rsvd_svhdx_meta_operation_query_progress_response_encode(
 
 /** SVHDX_CHANGE_TRACKING_GET_PARAMETERS_RESPONSE ([MS-RSVD] 2.2.4.25), 16 bytes. */
 typedef struct rsvd_svhdx_change_tracking_get_parameters_response {
-    /** RSVD_STATUS_SUCCESS or RSVD_STATUS_CHANGE_TRACKING_*. */
+    /** ChangeTrackingStatus: RSVD_STATUS_SUCCESS or RSVD_STATUS_CHANGE_TRACKING_*. */
     uint32_t change_tracking_status;
-    /** Any value; kept as sent. */
+    /** Reserved: any value; kept as sent. */
     uint32_t reserved;
+    /** LogFileSize: size of the change-tracking log, in bytes. */
     uint64_t log_file_size;
 } rsvd_svhdx_change_tracking_get_parameters_response;
 
@@ -861,9 +1057,11 @@ RSVD_API int rsvd_svhdx_change_tracking_get_parameters_response_encode(
 
 /** SVHDX_TUNNEL_DELETE_SNAPSHOT_REQUEST ([MS-RSVD] 2.2.4.26), 24 bytes. */
 typedef struct rsvd_svhdx_tunnel_delete_snapshot_request {
+    /** SnapshotId: the snapshot to delete. */
     rsvd_guid snapshot_id;
-    /** 1: keep a data-less reference; 0: delete. As sent. */
+    /** PersistReference: 1 keeps a data-less reference, 0 deletes. As sent. */
     uint32_t persist_reference;
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_*, as sent. */
     uint32_t snapshot_type;
 } rsvd_svhdx_tunnel_delete_snapshot_request;
 
@@ -883,13 +1081,18 @@ RSVD_API int rsvd_svhdx_tunnel_delete_snapshot_request_encode(
  * RSVD_E_WIRE_SHORT implies a nonzero length).
  */
 typedef struct rsvd_svhdx_change_tracking_start_request {
+    /** TransactionId: unique per operation. */
     rsvd_guid transaction_id;
+    /** LogFileNameOffset: from the start of this structure. */
     uint32_t log_file_name_offset;
+    /** LogFileNameLength: bytes of LogFileName; MUST be 0. */
     uint32_t log_file_name_length;
+    /** LogFileId: GUID of the log file. */
     rsvd_guid log_file_id;
-    /** 0: unbounded. */
+    /** MaxLogFileSize: the largest log in bytes; 0: unbounded. */
     uint64_t max_log_file_size;
-    /** Boolean, as sent: TRUE resumes (appends to) earlier tracking. */
+    /** AppendData: Boolean, as sent; TRUE resumes (appends to) earlier
+     * tracking, FALSE for the first start. */
     uint32_t append_data;
     /* 52: Reserved (4), zero */
     /** log_file_name_length bytes of UTF-16LE (a view; NULL when empty). */
@@ -915,7 +1118,7 @@ RSVD_API int rsvd_svhdx_change_tracking_start_request_encode(
 
 /** SVHDX_CHANGE_TRACKING_STOP_RESPONSE ([MS-RSVD] 2.2.4.30), 4 bytes. */
 typedef struct rsvd_svhdx_change_tracking_stop_response {
-    /** RSVD_STATUS_SUCCESS or RSVD_STATUS_CHANGE_TRACKING_*. */
+    /** ChangeTrackingStatus: RSVD_STATUS_SUCCESS or RSVD_STATUS_CHANGE_TRACKING_*. */
     uint32_t change_tracking_status;
 } rsvd_svhdx_change_tracking_stop_response;
 
@@ -929,11 +1132,17 @@ RSVD_API int rsvd_svhdx_change_tracking_stop_response_encode(
 
 /** SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REQUEST ([MS-RSVD] 2.2.4.37), 56 bytes. */
 typedef struct rsvd_svhdx_tunnel_query_virtual_disk_changes_request {
+    /** TargetSnapshotId: the snapshot compared with the baseline. */
     rsvd_guid target_snapshot_id;
+    /** LimitSnapshotId: the baseline snapshot the changes are counted from
+     * (both snapshots must be tracked ones of Open.SnapshotList, 3.2.5.5.14). */
     rsvd_guid limit_snapshot_id;
+    /** SnapshotType: MUST be RSVD_SVHDX_SNAPSHOT_TYPE_VM (3.2.5.5.14); as sent. */
     uint32_t snapshot_type;
     /* 36: Reserved (4), zero */
+    /** ByteOffset: start of the region queried, in bytes. */
     uint64_t byte_offset;
+    /** ByteLength: length of the region queried, in bytes. */
     uint64_t byte_length;
 } rsvd_svhdx_tunnel_query_virtual_disk_changes_request;
 
@@ -947,7 +1156,9 @@ RSVD_API int rsvd_svhdx_tunnel_query_virtual_disk_changes_request_encode(
 
 /** SVHDX_VIRTUAL_DISK_CHANGED_RANGE ([MS-RSVD] 2.2.4.39), 24 bytes. */
 typedef struct rsvd_svhdx_virtual_disk_changed_range {
+    /** ByteOffset: start of a changed range, in bytes. */
     uint64_t byte_offset;
+    /** ByteLength: length of the range, in bytes. */
     uint64_t byte_length;
     /* 16: Reserved (8), zero */
 } rsvd_svhdx_virtual_disk_changed_range;
@@ -955,7 +1166,10 @@ typedef struct rsvd_svhdx_virtual_disk_changed_range {
 /** SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REPLY ([MS-RSVD] 2.2.4.38): the
  * 16-byte fixed part and RangeCount SVHDX_VIRTUAL_DISK_CHANGED_RANGEs. */
 typedef struct rsvd_svhdx_tunnel_query_virtual_disk_changes_reply {
+    /** ProcessedByteLength: bytes of the region processed (ByteLength, or
+     * less when the output buffer could not hold every range). */
     uint64_t processed_byte_length;
+    /** RangeCount: number of ranges. */
     uint32_t range_count;
     /* 12: Reserved (4), zero */
     /** Ranges: 24 * range_count bytes as on the wire (a view; read one with
@@ -995,6 +1209,7 @@ RSVD_API int rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_range(
 
 /** SVHDX_TUNNEL_QUERY_SAFE_SIZE_RESPONSE ([MS-RSVD] 2.2.4.40), 8 bytes. */
 typedef struct rsvd_svhdx_tunnel_query_safe_size_response {
+    /** SafeVirtualSize: the smallest safe virtual size of the disk, in bytes. */
     uint64_t safe_virtual_size;
 } rsvd_svhdx_tunnel_query_safe_size_response;
 
@@ -1037,6 +1252,7 @@ RSVD_API bool rsvd_utf16le_ends_with_ascii(const uint8_t *s, size_t len, const c
 /** @name Create-context name of SVHDX_OPEN_DEVICE_CONTEXT(_V2) and its
  * responses ([MS-SMB2] 2.2.13.2): these 16 bytes in this order, NameLength 16
  * @{ */
+/** The NameLength of the context. */
 #define RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME_LENGTH 16u
 /** An initializer: `static const uint8_t n[] = RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME;` */
 #define RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME                                                 \
@@ -1059,7 +1275,9 @@ RSVD_API bool rsvd_is_svhdx_open_device_context_name(const uint8_t *name, size_t
 /** @name Sizes of the open contexts ([MS-RSVD] 2.2.4.12, 2.2.4.32); each
  * response has the size of its request
  * @{ */
+/** SVHDX_OPEN_DEVICE_CONTEXT and its response (2.2.4.31). */
 #define RSVD_SVHDX_OPEN_DEVICE_CONTEXT_SIZE 168u
+/** SVHDX_OPEN_DEVICE_CONTEXT_V2 and its response (2.2.4.33). */
 #define RSVD_SVHDX_OPEN_DEVICE_CONTEXT_V2_SIZE 192u
 /** Size of the InitiatorHostName field. */
 #define RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE RSVD_MAXIMUM_NAME_LENGTH
@@ -1078,18 +1296,23 @@ RSVD_API bool rsvd_is_svhdx_open_device_context_name(const uint8_t *name, size_t
  * STATUS_BUFFER_TOO_SMALL rules, then decode with the _v1 or _v2 decoder.
  */
 typedef struct rsvd_svhdx_open_device_context {
-    /** RSVD_ECP_CONTEXT_VERSION_1 or _2 (as sent). */
+    /** Version: RSVD_ECP_CONTEXT_VERSION_1 or _2 (as sent). */
     uint32_t version;
-    /** Boolean as sent: 0x01 means initiator_id is valid. */
+    /** HasInitiatorId: Boolean as sent; 0x01 means initiator_id is valid. */
     uint8_t has_initiator_id;
+    /** Reserved: as sent (3.2.5.1 copies it into the V2 response). */
     uint8_t reserved[3];
+    /** InitiatorId: GUID of the initiator; meaningful when has_initiator_id
+     * is 0x01. */
     rsvd_guid initiator_id;
-    /** Application-provided open flags, opaque to the protocol. */
+    /** Flags: application-provided open flags, opaque to the protocol. */
     uint32_t flags;
-    /** RSVD_SVHDX_ORIGINATOR_PVHDPARSER or _VHDMP (as sent). */
+    /** OriginatorFlags: RSVD_SVHDX_ORIGINATOR_PVHDPARSER or _VHDMP (as sent). */
     uint32_t originator_flags;
+    /** OpenRequestId: the client's RequestIdentifier at the open (3.1.4.2). */
     uint64_t open_request_id;
-    /** Bytes of the name; MUST be at most 126 (as sent, not checked). */
+    /** InitiatorHostNameLength: bytes of the name; MUST be at most 126 (as
+     * sent, not checked). */
     uint16_t initiator_host_name_length;
     /**
      * The whole 126-byte InitiatorHostName field after a decode (a view).
@@ -1100,12 +1323,18 @@ typedef struct rsvd_svhdx_open_device_context {
      */
     const uint8_t *initiator_host_name;
     /* V2 only; zero after a V1 decode, not written by the V1 encoder. */
-    /** Request: 0. Response: nonzero if the three sizes below are valid. */
+    /** VirtualDiskPropertiesInitialized: request 0; response nonzero if the
+     * three sizes below are valid. */
     uint32_t virtual_disk_properties_initialized;
-    /** Request: 0. Response: the server's protocol version. */
+    /** ServerServiceVersion: request 0; response the server's protocol
+     * version (RSVD_PROTOCOL_VERSION_2). */
     uint32_t server_service_version;
+    /** VirtualSectorSize: request 0; response the logical sector size, bytes. */
     uint32_t virtual_sector_size;
+    /** PhysicalSectorSize: request 0; response the physical sector size,
+     * bytes. */
     uint32_t physical_sector_size;
+    /** VirtualSize: request 0; response the virtual disk's size, bytes. */
     uint64_t virtual_size;
 } rsvd_svhdx_open_device_context;
 
@@ -1156,6 +1385,7 @@ RSVD_API int rsvd_svhdx_open_device_context_host_name(const rsvd_svhdx_open_devi
 /** @name SharedVirtualDiskSupport and SharedVirtualDiskHandleState values
  * ([MS-RSVD] 2.2.4.16)
  * @{ */
+/** SharedVirtualDisksSupported: what a version-1 server reports. */
 #define RSVD_SHARED_VIRTUAL_DISKS_SUPPORTED 0x00000001u
 /** Supports every snapshot type of 2.2.6 (a version-2 server). */
 #define RSVD_SHARED_VIRTUAL_DISK_SNAPSHOTS_SUPPORTED 0x00000007u
@@ -1174,7 +1404,10 @@ RSVD_API int rsvd_svhdx_open_device_context_host_name(const rsvd_svhdx_open_devi
 /** SVHDX_SHARED_VIRTUAL_DISK_SUPPORT_RESPONSE ([MS-RSVD] 2.2.4.16): the
  * FSCTL's whole output, no tunnel header. */
 typedef struct rsvd_svhdx_shared_virtual_disk_support_response {
+    /** SharedVirtualDiskSupport: RSVD_SHARED_VIRTUAL_DISKS_SUPPORTED (a
+     * version-1 server) or RSVD_SHARED_VIRTUAL_DISK_SNAPSHOTS_SUPPORTED (version 2). */
     uint32_t shared_virtual_disk_support;
+    /** SharedVirtualDiskHandleState: an RSVD_HANDLE_STATE_* value. */
     uint32_t shared_virtual_disk_handle_state;
 } rsvd_svhdx_shared_virtual_disk_support_response;
 
@@ -1199,15 +1432,18 @@ RSVD_API int rsvd_svhdx_shared_virtual_disk_support_response_encode(
  * does not count; EaValue follows the NUL.
  */
 typedef struct rsvd_file_full_ea_information {
-    /** Offset of the next entry from the start of this one; 0 for the last. */
+    /** NextEntryOffset: offset of the next entry from the start of this one;
+     * 0 for the last. */
     uint32_t next_entry_offset;
-    /** 0 or RSVD_FILE_NEED_EA (as sent). */
+    /** Flags: 0 or RSVD_FILE_NEED_EA (as sent). */
     uint8_t flags;
+    /** EaNameLength: bytes of EaName, its NUL not counted. */
     uint8_t ea_name_length;
+    /** EaValueLength: bytes of EaValue. */
     uint16_t ea_value_length;
-    /** ea_name_length bytes, the NUL not included (a view). */
+    /** EaName: ea_name_length bytes, the NUL not included (a view). */
     const uint8_t *ea_name;
-    /** ea_value_length bytes (a view). */
+    /** EaValue: ea_value_length bytes (a view). */
     const uint8_t *ea_value;
 } rsvd_file_full_ea_information;
 
@@ -1246,7 +1482,9 @@ RSVD_API int rsvd_file_full_ea_information_encode(const rsvd_file_full_ea_inform
  *         ... malformed: rc names the rule ...
  */
 typedef struct rsvd_ea_iter {
+    /** The buffer walked (private). */
     const uint8_t *buf;
+    /** Its length in bytes (private). */
     size_t len;
     size_t pos;   /**< start of the next entry */
     int state;    /**< 0 more entries, 1 done, < 0 the sticky error */
@@ -1287,18 +1525,25 @@ RSVD_API int rsvd_file_full_ea_information_chain_encode(const rsvd_file_full_ea_
 #define RSVD_TARGET_SPECIFIER_EA_SIZE 57u
 /** RsvdBlockDeviceTargetNamespace value SnapshotId, the only one defined. */
 #define RSVD_BLOCK_DEVICE_TARGET_NAMESPACE_SNAPSHOT_ID 0x00000000u
+/** Size of RSVD_BLOCK_DEVICE_TARGET_SPECIFIER, the EaValue of the EA. */
 #define RSVD_BLOCK_DEVICE_TARGET_SPECIFIER_SIZE 24u
 
 /** RSVD_BLOCK_DEVICE_TARGET_SPECIFIER_SNAPSHOT ([MS-RSVD] 2.2.4.35), 20 bytes. */
 typedef struct rsvd_block_device_target_specifier_snapshot {
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_VM or _WRITEABLE are valid
+     * (3.2.5.7); as sent. */
     uint32_t snapshot_type;
+    /** SnapshotID: the snapshot of the VHD set to open. */
     rsvd_guid snapshot_id;
 } rsvd_block_device_target_specifier_snapshot;
 
 /** RSVD_BLOCK_DEVICE_TARGET_SPECIFIER ([MS-RSVD] 2.2.4.34), 24 bytes. Values
  * as sent: 3.2.5.7 answers a wrong namespace or snapshot type itself. */
 typedef struct rsvd_block_device_target_specifier {
+    /** RsvdBlockDeviceTargetNamespace: only
+     * RSVD_BLOCK_DEVICE_TARGET_NAMESPACE_SNAPSHOT_ID is defined; as sent. */
     uint32_t rsvd_block_device_target_namespace;
+    /** TargetInformationSnapshot, at offset 4. */
     rsvd_block_device_target_specifier_snapshot target_information_snapshot;
 } rsvd_block_device_target_specifier;
 

@@ -17,6 +17,7 @@
 #ifndef RSVD_WIRE_SMB2_H
 #define RSVD_WIRE_SMB2_H
 
+#include <rsvd/backend.h> /* FILE_* information classes, CreateOptions bit */
 #include <rsvd/common.h>
 
 #ifdef __cplusplus
@@ -30,43 +31,82 @@ extern "C" {
 /** @name SMB2 header constants ([MS-SMB2] 2.2.1)
  * @{ */
 #define RSVD_SMB2_PROTOCOL_ID 0x424D53FEu /**< bytes FE 'S' 'M' 'B' */
+/** Size of the SMB2 header, and its StructureSize. */
 #define RSVD_SMB2_HEADER_SIZE 64u
+/** @} */
 
+/** @name SMB2 header Command values ([MS-SMB2] 2.2.1)
+ * @{ */
+/** SMB2 NEGOTIATE. */
 #define RSVD_SMB2_NEGOTIATE 0x0000u
+/** SMB2 SESSION_SETUP. */
 #define RSVD_SMB2_SESSION_SETUP 0x0001u
+/** SMB2 LOGOFF. */
 #define RSVD_SMB2_LOGOFF 0x0002u
+/** SMB2 TREE_CONNECT. */
 #define RSVD_SMB2_TREE_CONNECT 0x0003u
+/** SMB2 TREE_DISCONNECT. */
 #define RSVD_SMB2_TREE_DISCONNECT 0x0004u
+/** SMB2 CREATE. */
 #define RSVD_SMB2_CREATE 0x0005u
+/** SMB2 CLOSE. */
 #define RSVD_SMB2_CLOSE 0x0006u
+/** SMB2 FLUSH. */
 #define RSVD_SMB2_FLUSH 0x0007u
+/** SMB2 READ. */
 #define RSVD_SMB2_READ 0x0008u
+/** SMB2 WRITE. */
 #define RSVD_SMB2_WRITE 0x0009u
+/** SMB2 LOCK. */
 #define RSVD_SMB2_LOCK 0x000Au
+/** SMB2 IOCTL. */
 #define RSVD_SMB2_IOCTL 0x000Bu
+/** SMB2 CANCEL. */
 #define RSVD_SMB2_CANCEL 0x000Cu
+/** SMB2 ECHO. */
 #define RSVD_SMB2_ECHO 0x000Du
+/** SMB2 QUERY_DIRECTORY. */
 #define RSVD_SMB2_QUERY_DIRECTORY 0x000Eu
+/** SMB2 CHANGE_NOTIFY. */
 #define RSVD_SMB2_CHANGE_NOTIFY 0x000Fu
+/** SMB2 QUERY_INFO. */
 #define RSVD_SMB2_QUERY_INFO 0x0010u
+/** SMB2 SET_INFO. */
 #define RSVD_SMB2_SET_INFO 0x0011u
+/** SMB2 OPLOCK_BREAK. */
 #define RSVD_SMB2_OPLOCK_BREAK 0x0012u
+/** @} */
 
+/** @name SMB2 header Flags ([MS-SMB2] 2.2.1)
+ * @{ */
+/** SMB2_FLAGS_SERVER_TO_REDIR: the message is a response. */
 #define RSVD_SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u
+/** SMB2_FLAGS_ASYNC_COMMAND: the ASYNC header form (AsyncId in place of
+ * Reserved and TreeId). */
 #define RSVD_SMB2_FLAGS_ASYNC_COMMAND 0x00000002u
+/** SMB2_FLAGS_RELATED_OPERATIONS: a related member of a compound. */
 #define RSVD_SMB2_FLAGS_RELATED_OPERATIONS 0x00000004u
+/** SMB2_FLAGS_SIGNED: the message is signed. */
 #define RSVD_SMB2_FLAGS_SIGNED 0x00000008u
+/** SMB2_FLAGS_PRIORITY_MASK: the I/O priority, 0-7 (3.1.1 only). */
 #define RSVD_SMB2_FLAGS_PRIORITY_MASK 0x00000070u
+/** SMB2_FLAGS_DFS_OPERATIONS: a DFS operation. */
 #define RSVD_SMB2_FLAGS_DFS_OPERATIONS 0x10000000u
+/** SMB2_FLAGS_REPLAY_OPERATION: a replayed request (3.x only). */
 #define RSVD_SMB2_FLAGS_REPLAY_OPERATION 0x20000000u
 /** @} */
 
 /** @name SMB2 dialect revision numbers ([MS-SMB2] 2.2.3)
  * @{ */
+/** SMB 2.0.2. */
 #define RSVD_SMB2_DIALECT_202 0x0202u
+/** SMB 2.1. */
 #define RSVD_SMB2_DIALECT_210 0x0210u
+/** SMB 3.0. */
 #define RSVD_SMB2_DIALECT_300 0x0300u
+/** SMB 3.0.2 (the first dialect that carries RSVD, [MS-RSVD] 2.1). */
 #define RSVD_SMB2_DIALECT_302 0x0302u
+/** SMB 3.1.1. */
 #define RSVD_SMB2_DIALECT_311 0x0311u
 /** @} */
 
@@ -76,23 +116,33 @@ extern "C" {
  * form carries async_id, the SYNC form reserved and tree_id.
  */
 typedef struct rsvd_smb2_hdr {
+    /** CreditCharge: credits the request consumes (2.0.2: 0). */
     uint16_t credit_charge;
     /** Response: NTSTATUS. Request: ChannelSequence (low 16 bits) and
      * Reserved (3.x), or Status which the server ignores (2.0.2/2.1). */
     uint32_t status;
+    /** Command: an RSVD_SMB2_* command code. */
     uint16_t command;
     /** CreditRequest in a request, CreditResponse in a response. */
     uint16_t credit;
+    /** Flags: RSVD_SMB2_FLAGS_* bits; ASYNC_COMMAND picks the form. */
     uint32_t flags;
+    /** NextCommand: offset from this header to the next one of a compound;
+     * 0 for the last or only message. */
     uint32_t next_command;
+    /** MessageId: identifies the request on the connection; the response
+     * echoes it. */
     uint64_t message_id;
-    /** ASYNC form only. */
+    /** AsyncId: ASYNC form only (0 after decoding a SYNC header). */
     uint64_t async_id;
     /** SYNC form only: Reserved (Windows clients send 0xFEFF). */
     uint32_t reserved;
-    /** SYNC form only. */
+    /** TreeId: the tree connect; SYNC form only (0 after decoding an ASYNC
+     * header). */
     uint32_t tree_id;
+    /** SessionId: the session (0 in NEGOTIATE). */
     uint64_t session_id;
+    /** Signature: when SMB2_FLAGS_SIGNED is set, else zero. */
     uint8_t signature[16];
 } rsvd_smb2_hdr;
 
@@ -128,9 +178,11 @@ static inline bool rsvd_smb2_hdr_is_async(const rsvd_smb2_hdr *h)
 
 /** SMB2 ERROR Response body ([MS-SMB2] 2.2.2). */
 typedef struct rsvd_smb2_error {
+    /** ErrorContextCount: SMB2 ERROR Contexts in ErrorData (3.1.1), else 0. */
     uint8_t error_context_count;
     /** ErrorData: a view into the decoded buffer (ByteCount bytes). */
     const uint8_t *error_data;
+    /** ByteCount: bytes of ErrorData. */
     uint32_t byte_count;
 } rsvd_smb2_error;
 
@@ -147,7 +199,8 @@ RSVD_API int rsvd_smb2_error_decode(const uint8_t *buf, size_t len, rsvd_smb2_er
  * Encodes an ERROR response body. With ByteCount 0 one zero pad byte follows
  * the fixed part, as every Windows server and Samba send it, so that the
  * body is StructureSize (9) bytes long.
- * @return RSVD_OK (length in *out_len) or RSVD_E_NOSPC.
+ * @return RSVD_OK (length in *out_len), RSVD_E_INVAL (byte_count without
+ * error_data) or RSVD_E_NOSPC.
  */
 RSVD_API int rsvd_smb2_error_encode(const rsvd_smb2_error *e, uint8_t *buf, size_t cap,
                                     size_t *out_len);
@@ -162,6 +215,1330 @@ RSVD_API int rsvd_smb2_error_encode(const rsvd_smb2_error *e, uint8_t *buf, size
 RSVD_API int rsvd_smb2_error_response_build(const rsvd_smb2_hdr *req, uint32_t status,
                                             uint16_t credits, uint8_t *buf, size_t cap,
                                             size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* Conventions of the message codecs below                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every SMB2 message codec below works on a whole message that starts at the
+ * SMB2 header, because the offsets of the variable parts (InputOffset,
+ * DataOffset, NameOffset, ...) are measured from the first byte of that
+ * header ([MS-SMB2] 2.2). For a compounded message, @p len is the length of
+ * this message alone (NextCommand bytes, or what remains for the last one).
+ *
+ * Decoders:
+ *  - run rsvd_smb2_hdr_decode() first, store the header in the struct's
+ *    `hdr` and fail with RSVD_E_WIRE_COMMAND unless Command is the
+ *    message's command;
+ *  - fail with RSVD_E_WIRE_SHORT when the message is shorter than the
+ *    header plus the body's fixed part, and RSVD_E_WIRE_STRUCTURE_SIZE when
+ *    StructureSize is not the structure's value;
+ *  - for every (offset, count) pair with a non-zero count: an offset that
+ *    points into the header or the fixed part, or past the end of the
+ *    message, fails with RSVD_E_WIRE_OFFSET; offset + count past the end
+ *    fails with RSVD_E_WIRE_RANGE (computed without overflow). A pair with a
+ *    count of zero is not checked (the receiver ignores that offset) and
+ *    its view is NULL;
+ *  - return the variable parts as views (pointer + the count field) into
+ *    the input; Reserved fields are skipped.
+ *  What the decoders leave to the state machines (flags values, alignment
+ *  of buffer offsets, dialect rules, limits such as MaxTransactSize) is
+ *  listed in docs/decisions.md.
+ *
+ * Encoders:
+ *  - write the header from the struct's `hdr` with Command forced to the
+ *    message's command, then the body, then the variable parts;
+ *  - compute every offset whose count is non-zero: the first buffer byte is
+ *    right after the fixed part, the next buffer starts at the next multiple
+ *    of 8; an offset whose count is zero is written as given in the struct
+ *    (receivers ignore it; Windows puts particular values there);
+ *  - return RSVD_OK and the message length in *out_len, RSVD_E_NOSPC when
+ *    @p cap is too small, or RSVD_E_INVAL when a view is NULL while its
+ *    count is not zero, or an offset would not fit its field.
+ * A message decoded and encoded again therefore gives the same struct back
+ * (with offsets normalised), and encoding that struct gives the same bytes.
+ */
+
+/** SMB2_FILEID ([MS-SMB2] 2.2.14.1). */
+typedef struct rsvd_smb2_fileid {
+    /** Persistent: survives a reconnect (the server's Open.DurableFileId). */
+    uint64_t persistent_id;
+    /** Volatile: may change on a reconnect (the server's Open.FileId). */
+    uint64_t volatile_id;
+} rsvd_smb2_fileid;
+
+/** Size of SMB2_FILEID on the wire. */
+#define RSVD_SMB2_FILEID_SIZE 16u
+
+/** @return true if @p a and @p b name the same open (both halves equal). */
+static inline bool rsvd_smb2_fileid_equal(const rsvd_smb2_fileid *a, const rsvd_smb2_fileid *b)
+{
+    return a->persistent_id == b->persistent_id && a->volatile_id == b->volatile_id;
+}
+
+/* ------------------------------------------------------------------------ */
+/* IOCTL ([MS-SMB2] 2.2.31, 2.2.32)                                          */
+/* ------------------------------------------------------------------------ */
+
+/** @name IOCTL constants ([MS-SMB2] 2.2.31, [MS-FSCC] 2.3)
+ * @{ */
+/** Flags: the request is an FSCTL (0 means an IOCTL). */
+#define RSVD_SMB2_0_IOCTL_IS_FSCTL 0x00000001u
+
+/** FSCTL_DFS_GET_REFERRALS: a DFS referral request. */
+#define RSVD_FSCTL_DFS_GET_REFERRALS 0x00060194u
+/** FSCTL_PIPE_PEEK: read a named pipe without removing the data. */
+#define RSVD_FSCTL_PIPE_PEEK 0x0011400Cu
+/** FSCTL_PIPE_WAIT: wait for a named pipe to be available. */
+#define RSVD_FSCTL_PIPE_WAIT 0x00110018u
+/** FSCTL_PIPE_TRANSCEIVE: write and read a named pipe in one exchange. */
+#define RSVD_FSCTL_PIPE_TRANSCEIVE 0x0011C017u
+/** FSCTL_SRV_COPYCHUNK: server-side copy. */
+#define RSVD_FSCTL_SRV_COPYCHUNK 0x001440F2u
+/** FSCTL_SRV_ENUMERATE_SNAPSHOTS: the previous versions of the share. */
+#define RSVD_FSCTL_SRV_ENUMERATE_SNAPSHOTS 0x00144064u
+/** FSCTL_SRV_REQUEST_RESUME_KEY: the copy key of a source file. */
+#define RSVD_FSCTL_SRV_REQUEST_RESUME_KEY 0x00140078u
+/** FSCTL_SRV_READ_HASH: BranchCache hashes of a file. */
+#define RSVD_FSCTL_SRV_READ_HASH 0x001441BBu
+/** FSCTL_SRV_COPYCHUNK_WRITE: server-side copy that needs only write access
+ * to the target. */
+#define RSVD_FSCTL_SRV_COPYCHUNK_WRITE 0x001480F2u
+/** Request resiliency on an open ([MS-SMB2] 2.2.31.3, 3.2.4.20.8, 3.3.5.15.9). */
+#define RSVD_FSCTL_LMR_REQUEST_RESILIENCY 0x001401D4u
+/** FSCTL_QUERY_NETWORK_INTERFACE_INFO: the server's network interfaces. */
+#define RSVD_FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
+/** FSCTL_SET_REPARSE_POINT: sets a reparse point. */
+#define RSVD_FSCTL_SET_REPARSE_POINT 0x000900A4u
+/** FSCTL_DFS_GET_REFERRALS_EX: an extended DFS referral request. */
+#define RSVD_FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
+/** FSCTL_FILE_LEVEL_TRIM: ranges of the file the storage may reclaim. */
+#define RSVD_FSCTL_FILE_LEVEL_TRIM 0x00098208u
+/** FSCTL_VALIDATE_NEGOTIATE_INFO: validates the negotiated dialect and
+ * capabilities. */
+#define RSVD_FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
+/** [MS-FSCC] 2.3.42: FILE_DEVICE_FILE_SYSTEM, function 153, METHOD_BUFFERED,
+ * FILE_READ_ACCESS. An RSVD open fails it (MS-RSVD 3.2.4). */
+#define RSVD_FSCTL_OFFLOAD_READ 0x00094264u
+/** [MS-FSCC] 2.3.44: function 154, FILE_WRITE_ACCESS. */
+#define RSVD_FSCTL_OFFLOAD_WRITE 0x00098268u
+
+/** IOCTL request body before Buffer. */
+#define RSVD_SMB2_IOCTL_REQ_FIXED_SIZE 56u
+/** StructureSize of the IOCTL request. */
+#define RSVD_SMB2_IOCTL_REQ_STRUCTURE_SIZE 57u
+/** Offset of the first request Buffer byte from the header start (0x78). */
+#define RSVD_SMB2_IOCTL_REQ_BUFFER_OFFSET 120u
+/** IOCTL response body before Buffer. */
+#define RSVD_SMB2_IOCTL_RSP_FIXED_SIZE 48u
+/** StructureSize of the IOCTL response. */
+#define RSVD_SMB2_IOCTL_RSP_STRUCTURE_SIZE 49u
+/** Offset of the first response Buffer byte from the header start (0x70). */
+#define RSVD_SMB2_IOCTL_RSP_BUFFER_OFFSET 112u
+/** @} */
+
+/** SMB2 IOCTL Request ([MS-SMB2] 2.2.31) as a whole message. */
+typedef struct rsvd_smb2_ioctl_req {
+    /** The SMB2 header (Command IOCTL). */
+    rsvd_smb2_hdr hdr;
+    /** CtlCode: the FSCTL or IOCTL code. */
+    uint32_t ctl_code;
+    /** FileId: the open the code applies to. */
+    rsvd_smb2_fileid file_id;
+    /** InputOffset: from the header start to the input. */
+    uint32_t input_offset;
+    /** InputCount: bytes of input. */
+    uint32_t input_count;
+    /** MaxInputResponse: the most input bytes the response may carry. */
+    uint32_t max_input_response;
+    /** The client SHOULD send 0; Windows sends InputOffset + InputCount
+     * rounded up to 8 ([MS-SMB2] 2.2.31 <64>, 3.2.4.20.8 <173>). */
+    uint32_t output_offset;
+    /** OutputCount: the client MUST send 0. */
+    uint32_t output_count;
+    /** MaxOutputResponse: the most output bytes the response may carry. */
+    uint32_t max_output_response;
+    /** 0 (IOCTL) or RSVD_SMB2_0_IOCTL_IS_FSCTL. */
+    uint32_t flags;
+    /** View: input_count bytes at input_offset (NULL when the count is 0). */
+    const uint8_t *input;
+    /** View: output_count bytes at output_offset (NULL when the count is 0). */
+    const uint8_t *output;
+} rsvd_smb2_ioctl_req;
+
+/**
+ * Decodes an IOCTL request message (header first).
+ * @return RSVD_OK or an RSVD_E_WIRE_* code as the conventions above say
+ * (StructureSize must be 57; a buffer offset below 120 is
+ * RSVD_E_WIRE_OFFSET); with a non-zero InputCount, an InputOffset that is
+ * not a multiple of 8 is RSVD_E_WIRE_ALIGN ([MS-SMB2] 3.3.5.15). Every such
+ * failure is STATUS_INVALID_PARAMETER for the server. A non-zero OutputCount
+ * (the client MUST send 0) must also describe bytes inside the message.
+ */
+RSVD_API int rsvd_smb2_ioctl_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_req *out);
+
+/**
+ * Encodes an IOCTL request message: input at 0x78, output at the next
+ * multiple of 8 after it; no pad byte when both are empty.
+ */
+RSVD_API int rsvd_smb2_ioctl_req_encode(const rsvd_smb2_ioctl_req *m, uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+
+/** SMB2 IOCTL Response ([MS-SMB2] 2.2.32) as a whole message. */
+typedef struct rsvd_smb2_ioctl_rsp {
+    /** The SMB2 header (Command IOCTL). */
+    rsvd_smb2_hdr hdr;
+    /** CtlCode: the code that was executed. */
+    uint32_t ctl_code;
+    /** FileId: the open (all-FF for FSCTL_DFS_GET_REFERRALS and
+     * FSCTL_PIPE_WAIT). */
+    rsvd_smb2_fileid file_id;
+    /** InputOffset: SHOULD be the offset of Buffer (0x70). */
+    uint32_t input_offset;
+    /** InputCount: SHOULD be 0. */
+    uint32_t input_count;
+    /** MUST be InputOffset + InputCount rounded up to 8 when output is
+     * returned; Windows sets it so even without output (<67>). */
+    uint32_t output_offset;
+    /** OutputCount: bytes of output. */
+    uint32_t output_count;
+    /** Reserved: the server MUST send 0, the client ignores it. */
+    uint32_t flags;
+    /** View: input_count bytes at input_offset (NULL when the count is 0). */
+    const uint8_t *input;
+    /** View: output_count bytes at output_offset (NULL when the count is 0). */
+    const uint8_t *output;
+} rsvd_smb2_ioctl_rsp;
+
+/**
+ * Decodes an IOCTL response message (header first). No trailing pad byte is
+ * required after an empty Buffer ([MS-SMB2] 3.3.5.15.9 builds 112 bytes).
+ * @return RSVD_OK or an RSVD_E_WIRE_* code (StructureSize must be 49; a
+ * buffer offset below 112 is RSVD_E_WIRE_OFFSET).
+ */
+RSVD_API int rsvd_smb2_ioctl_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_rsp *out);
+
+/**
+ * Encodes an IOCTL response message: input at 0x70, output at
+ * InputOffset + InputCount rounded up to 8 ([MS-SMB2] 2.2.32). With an empty
+ * input and a non-empty output, output goes at 0x70: give input_offset 0x70
+ * so that the MUST of 2.2.32 holds.
+ */
+RSVD_API int rsvd_smb2_ioctl_rsp_encode(const rsvd_smb2_ioctl_rsp *m, uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+
+/** Size of NETWORK_RESILIENCY_REQUEST ([MS-SMB2] 2.2.31.3). */
+#define RSVD_SMB2_NETWORK_RESILIENCY_REQUEST_SIZE 8u
+
+/** NETWORK_RESILIENCY_REQUEST ([MS-SMB2] 2.2.31.3), the input of
+ * FSCTL_LMR_REQUEST_RESILIENCY. Reserved (4 bytes) is skipped. */
+typedef struct rsvd_smb2_network_resiliency_req {
+    /** Milliseconds the server keeps the open after a disconnect. */
+    uint32_t timeout;
+} rsvd_smb2_network_resiliency_req;
+
+/**
+ * Decodes a NETWORK_RESILIENCY_REQUEST from the IOCTL input buffer. Bytes
+ * after the first 8 are ignored.
+ * @return RSVD_OK or RSVD_E_WIRE_SHORT (fewer than 8 bytes).
+ */
+RSVD_API int rsvd_smb2_network_resiliency_req_decode(const uint8_t *buf, size_t len,
+                                                     rsvd_smb2_network_resiliency_req *out);
+
+/** Encodes the 8-byte NETWORK_RESILIENCY_REQUEST (Reserved 0). */
+RSVD_API int rsvd_smb2_network_resiliency_req_encode(const rsvd_smb2_network_resiliency_req *r,
+                                                     uint8_t *buf, size_t cap, size_t *out_len);
+
+/** @name Options of rsvd_smb2_resiliency_req_build()
+ * @{ */
+/** OutputOffset = InputOffset + InputCount rounded up to 8 = 128, as
+ * Windows clients send it ([MS-SMB2] 3.2.4.20.8 <173>). The default. */
+#define RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_WINDOWS 0x0u
+/** OutputOffset = 0, as the SHOULD of [MS-SMB2] 3.2.4.20.8 says. */
+#define RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO 0x1u
+/** @} */
+
+/** What rsvd_smb2_resiliency_req_build() needs to know. */
+typedef struct rsvd_smb2_resiliency_req_args {
+    /** Header CreditCharge (1 when the connection supports multi-credit,
+     * [MS-SMB2] 3.2.4.1.5; Windows sends 1 either way). */
+    uint16_t credit_charge;
+    /** Header CreditRequest. */
+    uint16_t credit_request;
+    /** Header ChannelSequence (3.x with multi-channel or persistent
+     * handles, [MS-SMB2] 3.2.4.1); 0 otherwise. */
+    uint16_t channel_sequence;
+    /** Header Flags (e.g. SMB2_FLAGS_SIGNED when the host signs it);
+     * SMB2_FLAGS_ASYNC_COMMAND is dropped. */
+    uint32_t hdr_flags;
+    /** Header MessageId ([MS-SMB2] 3.2.4.1.3). */
+    uint64_t message_id;
+    /** Open.TreeConnect.TreeConnectId. */
+    uint32_t tree_id;
+    /** Open.TreeConnect.Session.SessionId. */
+    uint64_t session_id;
+    /** Open.FileId. */
+    rsvd_smb2_fileid file_id;
+    /** The application's time-out in milliseconds. */
+    uint32_t timeout_ms;
+    /** RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_WINDOWS (0) or _ZERO. */
+    uint32_t options;
+} rsvd_smb2_resiliency_req_args;
+
+/** Length of the message rsvd_smb2_resiliency_req_build() writes. */
+#define RSVD_SMB2_RESILIENCY_REQ_SIZE 128u
+/** Length of the message rsvd_smb2_resiliency_rsp_build() writes. */
+#define RSVD_SMB2_RESILIENCY_RSP_SIZE 112u
+
+/**
+ * Builds the complete 128-byte FSCTL_LMR_REQUEST_RESILIENCY request as
+ * [MS-SMB2] 3.2.4.20.8 lays it out: header Command IOCTL with the given
+ * MessageId, SessionId, TreeId, CreditCharge (Reserved 0, Signature 0);
+ * CtlCode 0x001401D4, FileId, InputOffset 0x78, InputCount 8,
+ * MaxInputResponse 0, OutputOffset 128 (or 0 with
+ * RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO), OutputCount 0,
+ * MaxOutputResponse 0, Flags SMB2_0_IOCTL_IS_FSCTL, and the
+ * NETWORK_RESILIENCY_REQUEST {Timeout, Reserved 0}.
+ * @return RSVD_OK (128 in *out_len), RSVD_E_NOSPC, or RSVD_E_INVAL (unknown
+ * option bits).
+ */
+RSVD_API int rsvd_smb2_resiliency_req_build(const rsvd_smb2_resiliency_req_args *a, uint8_t *buf,
+                                            size_t cap, size_t *out_len);
+
+/** A decoded FSCTL_LMR_REQUEST_RESILIENCY request. */
+typedef struct rsvd_smb2_resiliency_req {
+    /** The IOCTL request it travels in. */
+    rsvd_smb2_ioctl_req ioctl;
+    /** NETWORK_RESILIENCY_REQUEST.Timeout in milliseconds. */
+    uint32_t timeout;
+} rsvd_smb2_resiliency_req;
+
+/**
+ * Decodes an FSCTL_LMR_REQUEST_RESILIENCY request message.
+ * @return
+ *  - RSVD_OK: out->timeout holds the requested time-out;
+ *  - RSVD_E_WIRE_COUNT: the IOCTL is well formed but InputCount < 8: the
+ *    server MUST fail it with STATUS_INVALID_PARAMETER ([MS-SMB2]
+ *    3.3.5.15.9); out->ioctl is filled in;
+ *  - RSVD_E_WIRE_COMMAND: not an IOCTL, or CtlCode is not
+ *    FSCTL_LMR_REQUEST_RESILIENCY;
+ *  - any other RSVD_E_WIRE_* code: the IOCTL itself is malformed
+ *    (rsvd_smb2_ioctl_req_decode()).
+ * The Flags, dialect and MaxResiliencyTimeout rules belong to the server
+ * state machine ([MS-SMB2] 3.3.5.15, 3.3.5.15.9).
+ */
+RSVD_API int rsvd_smb2_resiliency_req_decode(const uint8_t *buf, size_t len,
+                                             rsvd_smb2_resiliency_req *out);
+
+/**
+ * Builds the server's 112-byte success response to a resiliency request as
+ * [MS-SMB2] 3.3.5.15.9 lays it out. Header: the request's header with Status
+ * STATUS_SUCCESS, SMB2_FLAGS_SERVER_TO_REDIR set, SIGNED cleared and a zero
+ * Signature (the host signs afterwards), NextCommand 0, CreditResponse
+ * @p credits (0 when the request went async). Body: CtlCode
+ * FSCTL_LMR_REQUEST_RESILIENCY, the request's FileId echoed (the server has
+ * checked that it names the Open: Persistent = Open.DurableFileId, Volatile
+ * = Open.FileId), InputOffset 112, InputCount 0, OutputOffset 112
+ * (InputOffset + InputCount rounded up to 8), OutputCount 0, Flags 0, and no
+ * Buffer bytes.
+ * @return RSVD_OK (112 in *out_len) or RSVD_E_NOSPC.
+ */
+RSVD_API int rsvd_smb2_resiliency_rsp_build(const rsvd_smb2_ioctl_req *req, uint16_t credits,
+                                            uint8_t *buf, size_t cap, size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* READ and WRITE ([MS-SMB2] 2.2.19 - 2.2.22)                                */
+/* ------------------------------------------------------------------------ */
+
+/** @name READ / WRITE Channel values ([MS-SMB2] 2.2.19, 2.2.21), 3.x only
+ * @{ */
+/** SMB2_CHANNEL_NONE: no channel information. */
+#define RSVD_SMB2_CHANNEL_NONE 0x00000000u
+/** SMB2_CHANNEL_RDMA_V1: RDMA, with SMB_DIRECT_BUFFER_DESCRIPTOR_V1s
+ * in the channel info. */
+#define RSVD_SMB2_CHANNEL_RDMA_V1 0x00000001u
+/** SMB2_CHANNEL_RDMA_V1_INVALIDATE: as RDMA_V1, and the server
+ * invalidates the memory registration (not 3.0). */
+#define RSVD_SMB2_CHANNEL_RDMA_V1_INVALIDATE 0x00000002u
+/** SMB2_CHANNEL_RDMA_TRANSFORM: RDMA with transforms (3.1.1 only). */
+#define RSVD_SMB2_CHANNEL_RDMA_TRANSFORM 0x00000003u
+/** @} */
+
+/** @name READ request Flags ([MS-SMB2] 2.2.19), a 1-byte field
+ * @{ */
+/** SMB2_READFLAG_READ_UNBUFFERED: the data is not to be cached on the way
+ * from storage (3.0.2 and 3.1.1). */
+#define RSVD_SMB2_READFLAG_READ_UNBUFFERED 0x01u
+/** SMB2_READFLAG_REQUEST_COMPRESSED: the client asks for compressed
+ * data (3.1.1 only). */
+#define RSVD_SMB2_READFLAG_REQUEST_COMPRESSED 0x02u
+/** @} */
+
+/** @name READ response Flags ([MS-SMB2] 2.2.20; 3.1.1, Reserved2 before)
+ * @{ */
+/** SMB2_READFLAG_RESPONSE_NONE: no flag. */
+#define RSVD_SMB2_READFLAG_RESPONSE_NONE 0x00000000u
+/** SMB2_READFLAG_RESPONSE_RDMA_TRANSFORM: the data was sent with RDMA
+ * transforms. */
+#define RSVD_SMB2_READFLAG_RESPONSE_RDMA_TRANSFORM 0x00000001u
+/** @} */
+
+/** @name WRITE request Flags ([MS-SMB2] 2.2.21)
+ * @{ */
+/** SMB2_WRITEFLAG_WRITE_THROUGH: the write reaches storage before the
+ * response (not 2.0.2). */
+#define RSVD_SMB2_WRITEFLAG_WRITE_THROUGH 0x00000001u
+/** SMB2_WRITEFLAG_WRITE_UNBUFFERED: the data is not to be cached on the
+ * way to storage (3.0.2 and 3.1.1). */
+#define RSVD_SMB2_WRITEFLAG_WRITE_UNBUFFERED 0x00000002u
+/** @} */
+
+/** @name READ / WRITE sizes ([MS-SMB2] 2.2.19 - 2.2.22)
+ * @{ */
+/** READ request body before Buffer. */
+#define RSVD_SMB2_READ_REQ_FIXED_SIZE 48u
+/** StructureSize of the READ request. */
+#define RSVD_SMB2_READ_REQ_STRUCTURE_SIZE 49u
+/** First Buffer byte of a READ request (0x70). */
+#define RSVD_SMB2_READ_REQ_BUFFER_OFFSET 112u
+/** READ response body before Buffer. */
+#define RSVD_SMB2_READ_RSP_FIXED_SIZE 16u
+/** StructureSize of the READ response. */
+#define RSVD_SMB2_READ_RSP_STRUCTURE_SIZE 17u
+/** First Buffer byte of a READ response (0x50). */
+#define RSVD_SMB2_READ_RSP_BUFFER_OFFSET 80u
+/** WRITE request body before Buffer. */
+#define RSVD_SMB2_WRITE_REQ_FIXED_SIZE 48u
+/** StructureSize of the WRITE request. */
+#define RSVD_SMB2_WRITE_REQ_STRUCTURE_SIZE 49u
+/** First Buffer byte of a WRITE request (0x70). */
+#define RSVD_SMB2_WRITE_REQ_BUFFER_OFFSET 112u
+/** WRITE response body (it has no Buffer). */
+#define RSVD_SMB2_WRITE_RSP_FIXED_SIZE 16u
+/** StructureSize of the WRITE response. */
+#define RSVD_SMB2_WRITE_RSP_STRUCTURE_SIZE 17u
+/** @} */
+
+/** SMB2 READ Request ([MS-SMB2] 2.2.19) as a whole message. */
+typedef struct rsvd_smb2_read_req {
+    /** The SMB2 header (Command READ). */
+    rsvd_smb2_hdr hdr;
+    /** Padding: where the client wants the data in the response, from the
+     * header start (Windows sends 0x50). */
+    uint8_t padding;
+    /** Flags: RSVD_SMB2_READFLAG_READ_UNBUFFERED, _REQUEST_COMPRESSED. */
+    uint8_t flags;
+    /** Length: bytes to read. */
+    uint32_t length;
+    /** Offset: where to read in the file, in bytes. */
+    uint64_t offset;
+    /** FileId: the open to read. */
+    rsvd_smb2_fileid file_id;
+    /** MinimumCount: the fewest bytes a successful read returns. */
+    uint32_t minimum_count;
+    /** Channel: an RSVD_SMB2_CHANNEL_* value (3.x; else 0). */
+    uint32_t channel;
+    /** RemainingBytes: bytes the client means to read after this one (a
+     * hint, not binding). */
+    uint32_t remaining_bytes;
+    /** ReadChannelInfoOffset: from the header start. */
+    uint16_t read_channel_info_offset;
+    /** ReadChannelInfoLength: bytes of channel info. */
+    uint16_t read_channel_info_length;
+    /** View: the channel info (NULL when its length is 0). */
+    const uint8_t *read_channel_info;
+} rsvd_smb2_read_req;
+
+/**
+ * Decodes a READ request message. The Buffer MUST hold at least one byte
+ * ([MS-SMB2] 2.2.19), so a message of 112 bytes is RSVD_E_WIRE_SHORT; the
+ * channel info offset must not point below 0x70.
+ */
+RSVD_API int rsvd_smb2_read_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_read_req *out);
+
+/** Encodes a READ request message: the channel info at 0x70, or the one
+ * zero Buffer byte when there is none (113 bytes). */
+RSVD_API int rsvd_smb2_read_req_encode(const rsvd_smb2_read_req *m, uint8_t *buf, size_t cap,
+                                       size_t *out_len);
+
+/** SMB2 READ Response ([MS-SMB2] 2.2.20) as a whole message. */
+typedef struct rsvd_smb2_read_rsp {
+    /** The SMB2 header (Command READ). */
+    rsvd_smb2_hdr hdr;
+    /** A 1-byte field: offset of the data from the header start. */
+    uint8_t data_offset;
+    /** DataLength: bytes of data. */
+    uint32_t data_length;
+    /** DataRemaining: bytes sent on the request's RDMA channel; else 0. */
+    uint32_t data_remaining;
+    /** Reserved2 before 3.1.1; Flags in 3.1.1. */
+    uint32_t flags;
+    /** View: the data read (NULL when data_length is 0). */
+    const uint8_t *data;
+} rsvd_smb2_read_rsp;
+
+/** Decodes a READ response message; DataOffset must not point below 0x50. */
+RSVD_API int rsvd_smb2_read_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_read_rsp *out);
+
+/** Encodes a READ response message with the data at 0x50. */
+RSVD_API int rsvd_smb2_read_rsp_encode(const rsvd_smb2_read_rsp *m, uint8_t *buf, size_t cap,
+                                       size_t *out_len);
+
+/**
+ * Encodes only the first 80 bytes of a READ response (header and fixed
+ * part, DataOffset 0x50, DataLength m->data_length; m->data is not used), for
+ * a host that sends the data from its own buffer right after them.
+ * @return RSVD_OK or RSVD_E_NOSPC (cap < 80).
+ */
+RSVD_API int rsvd_smb2_read_rsp_encode_head(const rsvd_smb2_read_rsp *m, uint8_t *buf, size_t cap);
+
+/** SMB2 WRITE Request ([MS-SMB2] 2.2.21) as a whole message. */
+typedef struct rsvd_smb2_write_req {
+    /** The SMB2 header (Command WRITE). */
+    rsvd_smb2_hdr hdr;
+    /** DataOffset: from the header start to the data. */
+    uint16_t data_offset;
+    /** Length: bytes to write; may be 0. */
+    uint32_t length;
+    /** Offset: where to write in the file, in bytes. */
+    uint64_t offset;
+    /** FileId: the open to write. */
+    rsvd_smb2_fileid file_id;
+    /** Channel: an RSVD_SMB2_CHANNEL_* value (3.x; else 0). */
+    uint32_t channel;
+    /** RemainingBytes: with an RDMA channel, the length of the data to write;
+     * else 0. */
+    uint32_t remaining_bytes;
+    /** WriteChannelInfoOffset: from the header start. */
+    uint16_t write_channel_info_offset;
+    /** WriteChannelInfoLength: bytes of channel info. */
+    uint16_t write_channel_info_length;
+    /** Flags: RSVD_SMB2_WRITEFLAG_* bits. */
+    uint32_t flags;
+    /** View: the data to write (NULL when length is 0). */
+    const uint8_t *data;
+    /** View: the channel info (NULL when its length is 0). */
+    const uint8_t *write_channel_info;
+} rsvd_smb2_write_req;
+
+/** Decodes a WRITE request message; DataOffset and WriteChannelInfoOffset
+ * must not point below 0x70. */
+RSVD_API int rsvd_smb2_write_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_req *out);
+
+/** Encodes a WRITE request message: data at 0x70, or, when the request has
+ * write channel info, the channel info at 0x70 and the data at the next
+ * multiple of 8 after it (DataOffset is 16 bits; the channel info is short).
+ * @return also RSVD_E_INVAL when the data would start past 0xFFFF. */
+RSVD_API int rsvd_smb2_write_req_encode(const rsvd_smb2_write_req *m, uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+
+/**
+ * Encodes only the first 112 bytes of a WRITE request (DataOffset 0x70,
+ * Length m->length; m->data is not used), for a host that sends the data
+ * from its own buffer right after them.
+ * @return RSVD_OK, RSVD_E_NOSPC (cap < 112) or RSVD_E_INVAL (the request has
+ * write channel info, which would have to follow the data).
+ */
+RSVD_API int rsvd_smb2_write_req_encode_head(const rsvd_smb2_write_req *m, uint8_t *buf,
+                                             size_t cap);
+
+/** SMB2 WRITE Response ([MS-SMB2] 2.2.22) as a whole message. */
+typedef struct rsvd_smb2_write_rsp {
+    /** The SMB2 header (Command WRITE). */
+    rsvd_smb2_hdr hdr;
+    /** Bytes written. */
+    uint32_t count;
+    /** Reserved: the server sends 0, the client ignores it. */
+    uint32_t remaining;
+    /** Reserved: the server sends 0, the client ignores it. */
+    uint16_t write_channel_info_offset;
+    /** Reserved: the server sends 0, the client ignores it. */
+    uint16_t write_channel_info_length;
+} rsvd_smb2_write_rsp;
+
+/** Decodes a WRITE response message (StructureSize must be 17); the reserved
+ * fields are returned as sent. */
+RSVD_API int rsvd_smb2_write_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_rsp *out);
+/** Encodes a WRITE response message: 80 bytes, the reserved fields as given. */
+RSVD_API int rsvd_smb2_write_rsp_encode(const rsvd_smb2_write_rsp *m, uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* LOCK ([MS-SMB2] 2.2.26, 2.2.26.1, 2.2.27)                                 */
+/* ------------------------------------------------------------------------ */
+
+/** @name LOCK constants ([MS-SMB2] 2.2.26, 2.2.26.1, 2.2.27)
+ * @{ */
+/** SMB2_LOCKFLAG_SHARED_LOCK: a shared lock on the range. */
+#define RSVD_SMB2_LOCKFLAG_SHARED_LOCK 0x00000001u
+/** SMB2_LOCKFLAG_EXCLUSIVE_LOCK: an exclusive lock on the range. */
+#define RSVD_SMB2_LOCKFLAG_EXCLUSIVE_LOCK 0x00000002u
+/** SMB2_LOCKFLAG_UNLOCK: releases a lock on exactly this range. */
+#define RSVD_SMB2_LOCKFLAG_UNLOCK 0x00000004u
+/** SMB2_LOCKFLAG_FAIL_IMMEDIATELY: with SHARED or EXCLUSIVE, fail at once
+ * instead of waiting for a conflicting lock. */
+#define RSVD_SMB2_LOCKFLAG_FAIL_IMMEDIATELY 0x00000010u
+
+/** LOCK request body before the Locks array. */
+#define RSVD_SMB2_LOCK_REQ_FIXED_SIZE 24u
+/** StructureSize of the LOCK request: its size with one element. */
+#define RSVD_SMB2_LOCK_REQ_STRUCTURE_SIZE 48u
+/** Size of one SMB2_LOCK_ELEMENT. */
+#define RSVD_SMB2_LOCK_ELEMENT_SIZE 24u
+/** StructureSize of the LOCK response. */
+#define RSVD_SMB2_LOCK_RSP_STRUCTURE_SIZE 4u
+/** Highest LockSequenceIndex a server tracks (1..64; 0 = no bucket). */
+#define RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX 64u
+/** @} */
+
+/** @return LockSequenceNumber: the low 4 bits of the LockSequence field. */
+static inline uint8_t rsvd_smb2_lock_seq_number(uint32_t lock_sequence)
+{
+    return (uint8_t)(lock_sequence & 0xFu);
+}
+
+/** @return LockSequenceIndex: the upper 28 bits of the LockSequence field. */
+static inline uint32_t rsvd_smb2_lock_seq_index(uint32_t lock_sequence)
+{
+    return lock_sequence >> 4;
+}
+
+/** @return the LockSequence field (index << 4) | (number & 0xF); bits of
+ * @p index above the 28 that fit are dropped. */
+static inline uint32_t rsvd_smb2_lock_seq_encode(uint32_t index, uint8_t number)
+{
+    return (index << 4) | ((uint32_t)number & 0xFu);
+}
+
+/** SMB2_LOCK_ELEMENT ([MS-SMB2] 2.2.26.1); Reserved is skipped. */
+typedef struct rsvd_smb2_lock_element {
+    /** Offset: start of the range, in bytes. */
+    uint64_t offset;
+    /** Length: bytes in the range. */
+    uint64_t length;
+    /** Flags: RSVD_SMB2_LOCKFLAG_* (SHARED or EXCLUSIVE, either with
+     * FAIL_IMMEDIATELY, or UNLOCK alone). */
+    uint32_t flags;
+} rsvd_smb2_lock_element;
+
+/** SMB2 LOCK Request ([MS-SMB2] 2.2.26) as a whole message. */
+typedef struct rsvd_smb2_lock_req {
+    /** The SMB2 header (Command LOCK). */
+    rsvd_smb2_hdr hdr;
+    /** Number of elements; at least 1. */
+    uint16_t lock_count;
+    /** LockSequenceNumber (low 4 bits) and LockSequenceIndex (upper 28):
+     * see rsvd_smb2_lock_seq_number() / _index(). */
+    uint32_t lock_sequence;
+    /** FileId: the open whose ranges are locked. */
+    rsvd_smb2_fileid file_id;
+    /** View: lock_count * 24 bytes of SMB2_LOCK_ELEMENTs; read them with
+     * rsvd_smb2_lock_element_get(). */
+    const uint8_t *locks;
+} rsvd_smb2_lock_req;
+
+/**
+ * Decodes a LOCK request message.
+ * @return RSVD_OK, RSVD_E_WIRE_COUNT (LockCount 0), RSVD_E_WIRE_SHORT (fewer
+ * than LockCount elements present), or another code of the conventions
+ * (StructureSize must be 48). Element flags are checked by the state
+ * machine ([MS-SMB2] 3.3.5.14.1, 3.3.5.14.2).
+ */
+RSVD_API int rsvd_smb2_lock_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_lock_req *out);
+
+/** Encodes a LOCK request message; m->locks holds lock_count * 24 bytes
+ * (fill them with rsvd_smb2_lock_element_encode()). @return also
+ * RSVD_E_INVAL for a LockCount of 0. */
+RSVD_API int rsvd_smb2_lock_req_encode(const rsvd_smb2_lock_req *m, uint8_t *buf, size_t cap,
+                                       size_t *out_len);
+
+/**
+ * Decodes element @p i of a decoded (or filled-in) LOCK request.
+ * @return RSVD_OK, RSVD_E_INVAL (i >= lock_count or no locks view).
+ */
+RSVD_API int rsvd_smb2_lock_element_get(const rsvd_smb2_lock_req *req, uint32_t i,
+                                        rsvd_smb2_lock_element *out);
+
+/** Encodes one 24-byte SMB2_LOCK_ELEMENT (Reserved 0) at @p buf.
+ * @return RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_lock_element_encode(const rsvd_smb2_lock_element *e, uint8_t *buf,
+                                           size_t cap);
+
+/** SMB2 LOCK Response ([MS-SMB2] 2.2.27): no field but Reserved. */
+typedef struct rsvd_smb2_lock_rsp {
+    /** The SMB2 header (Command LOCK). */
+    rsvd_smb2_hdr hdr;
+} rsvd_smb2_lock_rsp;
+
+/** Decodes a LOCK response message (StructureSize must be 4). */
+RSVD_API int rsvd_smb2_lock_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_lock_rsp *out);
+/** Encodes a LOCK response message: 68 bytes. */
+RSVD_API int rsvd_smb2_lock_rsp_encode(const rsvd_smb2_lock_rsp *m, uint8_t *buf, size_t cap,
+                                       size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* CREATE ([MS-SMB2] 2.2.13, 2.2.14) and create contexts (2.2.13.2, 2.2.14.2)*/
+/* ------------------------------------------------------------------------ */
+
+/** @name Oplock levels ([MS-SMB2] 2.2.13 RequestedOplockLevel, 2.2.14 OplockLevel)
+ * @{ */
+/** SMB2_OPLOCK_LEVEL_NONE: no oplock. */
+#define RSVD_SMB2_OPLOCK_LEVEL_NONE 0x00u
+/** SMB2_OPLOCK_LEVEL_II: a level II (shared) oplock. */
+#define RSVD_SMB2_OPLOCK_LEVEL_II 0x01u
+/** SMB2_OPLOCK_LEVEL_EXCLUSIVE: an exclusive oplock. */
+#define RSVD_SMB2_OPLOCK_LEVEL_EXCLUSIVE 0x08u
+/** SMB2_OPLOCK_LEVEL_BATCH: a batch oplock. */
+#define RSVD_SMB2_OPLOCK_LEVEL_BATCH 0x09u
+/** SMB2_OPLOCK_LEVEL_LEASE: a lease, described by an RqLs context (not
+ * 2.0.2). */
+#define RSVD_SMB2_OPLOCK_LEVEL_LEASE 0xFFu
+/** @} */
+
+/** @name ImpersonationLevel ([MS-SMB2] 2.2.13)
+ * @{ */
+/** Anonymous. */
+#define RSVD_SMB2_IMPERSONATION_ANONYMOUS 0x00000000u
+/** Identification. */
+#define RSVD_SMB2_IMPERSONATION_IDENTIFICATION 0x00000001u
+/** Impersonation (what Windows RSVD clients send). */
+#define RSVD_SMB2_IMPERSONATION_IMPERSONATION 0x00000002u
+/** Delegate. */
+#define RSVD_SMB2_IMPERSONATION_DELEGATE 0x00000003u
+/** @} */
+
+/** @name ShareAccess bits ([MS-SMB2] 2.2.13)
+ * @{ */
+/** FILE_SHARE_READ: other opens may read. */
+#define RSVD_FILE_SHARE_READ 0x00000001u
+/** FILE_SHARE_WRITE: other opens may write. */
+#define RSVD_FILE_SHARE_WRITE 0x00000002u
+/** FILE_SHARE_DELETE: other opens may delete or rename. */
+#define RSVD_FILE_SHARE_DELETE 0x00000004u
+/** @} */
+
+/** @name CreateDisposition ([MS-SMB2] 2.2.13)
+ * @{ */
+/** FILE_SUPERSEDE: replace the file if it exists, else create it. */
+#define RSVD_FILE_SUPERSEDE 0x00000000u
+/** FILE_OPEN: open the file; fail if it does not exist. */
+#define RSVD_FILE_OPEN 0x00000001u
+/** FILE_CREATE: create the file; fail if it exists. */
+#define RSVD_FILE_CREATE 0x00000002u
+/** FILE_OPEN_IF: open the file, or create it if it does not exist. */
+#define RSVD_FILE_OPEN_IF 0x00000003u
+/** FILE_OVERWRITE: overwrite the file; fail if it does not exist. */
+#define RSVD_FILE_OVERWRITE 0x00000004u
+/** FILE_OVERWRITE_IF: overwrite the file, or create it if it does not
+ * exist. */
+#define RSVD_FILE_OVERWRITE_IF 0x00000005u
+/** @} */
+
+/** @name CreateOptions bits ([MS-SMB2] 2.2.13)
+ * @{ */
+/** FILE_DIRECTORY_FILE: the object is a directory. */
+#define RSVD_FILE_DIRECTORY_FILE 0x00000001u
+/** FILE_WRITE_THROUGH: writes reach storage before they complete. */
+#define RSVD_FILE_WRITE_THROUGH 0x00000002u
+/** FILE_SEQUENTIAL_ONLY: the file is accessed sequentially. */
+#define RSVD_FILE_SEQUENTIAL_ONLY 0x00000004u
+/* FILE_NO_INTERMEDIATE_BUFFERING (0x8), which an RSVD client sets on a shared
+ * virtual disk open (MS-RSVD 3.1.4.2), is RSVD_FILE_NO_INTERMEDIATE_BUFFERING
+ * in rsvd/backend.h. */
+/** FILE_SYNCHRONOUS_IO_ALERT: the server ignores it. */
+#define RSVD_FILE_SYNCHRONOUS_IO_ALERT 0x00000010u
+/** FILE_SYNCHRONOUS_IO_NONALERT: the server ignores it. */
+#define RSVD_FILE_SYNCHRONOUS_IO_NONALERT 0x00000020u
+/** FILE_NON_DIRECTORY_FILE: the object must not be a directory. */
+#define RSVD_FILE_NON_DIRECTORY_FILE 0x00000040u
+/** FILE_RANDOM_ACCESS: the file is accessed at random. */
+#define RSVD_FILE_RANDOM_ACCESS 0x00000800u
+/** FILE_DELETE_ON_CLOSE: delete the file when the last open closes. */
+#define RSVD_FILE_DELETE_ON_CLOSE 0x00001000u
+/** FILE_OPEN_BY_FILE_ID: the name is a file id. */
+#define RSVD_FILE_OPEN_BY_FILE_ID 0x00002000u
+/** @} */
+
+/** @name CreateAction ([MS-SMB2] 2.2.14)
+ * @{ */
+/** FILE_SUPERSEDED: an existing file was replaced. */
+#define RSVD_FILE_SUPERSEDED 0x00000000u
+/** FILE_OPENED: an existing file was opened. */
+#define RSVD_FILE_OPENED 0x00000001u
+/** FILE_CREATED: a new file was created. */
+#define RSVD_FILE_CREATED 0x00000002u
+/** FILE_OVERWRITTEN: an existing file was overwritten. */
+#define RSVD_FILE_OVERWRITTEN 0x00000003u
+/** @} */
+
+/** @name CREATE response Flags and CREATE sizes ([MS-SMB2] 2.2.13, 2.2.14)
+ * @{ */
+/** SMB2_CREATE_FLAG_REPARSEPOINT: the last component of the path is a
+ * reparse point (3.x). */
+#define RSVD_SMB2_CREATE_FLAG_REPARSEPOINT 0x01u
+
+/** CREATE request body before Buffer. */
+#define RSVD_SMB2_CREATE_REQ_FIXED_SIZE 56u
+/** StructureSize of the CREATE request. */
+#define RSVD_SMB2_CREATE_REQ_STRUCTURE_SIZE 57u
+/** First Buffer byte of a CREATE request (0x78). */
+#define RSVD_SMB2_CREATE_REQ_BUFFER_OFFSET 120u
+/** CREATE response body before Buffer. */
+#define RSVD_SMB2_CREATE_RSP_FIXED_SIZE 88u
+/** StructureSize of the CREATE response. */
+#define RSVD_SMB2_CREATE_RSP_STRUCTURE_SIZE 89u
+/** First Buffer byte of a CREATE response (0x98). */
+#define RSVD_SMB2_CREATE_RSP_BUFFER_OFFSET 152u
+/** @} */
+
+/** SMB2 CREATE Request ([MS-SMB2] 2.2.13) as a whole message. */
+typedef struct rsvd_smb2_create_req {
+    /** The SMB2 header (Command CREATE). */
+    rsvd_smb2_hdr hdr;
+    /** SecurityFlags: reserved (the client sends 0); as sent. */
+    uint8_t security_flags;
+    /** RequestedOplockLevel: an RSVD_SMB2_OPLOCK_LEVEL_* value. */
+    uint8_t requested_oplock_level;
+    /** ImpersonationLevel: an RSVD_SMB2_IMPERSONATION_* value. */
+    uint32_t impersonation_level;
+    /** SmbCreateFlags: reserved (the client sends 0); as sent. */
+    uint64_t smb_create_flags;
+    /** DesiredAccess: the access mask ([MS-SMB2] 2.2.13.1). */
+    uint32_t desired_access;
+    /** FileAttributes: [MS-FSCC] 2.6 attributes for a file that is created. */
+    uint32_t file_attributes;
+    /** ShareAccess: RSVD_FILE_SHARE_* bits. */
+    uint32_t share_access;
+    /** CreateDisposition: RSVD_FILE_SUPERSEDE .. RSVD_FILE_OVERWRITE_IF. */
+    uint32_t create_disposition;
+    /** CreateOptions: RSVD_FILE_* option bits (and
+     * RSVD_FILE_NO_INTERMEDIATE_BUFFERING). */
+    uint32_t create_options;
+    /** NameOffset: from the header start to the name. */
+    uint16_t name_offset;
+    /** NameLength: in bytes, a multiple of 2; 0 opens the share root. */
+    uint16_t name_length;
+    /** CreateContextsOffset: from the header start to the first context. */
+    uint32_t create_contexts_offset;
+    /** CreateContextsLength: bytes of the context chain. */
+    uint32_t create_contexts_length;
+    /** View: the file name, UTF-16LE, name_length bytes, not terminated. */
+    const uint8_t *name;
+    /** View: the create-context chain (walk it with rsvd_smb2_cc_*). */
+    const uint8_t *create_contexts;
+} rsvd_smb2_create_req;
+
+/**
+ * Decodes a CREATE request message. Checks ([MS-SMB2] 2.2.13, 3.3.5.9): the
+ * Buffer holds at least one byte (a 120-byte message is RSVD_E_WIRE_SHORT);
+ * NameLength odd is RSVD_E_WIRE_NAME; NameOffset below 0x78 with a non-zero
+ * NameLength is RSVD_E_WIRE_OFFSET; the name and the context list lie inside
+ * the message; the whole context chain is valid (rsvd_smb2_cc_validate(),
+ * whose codes it returns).
+ */
+RSVD_API int rsvd_smb2_create_req_decode(const uint8_t *buf, size_t len,
+                                         rsvd_smb2_create_req *out);
+
+/** Encodes a CREATE request message: the name at 0x78, the contexts at the
+ * next multiple of 8 after it, one zero byte when both are empty. */
+RSVD_API int rsvd_smb2_create_req_encode(const rsvd_smb2_create_req *m, uint8_t *buf, size_t cap,
+                                         size_t *out_len);
+
+/** SMB2 CREATE Response ([MS-SMB2] 2.2.14) as a whole message. */
+typedef struct rsvd_smb2_create_rsp {
+    /** The SMB2 header (Command CREATE). */
+    rsvd_smb2_hdr hdr;
+    /** OplockLevel: the oplock granted (RSVD_SMB2_OPLOCK_LEVEL_*). */
+    uint8_t oplock_level;
+    /** Flags: 0 or RSVD_SMB2_CREATE_FLAG_REPARSEPOINT. */
+    uint8_t flags;
+    /** CreateAction: RSVD_FILE_SUPERSEDED .. RSVD_FILE_OVERWRITTEN. */
+    uint32_t create_action;
+    /** CreationTime, a FILETIME: 100-ns intervals since 1601-01-01 UTC. */
+    uint64_t creation_time;
+    /** LastAccessTime, a FILETIME. */
+    uint64_t last_access_time;
+    /** LastWriteTime, a FILETIME. */
+    uint64_t last_write_time;
+    /** ChangeTime, a FILETIME. */
+    uint64_t change_time;
+    /** AllocationSize: bytes allocated to the file. */
+    uint64_t allocation_size;
+    /** EndofFile: the file's size in bytes. */
+    uint64_t end_of_file;
+    /** FileAttributes ([MS-FSCC] 2.6). */
+    uint32_t file_attributes;
+    /** FileId: the new open. */
+    rsvd_smb2_fileid file_id;
+    /** CreateContextsOffset: from the header start to the first context. */
+    uint32_t create_contexts_offset;
+    /** CreateContextsLength: bytes of the context chain. */
+    uint32_t create_contexts_length;
+    /** View: the response create-context chain. */
+    const uint8_t *create_contexts;
+} rsvd_smb2_create_rsp;
+
+/** Decodes a CREATE response message; the context chain must be valid. */
+RSVD_API int rsvd_smb2_create_rsp_decode(const uint8_t *buf, size_t len,
+                                         rsvd_smb2_create_rsp *out);
+
+/** Encodes a CREATE response message with the contexts at 0x98. */
+RSVD_API int rsvd_smb2_create_rsp_encode(const rsvd_smb2_create_rsp *m, uint8_t *buf, size_t cap,
+                                         size_t *out_len);
+
+/** @name Create context names ([MS-SMB2] 2.2.13.2, 2.2.14.2)
+ * A name is a byte string compared byte for byte. The 4-byte tags are ASCII
+ * (the spec writes them as big-endian numbers: 0x44486e43 is 'D' 'H' 'n'
+ * 'C'); pass RSVD_SMB2_CC_TAG_LEN as their length.
+ * @{ */
+/** Length of a 4-byte tag name. */
+#define RSVD_SMB2_CC_TAG_LEN 4u
+/** SMB2_CREATE_EA_BUFFER (FILE_FULL_EA_INFORMATION list). */
+#define RSVD_SMB2_CC_EA_BUFFER "ExtA"
+/** SMB2_CREATE_SD_BUFFER: a security descriptor for the new file. */
+#define RSVD_SMB2_CC_SD_BUFFER "SecD"
+/** SMB2_CREATE_DURABLE_HANDLE_REQUEST: asks for a durable open. */
+#define RSVD_SMB2_CC_DURABLE_HANDLE_REQUEST "DHnQ"
+/** SMB2_CREATE_DURABLE_HANDLE_RESPONSE (the request's tag). */
+#define RSVD_SMB2_CC_DURABLE_HANDLE_RESPONSE "DHnQ"
+/** SMB2_CREATE_DURABLE_HANDLE_RECONNECT: reconnects a durable or
+ * resilient open. */
+#define RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT "DHnC"
+/** SMB2_CREATE_ALLOCATION_SIZE: the allocation size of a new file. */
+#define RSVD_SMB2_CC_ALLOCATION_SIZE "AlSi"
+/** SMB2_CREATE_QUERY_MAXIMAL_ACCESS_REQUEST: asks for the maximal
+ * access the user has (the response has the same tag). */
+#define RSVD_SMB2_CC_QUERY_MAXIMAL_ACCESS_REQUEST "MxAc"
+/** SMB2_CREATE_TIMEWARP_TOKEN: opens a previous version of the file. */
+#define RSVD_SMB2_CC_TIMEWARP_TOKEN "TWrp"
+/** SMB2_CREATE_QUERY_ON_DISK_ID: asks for the file's on-disk id. */
+#define RSVD_SMB2_CC_QUERY_ON_DISK_ID "QFid"
+/** SMB2_CREATE_REQUEST_LEASE and _V2 (told apart by DataLength). */
+#define RSVD_SMB2_CC_REQUEST_LEASE "RqLs"
+/** SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2: asks for a durable or persistent
+ * open (3.x only). */
+#define RSVD_SMB2_CC_DURABLE_HANDLE_REQUEST_V2 "DH2Q"
+/** SMB2_CREATE_DURABLE_HANDLE_RESPONSE_V2 (the request's tag). */
+#define RSVD_SMB2_CC_DURABLE_HANDLE_RESPONSE_V2 "DH2Q"
+/** SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2: reconnects a durable open
+ * (3.x only). */
+#define RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT_V2 "DH2C"
+/** SVHDX_OPEN_DEVICE_CONTEXT (and _V2, and their responses): a 16-byte name,
+ * 0x9CCBCF9E04C1E643980E158DA1F6EC83 in network byte order (3.0.2 and
+ * 3.1.1 only). Its data is MS-RSVD's (rsvd/wire_rsvd.h). */
+#define RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT                                                    \
+    "\x9C\xCB\xCF\x9E\x04\xC1\xE6\x43\x98\x0E\x15\x8D\xA1\xF6\xEC\x83"
+/** NameLength of RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT. */
+#define RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN 16u
+/** @} */
+
+/** Size of the SMB2_CREATE_CONTEXT fields before Buffer. */
+#define RSVD_SMB2_CC_HEADER_SIZE 16u
+/** The shortest name a server accepts ([MS-SMB2] 3.3.5.9). */
+#define RSVD_SMB2_CC_NAME_MIN 4u
+
+/** One SMB2_CREATE_CONTEXT ([MS-SMB2] 2.2.13.2); Reserved is skipped. All
+ * offsets are from the start of this context. */
+typedef struct rsvd_smb2_cc {
+    /** Next: offset of the next context, 0 for the last one. */
+    uint32_t next;
+    /** NameOffset: from the start of this context. */
+    uint16_t name_offset;
+    /** NameLength: bytes of the name, at least 4. */
+    uint16_t name_length;
+    /** DataOffset: from the start of this context (ignored when DataLength
+     * is 0). */
+    uint16_t data_offset;
+    /** DataLength: bytes of data. */
+    uint32_t data_length;
+    /** View: name_length bytes. */
+    const uint8_t *name;
+    /** View: data_length bytes (NULL when data_length is 0). */
+    const uint8_t *data;
+} rsvd_smb2_cc;
+
+/**
+ * Walks a create-context chain (the CreateContexts view of a CREATE message).
+ * The fields are private to the functions below.
+ */
+typedef struct rsvd_smb2_cc_iter {
+    /** The chain walked (private). */
+    const uint8_t *chain;
+    /** Its length in bytes (private). */
+    size_t len;
+    /** Offset of the next context (private). */
+    size_t pos;
+    /** The last context has been returned (private). */
+    bool done;
+    /** The sticky error, RSVD_OK if none (private). */
+    int err;
+} rsvd_smb2_cc_iter;
+
+/** Starts walking the chain of @p len bytes at @p chain (len 0: no contexts). */
+RSVD_API void rsvd_smb2_cc_iter_init(rsvd_smb2_cc_iter *it, const uint8_t *chain, size_t len);
+
+/**
+ * Decodes the next context of the chain and checks its link.
+ * @return
+ *  - RSVD_OK: *out is the next context;
+ *  - RSVD_E_NOENT: the previous context was the last (Next 0);
+ *  - RSVD_E_WIRE_SHORT: the chain is shorter than one context's 16 bytes;
+ *  - RSVD_E_WIRE_CHAIN: Next is not a multiple of 8, is below 16 (the next
+ *    context would overlap this one's fixed part), or leaves no room for the
+ *    next context's 16 bytes inside the chain;
+ *  - RSVD_E_WIRE_OFFSET: NameOffset, or DataOffset with a non-zero
+ *    DataLength, points into the context's 16 fixed bytes;
+ *  - RSVD_E_WIRE_RANGE: the name or the data runs past the end of the
+ *    context (Next bytes, or the rest of the chain for the last context);
+ *  - RSVD_E_WIRE_NAME: NameLength is below 4 ([MS-SMB2] 3.3.5.9).
+ * An error is sticky: every later call returns it again.
+ */
+RSVD_API int rsvd_smb2_cc_iter_next(rsvd_smb2_cc_iter *it, rsvd_smb2_cc *out);
+
+/**
+ * Checks every link of a chain.
+ * @return RSVD_OK (the number of contexts in *count when count is not NULL)
+ * or the first error rsvd_smb2_cc_iter_next() finds.
+ */
+RSVD_API int rsvd_smb2_cc_validate(const uint8_t *chain, size_t len, size_t *count);
+
+/**
+ * Finds the first context whose name is the @p name_len bytes at @p name.
+ * @return RSVD_OK (*out filled), RSVD_E_NOENT (no such context in a valid
+ * chain), or the error of a link met before a match.
+ */
+RSVD_API int rsvd_smb2_cc_find(const uint8_t *chain, size_t len, const void *name,
+                               size_t name_len, rsvd_smb2_cc *out);
+
+/**
+ * Builds a create-context chain into a caller buffer. The fields are private
+ * to the functions below.
+ */
+typedef struct rsvd_smb2_cc_builder {
+    /** The output buffer (private). */
+    uint8_t *buf;
+    /** Its size in bytes (private). */
+    size_t cap;
+    /** Bytes of the chain so far (private). */
+    size_t len;
+    /** Offset of the last context, whose Next the next add patches (private). */
+    size_t last;
+    /** Contexts added (private). */
+    size_t count;
+    /** Sticky: an add did not fit (private). */
+    bool failed;
+} rsvd_smb2_cc_builder;
+
+/** Starts an empty chain in the @p cap bytes at @p buf. */
+RSVD_API void rsvd_smb2_cc_builder_init(rsvd_smb2_cc_builder *b, uint8_t *buf, size_t cap);
+
+/**
+ * Appends a context: zero padding to the next multiple of 8, the 16 fixed
+ * bytes (Next 0, NameOffset 16, Reserved 0, DataOffset the first multiple
+ * of 8 after the name, or 0 without data), the name, zero padding, the
+ * data; the previous context's Next is patched to point here. The last
+ * context is not padded.
+ * @return RSVD_OK, RSVD_E_INVAL (name shorter than 4 bytes or longer than
+ * 0xFFFF, NULL name/data with a non-zero length, data too long for the
+ * fields), or RSVD_E_NOSPC (the buffer is full; the builder stays failed).
+ */
+RSVD_API int rsvd_smb2_cc_builder_add(rsvd_smb2_cc_builder *b, const void *name, size_t name_len,
+                                      const uint8_t *data, size_t data_len);
+
+/** @return RSVD_OK and the chain length in *out_len, or RSVD_E_NOSPC if an
+ * append did not fit. */
+RSVD_API int rsvd_smb2_cc_builder_finish(const rsvd_smb2_cc_builder *b, size_t *out_len);
+
+/** @name Durable-handle context data ([MS-SMB2] 2.2.13.2.3/.4/.11/.12,
+ * 2.2.14.2.3/.12)
+ * Each decoder takes a context's data view and requires DataLength to be
+ * exactly the structure's size ([MS-SMB2] 3.3.5.9): fewer bytes are
+ * RSVD_E_WIRE_SHORT, more are RSVD_E_WIRE_VALUE.
+ * @{ */
+/** DataLength of SMB2_CREATE_DURABLE_HANDLE_REQUEST: 16 reserved bytes. */
+#define RSVD_SMB2_DHNQ_REQ_SIZE 16u
+/** DataLength of SMB2_CREATE_DURABLE_HANDLE_RECONNECT: an SMB2_FILEID. */
+#define RSVD_SMB2_DHNC_SIZE 16u
+/** DataLength of SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2. */
+#define RSVD_SMB2_DH2Q_REQ_SIZE 32u
+/** DataLength of SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2. */
+#define RSVD_SMB2_DH2C_SIZE 36u
+/** DataLength of SMB2_CREATE_DURABLE_HANDLE_RESPONSE: 8 reserved bytes. */
+#define RSVD_SMB2_DHNQ_RSP_SIZE 8u
+/** DataLength of SMB2_CREATE_DURABLE_HANDLE_RESPONSE_V2. */
+#define RSVD_SMB2_DH2Q_RSP_SIZE 8u
+/** SMB2_DHANDLE_FLAG_PERSISTENT (Flags of DH2Q, DH2C and the DH2Q response):
+ * a persistent handle is requested, or granted. */
+#define RSVD_SMB2_DHANDLE_FLAG_PERSISTENT 0x00000002u
+/** @} */
+
+/** Checks SMB2_CREATE_DURABLE_HANDLE_REQUEST (DHnQ) data: 16 reserved bytes. */
+RSVD_API int rsvd_smb2_dhnq_req_decode(const uint8_t *data, size_t len);
+/** Writes DHnQ data: 16 zero bytes. @return RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_dhnq_req_encode(uint8_t *buf, size_t cap, size_t *out_len);
+
+/** Decodes SMB2_CREATE_DURABLE_HANDLE_RECONNECT (DHnC) data: the FileId of
+ * the open to reconnect. */
+RSVD_API int rsvd_smb2_dhnc_decode(const uint8_t *data, size_t len, rsvd_smb2_fileid *out);
+/** Encodes DHnC data (16 bytes). @return RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_dhnc_encode(const rsvd_smb2_fileid *file_id, uint8_t *buf, size_t cap,
+                                   size_t *out_len);
+
+/** SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2 (DH2Q); Reserved (8) skipped. */
+typedef struct rsvd_smb2_dh2q_req {
+    /** Milliseconds; 0 lets the server choose. */
+    uint32_t timeout;
+    /** Flags: 0 or RSVD_SMB2_DHANDLE_FLAG_PERSISTENT. */
+    uint32_t flags;
+    /** CreateGuid: identifies the create (for replay and reconnect). */
+    rsvd_guid create_guid;
+} rsvd_smb2_dh2q_req;
+
+/** Decodes DH2Q data (32 bytes). */
+RSVD_API int rsvd_smb2_dh2q_req_decode(const uint8_t *data, size_t len, rsvd_smb2_dh2q_req *out);
+/** Encodes DH2Q data (32 bytes, Reserved 0). @return RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_dh2q_req_encode(const rsvd_smb2_dh2q_req *r, uint8_t *buf, size_t cap,
+                                       size_t *out_len);
+
+/** SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2 (DH2C). */
+typedef struct rsvd_smb2_dh2c {
+    /** FileId: the open to reconnect. */
+    rsvd_smb2_fileid file_id;
+    /** CreateGuid: that of the create that made the open. */
+    rsvd_guid create_guid;
+    /** Flags: 0 or RSVD_SMB2_DHANDLE_FLAG_PERSISTENT. */
+    uint32_t flags;
+} rsvd_smb2_dh2c;
+
+/** Decodes DH2C data (36 bytes). */
+RSVD_API int rsvd_smb2_dh2c_decode(const uint8_t *data, size_t len, rsvd_smb2_dh2c *out);
+/** Encodes DH2C data (36 bytes). @return RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_dh2c_encode(const rsvd_smb2_dh2c *r, uint8_t *buf, size_t cap,
+                                   size_t *out_len);
+
+/** Checks SMB2_CREATE_DURABLE_HANDLE_RESPONSE (DHnQ response) data: 8
+ * reserved bytes. */
+RSVD_API int rsvd_smb2_dhnq_rsp_decode(const uint8_t *data, size_t len);
+/** Writes DHnQ response data: 8 zero bytes. @return RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_dhnq_rsp_encode(uint8_t *buf, size_t cap, size_t *out_len);
+
+/** SMB2_CREATE_DURABLE_HANDLE_RESPONSE_V2 (DH2Q response). */
+typedef struct rsvd_smb2_dh2q_rsp {
+    /** Timeout: milliseconds the server waits for the client to reconnect. */
+    uint32_t timeout;
+    /** Flags: RSVD_SMB2_DHANDLE_FLAG_PERSISTENT if a persistent handle was
+     * granted, else 0. */
+    uint32_t flags;
+} rsvd_smb2_dh2q_rsp;
+
+/** Decodes DH2Q response data (8 bytes). */
+RSVD_API int rsvd_smb2_dh2q_rsp_decode(const uint8_t *data, size_t len, rsvd_smb2_dh2q_rsp *out);
+/** Encodes DH2Q response data (8 bytes). @return RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_dh2q_rsp_encode(const rsvd_smb2_dh2q_rsp *r, uint8_t *buf, size_t cap,
+                                       size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* CLOSE ([MS-SMB2] 2.2.15, 2.2.16)                                          */
+/* ------------------------------------------------------------------------ */
+
+/** CLOSE Flags SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB ([MS-SMB2] 2.2.15): return
+ * the attributes in the response. */
+#define RSVD_SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB 0x0001u
+/** StructureSize of the CLOSE request (and its body size). */
+#define RSVD_SMB2_CLOSE_REQ_STRUCTURE_SIZE 24u
+/** StructureSize of the CLOSE response (and its body size). */
+#define RSVD_SMB2_CLOSE_RSP_STRUCTURE_SIZE 60u
+
+/** SMB2 CLOSE Request ([MS-SMB2] 2.2.15); Reserved skipped. */
+typedef struct rsvd_smb2_close_req {
+    /** The SMB2 header (Command CLOSE). */
+    rsvd_smb2_hdr hdr;
+    /** Flags: 0 or RSVD_SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB. */
+    uint16_t flags;
+    /** FileId: the open to close. */
+    rsvd_smb2_fileid file_id;
+} rsvd_smb2_close_req;
+
+/** Decodes a CLOSE request message (StructureSize must be 24). */
+RSVD_API int rsvd_smb2_close_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_close_req *out);
+/** Encodes a CLOSE request message: 88 bytes. */
+RSVD_API int rsvd_smb2_close_req_encode(const rsvd_smb2_close_req *m, uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+
+/** SMB2 CLOSE Response ([MS-SMB2] 2.2.16); Reserved skipped. */
+typedef struct rsvd_smb2_close_rsp {
+    /** The SMB2 header (Command CLOSE). */
+    rsvd_smb2_hdr hdr;
+    /** Flags: RSVD_SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB when the fields below are
+     * valid; 0 and the fields all 0 otherwise. */
+    uint16_t flags;
+    /** CreationTime, a FILETIME: 100-ns intervals since 1601-01-01 UTC. */
+    uint64_t creation_time;
+    /** LastAccessTime, a FILETIME. */
+    uint64_t last_access_time;
+    /** LastWriteTime, a FILETIME. */
+    uint64_t last_write_time;
+    /** ChangeTime, a FILETIME. */
+    uint64_t change_time;
+    /** AllocationSize: bytes allocated to the file. */
+    uint64_t allocation_size;
+    /** EndofFile: the file's size in bytes. */
+    uint64_t end_of_file;
+    /** FileAttributes ([MS-FSCC] 2.6). */
+    uint32_t file_attributes;
+} rsvd_smb2_close_rsp;
+
+/** Decodes a CLOSE response message (StructureSize must be 60). */
+RSVD_API int rsvd_smb2_close_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_close_rsp *out);
+/** Encodes a CLOSE response message: 124 bytes. */
+RSVD_API int rsvd_smb2_close_rsp_encode(const rsvd_smb2_close_rsp *m, uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* QUERY_INFO and SET_INFO ([MS-SMB2] 2.2.37 - 2.2.40)                       */
+/* ------------------------------------------------------------------------ */
+
+/** @name QUERY_INFO / SET_INFO constants ([MS-SMB2] 2.2.37 - 2.2.40)
+ * @{ */
+/** SMB2_0_INFO_FILE: file information ([MS-FSCC] 2.4). */
+#define RSVD_SMB2_0_INFO_FILE 0x01u
+/** SMB2_0_INFO_FILESYSTEM: file system information ([MS-FSCC] 2.5). */
+#define RSVD_SMB2_0_INFO_FILESYSTEM 0x02u
+/** SMB2_0_INFO_SECURITY: the security descriptor. */
+#define RSVD_SMB2_0_INFO_SECURITY 0x03u
+/** SMB2_0_INFO_QUOTA: quota information. */
+#define RSVD_SMB2_0_INFO_QUOTA 0x04u
+/** SL_RESTART_SCAN (QUERY_INFO Flags, EA queries): scan the EAs from the
+ * beginning. */
+#define RSVD_SL_RESTART_SCAN 0x00000001u
+/** SL_RETURN_SINGLE_ENTRY: return one EA entry only. */
+#define RSVD_SL_RETURN_SINGLE_ENTRY 0x00000002u
+/** SL_INDEX_SPECIFIED: AdditionalInformation holds the EA index to
+ * start at. */
+#define RSVD_SL_INDEX_SPECIFIED 0x00000004u
+
+/* The FileInfoClass values ([MS-FSCC] 2.4) the RSVD server looks at
+ * (MS-RSVD 3.2.5.8, 3.2.5.9) are RSVD_FILE_*_INFORMATION in rsvd/backend.h. */
+
+/** QUERY_INFO request body before Buffer. */
+#define RSVD_SMB2_QUERY_INFO_REQ_FIXED_SIZE 40u
+/** StructureSize of the QUERY_INFO request. */
+#define RSVD_SMB2_QUERY_INFO_REQ_STRUCTURE_SIZE 41u
+/** First Buffer byte of a QUERY_INFO request (0x68). */
+#define RSVD_SMB2_QUERY_INFO_REQ_BUFFER_OFFSET 104u
+/** QUERY_INFO response body before Buffer. */
+#define RSVD_SMB2_QUERY_INFO_RSP_FIXED_SIZE 8u
+/** StructureSize of the QUERY_INFO response. */
+#define RSVD_SMB2_QUERY_INFO_RSP_STRUCTURE_SIZE 9u
+/** First Buffer byte of a QUERY_INFO response (0x48). */
+#define RSVD_SMB2_QUERY_INFO_RSP_BUFFER_OFFSET 72u
+/** SET_INFO request body before Buffer. */
+#define RSVD_SMB2_SET_INFO_REQ_FIXED_SIZE 32u
+/** StructureSize of the SET_INFO request. */
+#define RSVD_SMB2_SET_INFO_REQ_STRUCTURE_SIZE 33u
+/** First Buffer byte of a SET_INFO request (0x60). */
+#define RSVD_SMB2_SET_INFO_REQ_BUFFER_OFFSET 96u
+/** StructureSize of the SET_INFO response (and its body size). */
+#define RSVD_SMB2_SET_INFO_RSP_STRUCTURE_SIZE 2u
+/** @} */
+
+/** SMB2 QUERY_INFO Request ([MS-SMB2] 2.2.37); Reserved skipped. */
+typedef struct rsvd_smb2_query_info_req {
+    /** The SMB2 header (Command QUERY_INFO). */
+    rsvd_smb2_hdr hdr;
+    /** InfoType: an RSVD_SMB2_0_INFO_* value. */
+    uint8_t info_type;
+    /** FileInfoClass: the information class (RSVD_FILE_*_INFORMATION for
+     * files). */
+    uint8_t file_info_class;
+    /** The most bytes the server may return. */
+    uint32_t output_buffer_length;
+    /** InputBufferOffset: from the header start. */
+    uint16_t input_buffer_offset;
+    /** InputBufferLength: bytes of input. */
+    uint32_t input_buffer_length;
+    /** AdditionalInformation: the security information wanted, or the EA
+     * index with RSVD_SL_INDEX_SPECIFIED. */
+    uint32_t additional_information;
+    /** Flags: RSVD_SL_* bits (EA queries). */
+    uint32_t flags;
+    /** FileId: the open queried. */
+    rsvd_smb2_fileid file_id;
+    /** View: the input buffer (NULL when its length is 0). */
+    const uint8_t *input;
+} rsvd_smb2_query_info_req;
+
+/** Decodes a QUERY_INFO request message (StructureSize must be 41; the input
+ * must not start below 0x68). */
+RSVD_API int rsvd_smb2_query_info_req_decode(const uint8_t *buf, size_t len,
+                                             rsvd_smb2_query_info_req *out);
+/** Encodes a QUERY_INFO request message with the input at 0x68. */
+RSVD_API int rsvd_smb2_query_info_req_encode(const rsvd_smb2_query_info_req *m, uint8_t *buf,
+                                             size_t cap, size_t *out_len);
+
+/** SMB2 QUERY_INFO Response ([MS-SMB2] 2.2.38). */
+typedef struct rsvd_smb2_query_info_rsp {
+    /** The SMB2 header (Command QUERY_INFO). */
+    rsvd_smb2_hdr hdr;
+    /** OutputBufferOffset: from the header start. */
+    uint16_t output_buffer_offset;
+    /** OutputBufferLength: bytes of information returned. */
+    uint32_t output_buffer_length;
+    /** View: the information returned (NULL when its length is 0). */
+    const uint8_t *output;
+} rsvd_smb2_query_info_rsp;
+
+/** Decodes a QUERY_INFO response message (StructureSize must be 9; the
+ * output must not start below 0x48). */
+RSVD_API int rsvd_smb2_query_info_rsp_decode(const uint8_t *buf, size_t len,
+                                             rsvd_smb2_query_info_rsp *out);
+/** Encodes a QUERY_INFO response message with the output at 0x48. */
+RSVD_API int rsvd_smb2_query_info_rsp_encode(const rsvd_smb2_query_info_rsp *m, uint8_t *buf,
+                                             size_t cap, size_t *out_len);
+
+/** SMB2 SET_INFO Request ([MS-SMB2] 2.2.39); Reserved skipped. */
+typedef struct rsvd_smb2_set_info_req {
+    /** The SMB2 header (Command SET_INFO). */
+    rsvd_smb2_hdr hdr;
+    /** InfoType: an RSVD_SMB2_0_INFO_* value. */
+    uint8_t info_type;
+    /** FileInfoClass: the information class (RSVD_FILE_*_INFORMATION for
+     * files). */
+    uint8_t file_info_class;
+    /** BufferLength: bytes of information. */
+    uint32_t buffer_length;
+    /** BufferOffset: from the header start. */
+    uint16_t buffer_offset;
+    /** AdditionalInformation: the security information set (InfoType
+     * SECURITY), else 0. */
+    uint32_t additional_information;
+    /** FileId: the open changed. */
+    rsvd_smb2_fileid file_id;
+    /** View: the information to set (NULL when its length is 0). */
+    const uint8_t *buffer;
+} rsvd_smb2_set_info_req;
+
+/** Decodes a SET_INFO request message (StructureSize must be 33; the buffer
+ * must not start below 0x60). */
+RSVD_API int rsvd_smb2_set_info_req_decode(const uint8_t *buf, size_t len,
+                                           rsvd_smb2_set_info_req *out);
+/** Encodes a SET_INFO request message with the buffer at 0x60. */
+RSVD_API int rsvd_smb2_set_info_req_encode(const rsvd_smb2_set_info_req *m, uint8_t *buf,
+                                           size_t cap, size_t *out_len);
+
+/** SMB2 SET_INFO Response ([MS-SMB2] 2.2.40): StructureSize only. */
+typedef struct rsvd_smb2_set_info_rsp {
+    /** The SMB2 header (Command SET_INFO). */
+    rsvd_smb2_hdr hdr;
+} rsvd_smb2_set_info_rsp;
+
+/** Decodes a SET_INFO response message (StructureSize must be 2). */
+RSVD_API int rsvd_smb2_set_info_rsp_decode(const uint8_t *buf, size_t len,
+                                           rsvd_smb2_set_info_rsp *out);
+/** Encodes a SET_INFO response message: 66 bytes. */
+RSVD_API int rsvd_smb2_set_info_rsp_encode(const rsvd_smb2_set_info_rsp *m, uint8_t *buf,
+                                           size_t cap, size_t *out_len);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,8 @@
 #define NBSS_HDR 4u
 #define NBSS_MAX_LEN 0x00FFFFFFu
 #define SMB2_TCP_PORT 445u
+/* IPv4 total length is 16 bits: 65535 - IPv4 and TCP headers. */
+#define RSVD_PCAP_MAX_SEGMENT_LIMIT (65535u - IP_HDR - TCP_HDR)
 
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08, TCP_ACK = 0x10 };
 
@@ -193,6 +195,8 @@ int rsvd_pcap_write_smb2(rsvd_pcap *p, rsvd_pcap_flow *f, bool from_client, cons
                          size_t len, uint64_t time_us)
 {
     if (!p || !f || (!msg && len) || len > NBSS_MAX_LEN)
+        return RSVD_E_INVAL;
+    if (p->max_segment <= NBSS_HDR || p->max_segment > RSVD_PCAP_MAX_SEGMENT_LIMIT)
         return RSVD_E_INVAL;
     int rc = RSVD_OK;
     if (!f->established)

@@ -84,6 +84,8 @@ int rsvd_smb2_error_decode(const uint8_t *buf, size_t len, rsvd_smb2_error *out)
 
 int rsvd_smb2_error_encode(const rsvd_smb2_error *e, uint8_t *buf, size_t cap, size_t *out_len)
 {
+    if (e->byte_count && !e->error_data)
+        return RSVD_E_INVAL;
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
     rsvd_wr_u16(&w, RSVD_SMB2_ERROR_STRUCTURE_SIZE);

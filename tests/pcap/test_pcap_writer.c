@@ -204,6 +204,14 @@ static void write_failure_and_oversize_are_reported(void **state)
     assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, b, sizeof b, 0), RSVD_E_IO);
     assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, b, 0x01000000u, 0), RSVD_E_INVAL);
     assert_int_equal(rsvd_pcap_begin(&p, NULL, &s), RSVD_E_INVAL);
+    s.fail_after = 0;
+    assert_int_equal(rsvd_pcap_begin(&p, sink_write, &s), RSVD_OK);
+    p.max_segment = 4; /* no room for data after the NBSS header */
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, b, sizeof b, 0), RSVD_E_INVAL);
+    p.max_segment = 65496; /* IPv4 total length would overflow */
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, b, sizeof b, 0), RSVD_E_INVAL);
+    p.max_segment = 5;
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, b, sizeof b, 0), RSVD_OK);
     free(s.buf);
 }
 

@@ -337,6 +337,402 @@ const tu_golden tu_golden_vectors[] = {
      "10000000 00 03 0200 415050 00 0102 0000 | 00000000 80 18 1800"
      "525356445F5441524745545F5350454349464945525F4541 00 00000000 01000000"
      "1370C05AB8ED2C4E97846EDD2843F269"},
+    /* ---- scsi: [SPC-3], [SBC-3] (all fields big-endian) ------------------- */
+
+    /* Fixed-format sense data ([SPC-3] 4.5.3): current error, UNIT ATTENTION,
+     * ADDITIONAL SENSE LENGTH 10, ASC/ASCQ 2A/05 REGISTRATIONS PREEMPTED. */
+    {"scsi", "scsi_sense_fixed_ua_registrations_preempted", false,
+     "70 00 06 00000000 0A 00000000 2A 05 00 000000"},
+
+    /* The shortest fixed-format sense data ([SPC-3] 4.5.3): ADDITIONAL SENSE
+     * LENGTH 6 ends at ASCQ; ILLEGAL REQUEST, 24/00 INVALID FIELD IN CDB. */
+    {"scsi", "scsi_sense_fixed_min_invalid_field", false,
+     "70 00 05 00000000 06 00000000 24 00"},
+
+    /* Fixed-format sense with every field set: VALID, deferred (71h), ILI,
+     * MEDIUM ERROR, INFORMATION 0x00001000, CSI 0x01020304, 11/00, FRU 0x7E,
+     * SKSV + sense-key specific 80 00 04. */
+    {"scsi", "scsi_sense_fixed_all_fields", false,
+     "F1 00 23 00001000 0A 01020304 11 00 7E 800004"},
+
+    /* Descriptor-format sense header ([SPC-3] 4.5.2): UNIT ATTENTION 2A/04
+     * RESERVATIONS RELEASED, no descriptors. */
+    {"scsi", "scsi_sense_desc_ua_reservations_released", false,
+     "72 06 2A 04 000000 00"},
+
+    /* PERSISTENT RESERVE OUT parameter list ([SPC-3] 6.12.3): REGISTER from
+     * an unregistered I_T nexus (RESERVATION KEY 0), SERVICE ACTION
+     * RESERVATION KEY 0x0123456789ABCDEF, ALL_TG_PT set. */
+    {"scsi", "scsi_prout_params_register", false,
+     "0000000000000000 0123456789ABCDEF 00000000 04 00 0000"},
+
+    /* PERSISTENT RESERVE OUT parameter list: PREEMPT with RESERVATION KEY
+     * 0xB and SERVICE ACTION RESERVATION KEY 0xA, no flags. */
+    {"scsi", "scsi_prout_params_preempt", false,
+     "000000000000000B 000000000000000A 00000000 00 00 0000"},
+
+    /* READ KEYS data ([SPC-3] 6.11.2): PRGENERATION 3, two keys 0xAA, 0xBB. */
+    {"scsi", "scsi_prin_read_keys_two", false,
+     "00000003 00000010 00000000000000AA 00000000000000BB"},
+
+    /* READ KEYS data with no registered key: PRGENERATION 0, length 0. */
+    {"scsi", "scsi_prin_read_keys_empty", false, "00000000 00000000"},
+
+    /* READ RESERVATION data ([SPC-3] 6.11.3): PRGENERATION 5, key 0xAA held,
+     * scope LU_SCOPE, type 5 WRITE EXCLUSIVE - REGISTRANTS ONLY. */
+    {"scsi", "scsi_prin_read_reservation_we_ro", false,
+     "00000005 00000010 00000000000000AA 00000000 00 05 0000"},
+
+    /* READ RESERVATION data with no reservation: PRGENERATION 5, length 0. */
+    {"scsi", "scsi_prin_read_reservation_none", false, "00000005 00000000"},
+
+    /* REPORT CAPABILITIES data ([SPC-3] 6.11.4): LENGTH 8, ATP_C, TMV, the
+     * six types in the mask (byte 4: WR_EX_AR EX_AC_RO WR_EX_RO EX_AC WR_EX =
+     * EA, byte 5: EX_AC_AR = 01). */
+    {"scsi", "scsi_prin_report_capabilities", false, "0008 04 80 EA 01 0000"},
+
+    /* READ CAPACITY(10) data ([SBC-3]): last LBA 0x1FFFF, 512-byte blocks
+     * (a 64 MiB disk). */
+    {"scsi", "scsi_read_capacity10_64m", false, "0001FFFF 00000200"},
+
+    /* READ CAPACITY(16) data ([SBC-3]): last LBA 0x1FFFF, 512-byte blocks,
+     * 8 logical blocks per physical block (exponent 3), lowest aligned 0. */
+    {"scsi", "scsi_read_capacity16_64m_4k_physical", false,
+     "000000000001FFFF 00000200 00 03 0000"
+     "00000000000000000000000000000000"},
+
+    /* CDBs ([SPC-3] clause 6, [SBC-3] clause 5), one per builder. */
+    {"scsi", "scsi_cdb_test_unit_ready", false, "00 00000000 00"},
+    {"scsi", "scsi_cdb_request_sense_18", false, "03 00 0000 12 00"},
+    {"scsi", "scsi_cdb_inquiry_standard_96", false, "12 00 00 0060 00"},
+    {"scsi", "scsi_cdb_inquiry_vpd83_255", false, "12 01 83 00FF 00"},
+    {"scsi", "scsi_cdb_read_capacity10", false, "25 00 00000000 0000 00 00"},
+    {"scsi", "scsi_cdb_read_capacity16_32", false, "9E 10 0000000000000000 00000020 00 00"},
+    {"scsi", "scsi_cdb_read10_lba4096_8", false, "28 00 00001000 00 0008 00"},
+    {"scsi", "scsi_cdb_write10_fua_lba4096_8", false, "2A 08 00001000 00 0008 00"},
+    {"scsi", "scsi_cdb_read16_lba2p32_1", false, "88 00 0000000100000000 00000001 00 00"},
+    {"scsi", "scsi_cdb_write16_dpo_lba7_2", false, "8A 10 0000000000000007 00000002 00 00"},
+    {"scsi", "scsi_cdb_sync_cache10_all", false, "35 00 00000000 00 0000 00"},
+    {"scsi", "scsi_cdb_sync_cache16_immed", false, "91 02 0000000000000010 00000020 00 00"},
+    {"scsi", "scsi_cdb_mode_sense6_caching_dbd", false, "1A 08 08 00 FF 00"},
+    {"scsi", "scsi_cdb_mode_sense10_all_llbaa", false, "5A 10 3F 00 000000 0400 00"},
+    {"scsi", "scsi_cdb_report_luns_16", false, "A0 00 00 000000 00000010 00 00"},
+    {"scsi", "scsi_cdb_prin_read_keys_512", false, "5E 00 0000000000 0200 00"},
+    {"scsi", "scsi_cdb_prout_register_24", false, "5F 00 00 0000 00000018 00"},
+    {"scsi", "scsi_cdb_prout_reserve_we_ro_24", false, "5F 01 05 0000 00000018 00"},
+
+    /* ---- scsi_disk: command sequences for fuzz/fuzz_scsi_disk.c ----------- */
+    /* Records (see the harness): op (initiator | kind << 2), then for an
+     * EXECUTE cdb_len, the CDB, out_len (LE), data out, in_cap (LE). CDBs
+     * and parameter lists as in [SPC-3]/[SBC-3]. */
+
+    /* A: INQUIRY (96), READ CAPACITY(10), READ CAPACITY(16); capacity
+     * changed; A: TEST UNIT READY (reports 2A/09). */
+    {"scsi_disk", "scsi_disk_inquiry_capacity", false,
+     "01 06 12 00 00 0060 00 | 0000 | 6000"
+     "01 0A 25 00 00000000 0000 00 00 | 0000 | 0800"
+     "01 10 9E 10 0000000000000000 00000020 00 00 | 0000 | 2000"
+     "0D 00"
+     "01 06 00 00000000 00 | 0000 | 0000"},
+
+    /* A and B register (keys A1, B2), A reserves Exclusive Access, B READ(10)
+     * conflicts, C SMB2 READ conflicts, B preempts A into Write Exclusive,
+     * A: TEST UNIT READY (2A/05), A: REQUEST SENSE, B: READ KEYS. */
+    {"scsi_disk", "scsi_disk_reservations", false,
+     "01 0A 5F 00 00 0000 00000018 00 | 1800 |"
+     "  0000000000000000 00000000000000A1 00000000 00 00 0000 | 0000"
+     "02 0A 5F 00 00 0000 00000018 00 | 1800 |"
+     "  0000000000000000 00000000000000B2 00000000 00 00 0000 | 0000"
+     "01 0A 5F 01 03 0000 00000018 00 | 1800 |"
+     "  00000000000000A1 0000000000000000 00000000 00 00 0000 | 0000"
+     "02 0A 28 00 00000000 00 0001 00 | 0000 | 0002"
+     "07 00000000 0002"
+     "02 0A 5F 04 01 0000 00000018 00 | 1800 |"
+     "  00000000000000B2 00000000000000A1 00000000 00 00 0000 | 0000"
+     "01 06 00 00000000 00 | 0000 | 0000"
+     "01 06 03 00 0000 12 00 | 0000 | 1200"
+     "02 0A 5E 00 0000000000 0100 00 | 0000 | 0001"},
+
+    /* Refusals: FORMAT UNIT (unsupported), PR OUT REGISTER from the open
+     * without initiator, a 17-byte CDB length, MODE SENSE(6) all pages,
+     * SMB2 WRITE of 0 bytes, reopen of B. */
+    {"scsi_disk", "scsi_disk_refusals", false,
+     "01 06 04 00 00 00 00 00 | 0000 | 0000"
+     "00 0A 5F 00 00 0000 00000018 00 | 1800 |"
+     "  0000000000000000 0000000000000001 00000000 00 00 0000 | 0000"
+     "01 11 88 00 0000000000000000 00000001 00 00 | 0000 | 0002"
+     "02 06 1A 00 3F 00 FF 00 | 0000 | FF00"
+     "0A 00000000 0000"
+     "0E 01"},
+    /* ---- smb2_ioctl: [MS-SMB2] 2.2.31, 2.2.31.3, 2.2.32 ------------------- */
+    /* One session throughout the SMB2 families: SessionId 0x11, TreeId 5;
+     * the shared disk's open has FileId {Persistent 0x2A1, Volatile
+     * 0x100000005} (0x100000001 before the reconnect of smb2_create). */
+
+    /* FSCTL_LMR_REQUEST_RESILIENCY request of the worked example (spec
+     * reference 1.6, [MS-SMB2] 3.2.4.20.8): MessageId 7, CreditCharge 1,
+     * InputOffset 0x78, InputCount 8, OutputOffset 128 as Windows sends it
+     * (<173>), Flags IS_FSCTL, Timeout 120000 ms. 128 bytes. */
+    {"smb2_ioctl", "smb2_ioctl_resiliency_req", true,
+     "FE534D42 4000 0100 00000000 0B00 0100 00000000 00000000"
+     "0700000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3900 0000 D4011400 A102000000000000 0500000001000000"
+     "78000000 08000000 00000000 80000000 00000000 00000000 01000000 00000000"
+     "C0D40100 00000000"},
+
+    /* The same request with OutputOffset 0, as the SHOULD of 3.2.4.20.8
+     * says; MessageId 12. */
+    {"smb2_ioctl", "smb2_ioctl_resiliency_req_output_offset_zero", true,
+     "FE534D42 4000 0100 00000000 0B00 0100 00000000 00000000"
+     "0C00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3900 0000 D4011400 A102000000000000 0500000001000000"
+     "78000000 08000000 00000000 00000000 00000000 00000000 01000000 00000000"
+     "C0D40100 00000000"},
+
+    /* The server's success response ([MS-SMB2] 3.3.5.15.9, spec reference
+     * 1.6): FileId echoed, InputOffset 112, InputCount 0, OutputOffset 112,
+     * OutputCount 0, Flags 0, no Buffer byte. 112 bytes. */
+    {"smb2_ioctl", "smb2_ioctl_resiliency_rsp", true,
+     "FE534D42 4000 0100 00000000 0B00 0100 01000000 00000000"
+     "0700000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3100 0000 D4011400 A102000000000000 0500000001000000"
+     "70000000 00000000 70000000 00000000 00000000 00000000"},
+
+    /* NETWORK_RESILIENCY_REQUEST (2.2.31.3) alone: Timeout 120000 ms. */
+    {"smb2_ioctl", "smb2_network_resiliency_request", false, "C0D40100 00000000"},
+
+    /* FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT request (MS-RSVD 2.2.4.15: no
+     * input): MessageId 13, InputOffset and OutputOffset 0x78 with zero
+     * counts as Windows sends them, MaxOutputResponse 8. 120 bytes. */
+    {"smb2_ioctl", "smb2_ioctl_svhdx_support_req", true,
+     "FE534D42 4000 0100 00000000 0B00 0100 00000000 00000000"
+     "0D00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3900 0000 00030900 A102000000000000 0500000001000000"
+     "78000000 00000000 00000000 78000000 00000000 08000000 01000000 00000000"},
+
+    /* Its response: 8 output bytes (SharedVirtualDisksSupported 1,
+     * HandleStateShared 3) at OutputOffset = InputOffset + InputCount rounded
+     * up to 8 = 0x70 ([MS-SMB2] 2.2.32). 120 bytes. */
+    {"smb2_ioctl", "smb2_ioctl_svhdx_support_rsp", true,
+     "FE534D42 4000 0100 00000000 0B00 0100 01000000 00000000"
+     "0D00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3100 0000 00030900 A102000000000000 0500000001000000"
+     "70000000 00000000 70000000 08000000 00000000 00000000"
+     "01000000 03000000"},
+
+    /* ---- smb2_read_write: [MS-SMB2] 2.2.19 - 2.2.22 ------------------------ */
+
+    /* READ request, MessageId 5: 64 bytes at offset 0x100000, Padding 0x50,
+     * Channel NONE, and the one Buffer byte the client MUST send. 113 bytes. */
+    {"smb2_read_write", "smb2_read_req", true,
+     "FE534D42 4000 0100 00000000 0800 0100 00000000 00000000"
+     "0500000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3100 50 00 40000000 0000100000000000 A102000000000000 0500000001000000"
+     "00000000 00000000 00000000 0000 0000 00"},
+
+    /* Its response: DataOffset 0x50, DataLength 64, bytes 00..3F. 144 bytes. */
+    {"smb2_read_write", "smb2_read_rsp", true,
+     "FE534D42 4000 0100 00000000 0800 0100 01000000 00000000"
+     "0500000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "1100 50 00 40000000 00000000 00000000"
+     "000102030405060708090A0B0C0D0E0F 101112131415161718191A1B1C1D1E1F"
+     "202122232425262728292A2B2C2D2E2F 303132333435363738393A3B3C3D3E3F"},
+
+    /* WRITE request, MessageId 6: 64 bytes of 0x5A at offset 0x100000,
+     * DataOffset 0x70. 176 bytes. */
+    {"smb2_read_write", "smb2_write_req", true,
+     "FE534D42 4000 0100 00000000 0900 0100 00000000 00000000"
+     "0600000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3100 7000 40000000 0000100000000000 A102000000000000 0500000001000000"
+     "00000000 00000000 0000 0000 00000000"
+     "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A 5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A"
+     "5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A 5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A"},
+
+    /* Its response: Count 64. 80 bytes. */
+    {"smb2_read_write", "smb2_write_rsp", true,
+     "FE534D42 4000 0100 00000000 0900 0100 01000000 00000000"
+     "0600000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "1100 0000 40000000 00000000 0000 0000"},
+
+    /* ---- smb2_lock: [MS-SMB2] 2.2.26, 2.2.26.1, 2.2.27 --------------------- */
+
+    /* LOCK request, MessageId 8, on a resilient open: LockSequenceIndex 1,
+     * LockSequenceNumber 0 (0x10); one element: 0x1000 bytes at 0x1000,
+     * EXCLUSIVE | FAIL_IMMEDIATELY. 112 bytes. */
+    {"smb2_lock", "smb2_lock_req", true,
+     "FE534D42 4000 0100 00000000 0A00 0100 00000000 00000000"
+     "0800000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3000 0100 10000000 A102000000000000 0500000001000000"
+     "0010000000000000 0010000000000000 12000000 00000000"},
+
+    /* Its response. 68 bytes. */
+    {"smb2_lock", "smb2_lock_rsp", true,
+     "FE534D42 4000 0100 00000000 0A00 0100 01000000 00000000"
+     "0800000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "0400 0000"},
+
+    /* LOCK request, MessageId 14: LockSequenceIndex 3, LockSequenceNumber 5
+     * (0x35); two SHARED | FAIL_IMMEDIATELY elements (0x200 bytes at 0 and at
+     * 0x10000). 136 bytes. */
+    {"smb2_lock", "smb2_lock_req_two_elements", true,
+     "FE534D42 4000 0100 00000000 0A00 0100 00000000 00000000"
+     "0E00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3000 0200 35000000 A102000000000000 0500000001000000"
+     "0000000000000000 0002000000000000 11000000 00000000"
+     "0000010000000000 0002000000000000 11000000 00000000"},
+
+    /* ---- smb2_create: [MS-SMB2] 2.2.13, 2.2.13.2, 2.2.14 -------------------- */
+
+    /* CREATE request, MessageId 3: a durable open of "d.vhdx" with a batch
+     * oplock and a DH2Q context (Timeout 60000 ms, CreateGuid). Name at 0x78
+     * (12 bytes), 4 pad bytes, the context at 0x88 (56 bytes). 192 bytes. */
+    {"smb2_create", "smb2_create_req_dh2q", true,
+     "FE534D42 4000 0100 00000000 0500 0100 00000000 00000000"
+     "0300000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3900 00 09 02000000 0000000000000000 0000000000000000"
+     "89001200 00000000 07000000 01000000 40000000"
+     "7800 0C00 88000000 38000000"
+     "6400 2E00 7600 6800 6400 7800 | 00000000"
+     "00000000 1000 0400 0000 1800 20000000 44483251 00000000"
+     "60EA0000 00000000 0000000000000000 1A2B3C4D5E6F708192A3B4C5D6E7F801"},
+
+    /* Its response: batch oplock, FILE_OPENED, FileId {0x2A1, 0x100000001},
+     * a DH2Q response context (Timeout 60000, Flags 0) at 0x98. 184 bytes. */
+    {"smb2_create", "smb2_create_rsp_dh2q", true,
+     "FE534D42 4000 0100 00000000 0500 0100 01000000 00000000"
+     "0300000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "5900 09 00 01000000"
+     "605F4E3D2B1CDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01"
+     "0000400400000000 0000400400000000 20000000 00000000"
+     "A102000000000000 0100000001000000 98000000 20000000"
+     "00000000 1000 0400 0000 1800 08000000 44483251 00000000"
+     "60EA0000 00000000"},
+
+    /* CREATE request, MessageId 4: reconnect of the resilient open of
+     * "d.vhdx:SharedVirtualDisk" (MS-RSVD 3.1.4.2: FILE_NO_INTERMEDIATE_
+     * BUFFERING | FILE_NON_DIRECTORY_FILE; read/write data, read attributes,
+     * read control; share read/write/delete; FILE_OPEN). Name at 0x78 (48
+     * bytes); contexts at 0xA8 (240 bytes): DHnC {0x2A1, 0x100000001} (40
+     * bytes, Next 40), then the 16-byte-named SVHDX_OPEN_DEVICE_CONTEXT with
+     * its 168-byte version-1 data (HasInitiatorId 1, OriginatorFlags
+     * PVHDPARSER, OpenRequestId 0x3028E5B600000000, host "client01"). */
+    {"smb2_create", "smb2_create_req_dhnc_svhdx", true,
+     "FE534D42 4000 0100 00000000 0500 0100 00000000 00000000"
+     "0400000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3900 00 00 02000000 0000000000000000 0000000000000000"
+     "83000200 00000000 07000000 01000000 48000000"
+     "7800 3000 A8000000 F0000000"
+     "6400 2E00 7600 6800 6400 7800 3A00 5300 6800 6100 7200 6500"
+     "6400 5600 6900 7200 7400 7500 6100 6C00 4400 6900 7300 6B00"
+     "28000000 1000 0400 0000 1800 10000000 44486E43 00000000"
+     "A102000000000000 0100000001000000"
+     "00000000 1000 1000 0000 2000 A8000000"
+     "9CCBCF9E04C1E643980E158DA1F6EC83"
+     "01000000 01 000000 10B8A76BAD9DD11180B400C04FD430C8 00000000 01000000"
+     "00000000B6E52830 1000"
+     "63006C00690065006E00740030003100"
+     "00000000000000000000000000000000 00000000000000000000000000000000"
+     "00000000000000000000000000000000 00000000000000000000000000000000"
+     "00000000000000000000000000000000 00000000000000000000000000000000"
+     "0000000000000000000000000000"},
+
+    /* Its response: FILE_OPENED, FileId {0x2A1, 0x100000005} (a new volatile
+     * id), a DHnQ response context (8 reserved bytes) as <339> servers send
+     * it. 184 bytes. */
+    {"smb2_create", "smb2_create_rsp_dhnq", true,
+     "FE534D42 4000 0100 00000000 0500 0100 01000000 00000000"
+     "0400000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "5900 00 00 01000000"
+     "605F4E3D2B1CDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01"
+     "0000400400000000 0000400400000000 20000000 00000000"
+     "A102000000000000 0500000001000000 98000000 20000000"
+     "00000000 1000 0400 0000 1800 08000000 44486E51 00000000"
+     "0000000000000000"},
+
+    /* A create-context chain of one DH2C context (2.2.13.2.12): FileId
+     * {0x2A1, 0x100000001}, the CreateGuid of smb2_create_req_dh2q, Flags
+     * PERSISTENT. 60 bytes. */
+    {"smb2_create", "smb2_cc_dh2c", false,
+     "00000000 1000 0400 0000 1800 24000000 44483243 00000000"
+     "A102000000000000 0100000001000000 1A2B3C4D5E6F708192A3B4C5D6E7F801 02000000"},
+
+    /* A chain of two contexts: DHnQ (16 reserved bytes; Next 40), then MxAc
+     * without data (DataOffset 0, DataLength 0). 60 bytes. */
+    {"smb2_create", "smb2_cc_dhnq_mxac", false,
+     "28000000 1000 0400 0000 1800 10000000 44486E51 00000000"
+     "00000000000000000000000000000000"
+     "00000000 1000 0400 0000 0000 00000000 4D784163"},
+
+    /* ---- smb2_close: [MS-SMB2] 2.2.15, 2.2.16 ------------------------------ */
+
+    /* CLOSE request, MessageId 11, Flags POSTQUERY_ATTRIB. 88 bytes. */
+    {"smb2_close", "smb2_close_req", true,
+     "FE534D42 4000 0100 00000000 0600 0100 00000000 00000000"
+     "0B00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "1800 0100 00000000 A102000000000000 0500000001000000"},
+
+    /* Its response with the attributes. 124 bytes. */
+    {"smb2_close", "smb2_close_rsp", true,
+     "FE534D42 4000 0100 00000000 0600 0100 01000000 00000000"
+     "0B00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "3C00 0100 00000000"
+     "605F4E3D2B1CDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01 807C6B5A4F3EDA01"
+     "0000400400000000 0000400400000000 20000000"},
+
+    /* ---- smb2_info: [MS-SMB2] 2.2.37 - 2.2.40 ------------------------------ */
+
+    /* QUERY_INFO request, MessageId 9: SMB2_0_INFO_FILE,
+     * FileStandardInformation (5), OutputBufferLength 24, no input
+     * (InputBufferOffset 0x68 as Windows sends it). 104 bytes. */
+    {"smb2_info", "smb2_query_info_req", true,
+     "FE534D42 4000 0100 00000000 1000 0100 00000000 00000000"
+     "0900000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "2900 01 05 18000000 6800 0000 00000000 00000000 00000000"
+     "A102000000000000 0500000001000000"},
+
+    /* Its response: FILE_STANDARD_INFORMATION ([MS-FSCC] 2.4.47: 68 MiB
+     * allocated and long, 1 link) at 0x48. 96 bytes. */
+    {"smb2_info", "smb2_query_info_rsp", true,
+     "FE534D42 4000 0100 00000000 1000 0100 01000000 00000000"
+     "0900000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "0900 4800 18000000"
+     "0000400400000000 0000400400000000 01000000 00 00 0000"},
+
+    /* SET_INFO request, MessageId 10: FileEndOfFileInformation (20),
+     * EndOfFile 128 MiB at BufferOffset 0x60. 104 bytes. */
+    {"smb2_info", "smb2_set_info_req", true,
+     "FE534D42 4000 0100 00000000 1100 0100 00000000 00000000"
+     "0A00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "2100 01 14 08000000 6000 0000 00000000 A102000000000000 0500000001000000"
+     "0000000800000000"},
+
+    /* Its response. 66 bytes. */
+    {"smb2_info", "smb2_set_info_rsp", true,
+     "FE534D42 4000 0100 00000000 1100 0100 01000000 00000000"
+     "0A00000000000000 00000000 05000000 1100000000000000"
+     "00000000000000000000000000000000"
+     "0200"},
 
     /* ---- rsvd_server: scripts of the stateful server harness -------------------
      * (fuzz/fuzz_rsvd_server.c documents the encoding: a configuration byte, an

@@ -93,3 +93,10 @@ size_t tu_golden_get(const char *name, uint8_t *out, size_t cap)
         fail_msg("golden vector %s is malformed or longer than %zu bytes", name, cap);
     return n;
 }
+
+rsvd_io_result tu_capture_end(tu_capture *cap)
+{
+    if (cap->completions != 1)
+        fail_msg("backend call completed %u times, expected once", cap->completions);
+    return cap->result;
+}

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "golden.h"
+#include "tu_capture.h"
 
 /**
  * Parses hex digits from @p hex into @p out, skipping whitespace, '|' and
@@ -50,5 +51,11 @@ int tu_decode_exact(tu_decode_fn dec, const uint8_t *msg, size_t len, void *out)
  * @return its length.
  */
 size_t tu_golden_get(const char *name, uint8_t *out, size_t cap);
+
+/**
+ * Fails the test unless the call issued with tu_capture_begin(@p cap) was
+ * completed exactly once. @return the result it was completed with.
+ */
+rsvd_io_result tu_capture_end(tu_capture *cap);
 
 #endif /* RSVD_TESTUTIL_H */

@@ -126,6 +126,9 @@ static void error_body_with_data_checks_byte_count(void **state)
     tu_assert_bytes(out, out_len, body, len);
     tu_assert_truncations_rejected(decode_err, body, len, sizeof e);
 
+    e.error_data = NULL; /* ByteCount without data: refused, nothing copied */
+    assert_int_equal(rsvd_smb2_error_encode(&e, out, sizeof out, &out_len), RSVD_E_INVAL);
+
     body[4] = 0xFF; body[5] = 0xFF; body[6] = 0xFF; body[7] = 0xFF;
     assert_int_equal(rsvd_smb2_error_decode(body, len, &e), RSVD_E_WIRE_RANGE);
     body[0] = 8;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every decoder the public headers declare is called by some fuzz harness.
+# The harnesses are preprocessed first, so calls made through macros count.
+#
+#   check_fuzz_reach.sh SOURCE_ROOT CC
+set -euo pipefail
+root=${1:?usage: check_fuzz_reach.sh SOURCE_ROOT CC}
+cc=${2:-cc}
+pre=$(mktemp)
+trap 'rm -f "$pre"' EXIT
+for f in "$root"/fuzz/fuzz_*.c; do
+    "$cc" -E -P -I"$root/include" -I"$root/lib" -I"$root/fuzz" -I"$root/tests/support" "$f" \
+        | grep -v '^\s*$' >> "$pre"
+done
+# Strip the declarations the public headers contribute (RSVD_API expands to
+# the visibility attribute); what is left of a decoder's name is a call.
+calls=$(grep -v 'visibility("default")' "$pre" || true)
+missing=0
+for fn in $(grep -hoE '\brsvd_[a-z0-9_]+_(decode|parse)\b *\(' "$root"/include/rsvd/*.h \
+            | sed 's/ *($//; s/ *(//' | sort -u); do
+    if ! grep -qE "\b$fn\b *\(" <<<"$calls"; then
+        echo "no fuzz harness calls $fn"
+        missing=1
+    fi
+done
+[ $missing -eq 0 ] && echo "every public decoder is reached by a fuzz harness"
+exit $missing

@@ -1,0 +1,75 @@
+#include "tu_memblock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t mb_read(void *ctx, uint64_t off, uint8_t *buf, size_t len)
+{
+    tu_memblock *m = ctx;
+    m->reads++;
+    if (m->fail_read)
+        return m->fail_read;
+    if (off > m->size || len > m->size - off)
+        abort(); /* the disk must never ask outside the source */
+    memcpy(buf, m->data + off, len);
+    return 0;
+}
+
+static uint32_t mb_write(void *ctx, uint64_t off, const uint8_t *data, size_t len)
+{
+    tu_memblock *m = ctx;
+    m->writes++;
+    if (m->fail_write)
+        return m->fail_write;
+    if (off > m->size || len > m->size - off)
+        abort();
+    memcpy(m->data + off, data, len);
+    return 0;
+}
+
+static uint32_t mb_flush(void *ctx)
+{
+    tu_memblock *m = ctx;
+    m->flushes++;
+    return m->fail_flush;
+}
+
+static uint32_t mb_info(void *ctx, rsvd_block_info *out)
+{
+    tu_memblock *m = ctx;
+    if (m->fail_info)
+        return m->fail_info;
+    out->size = m->size;
+    out->logical_sector_size = m->lbs;
+    out->physical_sector_size = m->pbs;
+    out->file_size = m->size;
+    out->write_cache = m->write_cache;
+    return 0;
+}
+
+static const rsvd_block_ops mb_ops = {mb_read, mb_write, mb_flush, mb_info};
+
+int tu_memblock_init(tu_memblock *m, uint64_t size, uint32_t lbs, uint32_t pbs)
+{
+    memset(m, 0, sizeof *m);
+    m->data = calloc(1, size ? (size_t)size : 1);
+    if (!m->data)
+        return -1;
+    m->size = size;
+    m->lbs = lbs;
+    m->pbs = pbs;
+    m->write_cache = true;
+    return 0;
+}
+
+void tu_memblock_fini(tu_memblock *m)
+{
+    free(m->data);
+    m->data = NULL;
+}
+
+rsvd_block_source tu_memblock_source(tu_memblock *m)
+{
+    rsvd_block_source s = {&mb_ops, m};
+    return s;
+}
