@@ -63,7 +63,11 @@ typedef struct rsvd_server rsvd_server;
 /** @name FSCTLs that [MS-RSVD] 3.2.4 answers itself ([MS-FSCC] 2.3)
  * (the three RSVD FSCTLs are in rsvd/wire_rsvd.h)
  * @{ */
+/** FSCTL_OFFLOAD_READ: an RSVD open fails it with
+ * STATUS_OFFLOAD_READ_FILE_NOT_SUPPORTED. */
 #define RSVD_FSCTL_OFFLOAD_READ 0x00094264u
+/** FSCTL_OFFLOAD_WRITE: an RSVD open fails it with
+ * STATUS_OFFLOAD_WRITE_FILE_NOT_SUPPORTED. */
 #define RSVD_FSCTL_OFFLOAD_WRITE 0x00098268u
 /** @} */
 
@@ -103,6 +107,8 @@ typedef struct rsvd_server_reply {
      * query-support response, or a pass-through FSCTL's output); QUERY_INFO:
      * the information. Points into the request's buffer. */
     const uint8_t *output;
+    /** Bytes at output; never more than the request allowed (READ Length,
+     * MaxOutputResponse, OutputBufferLength). */
     uint32_t output_len;
     /** WRITE: the number of bytes written. */
     uint32_t count;
@@ -114,6 +120,7 @@ typedef struct rsvd_server_reply {
      * RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME), inside the request's
      * response_context buffer; NULL and 0 when there is none (a reconnect). */
     const uint8_t *create_context;
+    /** Bytes at create_context: 168 (V1 response), 192 (V2 response) or 0. */
     uint32_t create_context_len;
 } rsvd_server_reply;
 
@@ -139,12 +146,15 @@ typedef struct rsvd_server_config {
     const rsvd_mem *mem;
     /** Object store (every function set), or NULL. */
     const rsvd_object_store_ops *object_store;
+    /** Passed to every object-store function. */
     void *object_store_ctx;
     /** Virtual SCSI disk (every function but query_info/set_info set), or NULL. */
     const rsvd_scsi_disk_ops *scsi_disk;
+    /** Passed to every virtual-SCSI-disk function. */
     void *scsi_disk_ctx;
     /** Reply callback (required). */
     rsvd_server_reply_fn reply;
+    /** Passed to the reply callback. */
     void *reply_ctx;
     /** Most opens in the OpenTable at once, creates in progress included
      * (an open being closed no longer counts); 0 for
@@ -198,16 +208,19 @@ typedef struct rsvd_server_create_req {
     /** The file name of the CREATE, UTF-16LE as on the wire, with or
      * without the ":SharedVirtualDisk" suffix. */
     const uint8_t *file_name;
+    /** Bytes at file_name. */
     size_t file_name_len;
     /** CreateOptions of the CREATE. */
     uint32_t create_options;
     /** The data of the SVHDX_OPEN_DEVICE_CONTEXT(_V2) create context; may be
      * NULL/0 on a reconnect. */
     const uint8_t *context;
+    /** Bytes at context (the create context's DataLength). */
     size_t context_len;
     /** New opens: room for the response context, at least
      * RSVD_SERVER_CREATE_CONTEXT_MAX bytes. */
     uint8_t *response_context;
+    /** Bytes of room at response_context. */
     size_t response_context_cap;
 } rsvd_server_create_req;
 
@@ -223,8 +236,11 @@ RSVD_API int rsvd_server_close(rsvd_server *srv, uint64_t local_open, void *cook
 
 /** A READ ([MS-RSVD] 3.2.5.3). */
 typedef struct rsvd_server_read_req {
+    /** The open's LocalOpen. */
     uint64_t local_open;
+    /** Offset of the READ, bytes. */
     uint64_t offset;
+    /** Length of the READ, bytes. */
     uint32_t length;
     /** Room for @p length bytes. */
     uint8_t *buf;
@@ -235,9 +251,13 @@ RSVD_API int rsvd_server_read(rsvd_server *srv, const rsvd_server_read_req *req,
 
 /** A WRITE ([MS-RSVD] 3.2.5.4). */
 typedef struct rsvd_server_write_req {
+    /** The open's LocalOpen. */
     uint64_t local_open;
+    /** Offset of the WRITE, bytes. */
     uint64_t offset;
+    /** Bytes to write. */
     uint32_t length;
+    /** The data, @p length bytes. */
     const uint8_t *data;
 } rsvd_server_write_req;
 
@@ -247,12 +267,18 @@ RSVD_API int rsvd_server_write(rsvd_server *srv, const rsvd_server_write_req *re
 
 /** An IOCTL ([MS-RSVD] 3.2.4, 3.2.5.5, 3.2.5.6). */
 typedef struct rsvd_server_ioctl_req {
+    /** The open's LocalOpen. */
     uint64_t local_open;
+    /** CtlCode of the IOCTL. */
     uint32_t ctl_code;
+    /** The IOCTL's input buffer (for a tunnel operation: the tunnel header
+     * and the operation's body). */
     const uint8_t *input;
+    /** Bytes at input (InputCount). */
     uint32_t input_len;
     /** MaxOutputResponse; @p output has room for that many bytes. */
     uint32_t max_output;
+    /** Room for the output, max_output bytes. */
     uint8_t *output;
 } rsvd_server_ioctl_req;
 
@@ -270,9 +296,11 @@ typedef struct rsvd_server_query_support_req {
     uint64_t local_open;
     /** Open.FileName, UTF-16LE, with or without ":SharedVirtualDisk". */
     const uint8_t *file_name;
+    /** Bytes at file_name. */
     size_t file_name_len;
     /** MaxOutputResponse; @p output has room for that many bytes. */
     uint32_t max_output;
+    /** Room for the output, max_output bytes. */
     uint8_t *output;
 } rsvd_server_query_support_req;
 
@@ -282,6 +310,7 @@ RSVD_API int rsvd_server_query_support(rsvd_server *srv,
 
 /** A QUERY_INFO ([MS-RSVD] 3.2.5.8). */
 typedef struct rsvd_server_query_info_req {
+    /** The open's LocalOpen. */
     uint64_t local_open;
     /** InfoType; only RSVD_SMB2_0_INFO_FILE reaches a backend. */
     uint8_t info_type;
@@ -289,6 +318,7 @@ typedef struct rsvd_server_query_info_req {
     uint32_t info_class;
     /** OutputBufferLength; @p output has room for that many bytes. */
     uint32_t output_len;
+    /** Room for the information, output_len bytes. */
     uint8_t *output;
 } rsvd_server_query_info_req;
 
@@ -298,10 +328,15 @@ RSVD_API int rsvd_server_query_info(rsvd_server *srv, const rsvd_server_query_in
 
 /** A SET_INFO ([MS-RSVD] 3.2.5.9). */
 typedef struct rsvd_server_set_info_req {
+    /** The open's LocalOpen. */
     uint64_t local_open;
+    /** InfoType; only RSVD_SMB2_0_INFO_FILE reaches a backend. */
     uint8_t info_type;
+    /** FileInfoClass ([MS-FSCC] 2.4). */
     uint32_t info_class;
+    /** The information to apply. */
     const uint8_t *input;
+    /** Bytes at input (BufferLength). */
     uint32_t input_len;
 } rsvd_server_set_info_req;
 
