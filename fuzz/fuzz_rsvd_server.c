@@ -35,7 +35,9 @@
 #include "fake_backend.h"
 #include "fuzz_common.h"
 
-enum { MAX_STEPS = 256, MAX_REQS = MAX_STEPS + 64, MAX_HIST = MAX_STEPS + 1 };
+/* At most one request and one new open per step, and one CLOSE per open at
+ * the end. */
+enum { MAX_STEPS = 256, MAX_HIST = MAX_STEPS + 1, MAX_REQS = MAX_STEPS + MAX_HIST };
 
 /* ---- a failing, counting allocator ------------------------------------------------------ */
 
@@ -612,8 +614,7 @@ static void step_info(harness *h, bool set)
 static void close_open(harness *h, uint64_t lo)
 {
     req *q = new_req(h, K_CLOSE, lo, 0);
-    if (!q)
-        return;
+    FUZZ_CHECK(q != NULL); /* MAX_REQS leaves room for every CLOSE */
     hist *e = hist_of(h, lo);
     if (e && e->live) {
         e->live = false;
