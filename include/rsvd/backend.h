@@ -50,21 +50,33 @@ typedef struct rsvd_completion {
 
 /** @name SCSI status codes ([SAM-4] 5.3) the library interprets
  * @{ */
+/** GOOD: the command succeeded. */
 #define RSVD_SCSI_STATUS_GOOD 0x00u
+/** CHECK CONDITION: sense data says what failed. */
 #define RSVD_SCSI_STATUS_CHECK_CONDITION 0x02u
+/** BUSY. */
 #define RSVD_SCSI_STATUS_BUSY 0x08u
+/** RESERVATION CONFLICT ([SPC-3] 5.6). */
 #define RSVD_SCSI_STATUS_RESERVATION_CONFLICT 0x18u
 /** @} */
 
 /** @name SRB status codes ([MS-RSVD] 2.2.5), 7-bit values
  * @{ */
+/** The request is in progress. */
 #define RSVD_SRB_STATUS_PENDING 0x00u
+/** The request completed successfully. */
 #define RSVD_SRB_STATUS_SUCCESS 0x01u
+/** The request was aborted. */
 #define RSVD_SRB_STATUS_ABORTED 0x02u
+/** The request completed with an error. */
 #define RSVD_SRB_STATUS_ERROR 0x04u
+/** The shared virtual disk does not support the request. */
 #define RSVD_SRB_STATUS_INVALID_REQUEST 0x06u
+/** The device is no longer available. */
 #define RSVD_SRB_STATUS_NO_DEVICE 0x08u
+/** Selection timed out. */
 #define RSVD_SRB_STATUS_SELECTION_TIMEOUT 0x0Au
+/** Data overrun or underrun. */
 #define RSVD_SRB_STATUS_DATA_OVERRUN 0x12u
 /** @} */
 
@@ -99,6 +111,7 @@ typedef struct rsvd_scsi_result {
  * leaves scsi zeroed.
  */
 typedef struct rsvd_io_result {
+    /** The NTSTATUS of the call (see above). */
     uint32_t status;
     /** Bytes read, written, or returned in an output buffer. */
     uint32_t bytes;
@@ -120,10 +133,15 @@ RSVD_API int rsvd_complete(rsvd_completion c, const rsvd_io_result *r);
 
 /** @name Information classes ([MS-FSCC] 2.4) that MS-RSVD 3.2.5.8/3.2.5.9 name
  * @{ */
+/** FileRenameInformation. */
 #define RSVD_FILE_RENAME_INFORMATION 10u
+/** FileLinkInformation. */
 #define RSVD_FILE_LINK_INFORMATION 11u
+/** FileStandardInformation. */
 #define RSVD_FILE_STANDARD_INFORMATION 5u
+/** FileEndOfFileInformation. */
 #define RSVD_FILE_END_OF_FILE_INFORMATION 20u
+/** FileNetworkOpenInformation. */
 #define RSVD_FILE_NETWORK_OPEN_INFORMATION 34u
 /** @} */
 
@@ -142,6 +160,7 @@ typedef struct rsvd_backend_open_args {
     bool has_initiator;
     /** Virtual SCSI disk opens: InitiatorHostName, UTF-16LE bytes (may be empty). */
     const uint8_t *initiator_host_name;
+    /** Bytes at initiator_host_name. */
     size_t initiator_host_name_len;
 } rsvd_backend_open_args;
 
@@ -178,9 +197,13 @@ typedef struct rsvd_object_store_ops {
 
 /** @name DiskType and DiskFormat ([MS-RSVD] 2.2.4.6)
  * @{ */
+/** VHD_TYPE_FIXED. */
 #define RSVD_VHD_TYPE_FIXED 0x00000002u
+/** VHD_TYPE_DYNAMIC. */
 #define RSVD_VHD_TYPE_DYNAMIC 0x00000003u
+/** VIRTUAL_STORAGE_TYPE_DEVICE_VHDX. */
 #define RSVD_VIRTUAL_STORAGE_TYPE_DEVICE_VHDX 0x00000003u
+/** VIRTUAL_STORAGE_TYPE_DEVICE_VHDSET. */
 #define RSVD_VIRTUAL_STORAGE_TYPE_DEVICE_VHDSET 0x00000004u
 /** @} */
 
@@ -193,9 +216,9 @@ typedef struct rsvd_disk_info {
     uint32_t block_size;           /**< 0 for a fixed disk */
     rsvd_guid linkage_id;          /**< zero when there is no linked disk */
     bool is_mounted;               /**< ready for I/O */
-    bool is_4k_aligned;
+    bool is_4k_aligned;            /**< sectors aligned on 4 KiB */
     uint64_t file_size;            /**< bytes the disk occupies on its storage */
-    rsvd_guid virtual_disk_id;
+    rsvd_guid virtual_disk_id;     /**< the disk's GUID */
 } rsvd_disk_info;
 
 /** Data direction of a SCSI command, numbered as the RSVD Disposition field
@@ -208,16 +231,21 @@ typedef enum rsvd_scsi_direction {
 
 /** A SCSI command for the virtual SCSI disk. */
 typedef struct rsvd_scsi_cmd {
+    /** The CDB, zero-padded after cdb_len bytes. */
     uint8_t cdb[16];
+    /** Bytes of the CDB (at most 16). */
     uint8_t cdb_len;
+    /** Data direction. */
     rsvd_scsi_direction direction;
     /** SRB flags as the client sent them (informational, <4>). */
     uint32_t srb_flags;
     /** Data out: the bytes the initiator sends. */
     const uint8_t *data_out;
+    /** Bytes at data_out. */
     uint32_t data_out_len;
     /** Data in: room for what the disk returns; result.bytes = bytes returned. */
     uint8_t *data_in;
+    /** Bytes of room at data_in. */
     uint32_t data_in_cap;
 } rsvd_scsi_cmd;
 

@@ -17,6 +17,7 @@
 #include <rsvd/file_store.h>
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
+#include <rsvd/server.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 

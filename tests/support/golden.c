@@ -823,6 +823,37 @@ const tu_golden tu_golden_vectors[] = {
      "A102000000000000 0500000001000000 98000000 20000000"
      "00000000 1000 0400 0000 1800 08000000 44486E51 00000000"
      "0000000000000000"},
+    /* ---- rsvd_server: scripts of the stateful server harness -------------------
+     * (fuzz/fuzz_rsvd_server.c documents the encoding: a configuration byte, an
+     * allocation to fail, then steps of an opcode byte and its operands.) */
+
+    /* Version-1 server, 8 requests, 4 opens. CREATE of a virtual SCSI disk with an
+     * initiator (V1 context, host name 16 bytes); a WRITE the disk fails with
+     * CHECK CONDITION (STATUS_SVHDX_ERROR_STORED|0x01); SRB_STATUS for key 0x01
+     * with MaxOutputResponse 40; CLOSE. */
+    {"rsvd_server", "rsvd_server_write_error_srb_status_close", false,
+     "1C 00 | 00 04 00000000 00 10 | 02 00 1E 00 01 00 |"
+     "03 00 03 2800 000000000000 00 01 00 0000 | 09 00 0000"},
+
+    /* Requests in flight at CLOSE: a WRITE and a READ left pending by the disk,
+     * the CLOSE, then one pending call completed, then all. */
+    {"rsvd_server", "rsvd_server_close_with_requests_in_flight", false,
+     "1C 00 | 00 04 00000000 00 10 | 02 00 1E 00 20 00 | 01 00 04 00 20 00 |"
+     "09 00 0000 | 0A 01 | 0B"},
+
+    /* Version-2 server: CREATE with a V2 context (the disk's sizes in the
+     * response), a tunnelled READ CAPACITY(10) (data in, 8 bytes, MaxOutputResponse
+     * 1024), GET_INITIAL_INFO, query-support with MaxOutputResponse 8. */
+    {"rsvd_server", "rsvd_server_v2_scsi_initial_info_query_support", false,
+     "1D 00 | 00 0C 00000000 00 10 | 03 00 01 0004 000000000000 00 01 0800 0A 25 00 0000 |"
+     "03 00 00 2800 000000000000 00 00 0000 | 05 00 00 08"},
+
+    /* An initiator-less virtual SCSI open (its WRITE stores the <14> error), a
+     * VHDMP CREATE of the same name (STATUS_VHD_SHARED), LOCK, QUERY_INFO
+     * FileStandardInformation, SET_INFO FileRenameInformation, FSCTL_OFFLOAD_READ. */
+    {"rsvd_server", "rsvd_server_no_initiator_vhd_shared_dispatch", false,
+     "1C 00 | 00 00 00000000 00 10 | 02 00 1E 00 00 00 | 00 05 00000000 00 10 | 08 00 |"
+     "06 00 00 20 00 00 | 07 00 03 08 00 00 | 04 00 00 40 00 00"},
 };
 
 const size_t tu_golden_count = sizeof tu_golden_vectors / sizeof tu_golden_vectors[0];

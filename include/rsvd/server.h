@@ -1,0 +1,355 @@
+/*
+ * librsvd - the MS-RSVD server role ([MS-RSVD] 3.2).
+ *
+ * An rsvd_server keeps the OpenTable of one RSVD server and applies the
+ * rules of [MS-RSVD] 3.2.4 and 3.2.5 to the SMB2 requests an SMB2 server
+ * hands it for shared-virtual-disk opens ([MS-SMB2] 3.3.5.2.12, 3.3.5.9.14,
+ * 3.3.4.17, 3.3.5.15.15, 3.3.5.15.16). Storage is reached through the
+ * backends of rsvd/backend.h.
+ *
+ * Calling convention, the same for every request function below:
+ *  - The host passes one decoded SMB2 request and a `cookie` of its own.
+ *  - The function returns RSVD_OK when it accepted the request: the reply
+ *    callback then runs exactly once for it, with that cookie, either before
+ *    the function returns or later (when a backend completes). A negative
+ *    rsvd_error means the call itself was wrong (a NULL pointer, a buffer
+ *    that cannot hold what the call promises to write): no reply follows.
+ *  - Every buffer a request names (the data of a WRITE, the room for a
+ *    READ, an IOCTL's input and its MaxOutputResponse bytes of output, the
+ *    room for a CREATE response context) is the host's and must stay valid
+ *    until the reply for that request has been delivered. The server writes
+ *    its answers into those buffers and allocates nothing per request; the
+ *    reply points into them.
+ *  - Protocol outcomes are NTSTATUS values in the reply, never rsvd_error
+ *    values.
+ *
+ * Two failure channels ([MS-RSVD] 3.2.5.5; docs/architecture.md):
+ *  - "fail the request with X": rsvd_server_reply.status is X and there is
+ *    no output;
+ *  - "set the tunnel header's Status to X": rsvd_server_reply.status is
+ *    STATUS_SUCCESS and the output is a tunnel header (rsvd/wire_rsvd.h)
+ *    whose Status is X, followed by a body where the rule builds one.
+ *
+ * Threads: an rsvd_server is not thread-safe. One thread at a time drives it
+ * (the request functions, rsvd_complete() for the calls it made to a
+ * backend, rsvd_server_free()); several servers may live in one process and
+ * be driven by different threads, since the library has no global state.
+ *
+ * Re-entrancy: the reply callback may call any request function of the same
+ * server (issue the next request, close the open); a backend may complete a
+ * call before returning from it. rsvd_server_free() is refused inside a
+ * callback.
+ */
+#ifndef RSVD_SERVER_H
+#define RSVD_SERVER_H
+
+#include <rsvd/backend.h>
+#include <rsvd/common.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @file
+ * @brief The MS-RSVD server: configuration, the SMB2 requests it serves,
+ * and the reply callback.
+ */
+
+/** An RSVD server instance (opaque). */
+typedef struct rsvd_server rsvd_server;
+
+/** @name FSCTLs that [MS-RSVD] 3.2.4 answers itself ([MS-FSCC] 2.3)
+ * (the three RSVD FSCTLs are in rsvd/wire_rsvd.h)
+ * @{ */
+/** FSCTL_OFFLOAD_READ: an RSVD open fails it with
+ * STATUS_OFFLOAD_READ_FILE_NOT_SUPPORTED. */
+#define RSVD_FSCTL_OFFLOAD_READ 0x00094264u
+/** FSCTL_OFFLOAD_WRITE: an RSVD open fails it with
+ * STATUS_OFFLOAD_WRITE_FILE_NOT_SUPPORTED. */
+#define RSVD_FSCTL_OFFLOAD_WRITE 0x00098268u
+/** @} */
+
+/** SMB2 QUERY_INFO / SET_INFO InfoType SMB2_0_INFO_FILE ([MS-SMB2] 2.2.37):
+ * the only type the server passes to a backend. */
+#define RSVD_SMB2_0_INFO_FILE 0x01u
+
+/** Room a new open's CREATE must provide for the response context: the
+ * larger of SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE (168) and
+ * SVHDX_OPEN_DEVICE_CONTEXT_V2_RESPONSE (192). */
+#define RSVD_SERVER_CREATE_CONTEXT_MAX 192u
+
+/** Default rsvd_server_config.max_opens. */
+#define RSVD_SERVER_DEFAULT_MAX_OPENS (1u << 20)
+/** Default rsvd_server_config.max_requests. */
+#define RSVD_SERVER_DEFAULT_MAX_REQUESTS 1024u
+
+/**
+ * The answer to one request.
+ *
+ * status is the SMB2 status of the response. When it is not
+ * STATUS_SUCCESS the request failed ("fail the request with X") and
+ * output_len, count and create_context_len are 0.
+ */
+typedef struct rsvd_server_reply {
+    /** The cookie the host passed with the request. */
+    void *cookie;
+    /** RSVD_SMB2_CREATE, _CLOSE, _READ, _WRITE, _LOCK, _IOCTL, _QUERY_INFO or
+     * _SET_INFO (rsvd/wire_smb2.h values). Query-support replies are
+     * RSVD_SMB2_IOCTL. */
+    uint16_t command;
+    /** IOCTL: the CtlCode of the request; 0 otherwise. */
+    uint32_t ctl_code;
+    /** The SMB2 status (an NTSTATUS). */
+    uint32_t status;
+    /** READ: the data read; IOCTL: the output (a tunnel header and body, the
+     * query-support response, or a pass-through FSCTL's output); QUERY_INFO:
+     * the information. Points into the request's buffer. */
+    const uint8_t *output;
+    /** Bytes at output; never more than the request allowed (READ Length,
+     * MaxOutputResponse, OutputBufferLength). */
+    uint32_t output_len;
+    /** WRITE: the number of bytes written. */
+    uint32_t count;
+    /** CREATE: the LocalOpen of the open (new or reconnected) on success;
+     * the host passes it with every later request on that open. */
+    uint64_t local_open;
+    /** CREATE: the data of the SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE or
+     * _V2_RESPONSE create context to return (name
+     * RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME), inside the request's
+     * response_context buffer; NULL and 0 when there is none (a reconnect). */
+    const uint8_t *create_context;
+    /** Bytes at create_context: 168 (V1 response), 192 (V2 response) or 0. */
+    uint32_t create_context_len;
+} rsvd_server_reply;
+
+/** Receives every reply; @p reply and what it points to are valid only
+ * during the call. */
+typedef void (*rsvd_server_reply_fn)(void *ctx, const rsvd_server_reply *reply);
+
+/**
+ * Server configuration, copied by rsvd_server_new().
+ *
+ * Either backend may be absent (NULL ops). A CREATE that needs the missing
+ * one (OriginatorFlags SVHDX_ORIGINATOR_VHDMP needs the object store, any
+ * other value the virtual SCSI disk) fails with STATUS_NOT_SUPPORTED, so
+ * no open ever exists on a missing backend.
+ */
+typedef struct rsvd_server_config {
+    /** IsSVHDXSupported ([MS-RSVD] 3.2.1.1). When false every request fails
+     * with STATUS_INVALID_DEVICE_REQUEST ([MS-RSVD] 3.2.5). */
+    bool svhdx_supported;
+    /** ServerServiceVersion: RSVD_PROTOCOL_VERSION_1 or _2. */
+    uint32_t service_version;
+    /** Allocator; NULL for the C library's. */
+    const rsvd_mem *mem;
+    /** Object store (every function set), or NULL. */
+    const rsvd_object_store_ops *object_store;
+    /** Passed to every object-store function. */
+    void *object_store_ctx;
+    /** Virtual SCSI disk (every function but query_info/set_info set), or NULL. */
+    const rsvd_scsi_disk_ops *scsi_disk;
+    /** Passed to every virtual-SCSI-disk function. */
+    void *scsi_disk_ctx;
+    /** Reply callback (required). */
+    rsvd_server_reply_fn reply;
+    /** Passed to the reply callback. */
+    void *reply_ctx;
+    /** Most opens in the OpenTable at once, creates in progress included
+     * (an open being closed no longer counts); 0 for
+     * RSVD_SERVER_DEFAULT_MAX_OPENS. A CREATE beyond it fails with
+     * STATUS_INSUFFICIENT_RESOURCES. */
+    uint32_t max_opens;
+    /** Most backend calls in flight at once; 0 for
+     * RSVD_SERVER_DEFAULT_MAX_REQUESTS. The request pool is allocated by
+     * rsvd_server_new(): when it is empty, a request that needs a backend
+     * call fails with STATUS_INSUFFICIENT_RESOURCES; a CLOSE never fails
+     * that way, it waits for the next free entry. */
+    uint32_t max_requests;
+    /** File names compare exactly (code point for code point) instead of
+     * without regard to ASCII case (docs/decisions.md). */
+    bool case_sensitive_names;
+    /** Key of the file-name hash; a host that serves untrusted clients
+     * should pass a random value. */
+    uint64_t name_hash_key[2];
+} rsvd_server_config;
+
+/**
+ * Creates a server with an empty OpenTable and its request pool.
+ * @return RSVD_OK (*out set), RSVD_E_INVAL (NULL argument, no reply
+ * callback, a service version other than 1 or 2, or a backend table with a
+ * required function missing) or RSVD_E_NOMEM.
+ */
+RSVD_API int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out);
+
+/**
+ * Frees a server. Every open must have been closed (its CLOSE replied) and
+ * every backend call completed first.
+ * @return RSVD_OK (NULL is accepted), or RSVD_E_BUSY (opens remain, calls
+ * are in flight, or the call comes from inside a callback of this server):
+ * nothing is freed then.
+ */
+RSVD_API int rsvd_server_free(rsvd_server *srv);
+
+/** @return the number of opens: in the OpenTable, being created, or being
+ * closed. */
+RSVD_API size_t rsvd_server_open_count(const rsvd_server *srv);
+
+/** @return the number of backend calls in flight. */
+RSVD_API size_t rsvd_server_requests_in_flight(const rsvd_server *srv);
+
+/** A CREATE on an RSVD open ([MS-RSVD] 3.2.5.1; [MS-SMB2] 3.3.5.9.14,
+ * 3.3.5.9.12). */
+typedef struct rsvd_server_create_req {
+    /** 0 for a new open; the LocalOpen of the open for a durable or
+     * persistent reconnect ([MS-SMB2] 3.3.5.9.12). */
+    uint64_t local_open;
+    /** The file name of the CREATE, UTF-16LE as on the wire, with or
+     * without the ":SharedVirtualDisk" suffix. */
+    const uint8_t *file_name;
+    /** Bytes at file_name. */
+    size_t file_name_len;
+    /** CreateOptions of the CREATE. */
+    uint32_t create_options;
+    /** The data of the SVHDX_OPEN_DEVICE_CONTEXT(_V2) create context; may be
+     * NULL/0 on a reconnect. */
+    const uint8_t *context;
+    /** Bytes at context (the create context's DataLength). */
+    size_t context_len;
+    /** New opens: room for the response context, at least
+     * RSVD_SERVER_CREATE_CONTEXT_MAX bytes. */
+    uint8_t *response_context;
+    /** Bytes of room at response_context. */
+    size_t response_context_cap;
+} rsvd_server_create_req;
+
+/** [MS-RSVD] 3.2.5.1. @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req,
+                                void *cookie);
+
+/** [MS-RSVD] 3.2.5.2: CLOSE of the open @p local_open. The open leaves the
+ * OpenTable at once; the backend close is issued when the last request in
+ * flight on it has completed; every request in flight gets its own reply
+ * before the CLOSE reply. @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_close(rsvd_server *srv, uint64_t local_open, void *cookie);
+
+/** A READ ([MS-RSVD] 3.2.5.3). */
+typedef struct rsvd_server_read_req {
+    /** The open's LocalOpen. */
+    uint64_t local_open;
+    /** Offset of the READ, bytes. */
+    uint64_t offset;
+    /** Length of the READ, bytes. */
+    uint32_t length;
+    /** Room for @p length bytes. */
+    uint8_t *buf;
+} rsvd_server_read_req;
+
+/** @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_read(rsvd_server *srv, const rsvd_server_read_req *req, void *cookie);
+
+/** A WRITE ([MS-RSVD] 3.2.5.4). */
+typedef struct rsvd_server_write_req {
+    /** The open's LocalOpen. */
+    uint64_t local_open;
+    /** Offset of the WRITE, bytes. */
+    uint64_t offset;
+    /** Bytes to write. */
+    uint32_t length;
+    /** The data, @p length bytes. */
+    const uint8_t *data;
+} rsvd_server_write_req;
+
+/** @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_write(rsvd_server *srv, const rsvd_server_write_req *req,
+                               void *cookie);
+
+/** An IOCTL ([MS-RSVD] 3.2.4, 3.2.5.5, 3.2.5.6). */
+typedef struct rsvd_server_ioctl_req {
+    /** The open's LocalOpen. */
+    uint64_t local_open;
+    /** CtlCode of the IOCTL. */
+    uint32_t ctl_code;
+    /** The IOCTL's input buffer (for a tunnel operation: the tunnel header
+     * and the operation's body). */
+    const uint8_t *input;
+    /** Bytes at input (InputCount). */
+    uint32_t input_len;
+    /** MaxOutputResponse; @p output has room for that many bytes. */
+    uint32_t max_output;
+    /** Room for the output, max_output bytes. */
+    uint8_t *output;
+} rsvd_server_ioctl_req;
+
+/** @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_ioctl(rsvd_server *srv, const rsvd_server_ioctl_req *req,
+                               void *cookie);
+
+/**
+ * FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT as [MS-SMB2] 3.3.5.15.16 hands it
+ * over: on any open of the share, RSVD open or not ([MS-RSVD] 3.2.5.6).
+ */
+typedef struct rsvd_server_query_support_req {
+    /** The LocalOpen this server issued for the open, or 0 for an open that
+     * is not an RSVD open. */
+    uint64_t local_open;
+    /** Open.FileName, UTF-16LE, with or without ":SharedVirtualDisk". */
+    const uint8_t *file_name;
+    /** Bytes at file_name. */
+    size_t file_name_len;
+    /** MaxOutputResponse; @p output has room for that many bytes. */
+    uint32_t max_output;
+    /** Room for the output, max_output bytes. */
+    uint8_t *output;
+} rsvd_server_query_support_req;
+
+/** @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_query_support(rsvd_server *srv,
+                                       const rsvd_server_query_support_req *req, void *cookie);
+
+/** A QUERY_INFO ([MS-RSVD] 3.2.5.8). */
+typedef struct rsvd_server_query_info_req {
+    /** The open's LocalOpen. */
+    uint64_t local_open;
+    /** InfoType; only RSVD_SMB2_0_INFO_FILE reaches a backend. */
+    uint8_t info_type;
+    /** FileInfoClass ([MS-FSCC] 2.4). */
+    uint32_t info_class;
+    /** OutputBufferLength; @p output has room for that many bytes. */
+    uint32_t output_len;
+    /** Room for the information, output_len bytes. */
+    uint8_t *output;
+} rsvd_server_query_info_req;
+
+/** @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_query_info(rsvd_server *srv, const rsvd_server_query_info_req *req,
+                                    void *cookie);
+
+/** A SET_INFO ([MS-RSVD] 3.2.5.9). */
+typedef struct rsvd_server_set_info_req {
+    /** The open's LocalOpen. */
+    uint64_t local_open;
+    /** InfoType; only RSVD_SMB2_0_INFO_FILE reaches a backend. */
+    uint8_t info_type;
+    /** FileInfoClass ([MS-FSCC] 2.4). */
+    uint32_t info_class;
+    /** The information to apply. */
+    const uint8_t *input;
+    /** Bytes at input (BufferLength). */
+    uint32_t input_len;
+} rsvd_server_set_info_req;
+
+/** @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_set_info(rsvd_server *srv, const rsvd_server_set_info_req *req,
+                                  void *cookie);
+
+/** A LOCK on an RSVD open: always STATUS_LOCK_NOT_GRANTED ([MS-RSVD] 3.2.4).
+ * @return RSVD_OK or RSVD_E_INVAL. */
+RSVD_API int rsvd_server_lock(rsvd_server *srv, uint64_t local_open, void *cookie);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RSVD_SERVER_H */

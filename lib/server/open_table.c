@@ -1,0 +1,240 @@
+/*
+ * The OpenTable's file-name index ([MS-RSVD] 3.2.5.1 "search the OpenTable
+ * for an Open whose FileName matches", 3.2.5.6 "search ... for an Open
+ * where Open.FileName matches"): a chained hash table of opens keyed by
+ * their file name, so that neither search is O(n) in the number of opens.
+ * (The index by LocalOpen is the handle table in server.c.)
+ *
+ * Names are kept in UTF-8 with the ":SharedVirtualDisk" suffix removed and
+ * compared without regard to ASCII case unless the configuration asks for
+ * exact comparison (docs/decisions.md). The hash is SipHash-2-4 under the
+ * configured key, over the name's bytes with ASCII letters folded.
+ */
+#include <string.h>
+
+#include "server/server_internal.h"
+#include "util/mem.h"
+
+/* ---- UTF-16LE to UTF-8 ------------------------------------------------------ */
+
+static size_t utf8_put(char *dst, size_t cap, size_t at, uint32_t cp)
+{
+    uint8_t b[4];
+    size_t n;
+    if (cp < 0x80u) {
+        b[0] = (uint8_t)cp;
+        n = 1;
+    } else if (cp < 0x800u) {
+        b[0] = (uint8_t)(0xC0u | (cp >> 6));
+        b[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
+        n = 2;
+    } else if (cp < 0x10000u) {
+        b[0] = (uint8_t)(0xE0u | (cp >> 12));
+        b[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+        b[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
+        n = 3;
+    } else {
+        b[0] = (uint8_t)(0xF0u | (cp >> 18));
+        b[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
+        b[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+        b[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
+        n = 4;
+    }
+    if (dst && at + n <= cap)
+        memcpy(dst + at, b, n);
+    return n;
+}
+
+int rsvd_name_from_utf16(const uint8_t *src, size_t src_len, char *dst, size_t cap,
+                         size_t *out_len)
+{
+    if (src_len % 2 != 0 || (!src && src_len))
+        return RSVD_E_WIRE_NAME;
+    /* [MS-RSVD] 3.1.4.2: the client appends ":SharedVirtualDisk"; the Open's
+     * FileName is the file's name without it (docs/decisions.md). */
+    if (rsvd_utf16le_ends_with_ascii(src, src_len, RSVD_SHARED_VIRTUAL_DISK_SUFFIX))
+        src_len -= 2u * (sizeof RSVD_SHARED_VIRTUAL_DISK_SUFFIX - 1u);
+    rsvd_rd r;
+    rsvd_rd_init(&r, src, src_len);
+    size_t n = 0;
+    while (rsvd_rd_left(&r) > 0) {
+        uint32_t cp = rsvd_rd_u16(&r);
+        if (cp == 0)
+            return RSVD_E_WIRE_NAME;
+        if (cp >= 0xD800u && cp <= 0xDBFFu) {
+            if (rsvd_rd_left(&r) < 2)
+                return RSVD_E_WIRE_NAME;
+            uint32_t lo = rsvd_rd_u16(&r);
+            if (lo < 0xDC00u || lo > 0xDFFFu)
+                return RSVD_E_WIRE_NAME;
+            cp = 0x10000u + ((cp - 0xD800u) << 10) + (lo - 0xDC00u);
+        } else if (cp >= 0xDC00u && cp <= 0xDFFFu) {
+            return RSVD_E_WIRE_NAME;
+        }
+        n += utf8_put(dst, cap, n, cp);
+    }
+    if (dst && n > cap)
+        return RSVD_E_NOSPC;
+    *out_len = n;
+    return RSVD_OK;
+}
+
+/* ---- hashing and comparison ---------------------------------------------------- */
+
+static inline uint8_t fold(const rsvd_server *srv, uint8_t c)
+{
+    if (!srv->cfg.case_sensitive_names && c >= 'A' && c <= 'Z')
+        return (uint8_t)(c + ('a' - 'A'));
+    return c;
+}
+
+static inline uint64_t rotl(uint64_t x, unsigned b)
+{
+    return (x << b) | (x >> (64u - b));
+}
+
+#define SIPROUND                                                                           \
+    do {                                                                                   \
+        v0 += v1;                                                                          \
+        v1 = rotl(v1, 13);                                                                 \
+        v1 ^= v0;                                                                          \
+        v0 = rotl(v0, 32);                                                                 \
+        v2 += v3;                                                                          \
+        v3 = rotl(v3, 16);                                                                 \
+        v3 ^= v2;                                                                          \
+        v0 += v3;                                                                          \
+        v3 = rotl(v3, 21);                                                                 \
+        v3 ^= v0;                                                                          \
+        v2 += v1;                                                                          \
+        v1 = rotl(v1, 17);                                                                 \
+        v1 ^= v2;                                                                          \
+        v2 = rotl(v2, 32);                                                                 \
+    } while (0)
+
+/* SipHash-2-4 of the folded name. */
+uint32_t rsvd_name_hash(const rsvd_server *srv, rsvd_name name)
+{
+    const uint64_t k0 = srv->cfg.name_hash_key[0], k1 = srv->cfg.name_hash_key[1];
+    uint64_t v0 = 0x736f6d6570736575ull ^ k0;
+    uint64_t v1 = 0x646f72616e646f6dull ^ k1;
+    uint64_t v2 = 0x6c7967656e657261ull ^ k0;
+    uint64_t v3 = 0x7465646279746573ull ^ k1;
+    const uint8_t *p = (const uint8_t *)name.s;
+    size_t i = 0;
+    uint64_t m = 0;
+    for (; i < name.len; i++) {
+        m |= (uint64_t)fold(srv, p[i]) << (8u * (i % 8u));
+        if (i % 8u == 7u) {
+            v3 ^= m;
+            SIPROUND;
+            SIPROUND;
+            v0 ^= m;
+            m = 0;
+        }
+    }
+    m |= (uint64_t)(name.len & 0xFFu) << 56;
+    v3 ^= m;
+    SIPROUND;
+    SIPROUND;
+    v0 ^= m;
+    v2 ^= 0xFFu;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    uint64_t h = v0 ^ v1 ^ v2 ^ v3;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+bool rsvd_name_equal(const rsvd_server *srv, rsvd_name a, rsvd_name b)
+{
+    if (a.len != b.len)
+        return false;
+    const uint8_t *pa = (const uint8_t *)a.s, *pb = (const uint8_t *)b.s;
+    for (size_t i = 0; i < a.len; i++)
+        if (fold(srv, pa[i]) != fold(srv, pb[i]))
+            return false;
+    return true;
+}
+
+/* ---- the index ------------------------------------------------------------------ */
+
+static void rehash(rsvd_server *srv)
+{
+    uint32_t ncount = srv->name_bucket_count ? srv->name_bucket_count * 2u : 64u;
+    if (ncount < srv->name_bucket_count || ncount > (1u << 30))
+        return;
+    rsvd_open **nb = rsvd_mem_calloc(srv->mem, ncount, sizeof *nb);
+    if (!nb) /* keep the current buckets: still correct, only longer chains */
+        return;
+    for (uint32_t i = 0; i < srv->name_bucket_count; i++) {
+        rsvd_open *o = srv->name_buckets[i];
+        while (o) {
+            rsvd_open *next = o->name_next;
+            uint32_t b = o->name_hash & (ncount - 1u);
+            o->name_next = nb[b];
+            nb[b] = o;
+            o = next;
+        }
+    }
+    rsvd_mem_free(srv->mem, srv->name_buckets);
+    srv->name_buckets = nb;
+    srv->name_bucket_count = ncount;
+}
+
+void rsvd_names_insert(rsvd_server *srv, rsvd_open *o)
+{
+    if (srv->name_count >= srv->name_bucket_count)
+        rehash(srv);
+    /* rehash() only fails before the first table exists when memory is out;
+     * the caller reserved the first table (rsvd_names_reserve). */
+    uint32_t b = o->name_hash & (srv->name_bucket_count - 1u);
+    o->name_next = srv->name_buckets[b];
+    srv->name_buckets[b] = o;
+    srv->name_count++;
+}
+
+int rsvd_names_reserve(rsvd_server *srv)
+{
+    if (!srv->name_bucket_count)
+        rehash(srv);
+    return srv->name_bucket_count ? RSVD_OK : RSVD_E_NOMEM;
+}
+
+void rsvd_names_remove(rsvd_server *srv, rsvd_open *o)
+{
+    if (!srv->name_bucket_count)
+        return;
+    rsvd_open **pp = &srv->name_buckets[o->name_hash & (srv->name_bucket_count - 1u)];
+    for (; *pp; pp = &(*pp)->name_next) {
+        if (*pp == o) {
+            *pp = o->name_next;
+            o->name_next = NULL;
+            srv->name_count--;
+            return;
+        }
+    }
+}
+
+void rsvd_names_each(rsvd_server *srv, rsvd_name name, uint32_t hash,
+                     bool (*fn)(rsvd_open *o, void *arg), void *arg)
+{
+    if (!srv->name_bucket_count)
+        return;
+    rsvd_open *o = srv->name_buckets[hash & (srv->name_bucket_count - 1u)];
+    while (o) {
+        rsvd_open *next = o->name_next;
+        rsvd_name on = {o->name, o->name_len};
+        if (o->name_hash == hash && rsvd_name_equal(srv, on, name) && !fn(o, arg))
+            return;
+        o = next;
+    }
+}
+
+void rsvd_names_fini(rsvd_server *srv)
+{
+    rsvd_mem_free(srv->mem, srv->name_buckets);
+    srv->name_buckets = NULL;
+    srv->name_bucket_count = 0;
+    srv->name_count = 0;
+}

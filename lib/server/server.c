@@ -1,0 +1,262 @@
+/*
+ * The RSVD server instance: configuration, the request pool, completions and
+ * reply delivery, and the queue of backend closes ([MS-RSVD] 3.2.3, 3.2.5.2).
+ */
+#include <string.h>
+
+#include "server/server_internal.h"
+#include "util/mem.h"
+
+/* ---- completions ------------------------------------------------------------ */
+
+static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r);
+
+static bool store_ops_ok(const rsvd_object_store_ops *s)
+{
+    return s->open && s->close && s->read && s->write && s->flush && s->query_info &&
+           s->set_info && s->fsctl;
+}
+
+static bool disk_ops_ok(const rsvd_scsi_disk_ops *d)
+{
+    return d->open && d->close && d->read && d->write && d->execute && d->get_info &&
+           d->validate;
+}
+
+/* [MS-RSVD] 3.2.3: IsSVHDXSupported and ServerServiceVersion come from the
+ * configuration; the OpenTable starts empty. */
+int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out)
+{
+    if (!cfg || !out || !cfg->reply)
+        return RSVD_E_INVAL;
+    if (cfg->service_version != RSVD_PROTOCOL_VERSION_1 &&
+        cfg->service_version != RSVD_PROTOCOL_VERSION_2)
+        return RSVD_E_INVAL;
+    if ((cfg->object_store && !store_ops_ok(cfg->object_store)) ||
+        (cfg->scsi_disk && !disk_ops_ok(cfg->scsi_disk)))
+        return RSVD_E_INVAL;
+    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
+    rsvd_server *srv = rsvd_mem_calloc(mem, 1, sizeof *srv);
+    if (!srv)
+        return RSVD_E_NOMEM;
+    srv->cfg = *cfg;
+    srv->mem = mem;
+    if (!srv->cfg.max_opens)
+        srv->cfg.max_opens = RSVD_SERVER_DEFAULT_MAX_OPENS;
+    if (!srv->cfg.max_requests)
+        srv->cfg.max_requests = RSVD_SERVER_DEFAULT_MAX_REQUESTS;
+    rsvd_handle_table_init(&srv->opens, mem, srv->cfg.max_opens);
+    srv->pool = rsvd_mem_calloc(mem, srv->cfg.max_requests, sizeof *srv->pool);
+    if (!srv->pool) {
+        rsvd_mem_free(mem, srv);
+        return RSVD_E_NOMEM;
+    }
+    for (uint32_t i = srv->cfg.max_requests; i-- > 0;) {
+        rsvd_req *q = &srv->pool[i];
+        q->sink.complete = req_complete;
+        q->srv = srv;
+        q->gen = 1;
+        q->next_free = srv->free_reqs;
+        srv->free_reqs = q;
+    }
+    *out = srv;
+    return RSVD_OK;
+}
+
+int rsvd_server_free(rsvd_server *srv)
+{
+    if (!srv)
+        return RSVD_OK;
+    if (srv->depth || srv->open_count || srv->in_flight)
+        return RSVD_E_BUSY;
+    rsvd_names_fini(srv);
+    rsvd_handle_table_fini(&srv->opens);
+    rsvd_mem_free(srv->mem, srv->pool);
+    rsvd_mem_free(srv->mem, srv);
+    return RSVD_OK;
+}
+
+size_t rsvd_server_open_count(const rsvd_server *srv)
+{
+    return srv ? srv->open_count : 0;
+}
+
+size_t rsvd_server_requests_in_flight(const rsvd_server *srv)
+{
+    return srv ? srv->in_flight : 0;
+}
+
+/* ---- replies ------------------------------------------------------------------ */
+
+void rsvd_srv_deliver(rsvd_server *srv, const rsvd_server_reply *reply)
+{
+    srv->cfg.reply(srv->cfg.reply_ctx, reply);
+}
+
+void rsvd_srv_fail(rsvd_server *srv, uint16_t command, uint32_t ctl_code, uint32_t status,
+                   void *cookie)
+{
+    rsvd_server_reply reply;
+    memset(&reply, 0, sizeof reply);
+    reply.cookie = cookie;
+    reply.command = command;
+    reply.ctl_code = ctl_code;
+    reply.status = status;
+    rsvd_srv_deliver(srv, &reply);
+}
+
+/* ---- the request pool ------------------------------------------------------------ */
+
+rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind,
+                           uint16_t command, void *cookie)
+{
+    rsvd_req *q = srv->free_reqs;
+    if (!q)
+        return NULL;
+    srv->free_reqs = q->next_free;
+    q->next_free = NULL;
+    q->open = open;
+    q->cookie = cookie;
+    q->kind = (uint8_t)kind;
+    q->command = command;
+    q->busy = true;
+    q->request_id = 0;
+    q->out = NULL;
+    q->out_cap = 0;
+    q->len = 0;
+    q->ctl_code = 0;
+    q->op_code = 0;
+    memset(&q->u, 0, sizeof q->u);
+    srv->in_flight++;
+    open->in_flight++;
+    return q;
+}
+
+rsvd_completion rsvd_srv_req_issue(rsvd_req *q)
+{
+    q->gen++;
+    return rsvd_completion_make(&q->sink, q->gen);
+}
+
+static void close_enqueue(rsvd_server *srv, rsvd_open *o)
+{
+    o->close_started = true;
+    o->close_next = NULL;
+    if (srv->close_tail)
+        srv->close_tail->close_next = o;
+    else
+        srv->close_head = o;
+    srv->close_tail = o;
+}
+
+void rsvd_srv_req_put(rsvd_server *srv, rsvd_req *q)
+{
+    rsvd_open *o = q->open;
+    q->busy = false;
+    q->open = NULL;
+    q->cookie = NULL;
+    q->next_free = srv->free_reqs;
+    srv->free_reqs = q;
+    srv->in_flight--;
+    o->in_flight--;
+    /* [MS-RSVD] 3.2.5.2 with requests in flight: the backend close waits for
+     * the last of them. */
+    if (o->state == RSVD_OPEN_CLOSING && o->in_flight == 0 && !o->close_started)
+        close_enqueue(srv, o);
+}
+
+void rsvd_srv_kick(rsvd_server *srv)
+{
+    while (srv->close_head && srv->free_reqs) {
+        rsvd_open *o = srv->close_head;
+        srv->close_head = o->close_next;
+        if (!srv->close_head)
+            srv->close_tail = NULL;
+        o->close_next = NULL;
+        rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_CLOSE, RSVD_SMB2_CLOSE,
+                                       o->close_cookie);
+        rsvd_close_issue(srv, o, q); /* may complete, reply and free o */
+    }
+}
+
+void rsvd_srv_close_when_idle(rsvd_server *srv, rsvd_open *o)
+{
+    if (o->in_flight == 0 && !o->close_started)
+        close_enqueue(srv, o);
+}
+
+/* A status no backend may hand on (docs/decisions.md): a StatusKey only the
+ * server issues, and STATUS_PENDING from a call that has completed. */
+static uint32_t backend_status(uint32_t status)
+{
+    if (rsvd_status_is_error_stored(status) || status == RSVD_STATUS_PENDING)
+        return RSVD_STATUS_UNSUCCESSFUL;
+    return status;
+}
+
+static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r)
+{
+    rsvd_req *q = (rsvd_req *)(void *)sink;
+    if (!q->busy || tag != q->gen)
+        return RSVD_E_STATE; /* repeated, stale or forged: nothing changes */
+    rsvd_server *srv = q->srv;
+    rsvd_io_result res = *r;
+    res.status = backend_status(res.status);
+    q->gen++; /* from here on, the same completion is refused */
+    srv->depth++;
+
+    rsvd_server_reply reply;
+    memset(&reply, 0, sizeof reply);
+    reply.cookie = q->cookie;
+    reply.command = q->command;
+    reply.ctl_code = q->ctl_code;
+
+    rsvd_step step;
+    switch ((rsvd_req_kind)q->kind) {
+    case RSVD_REQ_OPEN:
+    case RSVD_REQ_OPEN_INFO:
+        step = rsvd_open_completed(srv, q, &res, &reply);
+        break;
+    case RSVD_REQ_CLOSE:
+        step = rsvd_close_completed(srv, q, &res, &reply);
+        break;
+    case RSVD_REQ_READ:
+    case RSVD_REQ_WRITE:
+        step = rsvd_io_completed(srv, q, &res, &reply);
+        break;
+    case RSVD_REQ_TUNNEL_INITIAL_INFO:
+    case RSVD_REQ_TUNNEL_DISK_INFO:
+    case RSVD_REQ_TUNNEL_SCSI:
+    case RSVD_REQ_TUNNEL_VALIDATE:
+        step = rsvd_tunnel_completed(srv, q, &res, &reply);
+        break;
+    case RSVD_REQ_FSCTL:
+        step = rsvd_ioctl_completed(srv, q, &res, &reply);
+        break;
+    case RSVD_REQ_QUERY_INFO:
+    case RSVD_REQ_SET_INFO:
+    default:
+        step = rsvd_info_completed(srv, q, &res, &reply);
+        break;
+    }
+    if (step == RSVD_STEP_REPLY) {
+        rsvd_srv_req_put(srv, q);
+        if (reply.status != RSVD_STATUS_SUCCESS) {
+            reply.output = NULL;
+            reply.output_len = 0;
+            reply.count = 0;
+            reply.create_context = NULL;
+            reply.create_context_len = 0;
+        }
+        rsvd_srv_deliver(srv, &reply);
+    }
+    rsvd_srv_kick(srv);
+    srv->depth--;
+    return RSVD_OK;
+}
+
+rsvd_open *rsvd_srv_find_open(rsvd_server *srv, uint64_t local_open)
+{
+    rsvd_open *o = rsvd_handle_table_get(&srv->opens, local_open);
+    return o && o->state == RSVD_OPEN_OPEN ? o : NULL;
+}

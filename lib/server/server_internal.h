@@ -1,0 +1,336 @@
+/*
+ * The RSVD server's private state (internal).
+ *
+ * Objects and who owns them:
+ *  - rsvd_server: the configuration, the OpenTable (a handle table from
+ *    LocalOpen to rsvd_open, plus a hash index by file name), the request
+ *    pool, and the queue of opens waiting for a request to close with.
+ *  - rsvd_open: one Open of [MS-RSVD] 3.2.1.2, allocated by CREATE (with its
+ *    file name in the same block), freed when its backend close completes
+ *    (or when its backend open fails). Its sense store is allocated on the
+ *    first stored error.
+ *  - rsvd_req: one backend call in flight, taken from the pool preallocated
+ *    by rsvd_server_new(). It is the completion sink of that call: it lives
+ *    as long as the server, so a stale or repeated completion always finds
+ *    it and is refused by its generation tag.
+ *
+ * Lifetime rules that make re-entrancy safe:
+ *  - srv->depth counts the server's functions on the stack; rsvd_server_free
+ *    is refused while it is nonzero, so the server outlives every callback
+ *    it makes.
+ *  - After handing a request to a backend, the code that issued it never
+ *    touches the request or its open again: the backend may already have
+ *    completed it, replied, and the reply callback may have closed the open.
+ *  - An open is freed only by the completion of its backend close (or of a
+ *    failed backend open); that close is issued only once nothing else is in
+ *    flight on the open.
+ */
+#ifndef RSVD_LIB_SERVER_INTERNAL_H
+#define RSVD_LIB_SERVER_INTERNAL_H
+
+#include <rsvd/server.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+
+#include "util/completion.h"
+#include "util/handle_table.h"
+
+/* ---- sense-error store ([MS-RSVD] 3.2.1.2 SenseErrorDataList, 3.2.1.3) ---- */
+
+/** Flags of a sense-store slot. */
+#define RSVD_SENSE_SLOT_VALID 0x01u
+#define RSVD_SENSE_SLOT_AUTO_GENERATED 0x02u
+
+/** One SenseError: 24 bytes. StatusKey is the slot's index. */
+typedef struct rsvd_sense_slot {
+    uint8_t flags;
+    uint8_t srb_status;  /* 7-bit SrbStatus */
+    uint8_t scsi_status;
+    uint8_t reserved;
+    uint8_t sense[RSVD_SCSI_SENSE_BUFFER_SIZE]; /* exactly 20 bytes, zero-filled */
+} rsvd_sense_slot;
+
+/** Open.SenseErrorDataList: 256 slots indexed by StatusKey. */
+typedef struct rsvd_sense_store {
+    rsvd_sense_slot slot[256];
+} rsvd_sense_store;
+
+/* ---- opens ---------------------------------------------------------------- */
+
+typedef enum rsvd_open_state {
+    /** CREATE in progress: holds its LocalOpen and its name, but requests
+     * naming it find nothing. */
+    RSVD_OPEN_OPENING = 1,
+    /** In the OpenTable. */
+    RSVD_OPEN_OPEN,
+    /** CLOSE received: out of the OpenTable, waiting for the requests in
+     * flight and then for its backend close. */
+    RSVD_OPEN_CLOSING
+} rsvd_open_state;
+
+typedef struct rsvd_open rsvd_open;
+
+struct rsvd_open {
+    /** Open.LocalOpen: the handle-table handle. */
+    uint64_t local_open;
+    /** The backend's handle (object store or virtual SCSI disk). */
+    void *backend_handle;
+    /** Open.InitiatorId (zero when HasInitiatorId was 0). */
+    rsvd_guid initiator_id;
+    /** Open.SenseErrorDataList; NULL until the first stored error. */
+    rsvd_sense_store *sense;
+    /** CLOSE: its cookie, kept until the CLOSE reply. */
+    void *close_cookie;
+    /** Next open in the same name-hash bucket. */
+    rsvd_open *name_next;
+    /** Next open in the queue of opens waiting for a request to close with. */
+    rsvd_open *close_next;
+    /** Open.CreateOptions. */
+    uint32_t create_options;
+    /** Requests in flight on this open (its backend handle in use). */
+    uint32_t in_flight;
+    /** Hash of the name (rsvd_name_hash). */
+    uint32_t name_hash;
+    /** Bytes of name, the NUL not counted. */
+    uint32_t name_len;
+    /** Open.SenseErrorSequence. */
+    uint8_t sense_seq;
+    /** rsvd_open_state. */
+    uint8_t state;
+    /** Open.IsVirtualSCSIDisk. */
+    bool is_virtual_scsi_disk;
+    /** Open.IsVHDSet. */
+    bool is_vhd_set;
+    /** Open.PendingDelete (set by version-2 operations; read by CLOSE). */
+    bool pending_delete;
+    /** The backend close is queued or issued. */
+    bool close_started;
+    /** Open.FileName: UTF-8, ":SharedVirtualDisk" removed, NUL-terminated. */
+    char name[];
+};
+
+/* ---- requests ------------------------------------------------------------- */
+
+/** What a request's outstanding backend call is. */
+typedef enum rsvd_req_kind {
+    RSVD_REQ_OPEN = 1,   /* backend open of a CREATE */
+    RSVD_REQ_OPEN_INFO,  /* get_info after a V2 CREATE's disk open */
+    RSVD_REQ_CLOSE,      /* backend close of a CLOSE */
+    RSVD_REQ_READ,
+    RSVD_REQ_WRITE,
+    RSVD_REQ_TUNNEL_INITIAL_INFO,
+    RSVD_REQ_TUNNEL_DISK_INFO,
+    RSVD_REQ_TUNNEL_SCSI,
+    RSVD_REQ_TUNNEL_VALIDATE,
+    RSVD_REQ_FSCTL,
+    RSVD_REQ_QUERY_INFO,
+    RSVD_REQ_SET_INFO
+} rsvd_req_kind;
+
+typedef struct rsvd_create_state rsvd_create_state;
+typedef struct rsvd_req rsvd_req;
+
+struct rsvd_req {
+    /** Must stay first: the completion handle points here. */
+    rsvd_completion_sink sink;
+    struct rsvd_server *srv;
+    /** The open the call runs on (NULL never while busy). */
+    rsvd_open *open;
+    /** Free-list link. */
+    rsvd_req *next_free;
+    void *cookie;
+    /** Tag of the completion outstanding; advanced by every issue and every
+     * completion, so a repeated or stale completion never matches. */
+    uint64_t gen;
+    /** IOCTL tunnel: the request's RequestId. */
+    uint64_t request_id;
+    /** Output: READ data, IOCTL output, QUERY_INFO output. */
+    uint8_t *out;
+    /** Capacity of out (READ Length, MaxOutputResponse, OutputBufferLength). */
+    uint32_t out_cap;
+    /** WRITE: Length. */
+    uint32_t len;
+    /** IOCTL: CtlCode; tunnel: OperationCode is op_code. */
+    uint32_t ctl_code;
+    uint32_t op_code;
+    uint16_t command;
+    uint8_t kind; /* rsvd_req_kind */
+    bool busy;
+    union {
+        /** RSVD_TUNNEL_SCSI_OPERATION: the command handed to the disk. */
+        rsvd_scsi_cmd scsi;
+        /** GET_INITIAL_INFO, GET_DISK_INFO: filled by the disk. */
+        rsvd_disk_info info;
+        /** CREATE. */
+        rsvd_create_state *create;
+    } u;
+};
+
+/* ---- the server ----------------------------------------------------------- */
+
+struct rsvd_server {
+    rsvd_server_config cfg;
+    const rsvd_mem *mem;
+    /** OpenTable by LocalOpen (OPENING and OPEN opens). */
+    rsvd_handle_table opens;
+    /** OpenTable by file name: buckets of OPENING and OPEN opens. */
+    rsvd_open **name_buckets;
+    uint32_t name_bucket_count; /* a power of two */
+    uint32_t name_count;
+    /** Opens in any state (OPENING, OPEN, CLOSING). */
+    size_t open_count;
+    /** The request pool. */
+    rsvd_req *pool;
+    rsvd_req *free_reqs;
+    size_t in_flight;
+    /** Opens waiting for a free request to issue their backend close. */
+    rsvd_open *close_head;
+    rsvd_open *close_tail;
+    /** Server functions on the stack (rsvd_server_free refuses while > 0). */
+    unsigned depth;
+};
+
+/* ---- server.c --------------------------------------------------------------- */
+
+/** Delivers a reply to the host. */
+void rsvd_srv_deliver(rsvd_server *srv, const rsvd_server_reply *reply);
+
+/** Replies to a request at once with SMB2 status @p status and no output. */
+void rsvd_srv_fail(rsvd_server *srv, uint16_t command, uint32_t ctl_code, uint32_t status,
+                   void *cookie);
+
+/** Takes a request from the pool for a call on @p open (counted in flight on
+ * it). @return the request, or NULL when the pool is empty. */
+rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind,
+                           uint16_t command, void *cookie);
+
+/** @return a fresh completion handle for @p q's next backend call. */
+rsvd_completion rsvd_srv_req_issue(rsvd_req *q);
+
+/** Puts @p q back in the pool (not counted in flight on its open any more).
+ * If that was the last request in flight on a CLOSING open, queues its
+ * backend close. */
+void rsvd_srv_req_put(rsvd_server *srv, rsvd_req *q);
+
+/** Queues the backend close of CLOSING open @p o if nothing is in flight
+ * on it. */
+void rsvd_srv_close_when_idle(rsvd_server *srv, rsvd_open *o);
+
+/** Issues the queued backend closes for which a request is free. */
+void rsvd_srv_kick(rsvd_server *srv);
+
+/** @return the OPEN open of @p local_open, or NULL. */
+rsvd_open *rsvd_srv_find_open(rsvd_server *srv, uint64_t local_open);
+
+/* ---- open_table.c ------------------------------------------------------------ */
+
+/** A file name as the server compares it: UTF-8, suffix removed. */
+typedef struct rsvd_name {
+    const char *s;
+    size_t len;
+} rsvd_name;
+
+/**
+ * Converts a UTF-16LE file name to UTF-8 with ":SharedVirtualDisk" removed.
+ * With @p dst NULL only measures. @return RSVD_OK (bytes in *out_len, no NUL
+ * written or counted) or RSVD_E_WIRE_NAME (odd length, unpaired surrogate,
+ * or a NUL code unit).
+ */
+int rsvd_name_from_utf16(const uint8_t *src, size_t src_len, char *dst, size_t cap,
+                         size_t *out_len);
+
+/** @return the hash of @p name under the server's key and case rule. */
+uint32_t rsvd_name_hash(const rsvd_server *srv, rsvd_name name);
+
+/** @return true if the two names are equal under the server's case rule. */
+bool rsvd_name_equal(const rsvd_server *srv, rsvd_name a, rsvd_name b);
+
+/** Makes sure the name index has a bucket array, so that an insert cannot
+ * fail. @return RSVD_OK or RSVD_E_NOMEM. */
+int rsvd_names_reserve(rsvd_server *srv);
+
+/** Adds @p o (its name and name_hash set) to the name index (reserved). */
+void rsvd_names_insert(rsvd_server *srv, rsvd_open *o);
+
+/** Removes @p o from the name index (no-op if absent). */
+void rsvd_names_remove(rsvd_server *srv, rsvd_open *o);
+
+/** Visits the opens of the name index with this name; stops when @p fn
+ * returns false. */
+void rsvd_names_each(rsvd_server *srv, rsvd_name name, uint32_t hash,
+                     bool (*fn)(rsvd_open *o, void *arg), void *arg);
+
+void rsvd_names_fini(rsvd_server *srv);
+
+/* ---- sense.c ------------------------------------------------------------------ */
+
+/**
+ * Stores a SenseError ([MS-RSVD] 3.2.5.3, 3.2.5.4): advances
+ * SenseErrorSequence (0xFF wraps to 0x00), fills the slot of that key.
+ * @p sense (@p sense_len bytes, at most 20 used) is zero-filled to 20 bytes.
+ * @return the NTSTATUS to return: STATUS_SVHDX_ERROR_STORED | StatusKey, or
+ * STATUS_INSUFFICIENT_RESOURCES if the store could not be allocated (the
+ * sequence is then left as it was).
+ */
+uint32_t rsvd_sense_store_error(rsvd_server *srv, rsvd_open *o, uint8_t srb_status,
+                                uint8_t scsi_status, bool auto_generated,
+                                const uint8_t *sense, size_t sense_len);
+
+/** Stores the error [MS-RSVD] 3.2.5.3/3.2.5.4 prescribe for I/O on a
+ * virtual-SCSI open without an initiator (<12>, <14>). */
+uint32_t rsvd_sense_store_no_initiator(rsvd_server *srv, rsvd_open *o);
+
+/** @return the slot of @p key, or NULL if no error was stored under it. */
+const rsvd_sense_slot *rsvd_sense_lookup(const rsvd_open *o, uint8_t key);
+
+void rsvd_sense_free(rsvd_server *srv, rsvd_open *o);
+
+/* ---- per-command completion handlers (return the reply to deliver) -------- */
+
+/** Result of a completion handler. */
+typedef enum rsvd_step {
+    /** The reply is filled: put the request back and deliver it. */
+    RSVD_STEP_REPLY,
+    /** The request was handed to the backend again: touch nothing. */
+    RSVD_STEP_CONTINUED,
+    /** The handler already released the request and delivered the reply. */
+    RSVD_STEP_DONE
+} rsvd_step;
+
+rsvd_step rsvd_open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                              rsvd_server_reply *reply);
+rsvd_step rsvd_close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                               rsvd_server_reply *reply);
+void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q);
+void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o);
+rsvd_step rsvd_io_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                            rsvd_server_reply *reply);
+rsvd_step rsvd_tunnel_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply);
+rsvd_step rsvd_ioctl_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                               rsvd_server_reply *reply);
+rsvd_step rsvd_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                              rsvd_server_reply *reply);
+
+/** [MS-RSVD] 3.2.5.5: the tunnel operations (both FSCTLs). */
+void rsvd_tunnel_dispatch(rsvd_server *srv, const rsvd_server_ioctl_req *req, void *cookie);
+
+/** [MS-RSVD] 3.2.5.6, once the name to look for is known. */
+void rsvd_query_support_answer(rsvd_server *srv, uint64_t local_open, rsvd_name name,
+                               uint32_t max_output, uint8_t *output, void *cookie);
+
+/** The outcome of a backend call as [MS-RSVD] 3.2.5.3/3.2.5.4 sort it. */
+typedef enum rsvd_io_outcome {
+    RSVD_IO_SUCCESS,
+    RSVD_IO_RESERVATION_CONFLICT, /* SCSI status 0x18 */
+    RSVD_IO_RSVD_ERROR,           /* status is a 2.2.3 code */
+    RSVD_IO_DISK_ERROR,           /* any other virtual-SCSI-disk error */
+    RSVD_IO_STORE_ERROR           /* any other object-store error */
+} rsvd_io_outcome;
+
+rsvd_io_outcome rsvd_io_classify(const rsvd_open *o, const rsvd_io_result *r);
+
+/** Stores the sense data of a virtual-SCSI-disk error (RSVD_IO_DISK_ERROR). */
+uint32_t rsvd_sense_store_disk_error(rsvd_server *srv, rsvd_open *o, const rsvd_io_result *r);
+
+#endif /* RSVD_LIB_SERVER_INTERNAL_H */

@@ -1,0 +1,105 @@
+/*
+ * Shared fixture of the RSVD server tests: a server over the fake backend
+ * (tests/support/fake_backend.h) that records every reply.
+ */
+#ifndef RSVD_TEST_SERVER_FIXTURE_H
+#define RSVD_TEST_SERVER_FIXTURE_H
+
+#include <rsvd/rsvd.h>
+
+#include "fake_backend.h"
+#include "testutil.h"
+
+/** One recorded reply; its pointers point at the copies kept here. */
+typedef struct fx_reply {
+    rsvd_server_reply r;
+    uint8_t *out;
+    uint8_t ctx[RSVD_SERVER_CREATE_CONTEXT_MAX];
+} fx_reply;
+
+typedef struct fx fx;
+
+struct fx {
+    fake_backend fb;
+    rsvd_server *srv;
+    rsvd_server_config cfg;
+    fx_reply *replies;
+    size_t nreplies, cap;
+    /** Called after a reply is recorded (re-entrancy tests). */
+    void (*hook)(fx *f, const rsvd_server_reply *r);
+    void *hook_arg;
+    /** LocalOpens handed out by successful CREATEs (closed by fx_free). */
+    uint64_t *opens;
+    size_t nopens, opens_cap;
+    /** Output room for the helpers' requests. */
+    uint8_t out[65536];
+    uint8_t ctx_room[RSVD_SERVER_CREATE_CONTEXT_MAX];
+};
+
+/** A server of ServerServiceVersion @p version with IsSVHDXSupported TRUE
+ * and both backends. */
+fx *fx_new(uint32_t version);
+/** A server configured as @p cfg (its backends and reply callback
+ * replaced): the fake object store if @p store, the fake disk if @p disk.
+ * @return NULL if rsvd_server_new() refused the configuration. */
+fx *fx_new_cfg(const rsvd_server_config *cfg, bool store, bool disk);
+/** Completes what is pending, closes every open, frees the server and checks
+ * that nothing leaked or broke the backend contract. */
+void fx_free(fx *f);
+
+/** @return the last reply (fails the test if there is none). */
+fx_reply *fx_last(fx *f);
+/** @return the reply with cookie @p cookie (fails the test if none). */
+fx_reply *fx_reply_for(fx *f, uintptr_t cookie);
+/** @return the number of replies with cookie @p cookie. */
+size_t fx_replies_for(const fx *f, uintptr_t cookie);
+
+/** Writes @p ascii as UTF-16LE. @return the byte length. */
+size_t fx_utf16(const char *ascii, uint8_t *out, size_t cap);
+
+/** The InitiatorId the helpers use. */
+extern const rsvd_guid fx_initiator;
+
+/**
+ * Encodes an open context (V1 168 bytes, V2 192 bytes) with HasInitiatorId
+ * 1 and fx_initiator when @p initiator, OriginatorFlags @p originator,
+ * OpenRequestId 0x3028E5B600000000 and host name "client01".
+ * @return its length.
+ */
+size_t fx_ctx(uint8_t *buf, uint32_t version, uint32_t originator, bool initiator);
+
+/** Issues a CREATE of "@p name:SharedVirtualDisk" with context (@p ctx,
+ * @p ctx_len) and CreateOptions @p create_options; @return the reply
+ * (the call must be answered at once). */
+fx_reply *fx_create(fx *f, const char *name, const uint8_t *ctx, size_t ctx_len,
+                    uint32_t create_options);
+
+/** Opens @p name as a virtual SCSI disk (PVHDPARSER, V1 context,
+ * FILE_NO_INTERMEDIATE_BUFFERING) with or without an initiator; the open
+ * must succeed. @return its LocalOpen. */
+uint64_t fx_open_scsi(fx *f, const char *name, bool initiator);
+/** As fx_open_scsi() with OriginatorFlags VHDMP (an object-store open). */
+uint64_t fx_open_store(fx *f, const char *name);
+
+/** Issues a WRITE of @p len bytes (a fixed buffer whose first 8 bytes are
+ * @p tag) with cookie @p cookie. */
+void fx_write(fx *f, uint64_t lo, uint64_t off, uint32_t len, uint64_t tag, uintptr_t cookie);
+/** Issues a READ into @p buf. */
+void fx_read(fx *f, uint64_t lo, uint64_t off, uint8_t *buf, uint32_t len, uintptr_t cookie);
+
+/**
+ * Issues FSCTL_SVHDX_SYNC_TUNNEL_REQUEST with a header (@p op, Status
+ * 0xFFFFFFFF - which the server must ignore - @p request_id) and @p body;
+ * output into @p out (f->out when NULL) of @p max_output bytes.
+ */
+void fx_tunnel(fx *f, uint64_t lo, uint32_t op, uint64_t request_id, const uint8_t *body,
+               size_t body_len, uint32_t max_output, uint8_t *out, uintptr_t cookie);
+
+/** Decodes the tunnel header of a reply's output (fails the test if the
+ * reply is not SMB2 success with at least 16 bytes). */
+rsvd_tunnel_hdr fx_hdr(const fx_reply *r);
+
+/** Fails the test if the fake backend saw a contract breach. */
+void fx_assert_no_violation(const fx *f);
+
+#endif /* RSVD_TEST_SERVER_FIXTURE_H */
