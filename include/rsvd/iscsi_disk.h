@@ -123,8 +123,9 @@ typedef struct rsvd_iscsi_disk_config {
      * '-', '.' and ':' only, short enough for the whole name to fit
      * RSVD_ISCSI_NAME_MAX (NULL: RSVD_ISCSI_DEFAULT_INITIATOR_PREFIX). */
     const char *initiator_prefix;
-    /** CHAP user and password (NULL: no authentication). */
+    /** CHAP user name (NULL: no authentication). */
     const char *chap_user;
+    /** CHAP password, used with chap_user. */
     const char *chap_password;
     /** Command and login timeout in seconds (0: 30). */
     uint32_t timeout_s;
