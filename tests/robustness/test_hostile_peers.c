@@ -426,6 +426,39 @@ static void lock_sequence_replay_and_fuzz_keeps_no_state(void **state)
     assert_int_equal(a.live, 0);
 }
 
+/* A host that hands back a LOCK op that lock_begin did not fill (stale,
+ * copied badly, overwritten): its private fields name an index outside the
+ * LockSequenceArray. lock_end refuses it (RSVD_E_INVAL) and records
+ * nothing, instead of writing outside the open. */
+static void lock_end_refuses_a_corrupted_op(void **state)
+{
+    (void)state;
+    fa_alloc a;
+    fa_init(&a);
+    rsvd_res_server_config cfg = res_cfg(&a);
+    srv_fx sx;
+    fx_init(&sx, &cfg, RSVD_SMB2_DIALECT_311);
+    rsvd_smb2_fileid fid = fx_open(&sx);
+    fx_make_resilient(&sx, &fid, 60000);
+    static const uint32_t bad[] = {0, 65, 1000, 0x0FFFFFFFu, UINT32_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rsvd_res_lock_op op = fx_lock_begin(&sx, &sx.main, &fid, rsvd_smb2_lock_seq_encode(5, 3));
+        assert_int_equal(op.action, RSVD_RES_LOCK_PROCESS);
+        op.priv_index = bad[i];
+        assert_int_equal(rsvd_res_server_lock_end(sx.srv, &op, RSVD_STATUS_SUCCESS), RSVD_E_INVAL);
+    }
+    for (uint32_t idx = 1; idx <= 64; idx++) {
+        bool valid;
+        uint8_t number;
+        assert_int_equal(rsvd_res_server_lock_seq(sx.srv, fid.persistent_id, idx, &valid, &number),
+                         RSVD_OK);
+        assert_false(valid);
+    }
+    fx_check(&sx);
+    fx_fini(&sx);
+    assert_int_equal(a.live, 0);
+}
+
 /* Reconnect attempts naming FileIds that do not exist, or that belong to
  * another user, by the thousand: each STATUS_OBJECT_NAME_NOT_FOUND or
  * STATUS_ACCESS_DENIED, and no state is created. */
@@ -602,6 +635,7 @@ int main(void)
         cmocka_unit_test(resiliency_flood_then_vanish),
         cmocka_unit_test(open_flood_from_many_sessions_stops_at_max_opens),
         cmocka_unit_test(lock_sequence_replay_and_fuzz_keeps_no_state),
+        cmocka_unit_test(lock_end_refuses_a_corrupted_op),
         cmocka_unit_test(reconnect_guessing_keeps_no_state),
         cmocka_unit_test(fuzzed_resiliency_requests),
         cmocka_unit_test(client_against_a_hostile_server),
