@@ -234,22 +234,26 @@ static int req_free_slot(const harness *h)
     return -1;
 }
 
-/* The model request a completion names. */
+/* The model request a completion names. The MessageId alone is ambiguous
+ * (each connection has its own ids, and a LOCK kept for re-sending keeps
+ * the id of the connection it was lost with): requests carry their model
+ * slot + 1 as req_user_data; a reconnect is its open's attempt. */
 static int req_of_done(const harness *h, const rsvd_res_client_done *d)
 {
-    int found = -1;
-    for (int i = 0; i < MAX_REQS; i++) {
-        const m_req *r = &h->reqs[i];
-        if (!r->live || r->kind != d->kind || r->mid != d->message_id)
-            continue;
-        if (r->open < 0 || h->opens[r->open].h != d->open)
-            continue;
-        if (d->conn == 0 ? r->conn != -1 : (r->conn < 0 || h->conns[r->conn].h != d->conn))
-            continue;
-        FUZZ_CHECK(found < 0); /* one request per (conn, MessageId) */
-        found = i;
+    int ri;
+    if (d->kind == RSVD_RES_REQ_RECONNECT) {
+        int oi = open_slot(h, d->open);
+        FUZZ_CHECK(oi >= 0 && d->req_user_data == NULL);
+        ri = h->opens[oi].attempt;
+    } else {
+        ri = (int)(uintptr_t)d->req_user_data - 1;
     }
-    return found;
+    FUZZ_CHECK(ri >= 0 && ri < MAX_REQS);
+    const m_req *r = &h->reqs[ri];
+    FUZZ_CHECK(r->live && r->kind == d->kind && r->mid == d->message_id);
+    FUZZ_CHECK(r->open >= 0 && h->opens[r->open].h == d->open);
+    FUZZ_CHECK(d->conn == 0 ? r->conn == -1 : (r->conn >= 0 && h->conns[r->conn].h == d->conn));
+    return ri;
 }
 
 static void req_end(harness *h, int ri)
@@ -553,8 +557,8 @@ static void op_resiliency(harness *h)
         return;
     uint8_t buf[MSG_MAX];
     rsvd_res_client_msg m;
-    int rc = rsvd_res_client_request_resiliency(h->cli, o->h, timeout, (void *)(uintptr_t)ri,
-                                                buf, sizeof buf, &m);
+    int rc = rsvd_res_client_request_resiliency(h->cli, o->h, timeout,
+                                                (void *)(uintptr_t)(ri + 1), buf, sizeof buf, &m);
     TRACE("  resiliency open %d rc %d\n", oi, rc);
     if (!o->live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
@@ -595,7 +599,8 @@ static void op_lock(harness *h)
         e[count - 1].flags = RSVD_SMB2_LOCKFLAG_UNLOCK | RSVD_SMB2_LOCKFLAG_SHARED_LOCK;
     uint8_t buf[MSG_MAX];
     rsvd_res_client_msg m;
-    int rc = rsvd_res_client_lock(h->cli, o->h, e, count, NULL, buf, sizeof buf, &m);
+    int rc = rsvd_res_client_lock(h->cli, o->h, e, count, (void *)(uintptr_t)(ri + 1), buf,
+                                  sizeof buf, &m);
     TRACE("  lock open %d rc %d\n", oi, rc);
     if (f & 8) {
         FUZZ_CHECK(rc == RSVD_E_INVAL);
@@ -720,6 +725,8 @@ static void apply_done(harness *h, int ri, const rsvd_res_client_done *d)
 {
     m_req *r = &h->reqs[ri];
     FUZZ_CHECK(d->kind == r->kind && d->message_id == r->mid);
+    FUZZ_CHECK(d->req_user_data ==
+               (r->kind == RSVD_RES_REQ_RECONNECT ? NULL : (void *)(uintptr_t)(ri + 1)));
     if (!d->final) {
         FUZZ_CHECK(d->status == RSVD_STATUS_PENDING);
         FUZZ_CHECK(r->live);
