@@ -172,6 +172,7 @@ typedef struct m_req {
     uint64_t mid;
     uint32_t bucket;
     int target; /* RECONNECT: tree slot */
+    uint64_t order; /* creation order (the open's list of requests) */
     uint8_t msg[MSG_MAX];
     size_t len;
 } m_req;
@@ -193,6 +194,7 @@ typedef struct harness {
     uint64_t next_sid;
     uint32_t next_tid;
     uint64_t next_vid;
+    uint64_t next_order;
     bool nomem; /* an allocation failed during this step */
 } harness;
 
@@ -351,11 +353,20 @@ static void issued(harness *h, int ri, const rsvd_res_client_msg *m, const uint8
         r->kind = kind;
         r->open = oi;
         r->target = -1;
+        r->order = ++h->next_order;
     }
     r->conn = ci;
     r->mid = m->message_id;
     memcpy(r->msg, buf, m->len);
     r->len = m->len;
+}
+
+/* The LockCount of the LOCK request @p r was built as. */
+static uint16_t lock_count_of(const m_req *r)
+{
+    rsvd_smb2_lock_req q;
+    FUZZ_CHECK(rsvd_smb2_lock_req_decode(r->msg, r->len, &q) == RSVD_OK);
+    return q.lock_count;
 }
 
 static int count_in_flight(const harness *h, int ci)
@@ -1050,12 +1061,14 @@ static void op_resend(harness *h)
     FUZZ_CHECK(rsvd_smb2_lock_req_decode(buf, m.len, &q) == RSVD_OK);
     FUZZ_CHECK(rsvd_smb2_fileid_equal(&q.file_id, &o->fid));
     uint32_t idx = rsvd_smb2_lock_seq_index(q.lock_sequence);
+    /* The first kept LOCK of the open, in the order they were made. */
     int ri = -1;
-    for (int i = 0; i < MAX_REQS && ri < 0; i++)
+    for (int i = 0; i < MAX_REQS; i++)
         if (h->reqs[i].live && h->reqs[i].open == oi && h->reqs[i].conn < 0 &&
-            h->reqs[i].bucket == idx)
+            (ri < 0 || h->reqs[i].order < h->reqs[ri].order))
             ri = i;
-    FUZZ_CHECK(ri >= 0);
+    FUZZ_CHECK(ri >= 0 && h->reqs[ri].bucket == idx);
+    FUZZ_CHECK(q.lock_count == lock_count_of(&h->reqs[ri]));
     if (idx)
         FUZZ_CHECK(rsvd_smb2_lock_seq_number(q.lock_sequence) == o->seq[idx - 1]);
     issued(h, ri, &m, buf, RSVD_RES_REQ_LOCK, oi);
