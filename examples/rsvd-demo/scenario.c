@@ -161,18 +161,8 @@ static bool expect(demo *d, const host *h, const char *what, uint32_t got, uint3
 
 static const char *scsi_status_name(uint8_t s)
 {
-    switch (s) {
-    case RSVD_SCSI_STATUS_GOOD:
-        return "GOOD";
-    case RSVD_SCSI_STATUS_CHECK_CONDITION:
-        return "CHECK CONDITION";
-    case RSVD_SCSI_STATUS_BUSY:
-        return "BUSY";
-    case RSVD_SCSI_STATUS_RESERVATION_CONFLICT:
-        return "RESERVATION CONFLICT";
-    default:
-        return "?";
-    }
+    const char *n = rsvd_scsi_status_name(s);
+    return n ? n : "?";
 }
 
 static void hex(const uint8_t *p, size_t n, char *buf, size_t cap)
@@ -190,11 +180,6 @@ static void guid_str(const rsvd_guid *g, char *buf, size_t cap)
     snprintf(buf, cap, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12],
              b[13], b[14], b[15]);
-}
-
-static const char *lost_reason_name(rsvd_res_lost_reason r)
-{
-    return r == RSVD_RES_LOST_NOT_DURABLE ? "not durable" : r == RSVD_RES_LOST_TIMEOUT ? "ResilientTimeout over" : "?";
 }
 
 /* ---- what the server and the clients report on their own -------------------- */
@@ -247,7 +232,7 @@ static void client_event(void *ctx, demo_client *c, const demo_client_event *ev)
     snprintf(who, sizeof who, "%s", demo_client_name(c));
     if (ev->lost) {
         snprintf(what, sizeof what, "(client) gives up %s", ev->lost->name);
-        line(d, who, what, lost_reason_name(ev->reason), NULL);
+        line(d, who, what, rsvd_res_lost_reason_name((int)ev->reason), NULL);
     } else {
         line(d, who, "(client) a request will not be answered", "", NULL);
     }
@@ -527,8 +512,8 @@ static bool step4_sense(demo *d)
     snprintf(what, sizeof what, "%s key 0x%02X",
              rsvd_tunnel_opcode_name(RSVD_TUNNEL_SRB_STATUS_OPERATION), key);
     hex(r.sense_data_ex, ok ? r.sense_info_ex_length : 0, sense, sizeof sense);
-    snprintf(detail, sizeof detail, "SrbStatus 0x%02X, ScsiStatus 0x%02X, sense %s", r.srb_status,
-             r.scsi_status, sense);
+    snprintf(detail, sizeof detail, "SrbStatus 0x%02X, ScsiStatus 0x%02X %s, sense %s",
+             r.srb_status, r.scsi_status, scsi_status_name(r.scsi_status), sense);
     line(d, "M", what, status_str(st == RSVD_STATUS_SUCCESS ? t.hdr.status : st, s, sizeof s),
          ok ? detail : NULL);
     /* Windows' values for I/O without an initiator (<14>, docs/decisions.md). */
@@ -839,8 +824,10 @@ int demo_scenario_run(const demo_options *opt)
         rsvd_version());
     out(d, "  disk: %s\n", d->disk.description);
     out(d, "  hosts: A (node-a) and B (node-b), cluster nodes; M (mgmt-1), a management host\n");
-    out(d, "  For RSVD tunnel operations the status shown is the tunnel header's (the SMB2\n"
-           "  IOCTL itself succeeded); S lines are what the server did on its own.\n");
+    out(d, "  SCSI lines are %s requests. For RSVD tunnel operations the\n"
+           "  status shown is the tunnel header's (the SMB2 IOCTL itself succeeded).\n"
+           "  S lines are what the server did on its own.\n",
+        rsvd_tunnel_opcode_name(RSVD_TUNNEL_SCSI_OPERATION));
 
     d->step = 0;
     d->step_title = "connect";

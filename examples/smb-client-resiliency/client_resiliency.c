@@ -107,8 +107,7 @@ static void on_open_lost(rsvd_res_client *cli, uint64_t open, void *open_ud,
     (void)open_ud;
     client *c = ud;
     c->open = 0;
-    say("client", "(library) the open is given up (%s)",
-        reason == RSVD_RES_LOST_TIMEOUT ? "ResilientTimeout over" : "not durable");
+    say("client", "(library) the open is given up (%s)", rsvd_res_lost_reason_name((int)reason));
 }
 
 /* The host has a new connection and completed NEGOTIATE, SESSION_SETUP (on
