@@ -529,7 +529,8 @@ static bool step4_sense(demo *d)
 
 static bool step5_resilient(demo *d)
 {
-    title(d, 5, "A's resilient handle on its VM's configuration file survives a lost connection");
+    title(d, 5, "A locks its VM's configuration file, makes the open resilient, and it survives "
+                "a lost connection");
     host *a = &d->a;
     char detail[160], what[96];
     uint32_t st = demo_client_open_file(a->c, "vm-a.vmcx", &a->cfg);
@@ -540,16 +541,18 @@ static bool step5_resilient(demo *d)
         return false;
     const rsvd_smb2_fileid before = a->cfg.file_id;
 
-    st = demo_client_request_resiliency(a->c, &a->cfg, RESILIENCY_A_MS);
-    snprintf(what, sizeof what, "FSCTL_LMR_REQUEST_RESILIENCY %u ms", RESILIENCY_A_MS);
-    expect(d, a, what, st, RSVD_STATUS_SUCCESS, "the open is resilient");
-
+    /* A byte-range lock on it, before the open is resilient: LockSequence
+     * 0, no bucket ([MS-SMB2] 3.2.4.19). */
     rsvd_smb2_lock_element e = {0, IO_SIZE, RSVD_SMB2_LOCKFLAG_EXCLUSIVE_LOCK};
     uint32_t seq = 0;
     st = demo_client_lock(a->c, &a->cfg, &e, 1, true, &seq);
-    snprintf(detail, sizeof detail, "LockSequence 0x%02X (index %u, number %u)", seq,
-             rsvd_smb2_lock_seq_index(seq), rsvd_smb2_lock_seq_number(seq));
+    snprintf(detail, sizeof detail, "LockSequence 0x%02X (not resilient yet: no bucket)", seq);
     expect(d, a, "LOCK vm-a.vmcx 4 KiB @0 exclusive", st, RSVD_STATUS_SUCCESS, detail);
+    check(d, seq == 0, "A's first LOCK carries LockSequence 0x%02X, want 0", seq);
+
+    st = demo_client_request_resiliency(a->c, &a->cfg, RESILIENCY_A_MS);
+    snprintf(what, sizeof what, "FSCTL_LMR_REQUEST_RESILIENCY %u ms", RESILIENCY_A_MS);
+    expect(d, a, what, st, RSVD_STATUS_SUCCESS, "the open is resilient");
 
     /* MS-RSVD 3.2.4: no byte-range locks on a shared virtual disk. */
     st = demo_client_lock(a->c, &a->disk, &e, 1, true, &seq);
@@ -562,9 +565,11 @@ static bool step5_resilient(demo *d)
     e.offset = IO_SIZE;
     uint32_t lost_seq = 0;
     st = demo_client_lock(a->c, &a->cfg, &e, 1, false, &lost_seq);
-    snprintf(detail, sizeof detail, "LockSequence 0x%02X; the answer is lost", lost_seq);
+    snprintf(detail, sizeof detail, "LockSequence 0x%02X (index %u, number %u); the answer is lost",
+             lost_seq, rsvd_smb2_lock_seq_index(lost_seq), rsvd_smb2_lock_seq_number(lost_seq));
     line(d, "A", "LOCK vm-a.vmcx 4 KiB @4 KiB exclusive", "(sent)", detail);
-    check(d, st == RSVD_STATUS_PENDING, "A's second LOCK was not sent");
+    check(d, st == RSVD_STATUS_PENDING && rsvd_smb2_lock_seq_index(lost_seq) == 1,
+          "A's second LOCK was not sent with a bucket (LockSequence 0x%02X)", lost_seq);
     size_t locks = demo_server_locks_held(d->srv, before.persistent_id);
     check(d, locks == 2, "the server holds %zu locks on vm-a.vmcx, want 2", locks);
 

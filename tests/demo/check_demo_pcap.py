@@ -120,9 +120,9 @@ SCRIPT = [
     tunnel_rsp(M, RSVD_SRB_STATUS, key=1, known_fault=True),
     # 5. The resilient handle survives the lost connection.
     req(A, CREATE, filename="vm-a.vmcx"), rsp(A, CREATE, opens="A.cfg"),
+    req(A, LOCK, open="A.cfg", lock_count=1, lock_length=4096, offset=0), rsp(A, LOCK),
     req(A, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY, open="A.cfg", timeout=60000),
     rsp(A, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY),
-    req(A, LOCK, open="A.cfg", lock_count=1, lock_length=4096, offset=0), rsp(A, LOCK),
     req(A, LOCK, open="A.disk", lock_count=1), rsp(A, LOCK, status=STATUS_LOCK_NOT_GRANTED),
     req(A, LOCK, open="A.cfg", lock_count=1, lock_length=4096, offset=4096, lost=True),
     {"kind": "rst", "host": A},
