@@ -287,17 +287,11 @@ static void on_create(srv_req *r)
         }
         srv_open *o = rr.open_user_data;
         o->conn_ctx = r->conn->conn_ctx;
-        if (o->shared_disk) {
-            /* [MS-SMB2] 3.3.5.9.12: a shared-disk open is handed to MS-RSVD
-             * 3.2.5.1 with its LocalOpen, which confirms it still exists. */
-            r->open = o;
-            r->file_id = rr.file_id;
-            rsvd_server_create_req cr = {.local_open = o->local_open,
-                                         .file_name = o->name,
-                                         .file_name_len = o->name_len};
-            handed(r, rsvd_server_create(srv->rsvd, &cr, r));
-            return;
-        }
+        /* The open kept its Open.LocalOpen (and a shared-disk open its RSVD
+         * Open) while it was detached: nothing else to do ([MS-SMB2]
+         * 3.3.5.9.7). A persistent shared-disk open reconnected with DH2C
+         * would go to MS-RSVD 3.2.5.1 with its LocalOpen (3.3.5.9.12);
+         * persistent handles are the host's, and this one has none. */
         create_answer(r, o, rr.file_id, NULL, 0);
         return;
     }
@@ -362,13 +356,8 @@ static void create_rsvd_done(srv_req *r, const rsvd_server_reply *rep)
 {
     srv_open *o = r->open;
     if (rep->status != RSVD_STATUS_SUCCESS) {
-        if (!o->local_open) /* a new open that failed; a failed reconnect keeps its open */
-            free(o);
+        free(o);
         fail(r, rep->status);
-        return;
-    }
-    if (o->local_open) { /* the reconnect of 3.3.5.9.12 */
-        create_answer(r, o, r->file_id, NULL, 0);
         return;
     }
     o->local_open = rep->local_open;
