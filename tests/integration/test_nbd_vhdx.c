@@ -324,28 +324,6 @@ int main(void)
 
 #else /* !TU_HAVE_NBD */
 
-/* qemu-nbd goes away under the disk: the next read fails (CHECK CONDITION,
- * MEDIUM ERROR), the block source says why, and validate reports the disk
- * not valid. */
-static void a_lost_nbd_server_fails_io_and_validate(void **state)
-{
-    fx *f = *state;
-    void *a = it_open(&f->dev, 1);
-    uint8_t buf[BS];
-    it_assert_good(it_smb_read(&f->dev, a, 0, buf, sizeof buf));
-    assert_int_equal(it_qemu_nbd_stop(&f->nbd), 0);
-    it_assert_check(it_smb_read(&f->dev, a, 0, buf, sizeof buf), RSVD_SCSI_SENSE_MEDIUM_ERROR,
-                    RSVD_SCSI_ASCQ_UNRECOVERED_READ_ERROR);
-    const rsvd_backend_diag *why = rsvd_nbd_block_last_error(f->nb);
-    assert_int_equal(why->status, RSVD_STATUS_DEVICE_NOT_READY);
-    assert_non_null(strstr(why->reason, "pread at 0"));
-    f->dev.ops->validate(f->dev.ctx, a, tu_capture_begin(&f->dev.cap));
-    rsvd_io_result r = it_wait(&f->dev);
-    assert_false(r.valid);
-    assert_int_equal(r.status, RSVD_STATUS_DEVICE_NOT_READY);
-    it_close(&f->dev, a);
-}
-
 int main(void)
 {
     tu_skip("librsvd was built without the nbd feature (-Dnbd=disabled, or libnbd was not "
