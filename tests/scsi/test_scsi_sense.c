@@ -200,6 +200,27 @@ static void only_unit_attention_sense_maps_to_a_status(void **state)
                      RSVD_STATUS_SVHDX_UNIT_ATTENTION_RESERVATIONS_RELEASED);
 }
 
+/* [SAM-4] 5.3: every status code has its name; reserved and obsolete
+ * codes have none. */
+static void scsi_status_names_follow_sam4(void **state)
+{
+    (void)state;
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_GOOD), "GOOD");
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_CHECK_CONDITION),
+                        "CHECK CONDITION");
+    assert_string_equal(rsvd_scsi_status_name(0x04), "CONDITION MET");
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_BUSY), "BUSY");
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_RESERVATION_CONFLICT),
+                        "RESERVATION CONFLICT");
+    assert_string_equal(rsvd_scsi_status_name(0x28), "TASK SET FULL");
+    assert_string_equal(rsvd_scsi_status_name(0x30), "ACA ACTIVE");
+    assert_string_equal(rsvd_scsi_status_name(0x40), "TASK ABORTED");
+    assert_null(rsvd_scsi_status_name(0x10)); /* INTERMEDIATE, obsolete */
+    assert_null(rsvd_scsi_status_name(0x22)); /* COMMAND TERMINATED, obsolete */
+    assert_null(rsvd_scsi_status_name(0x01));
+    assert_null(rsvd_scsi_status_name(0xFF));
+}
+
 static void sense_key_names(void **state)
 {
     (void)state;
@@ -259,6 +280,7 @@ int main(void)
         cmocka_unit_test(unit_attention_maps_to_ms_rsvd_status),
         cmocka_unit_test(only_unit_attention_sense_maps_to_a_status),
         cmocka_unit_test(sense_key_names),
+        cmocka_unit_test(scsi_status_names_follow_sam4),
         cmocka_unit_test(result_set_maps_status_to_srb_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
