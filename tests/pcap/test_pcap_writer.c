@@ -271,6 +271,42 @@ static void flows_are_reproducible(void **state)
     assert_int_not_equal(a.client_seq, c.client_seq);
 }
 
+/* rsvd_pcap_reset(): one RST/ACK from the client at the current sequence
+ * numbers; the next message on the flow opens a new connection. */
+static void reset_ends_the_flow_with_a_client_rst(void **state)
+{
+    (void)state;
+    sink s = {0};
+    rsvd_pcap p;
+    rsvd_pcap_flow f;
+    assert_int_equal(rsvd_pcap_begin(&p, sink_write, &s), RSVD_OK);
+    rsvd_pcap_flow_init(&f, cip, 50002, sip);
+    uint8_t req[10];
+    memset(req, 0x11, sizeof req);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, req, sizeof req, 1000), RSVD_OK);
+    assert_int_equal(rsvd_pcap_reset(&p, &f, 2000), RSVD_OK);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, req, sizeof req, 3000), RSVD_OK);
+    pkt k[16];
+    size_t n = parse(&s, k, 16);
+    assert_int_equal(n, 9); /* SYN, SYN/ACK, ACK, req, RST, SYN, SYN/ACK, ACK, req */
+    assert_int_equal(k[4].flags, 0x14); /* RST, ACK */
+    assert_int_equal(k[4].sport, 50002);
+    assert_int_equal(k[4].seq, k[3].seq + 4 + sizeof req);
+    assert_int_equal(k[4].ack, k[1].seq + 1);
+    assert_int_equal(k[4].payload_len, 0);
+    assert_int_equal(k[5].flags, 0x02); /* a new handshake */
+    assert_int_equal(k[8].payload_len, 4 + sizeof req);
+    assert_int_equal(rsvd_pcap_reset(NULL, &f, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_reset(&p, NULL, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_close(NULL, &f, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_close(&p, NULL, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_begin(NULL, sink_write, &s), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_begin(&p, NULL, &s), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, NULL, true, req, 1, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, NULL, 1, 0), RSVD_E_INVAL);
+    free(s.buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +316,7 @@ int main(void)
         cmocka_unit_test(ending_a_flow_without_a_message_writes_nothing),
         cmocka_unit_test(a_flow_ends_once),
         cmocka_unit_test(flows_are_reproducible),
+        cmocka_unit_test(reset_ends_the_flow_with_a_client_rst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,6 +135,19 @@ static void descriptor_sense_header_decodes(void **state)
     tu_assert_truncations_rejected(decode_sense, msg, len, sizeof s);
 }
 
+/* [SPC-3] 4.5.2: bit 7 of byte 0 is reserved in descriptor format (VALID
+ * exists in fixed format only); an empty buffer has no response code. */
+static void descriptor_sense_with_bit_7_set_or_empty_sense_is_rejected(void **state)
+{
+    (void)state;
+    uint8_t msg[16];
+    size_t len = tu_golden_get("scsi_sense_desc_ua_reservations_released", msg, sizeof msg);
+    rsvd_scsi_sense s;
+    msg[0] |= 0x80;
+    assert_int_equal(rsvd_scsi_sense_decode(msg, len, &s), RSVD_E_WIRE_VALUE);
+    assert_int_equal(rsvd_scsi_sense_decode(msg, 0, &s), RSVD_E_WIRE_SHORT);
+}
+
 static void sense_build_lays_out_current_fixed_format(void **state)
 {
     (void)state;
@@ -262,6 +275,7 @@ int main(void)
         cmocka_unit_test(fixed_sense_with_additional_length_below_6_is_rejected),
         cmocka_unit_test(unknown_response_code_is_rejected),
         cmocka_unit_test(descriptor_sense_header_decodes),
+        cmocka_unit_test(descriptor_sense_with_bit_7_set_or_empty_sense_is_rejected),
         cmocka_unit_test(sense_build_lays_out_current_fixed_format),
         cmocka_unit_test(unit_attention_maps_to_ms_rsvd_status),
         cmocka_unit_test(only_unit_attention_sense_maps_to_a_status),
