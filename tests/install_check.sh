@@ -71,4 +71,12 @@ C
     cc -std=c11 -Wall -Werror -o "$dest/use_nbd" "$dest/use_nbd.c" $(pkg-config --cflags --libs rsvd)
     LD_LIBRARY_PATH="$libdir" "$dest/use_nbd"
 fi
+# rsvd-demo is installed (when the examples are built) and runs from there.
+if meson introspect "$build" --buildoptions \
+    | python3 -c 'import json,sys; sys.exit(0 if [o["value"] for o in json.load(sys.stdin) if o["name"]=="examples"][0] else 1)'; then
+    demo=$(find "$root" -path '*/bin/rsvd-demo' | head -n 1)
+    [ -n "$demo" ] || { echo "rsvd-demo not installed"; exit 1; }
+    LD_LIBRARY_PATH="$libdir" "$demo" --quiet --pcap "$dest/rsvd-demo.pcap"
+    [ -s "$dest/rsvd-demo.pcap" ] || { echo "the installed rsvd-demo wrote no capture"; exit 1; }
+fi
 echo "install check passed"

@@ -83,15 +83,19 @@ RSVD_API int rsvd_pcap_write_smb2(rsvd_pcap *p, rsvd_pcap_flow *f, bool from_cli
 
 /**
  * Ends flow @p f with FIN/ACK in both directions (a dropped connection can
- * be shown by not calling this, or by calling rsvd_pcap_reset()).
+ * be shown by not calling this, or by calling rsvd_pcap_reset()). A flow
+ * that carries no connection in the capture - no message written yet, or
+ * already ended - gets nothing. A message written after the end starts a
+ * new connection on the same addresses and ports, with its handshake.
  * @return RSVD_OK, RSVD_E_INVAL (NULL argument) or RSVD_E_IO.
  */
 RSVD_API int rsvd_pcap_close(rsvd_pcap *p, rsvd_pcap_flow *f, uint64_t time_us);
 
 /**
  * Ends flow @p f abruptly: an RST from the client, as seen when a
- * connection is lost. @return RSVD_OK, RSVD_E_INVAL (NULL argument) or
- * RSVD_E_IO.
+ * connection is lost. As for rsvd_pcap_close(), a flow without a
+ * connection in the capture gets nothing. @return RSVD_OK, RSVD_E_INVAL
+ * (NULL argument) or RSVD_E_IO.
  */
 RSVD_API int rsvd_pcap_reset(rsvd_pcap *p, rsvd_pcap_flow *f, uint64_t time_us);
 

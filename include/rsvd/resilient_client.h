@@ -150,6 +150,10 @@ typedef enum rsvd_res_lost_reason {
     RSVD_RES_LOST_TIMEOUT = 2
 } rsvd_res_lost_reason;
 
+/** @return "NOT_DURABLE", "TIMEOUT" or "?" (the rsvd_res_lost_reason
+ * names, as rsvd_res_close_reason_name() gives the server's). */
+RSVD_API const char *rsvd_res_lost_reason_name(int reason);
+
 /** Callbacks, set once at creation. Both are required. */
 typedef struct rsvd_res_client_callbacks {
     /** A request the library sent (or kept for re-sending) ends without a

@@ -566,6 +566,13 @@ RSVD_API int rsvd_scsi_sense_build(uint8_t *buf, size_t cap, uint8_t key, uint8_
 RSVD_API const char *rsvd_scsi_sense_key_name(uint8_t key);
 
 /**
+ * @return the name of a SCSI status code ([SAM-4] 5.3: "GOOD", "CHECK
+ * CONDITION", "RESERVATION CONFLICT", ...), or NULL for a reserved or
+ * obsolete code.
+ */
+RSVD_API const char *rsvd_scsi_status_name(uint8_t status);
+
+/**
  * Maps a unit attention's ASC/ASCQ to its MS-RSVD 2.2.3 status:
  * 2A/03 RESERVATIONS PREEMPTED, 2A/04 RESERVATIONS RELEASED, 2A/05
  * REGISTRATIONS PREEMPTED, 2A/09 CAPACITY DATA CHANGED, 3F/xx

@@ -249,6 +249,22 @@ static void fs_open(void *ctx, const rsvd_backend_open_args *args, rsvd_completi
     fs_done(c, RSVD_STATUS_SUCCESS, 0, h);
 }
 
+/* Unlinks h's name only if it still names the file that was open (it may
+ * have been renamed or replaced since). */
+static uint32_t fs_unlink_if_same(rsvd_file_store *fs, const fs_handle *h)
+{
+    struct statx sx;
+    memset(&sx, 0, sizeof sx);
+    if (fs->sys->statx(fs->root_fd, h->path, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) != 0)
+        return rsvd_status_from_errno(errno);
+    if (sx.stx_ino != h->ino || sx.stx_dev_major != h->dev_major ||
+        sx.stx_dev_minor != h->dev_minor)
+        return RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
+    if (fs->sys->unlinkat(fs->root_fd, h->path, 0) != 0)
+        return rsvd_status_from_errno(errno);
+    return RSVD_STATUS_SUCCESS;
+}
+
 static void fs_close(void *ctx, void *handle, bool delete_file, rsvd_completion c)
 {
     rsvd_file_store *fs = ctx;
@@ -259,17 +275,9 @@ static void fs_close(void *ctx, void *handle, bool delete_file, rsvd_completion 
     }
     uint32_t st = rsvd_pfile_close(&h->file);
     if (delete_file) {
-        /* Unlink the name only if it still names the file that was open. */
-        struct statx sx;
-        memset(&sx, 0, sizeof sx);
-        if (fs->sys->statx(fs->root_fd, h->path, AT_SYMLINK_NOFOLLOW, STATX_INO, &sx) != 0) {
-            st = rsvd_status_from_errno(errno);
-        } else if (sx.stx_ino != h->ino || sx.stx_dev_major != h->dev_major ||
-                   sx.stx_dev_minor != h->dev_minor) {
-            st = RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
-        } else if (fs->sys->unlinkat(fs->root_fd, h->path, 0) != 0) {
-            st = rsvd_status_from_errno(errno);
-        }
+        uint32_t ust = fs_unlink_if_same(fs, h);
+        if (ust != RSVD_STATUS_SUCCESS)
+            st = ust;
     }
     rsvd_mem_free(fs->mem, h->path);
     h->magic = 0;

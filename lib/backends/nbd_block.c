@@ -44,7 +44,7 @@ static void nb_diag(rsvd_backend_diag *dg, uint32_t status, int err, const char 
     dg->sys_errno = err;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(dg->reason, sizeof dg->reason, fmt, ap);
+    (void)vsnprintf(dg->reason, sizeof dg->reason, fmt, ap); /* truncation is fine */
     va_end(ap);
 }
 

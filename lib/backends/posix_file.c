@@ -102,7 +102,7 @@ void rsvd_diag_set(rsvd_backend_diag *diag, uint32_t status, int err, const char
     diag->sys_errno = err;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(diag->reason, sizeof diag->reason, fmt, ap);
+    (void)vsnprintf(diag->reason, sizeof diag->reason, fmt, ap); /* truncation is fine */
     va_end(ap);
 }
 
@@ -241,20 +241,21 @@ static int pfile_check_direct(rsvd_pfile *f, uint32_t sector)
     mask |= STATX_DIOALIGN;
 #endif
     if (f->sys->statx(f->fd, "", AT_EMPTY_PATH, mask, &st) != 0) {
-        snprintf(f->why, sizeof f->why, "statx failed: %s", strerror(errno));
+        (void)snprintf(f->why, sizeof f->why, "statx failed: %s", strerror(errno));
         return -1;
     }
     f->mem_align = sector;
 #ifdef STATX_DIOALIGN
     if (st.stx_mask & STATX_DIOALIGN) {
         if (st.stx_dio_offset_align == 0) {
-            snprintf(f->why, sizeof f->why, "the filesystem does not support O_DIRECT on this file");
+            (void)snprintf(f->why, sizeof f->why,
+                           "the filesystem does not support O_DIRECT on this file");
             return -1;
         }
         if (st.stx_dio_offset_align > sector) {
-            snprintf(f->why, sizeof f->why,
-                     "O_DIRECT needs %u-byte alignment, coarser than the %u-byte sector size",
-                     st.stx_dio_offset_align, sector);
+            (void)snprintf(f->why, sizeof f->why,
+                           "O_DIRECT needs %u-byte alignment, coarser than the %u-byte sector size",
+                           st.stx_dio_offset_align, sector);
             return -1;
         }
         if (st.stx_dio_mem_align > f->mem_align)
@@ -272,7 +273,7 @@ static int pfile_probe_direct(rsvd_pfile *f, uint32_t sector)
 {
     ssize_t n = f->sys->pread(f->fd, f->bounce, sector, 0);
     if (n < 0 && errno == EINVAL) {
-        snprintf(f->why, sizeof f->why, "the filesystem refused an O_DIRECT read (EINVAL)");
+        (void)snprintf(f->why, sizeof f->why, "the filesystem refused an O_DIRECT read (EINVAL)");
         return -1;
     }
     return 0; /* other errors belong to the I/O path, not to the mode */
@@ -300,18 +301,20 @@ uint32_t rsvd_pfile_open(rsvd_pfile *f, const rsvd_posix_sys *sys, const rsvd_pf
                 rsvd_diag_set(diag, st, e, "cannot open %s: %s", a->path, strerror(e));
                 return st;
             }
-            snprintf(f->why, sizeof f->why, "the filesystem refused O_DIRECT (EINVAL at open)");
+            (void)snprintf(f->why, sizeof f->why,
+                           "the filesystem refused O_DIRECT (EINVAL at open)");
             refused = true;
         } else if (pfile_check_direct(f, a->sector_size) != 0) {
             refused = true;
-        } else if (!pfile_alloc_bounce(f, a->bounce_size)) {
-            sys->close(f->fd);
-            f->fd = -1;
-            rsvd_diag_set(diag, RSVD_STATUS_INSUFFICIENT_RESOURCES, ENOMEM,
-                          "no memory for the direct-I/O bounce buffer");
-            return RSVD_STATUS_INSUFFICIENT_RESOURCES;
-        } else if (pfile_probe_direct(f, a->sector_size) != 0) {
-            refused = true;
+        } else {
+            if (!pfile_alloc_bounce(f, a->bounce_size)) {
+                sys->close(f->fd);
+                f->fd = -1;
+                rsvd_diag_set(diag, RSVD_STATUS_INSUFFICIENT_RESOURCES, ENOMEM,
+                              "no memory for the direct-I/O bounce buffer");
+                return RSVD_STATUS_INSUFFICIENT_RESOURCES;
+            }
+            refused = pfile_probe_direct(f, a->sector_size) != 0;
         }
         if (!refused) {
             f->mode = RSVD_IO_DIRECT;
@@ -331,7 +334,7 @@ uint32_t rsvd_pfile_open(rsvd_pfile *f, const rsvd_posix_sys *sys, const rsvd_pf
             return RSVD_STATUS_NOT_SUPPORTED;
         }
     } else if (a->want_direct) {
-        snprintf(f->why, sizeof f->why, "direct I/O disabled by configuration");
+        (void)snprintf(f->why, sizeof f->why, "direct I/O disabled by configuration");
     }
 
     int flags = a->flags;

@@ -259,14 +259,15 @@ void rsvd_scsi_disk_pr_state_get(const rsvd_scsi_disk *d, rsvd_scsi_disk_pr_stat
 /* Command dispatch                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* Largest member first: the table packs without padding. */
 typedef struct sd_op {
+    void (*fn)(sd_cmd *x);
+    sd_access access;
     uint8_t opcode;
     uint8_t cdb_len;
-    sd_access access;
     /* [SAM-4]: INQUIRY, REPORT LUNS and REQUEST SENSE do not report a
      * pending unit attention with CHECK CONDITION. */
     bool ua_exempt;
-    void (*fn)(sd_cmd *x);
 } sd_op;
 
 /*
@@ -276,24 +277,27 @@ typedef struct sd_op {
  * Access types; WRITE, SYNCHRONIZE CACHE and MODE SENSE under every type;
  * the rest never.
  */
+#define SD_OP(op, len, acc, ua, f)                                                        \
+    { .opcode = (op), .cdb_len = (len), .access = (acc), .ua_exempt = (ua), .fn = (f) }
 static const sd_op sd_ops[] = {
-    {RSVD_SCSI_OP_TEST_UNIT_READY, 6, SD_ACCESS_ANY, false, sd_cmd_test_unit_ready},
-    {RSVD_SCSI_OP_REQUEST_SENSE, 6, SD_ACCESS_ANY, true, sd_cmd_request_sense},
-    {RSVD_SCSI_OP_INQUIRY, 6, SD_ACCESS_ANY, true, sd_cmd_inquiry},
-    {RSVD_SCSI_OP_MODE_SENSE6, 6, SD_ACCESS_WRITE, false, sd_cmd_mode_sense6},
-    {RSVD_SCSI_OP_READ_CAPACITY10, 10, SD_ACCESS_ANY, false, sd_cmd_read_capacity10},
-    {RSVD_SCSI_OP_READ10, 10, SD_ACCESS_READ, false, sd_cmd_read10},
-    {RSVD_SCSI_OP_WRITE10, 10, SD_ACCESS_WRITE, false, sd_cmd_write10},
-    {RSVD_SCSI_OP_SYNCHRONIZE_CACHE10, 10, SD_ACCESS_WRITE, false, sd_cmd_sync_cache10},
-    {RSVD_SCSI_OP_MODE_SENSE10, 10, SD_ACCESS_WRITE, false, sd_cmd_mode_sense10},
-    {RSVD_SCSI_OP_PERSISTENT_RESERVE_IN, 10, SD_ACCESS_ANY, false, sd_pr_in},
-    {RSVD_SCSI_OP_PERSISTENT_RESERVE_OUT, 10, SD_ACCESS_PROUT, false, sd_pr_out},
-    {RSVD_SCSI_OP_READ16, 16, SD_ACCESS_READ, false, sd_cmd_read16},
-    {RSVD_SCSI_OP_WRITE16, 16, SD_ACCESS_WRITE, false, sd_cmd_write16},
-    {RSVD_SCSI_OP_SYNCHRONIZE_CACHE16, 16, SD_ACCESS_WRITE, false, sd_cmd_sync_cache16},
-    {RSVD_SCSI_OP_SERVICE_ACTION_IN16, 16, SD_ACCESS_ANY, false, sd_cmd_service_action_in16},
-    {RSVD_SCSI_OP_REPORT_LUNS, 12, SD_ACCESS_ANY, true, sd_cmd_report_luns},
+    SD_OP(RSVD_SCSI_OP_TEST_UNIT_READY, 6, SD_ACCESS_ANY, false, sd_cmd_test_unit_ready),
+    SD_OP(RSVD_SCSI_OP_REQUEST_SENSE, 6, SD_ACCESS_ANY, true, sd_cmd_request_sense),
+    SD_OP(RSVD_SCSI_OP_INQUIRY, 6, SD_ACCESS_ANY, true, sd_cmd_inquiry),
+    SD_OP(RSVD_SCSI_OP_MODE_SENSE6, 6, SD_ACCESS_WRITE, false, sd_cmd_mode_sense6),
+    SD_OP(RSVD_SCSI_OP_READ_CAPACITY10, 10, SD_ACCESS_ANY, false, sd_cmd_read_capacity10),
+    SD_OP(RSVD_SCSI_OP_READ10, 10, SD_ACCESS_READ, false, sd_cmd_read10),
+    SD_OP(RSVD_SCSI_OP_WRITE10, 10, SD_ACCESS_WRITE, false, sd_cmd_write10),
+    SD_OP(RSVD_SCSI_OP_SYNCHRONIZE_CACHE10, 10, SD_ACCESS_WRITE, false, sd_cmd_sync_cache10),
+    SD_OP(RSVD_SCSI_OP_MODE_SENSE10, 10, SD_ACCESS_WRITE, false, sd_cmd_mode_sense10),
+    SD_OP(RSVD_SCSI_OP_PERSISTENT_RESERVE_IN, 10, SD_ACCESS_ANY, false, sd_pr_in),
+    SD_OP(RSVD_SCSI_OP_PERSISTENT_RESERVE_OUT, 10, SD_ACCESS_PROUT, false, sd_pr_out),
+    SD_OP(RSVD_SCSI_OP_READ16, 16, SD_ACCESS_READ, false, sd_cmd_read16),
+    SD_OP(RSVD_SCSI_OP_WRITE16, 16, SD_ACCESS_WRITE, false, sd_cmd_write16),
+    SD_OP(RSVD_SCSI_OP_SYNCHRONIZE_CACHE16, 16, SD_ACCESS_WRITE, false, sd_cmd_sync_cache16),
+    SD_OP(RSVD_SCSI_OP_SERVICE_ACTION_IN16, 16, SD_ACCESS_ANY, false, sd_cmd_service_action_in16),
+    SD_OP(RSVD_SCSI_OP_REPORT_LUNS, 12, SD_ACCESS_ANY, true, sd_cmd_report_luns),
 };
+#undef SD_OP
 
 static const sd_op *sd_op_find(uint8_t opcode)
 {

@@ -19,6 +19,15 @@
             return RSVD_E_BUSY;                                                             \
     } while (0)
 
+const char *rsvd_res_lost_reason_name(int reason)
+{
+    switch (reason) {
+    case RSVD_RES_LOST_NOT_DURABLE: return "NOT_DURABLE";
+    case RSVD_RES_LOST_TIMEOUT: return "TIMEOUT";
+    default: return "?";
+    }
+}
+
 static uint32_t or_default(uint32_t v, uint32_t def)
 {
     return v ? v : def;

@@ -136,6 +136,22 @@ const char *rsvd_scsi_sense_key_name(uint8_t key)
     return key < 16 ? names[key] : NULL;
 }
 
+const char *rsvd_scsi_status_name(uint8_t status)
+{
+    /* [SAM-4] 5.3 Status codes (the obsolete ones have no name) */
+    switch (status) {
+    case 0x00: return "GOOD";
+    case 0x02: return "CHECK CONDITION";
+    case 0x04: return "CONDITION MET";
+    case 0x08: return "BUSY";
+    case 0x18: return "RESERVATION CONFLICT";
+    case 0x28: return "TASK SET FULL";
+    case 0x30: return "ACA ACTIVE";
+    case 0x40: return "TASK ABORTED";
+    default: return NULL;
+    }
+}
+
 /* [MS-RSVD] 2.2.3: the unit attentions an RSVD server reports by status. */
 uint32_t rsvd_scsi_ua_status(uint8_t asc, uint8_t ascq)
 {

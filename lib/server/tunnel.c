@@ -72,7 +72,6 @@ static void disk_query(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
                        const rsvd_tunnel_hdr *h, void *cookie)
 {
     uint32_t need;
-    uint32_t too_small = RSVD_STATUS_BUFFER_TOO_SMALL;
     rsvd_req_kind kind;
     switch (h->operation_code) {
     case RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION:
@@ -95,7 +94,7 @@ static void disk_query(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
         break;
     }
     if (req->max_output < need) {
-        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, too_small, cookie);
+        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
         return;
     }
     /* An open in the object store has no virtual disk to ask
@@ -453,12 +452,13 @@ void rsvd_tunnel_dispatch(rsvd_server *srv, const rsvd_server_ioctl_req *req, vo
      *  - STATUS_INVALID_PARAMETER if OperationCode is none of 2.2.2
      * and return the header." */
     const uint32_t vclass = h.operation_code & RSVD_TUNNEL_OPCODE_VERSION_MASK;
+    const bool v1_mismatch = srv->cfg.service_version == RSVD_PROTOCOL_VERSION_1 &&
+                             vclass != RSVD_TUNNEL_OPCODE_VERSION_1;
+    const bool v2_mismatch = srv->cfg.service_version == RSVD_PROTOCOL_VERSION_2 &&
+                             vclass != RSVD_TUNNEL_OPCODE_VERSION_1 &&
+                             vclass != RSVD_TUNNEL_OPCODE_VERSION_2;
     uint32_t status = RSVD_STATUS_SUCCESS;
-    if (srv->cfg.service_version == RSVD_PROTOCOL_VERSION_1 &&
-        vclass != RSVD_TUNNEL_OPCODE_VERSION_1)
-        status = RSVD_STATUS_SVHDX_VERSION_MISMATCH;
-    else if (srv->cfg.service_version == RSVD_PROTOCOL_VERSION_2 &&
-             vclass != RSVD_TUNNEL_OPCODE_VERSION_1 && vclass != RSVD_TUNNEL_OPCODE_VERSION_2)
+    if (v1_mismatch || v2_mismatch)
         status = RSVD_STATUS_SVHDX_VERSION_MISMATCH;
     else if (!rsvd_tunnel_opcode_name(h.operation_code))
         status = RSVD_STATUS_INVALID_PARAMETER;

@@ -224,6 +224,8 @@ int rsvd_pcap_close(rsvd_pcap *p, rsvd_pcap_flow *f, uint64_t time_us)
 {
     if (!p || !f)
         return RSVD_E_INVAL;
+    if (!f->established)
+        return RSVD_OK; /* no connection in the capture to end */
     int rc = frame(p, f, true, TCP_FIN | TCP_ACK, f->client_seq, f->server_seq, NULL, 0, NULL, 0,
                    time_us);
     f->client_seq++;
@@ -241,6 +243,8 @@ int rsvd_pcap_reset(rsvd_pcap *p, rsvd_pcap_flow *f, uint64_t time_us)
 {
     if (!p || !f)
         return RSVD_E_INVAL;
+    if (!f->established)
+        return RSVD_OK; /* no connection in the capture to end */
     int rc = frame(p, f, true, TCP_RST | TCP_ACK, f->client_seq, f->server_seq, NULL, 0, NULL, 0,
                    time_us);
     f->established = false;

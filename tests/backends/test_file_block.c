@@ -109,6 +109,13 @@ static void invalid_configuration_is_refused(void **state)
     cfg.direct_io = (rsvd_direct_io_policy)7;
     assert_int_equal(rsvd_file_block_open(&cfg, &fb, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_file_block_open(NULL, &fb, NULL), RSVD_E_INVAL);
+    cfg.direct_io = RSVD_DIRECT_IO_PREFER;
+    cfg.bounce_size = (1u << 30) + 4096u;
+    assert_int_equal(rsvd_file_block_open(&cfg, &fb, NULL), RSVD_E_INVAL);
+    cfg.bounce_size = 0;
+    rsvd_backend_diag d;
+    assert_int_equal(rsvd_file_block_open(&cfg, NULL, &d), RSVD_E_INVAL);
+    assert_int_equal(d.status, RSVD_STATUS_INVALID_PARAMETER);
 }
 
 static void data_written_reads_back_through_aligned_and_odd_buffers(void **state)
@@ -184,6 +191,91 @@ static void direct_io_refused_follows_the_policy(void **state)
     fake_direct_einval = 0;
 }
 
+/* A FIFO opens with O_RDWR without blocking; it is still no disk. */
+static void fifo_is_refused_as_not_a_regular_file(void **state)
+{
+    (void)state;
+    assert_int_equal(mkfifo(path, 0600), 0);
+    rsvd_file_block_config cfg = {.path = path, .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_block *fb = NULL;
+    rsvd_backend_diag d;
+    assert_int_equal(rsvd_file_block_open(&cfg, &fb, &d), RSVD_E_IO);
+    assert_null(fb);
+    assert_int_equal(d.status, RSVD_STATUS_ACCESS_DENIED);
+    assert_non_null(strstr(d.reason, "not a regular file"));
+}
+
+/* A size no off_t can hold cannot be given to a new file. */
+static void create_size_beyond_off_t_is_disk_full(void **state)
+{
+    (void)state;
+    rsvd_file_block_config cfg = {.path = path, .create_size = UINT64_MAX,
+                                  .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_block *fb = NULL;
+    rsvd_backend_diag d;
+    assert_int_equal(rsvd_file_block_open(&cfg, &fb, &d), RSVD_E_IO);
+    assert_null(fb);
+    assert_int_equal(d.status, RSVD_STATUS_DISK_FULL);
+    assert_int_equal(d.sys_errno, EFBIG);
+    assert_non_null(strstr(d.reason, "cannot size"));
+}
+
+/* The file shrank under the block source: a read of the missing bytes
+ * fails STATUS_END_OF_FILE. */
+static void read_of_bytes_the_file_lost_is_end_of_file(void **state)
+{
+    (void)state;
+    rsvd_file_block_config cfg = {.path = path, .create_size = 8192,
+                                  .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_block *fb = open_ok(&cfg);
+    assert_int_equal(truncate(path, 4096), 0);
+    rsvd_block_source src = rsvd_file_block_source(fb);
+    uint8_t buf[8192];
+    assert_int_equal(src.ops->read(src.ctx, 0, buf, 4096), RSVD_STATUS_SUCCESS);
+    assert_int_equal(src.ops->read(src.ctx, 0, buf, sizeof buf), RSVD_STATUS_END_OF_FILE);
+    rsvd_file_block_close(fb);
+    rsvd_file_block_close(NULL); /* a no-op */
+}
+
+static int fake_statx_errno;
+
+static int fake_statx(int dirfd, const char *p, int flags, unsigned mask, struct statx *out)
+{
+    if (fake_statx_errno) {
+        errno = fake_statx_errno;
+        return -1;
+    }
+    return rsvd_posix_sys_default()->statx(dirfd, p, flags, mask, out);
+}
+
+/* statx failing at open or later: the open fails saying it could not
+ * stat the file; info reports the failure's NTSTATUS. */
+static void failed_stat_fails_the_open_and_info(void **state)
+{
+    (void)state;
+    rsvd_posix_sys sys = *rsvd_posix_sys_default();
+    sys.statx = fake_statx;
+    rsvd_file_block_config cfg = {.path = path, .create_size = 8192,
+                                  .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_block *fb = NULL;
+    rsvd_backend_diag d;
+    fake_statx_errno = EIO;
+    assert_int_equal(rsvd_file_block_open_sys(&cfg, &sys, &fb, &d), RSVD_E_IO);
+    assert_null(fb);
+    assert_int_equal(d.status, RSVD_STATUS_IO_DEVICE_ERROR);
+    assert_non_null(strstr(d.reason, "cannot stat"));
+    fake_statx_errno = 0;
+    assert_int_equal(rsvd_file_block_open_sys(&cfg, &sys, &fb, &d), RSVD_OK);
+    rsvd_block_source src = rsvd_file_block_source(fb);
+    rsvd_block_info info;
+    fake_statx_errno = EACCES;
+    assert_int_equal(src.ops->info(src.ctx, &info), RSVD_STATUS_ACCESS_DENIED);
+    fake_statx_errno = 0;
+    assert_int_equal(src.ops->info(src.ctx, &info), RSVD_STATUS_SUCCESS);
+    assert_true(info.size == 8192);
+    rsvd_file_block_close(fb);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -195,6 +287,10 @@ int main(void)
         T(invalid_configuration_is_refused),
         T(data_written_reads_back_through_aligned_and_odd_buffers),
         T(direct_io_refused_follows_the_policy),
+        T(fifo_is_refused_as_not_a_regular_file),
+        T(create_size_beyond_off_t_is_disk_full),
+        T(read_of_bytes_the_file_lost_is_end_of_file),
+        T(failed_stat_fails_the_open_and_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

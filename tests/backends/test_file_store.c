@@ -520,6 +520,18 @@ static void errno_maps_to_ntstatus(void **state)
         {EBADF, RSVD_STATUS_INVALID_HANDLE},
         {ETIMEDOUT, RSVD_STATUS_IO_TIMEOUT},
         {EOPNOTSUPP, RSVD_STATUS_NOT_SUPPORTED},
+        {ENOSYS, RSVD_STATUS_NOT_SUPPORTED},
+        {EISDIR, RSVD_STATUS_ACCESS_DENIED},
+        {ELOOP, RSVD_STATUS_ACCESS_DENIED},
+        {ENAMETOOLONG, RSVD_STATUS_OBJECT_NAME_INVALID},
+        {EFBIG, RSVD_STATUS_DISK_FULL},
+        {EBUSY, RSVD_STATUS_SHARING_VIOLATION},
+        {ETXTBSY, RSVD_STATUS_SHARING_VIOLATION},
+        {EAGAIN, RSVD_STATUS_SHARING_VIOLATION},
+        {EMFILE, RSVD_STATUS_INSUFFICIENT_RESOURCES},
+        {ENFILE, RSVD_STATUS_INSUFFICIENT_RESOURCES},
+        {ENODEV, RSVD_STATUS_NO_SUCH_DEVICE},
+        {ENXIO, RSVD_STATUS_NO_SUCH_DEVICE},
         {0, RSVD_STATUS_SUCCESS},
         {EPIPE, RSVD_STATUS_UNSUCCESSFUL},
     };
@@ -695,6 +707,280 @@ static void store_configuration_is_checked(void **state)
     cfg.root = "/nonexistent/dir/for/rsvd";
     assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_E_IO);
     assert_null(fs);
+    cfg.root = TU_SCRATCH_DIR;
+    cfg.direct_io = (rsvd_direct_io_policy)7;
+    assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_E_INVAL);
+    cfg.direct_io = RSVD_DIRECT_IO_PREFER;
+    cfg.bounce_size = (1u << 30) + 512u;
+    assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_E_INVAL);
+    assert_int_equal(rsvd_file_store_create(&cfg, NULL), RSVD_E_INVAL);
+    assert_int_equal(rsvd_file_store_create(NULL, &fs), RSVD_E_INVAL);
+    assert_null(fs);
+    assert_int_equal(rsvd_file_store_destroy(NULL), RSVD_OK);
+}
+
+static void io_modes_have_names(void **state)
+{
+    (void)state;
+    assert_string_equal(rsvd_io_mode_name(RSVD_IO_BUFFERED), "buffered");
+    assert_string_equal(rsvd_io_mode_name(RSVD_IO_DIRECT), "direct");
+    assert_string_equal(rsvd_io_mode_name(RSVD_IO_WRITE_THROUGH), "write-through");
+    assert_string_equal(rsvd_io_mode_name((rsvd_io_mode)99), "?");
+}
+
+/* Names the store cannot hold: a control character, a component over 255
+ * bytes, a path longer than the store's buffer. */
+static void overlong_or_control_character_names_are_invalid(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(do_open(f, "d\x01.vhdx", 0).status, RSVD_STATUS_OBJECT_NAME_INVALID);
+    char name[4600];
+    memset(name, 'a', 256);
+    name[256] = '\0';
+    assert_int_equal(do_open(f, name, 0).status, RSVD_STATUS_OBJECT_NAME_INVALID);
+    /* 250-byte components: each fits, the whole path (over 4096 bytes) does
+     * not. */
+    size_t n = 0;
+    for (int i = 0; i < 17; i++) {
+        memset(name + n, 'b', 250);
+        n += 250;
+        name[n++] = '/';
+    }
+    memcpy(name + n, "d.vhdx", 7);
+    assert_int_equal(do_open(f, name, 0).status, RSVD_STATUS_OBJECT_NAME_INVALID);
+    assert_int_equal(do_open(f, "", 0).status, RSVD_STATUS_OBJECT_NAME_INVALID);
+}
+
+/* A FIFO opens without blocking with O_RDWR; it is still not a file. */
+static void fifo_is_not_opened_as_a_file(void **state)
+{
+    fx *f = *state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/pipe", f->root);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    rsvd_io_result r = do_open(f, "pipe", 0);
+    assert_int_equal(r.status, RSVD_STATUS_ACCESS_DENIED);
+    assert_null(r.handle);
+    assert_non_null(strstr(rsvd_file_store_last_error(f->fs)->reason, "not a regular file"));
+}
+
+/* Every call on a handle that is not one of the store's open files (a
+ * foreign object, NULL) fails STATUS_INVALID_HANDLE. */
+static void calls_on_a_handle_that_is_not_open_fail_invalid_handle(void **state)
+{
+    fx *f = *state;
+    uint64_t fake[64] = {0}; /* as large as a handle, without its magic */
+    void *bad = fake;
+    uint8_t buf[64];
+    tu_capture cap;
+    assert_int_equal(do_read(f, bad, 0, buf, 8).status, RSVD_STATUS_INVALID_HANDLE);
+    assert_int_equal(do_write(f, bad, 0, buf, 8).status, RSVD_STATUS_INVALID_HANDLE);
+    assert_int_equal(do_read(f, NULL, 0, buf, 8).status, RSVD_STATUS_INVALID_HANDLE);
+    f->ops->flush(f->fs, bad, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_INVALID_HANDLE);
+    f->ops->query_info(f->fs, bad, RSVD_FILE_STANDARD_INFORMATION, buf, sizeof buf,
+                       tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_INVALID_HANDLE);
+    f->ops->set_info(f->fs, bad, RSVD_FILE_END_OF_FILE_INFORMATION, buf, 8,
+                     tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_INVALID_HANDLE);
+    f->ops->fsctl(f->fs, bad, RSVD_FSCTL_SET_SPARSE, NULL, 0, buf, sizeof buf,
+                  tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_INVALID_HANDLE);
+    assert_int_equal(do_close(f, bad, false), RSVD_STATUS_INVALID_HANDLE);
+    const char *why = "unset";
+    assert_int_equal(rsvd_file_store_io_mode(f->fs, bad, &why), RSVD_IO_BUFFERED);
+    assert_string_equal(why, "");
+}
+
+/* Zero-length I/O succeeds without a system call. */
+static void zero_length_io_succeeds(void **state)
+{
+    fx *f = *state;
+    write_file(f->root, "d.vhdx", 512, 0x11);
+    void *h = open_ok(f, "d.vhdx", 0);
+    uint8_t buf[8];
+    rsvd_io_result r = do_write(f, h, 0, buf, 0);
+    assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(r.bytes, 0);
+    assert_int_equal(do_close(f, h, false), RSVD_STATUS_SUCCESS);
+}
+
+/* Delete-on-close of a file whose name is already gone: nothing to
+ * unlink, STATUS_OBJECT_NAME_NOT_FOUND, and the handle is closed. */
+static void delete_on_close_of_a_file_removed_meanwhile_reports_not_found(void **state)
+{
+    fx *f = *state;
+    write_file(f->root, "d.vhdx", 512, 0);
+    void *h = open_ok(f, "d.vhdx", 0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/d.vhdx", f->root);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(do_close(f, h, true), RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(rsvd_file_store_destroy(f->fs), RSVD_OK); /* nothing left open */
+    rsvd_file_store_config cfg = {.root = f->root, .direct_io = RSVD_DIRECT_IO_PREFER};
+    assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
+}
+
+static int fake_unlink_errno, fake_ftruncate_errno, fake_statx_errno, fake_punch_errno,
+    fake_zero_errno;
+static int fake_zero_calls;
+
+static int fake_unlinkat(int dirfd, const char *path, int flags)
+{
+    if (fake_unlink_errno) {
+        errno = fake_unlink_errno;
+        return -1;
+    }
+    return unlinkat(dirfd, path, flags);
+}
+
+static int fake_ftruncate(int fd, off_t len)
+{
+    if (fake_ftruncate_errno) {
+        errno = fake_ftruncate_errno;
+        return -1;
+    }
+    return ftruncate(fd, len);
+}
+
+static int fake_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *out)
+{
+    if (fake_statx_errno) {
+        errno = fake_statx_errno;
+        return -1;
+    }
+    return rsvd_posix_sys_default()->statx(dirfd, path, flags, mask, out);
+}
+
+static int fake_fallocate(int fd, int mode, off_t off, off_t len)
+{
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+        if (fake_punch_errno) {
+            errno = fake_punch_errno;
+            return -1;
+        }
+    } else if (mode & FALLOC_FL_ZERO_RANGE) {
+        fake_zero_calls++;
+        if (fake_zero_errno) {
+            errno = fake_zero_errno;
+            return -1;
+        }
+    }
+    return fallocate(fd, mode, off, len);
+}
+
+static rsvd_posix_sys fake_sys2(void)
+{
+    rsvd_posix_sys s = *rsvd_posix_sys_default();
+    s.unlinkat = fake_unlinkat;
+    s.ftruncate = fake_ftruncate;
+    s.statx = fake_statx;
+    s.fallocate = fake_fallocate;
+    fake_unlink_errno = fake_ftruncate_errno = fake_statx_errno = 0;
+    fake_punch_errno = fake_zero_errno = fake_zero_calls = 0;
+    return s;
+}
+
+/* Failures of the calls behind close-with-delete, set_info and query_info
+ * come back as their NTSTATUS. */
+static void failed_unlink_truncate_and_stat_surface_as_their_ntstatus(void **state)
+{
+    fx *f = *state;
+    write_file(f->root, "d.vhdx", 4096, 0);
+    rsvd_posix_sys sys = fake_sys2();
+    rsvd_file_store_set_sys(f->fs, &sys);
+    void *h = open_ok(f, "d.vhdx", 0);
+    tu_capture cap;
+    const uint8_t eof[8] = {0x00, 0x02}; /* 512 */
+    fake_ftruncate_errno = EFBIG;
+    f->ops->set_info(f->fs, h, RSVD_FILE_END_OF_FILE_INFORMATION, eof, 8, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_DISK_FULL);
+    fake_ftruncate_errno = 0;
+    uint8_t out[64];
+    fake_statx_errno = EIO;
+    f->ops->query_info(f->fs, h, RSVD_FILE_STANDARD_INFORMATION, out, sizeof out,
+                       tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_IO_DEVICE_ERROR);
+    fake_statx_errno = 0;
+    fake_unlink_errno = EACCES;
+    assert_int_equal(do_close(f, h, true), RSVD_STATUS_ACCESS_DENIED);
+    assert_true(file_exists(f->root, "d.vhdx"));
+    fake_unlink_errno = 0;
+    rsvd_file_store_set_sys(f->fs, NULL);
+}
+
+/* FSCTL_SET_ZERO_DATA: a filesystem without hole punching gets a zeroed
+ * range instead; other failures and an empty range are reported as such. */
+static void set_zero_data_falls_back_to_zero_range_without_hole_punching(void **state)
+{
+    fx *f = *state;
+    write_file(f->root, "d.vhdx", 16384, 0xFF);
+    rsvd_posix_sys sys = fake_sys2();
+    rsvd_file_store_set_sys(f->fs, &sys);
+    void *h = open_ok(f, "d.vhdx", 0);
+    const uint8_t in[16] = {0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x00, 0x30, 0, 0, 0, 0, 0, 0};
+    tu_capture cap;
+    fake_punch_errno = EOPNOTSUPP;
+    f->ops->fsctl(f->fs, h, RSVD_FSCTL_SET_ZERO_DATA, in, sizeof in, NULL, 0,
+                  tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(fake_zero_calls, 1);
+    uint8_t buf[16384];
+    assert_int_equal(do_read(f, h, 0, buf, sizeof buf).bytes, sizeof buf);
+    assert_int_equal(buf[4095], 0xFF);
+    assert_int_equal(buf[4096], 0x00);
+    assert_int_equal(buf[12287], 0x00);
+    assert_int_equal(buf[12288], 0xFF);
+    fake_zero_errno = EOPNOTSUPP;
+    f->ops->fsctl(f->fs, h, RSVD_FSCTL_SET_ZERO_DATA, in, sizeof in, NULL, 0,
+                  tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_NOT_SUPPORTED);
+    fake_punch_errno = EIO; /* not a missing feature: no fallback */
+    fake_zero_calls = 0;
+    f->ops->fsctl(f->fs, h, RSVD_FSCTL_SET_ZERO_DATA, in, sizeof in, NULL, 0,
+                  tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_IO_DEVICE_ERROR);
+    assert_int_equal(fake_zero_calls, 0);
+    /* An empty range zeroes nothing and succeeds. */
+    const uint8_t empty[16] = {0x00, 0x10, 0, 0, 0, 0, 0, 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0};
+    f->ops->fsctl(f->fs, h, RSVD_FSCTL_SET_ZERO_DATA, empty, sizeof empty, NULL, 0,
+                  tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(do_close(f, h, false), RSVD_STATUS_SUCCESS);
+    rsvd_file_store_set_sys(f->fs, NULL);
+}
+
+/* Direct I/O disabled by configuration: an unbuffered open writes
+ * through instead, and says why. */
+static void never_policy_writes_an_unbuffered_open_through_and_says_why(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(rsvd_file_store_destroy(f->fs), RSVD_OK);
+    rsvd_file_store_config cfg = {.root = f->root, .direct_io = RSVD_DIRECT_IO_NEVER};
+    assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
+    write_file(f->root, "d.vhdx", 4096, 0);
+    void *h = open_ok(f, "d.vhdx", NIB);
+    const char *why = NULL;
+    assert_int_equal(rsvd_file_store_io_mode(f->fs, h, &why), RSVD_IO_WRITE_THROUGH);
+    assert_non_null(strstr(why, "disabled by configuration"));
+    void *b = open_ok(f, "d.vhdx", 0); /* a buffered open stays buffered */
+    assert_int_equal(rsvd_file_store_io_mode(f->fs, b, NULL), RSVD_IO_BUFFERED);
+    assert_int_equal(do_close(f, h, false), RSVD_STATUS_SUCCESS);
+    assert_int_equal(do_close(f, b, false), RSVD_STATUS_SUCCESS);
+}
+
+static void unknown_set_info_class_is_not_supported(void **state)
+{
+    fx *f = *state;
+    write_file(f->root, "d.vhdx", 512, 0);
+    void *h = open_ok(f, "d.vhdx", 0);
+    uint8_t any[64] = {0};
+    tu_capture cap;
+    f->ops->set_info(f->fs, h, 4 /* FileBasicInformation */, any, sizeof any,
+                     tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_NOT_SUPPORTED);
+    assert_int_equal(do_close(f, h, false), RSVD_STATUS_SUCCESS);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -726,6 +1012,16 @@ int main(void)
         T(unknown_fsctl_is_an_invalid_device_request),
         T(set_zero_data_zeroes_the_range),
         T(store_configuration_is_checked),
+        T(io_modes_have_names),
+        T(overlong_or_control_character_names_are_invalid),
+        T(fifo_is_not_opened_as_a_file),
+        T(calls_on_a_handle_that_is_not_open_fail_invalid_handle),
+        T(zero_length_io_succeeds),
+        T(delete_on_close_of_a_file_removed_meanwhile_reports_not_found),
+        T(failed_unlink_truncate_and_stat_surface_as_their_ntstatus),
+        T(set_zero_data_falls_back_to_zero_range_without_hole_punching),
+        T(unknown_set_info_class_is_not_supported),
+        T(never_policy_writes_an_unbuffered_open_through_and_says_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

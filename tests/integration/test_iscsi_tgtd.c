@@ -749,6 +749,183 @@ static void asynchronous_mode_completes_from_the_event_loop(void **state)
     assert_int_equal(rsvd_iscsi_disk_destroy(d), RSVD_OK);
 }
 
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* [MS-RSVD] 3.2.5.8: a virtual-SCSI open answers FileStandardInformation
+ * ([MS-FSCC] 2.4.41) and FileNetworkOpenInformation (2.4.29) as a plain
+ * file of the LUN's size; any other class is not supported. */
+static void query_info_lays_out_standard_and_network_open_information(void **state)
+{
+    fx *f = *state;
+    void *a = it_open(&f->dev, 1);
+    const uint64_t size = (uint64_t)LUN_MIB << 20;
+    uint8_t out[64];
+    memset(out, 0xEE, sizeof out);
+    f->dev.ops->query_info(f->dev.ctx, a, RSVD_FILE_STANDARD_INFORMATION, out, sizeof out,
+                           tu_capture_begin(&f->dev.cap));
+    rsvd_io_result r = it_wait(&f->dev);
+    assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(r.bytes, 24);
+    assert_true(le64(out + 0) == size);  /* AllocationSize */
+    assert_true(le64(out + 8) == size);  /* EndOfFile */
+    assert_int_equal(le32(out + 16), 1); /* NumberOfLinks */
+    assert_int_equal(out[20], 0);        /* DeletePending */
+    assert_int_equal(out[21], 0);        /* Directory */
+    assert_int_equal(out[22] | out[23], 0);
+    assert_int_equal(out[24], 0xEE); /* nothing written past it */
+
+    memset(out, 0xEE, sizeof out);
+    f->dev.ops->query_info(f->dev.ctx, a, RSVD_FILE_NETWORK_OPEN_INFORMATION, out, 56,
+                           tu_capture_begin(&f->dev.cap));
+    r = it_wait(&f->dev);
+    assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(r.bytes, 56);
+    for (int i = 0; i < 32; i++)
+        assert_int_equal(out[i], 0); /* the four times are not known */
+    assert_true(le64(out + 32) == size);    /* AllocationSize */
+    assert_true(le64(out + 40) == size);    /* EndOfFile */
+    assert_int_equal(le32(out + 48), 0x20); /* FILE_ATTRIBUTE_ARCHIVE */
+    assert_int_equal(le32(out + 52), 0);
+
+    f->dev.ops->query_info(f->dev.ctx, a, RSVD_FILE_STANDARD_INFORMATION, NULL, 24,
+                           tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_BUFFER_TOO_SMALL);
+    f->dev.ops->query_info(f->dev.ctx, a, 4 /* FileBasicInformation */, out, sizeof out,
+                           tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_NOT_SUPPORTED);
+    f->dev.ops->set_info(f->dev.ctx, a, RSVD_FILE_END_OF_FILE_INFORMATION, out, 8,
+                         tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_NOT_SUPPORTED);
+    it_close(&f->dev, a);
+}
+
+/* Calls that need no command: a zero-length SMB2 READ or WRITE succeeds at
+ * once, a CDB of no byte or of more than 16 is an ILLEGAL REQUEST, and a
+ * close that asks to delete the LUN closes but answers NOT_SUPPORTED. */
+static void io_that_needs_no_command_is_answered_locally(void **state)
+{
+    fx *f = *state;
+    void *a = it_open(&f->dev, 1);
+    uint8_t buf[BS];
+    rsvd_io_result r = it_smb_read(&f->dev, a, 0, buf, 0);
+    it_assert_good(r);
+    assert_int_equal(r.bytes, 0);
+    it_assert_good(it_smb_write(&f->dev, a, 0, buf, 0));
+    rsvd_scsi_cmd cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.direction = RSVD_SCSI_NO_DATA;
+    cmd.cdb_len = 0;
+    f->dev.ops->execute(f->dev.ctx, a, &cmd, tu_capture_begin(&f->dev.cap));
+    it_assert_check(it_wait(&f->dev), RSVD_SCSI_SENSE_ILLEGAL_REQUEST,
+                    RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
+    cmd.cdb_len = RSVD_SCSI_CDB_MAX + 1;
+    f->dev.ops->execute(f->dev.ctx, a, &cmd, tu_capture_begin(&f->dev.cap));
+    it_assert_check(it_wait(&f->dev), RSVD_SCSI_SENSE_ILLEGAL_REQUEST,
+                    RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
+    f->dev.ops->execute(f->dev.ctx, a, NULL, tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_INVALID_PARAMETER);
+    f->dev.ops->execute(f->dev.ctx, NULL, &cmd, tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_INVALID_HANDLE);
+    rsvd_disk_info info;
+    f->dev.ops->get_info(f->dev.ctx, a, NULL, tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_INVALID_PARAMETER);
+    f->dev.ops->get_info(f->dev.ctx, NULL, &info, tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_INVALID_HANDLE);
+    for (size_t i = 0; i < sizeof f->dev.open / sizeof f->dev.open[0]; i++)
+        if (f->dev.open[i] == a)
+            f->dev.open[i] = NULL;
+    f->dev.ops->close(f->dev.ctx, a, true, tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_NOT_SUPPORTED);
+    /* The handle is closed all the same: the disk can be destroyed (the
+     * teardown checks that no handle is left open). */
+}
+
+/* [SPC-3] 6.27: REQUEST SENSE returns at most ALLOCATION LENGTH bytes of a
+ * unit attention the backend kept. */
+static void request_sense_of_a_kept_attention_honours_the_allocation_length(void **state)
+{
+    fx *f = *state;
+    void *a = it_open(&f->dev, 1);
+    void *b = it_open(&f->dev, 2);
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_REGISTER, 0, 0, KA));
+    it_assert_good(it_prout(&f->dev, b, RSVD_SCSI_PROUT_REGISTER, 0, 0, KB));
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_RESERVE, WE, KA, 0));
+    /* A preempts B: B's next command would see the attention; the
+     * backend's own READ CAPACITY takes it first and keeps it. */
+    it_assert_good(it_prout(&f->dev, a, RSVD_SCSI_PROUT_PREEMPT, WE, KA, KB));
+    rsvd_disk_info info;
+    f->dev.ops->get_info(f->dev.ctx, b, &info, tu_capture_begin(&f->dev.cap));
+    assert_int_equal(it_wait(&f->dev).status, RSVD_STATUS_SUCCESS);
+    uint8_t cdb[6] = {RSVD_SCSI_OP_REQUEST_SENSE, 0, 0, 0, 8, 0};
+    uint8_t sense[64];
+    memset(sense, 0xEE, sizeof sense);
+    rsvd_io_result r = it_exec(&f->dev, b, cdb, 6, NULL, 0, sense, sizeof sense);
+    it_assert_good(r);
+    assert_int_equal(r.bytes, 8); /* the allocation length, not the 18 bytes of sense */
+    assert_int_equal(sense[0] & 0x7F, 0x70);
+    assert_int_equal(sense[2] & 0x0F, RSVD_SCSI_SENSE_UNIT_ATTENTION);
+    assert_int_equal(sense[8], 0xEE);
+    it_close(&f->dev, a);
+    it_close(&f->dev, b);
+}
+
+/* CHAP ([RFC 7143] 12.1.3): a target that requires it lets in the
+ * initiator with the right secret only. */
+static void chap_logs_in_with_the_right_secret_only(void **state)
+{
+    fx *f = *state;
+    const char *account[] = {f->tgtd.tgtadm, "--lld", "iscsi", "--mode", "account", "--op",
+                             "new", "--user", "rsvd-user", "--password", "secret-1234567",
+                             NULL};
+    const char *bind[] = {f->tgtd.tgtadm, "--lld", "iscsi", "--mode", "account", "--op", "bind",
+                          "--tid", "1", "--user", "rsvd-user", NULL};
+    assert_int_equal(tu_run(account, f->tgtd.log), 0);
+    assert_int_equal(tu_run(bind, f->tgtd.log), 0);
+    const char *passwords[] = {NULL, "wrong-secret-99", "secret-1234567"};
+    for (int i = 0; i < 3; i++) {
+        rsvd_iscsi_disk_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.portal = f->tgtd.portal;
+        cfg.target = f->tgtd.target;
+        cfg.lun = 1;
+        cfg.synchronous = true;
+        cfg.timeout_s = 10;
+        if (passwords[i]) {
+            cfg.chap_user = "rsvd-user";
+            cfg.chap_password = passwords[i];
+        }
+        rsvd_iscsi_disk *d = NULL;
+        assert_int_equal(rsvd_iscsi_disk_create(&cfg, &d), RSVD_OK);
+        it_dev dev;
+        memset(&dev, 0, sizeof dev);
+        dev.ops = rsvd_iscsi_disk_backend_ops();
+        dev.ctx = d;
+        rsvd_io_result r = it_open_r(&dev, 1);
+        if (i < 2) {
+            assert_int_equal(r.status, RSVD_STATUS_DEVICE_NOT_READY);
+            assert_null(r.handle);
+            print_message("%s: %s\n", i ? "wrong secret" : "no CHAP",
+                          rsvd_iscsi_disk_last_error(d)->reason);
+        } else {
+            assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+            it_assert_good(it_tur(&dev, r.handle));
+            it_close(&dev, r.handle);
+        }
+        assert_int_equal(rsvd_iscsi_disk_destroy(d), RSVD_OK);
+    }
+}
+
 int main(void)
 {
     tu_tmpdir("iscsi-tgtd");
@@ -774,6 +951,10 @@ int main(void)
         T(a_lost_connection_fails_calls_with_device_not_ready),
         T(asynchronous_mode_completes_from_the_event_loop),
         T(completions_may_call_the_backend_again),
+        T(query_info_lays_out_standard_and_network_open_information),
+        T(io_that_needs_no_command_is_answered_locally),
+        T(request_sense_of_a_kept_attention_honours_the_allocation_length),
+        T(chap_logs_in_with_the_right_secret_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -215,6 +215,50 @@ static void write_failure_and_oversize_are_reported(void **state)
     free(s.buf);
 }
 
+/* A flow that never carried a message has no connection in the capture:
+ * ending it, by FIN or RST, writes nothing. */
+static void ending_a_flow_without_a_message_writes_nothing(void **state)
+{
+    (void)state;
+    sink s = {0};
+    rsvd_pcap p;
+    rsvd_pcap_flow f, g;
+    assert_int_equal(rsvd_pcap_begin(&p, sink_write, &s), RSVD_OK);
+    size_t header = s.len;
+    rsvd_pcap_flow_init(&f, cip, 50001, sip);
+    rsvd_pcap_flow_init(&g, cip, 50002, sip);
+    assert_int_equal(rsvd_pcap_close(&p, &f, 1000), RSVD_OK);
+    assert_int_equal(rsvd_pcap_reset(&p, &g, 1000), RSVD_OK);
+    assert_int_equal(s.len, header);
+    free(s.buf);
+}
+
+/* A connection ends once: a second FIN or RST writes nothing; a message
+ * after the end opens a new connection with its handshake. */
+static void a_flow_ends_once(void **state)
+{
+    (void)state;
+    sink s = {0};
+    rsvd_pcap p;
+    rsvd_pcap_flow f;
+    assert_int_equal(rsvd_pcap_begin(&p, sink_write, &s), RSVD_OK);
+    rsvd_pcap_flow_init(&f, cip, 50001, sip);
+    uint8_t m[8] = {0};
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, m, sizeof m, 10), RSVD_OK);
+    assert_int_equal(rsvd_pcap_reset(&p, &f, 20), RSVD_OK);
+    assert_int_equal(rsvd_pcap_reset(&p, &f, 30), RSVD_OK);
+    assert_int_equal(rsvd_pcap_close(&p, &f, 40), RSVD_OK);
+    pkt k[16];
+    size_t n = parse(&s, k, 16);
+    assert_int_equal(n, 5); /* SYN, SYN/ACK, ACK, the message, RST */
+    assert_int_equal(k[4].flags, 0x14);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, m, sizeof m, 50), RSVD_OK);
+    n = parse(&s, k, 16);
+    assert_int_equal(n, 9);
+    assert_int_equal(k[5].flags, 0x02); /* a new handshake */
+    free(s.buf);
+}
+
 static void flows_are_reproducible(void **state)
 {
     (void)state;
@@ -227,13 +271,52 @@ static void flows_are_reproducible(void **state)
     assert_int_not_equal(a.client_seq, c.client_seq);
 }
 
+/* rsvd_pcap_reset(): one RST/ACK from the client at the current sequence
+ * numbers; the next message on the flow opens a new connection. */
+static void reset_ends_the_flow_with_a_client_rst(void **state)
+{
+    (void)state;
+    sink s = {0};
+    rsvd_pcap p;
+    rsvd_pcap_flow f;
+    assert_int_equal(rsvd_pcap_begin(&p, sink_write, &s), RSVD_OK);
+    rsvd_pcap_flow_init(&f, cip, 50002, sip);
+    uint8_t req[10];
+    memset(req, 0x11, sizeof req);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, req, sizeof req, 1000), RSVD_OK);
+    assert_int_equal(rsvd_pcap_reset(&p, &f, 2000), RSVD_OK);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, req, sizeof req, 3000), RSVD_OK);
+    pkt k[16];
+    size_t n = parse(&s, k, 16);
+    assert_int_equal(n, 9); /* SYN, SYN/ACK, ACK, req, RST, SYN, SYN/ACK, ACK, req */
+    assert_int_equal(k[4].flags, 0x14); /* RST, ACK */
+    assert_int_equal(k[4].sport, 50002);
+    assert_int_equal(k[4].seq, k[3].seq + 4 + sizeof req);
+    assert_int_equal(k[4].ack, k[1].seq + 1);
+    assert_int_equal(k[4].payload_len, 0);
+    assert_int_equal(k[5].flags, 0x02); /* a new handshake */
+    assert_int_equal(k[8].payload_len, 4 + sizeof req);
+    assert_int_equal(rsvd_pcap_reset(NULL, &f, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_reset(&p, NULL, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_close(NULL, &f, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_close(&p, NULL, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_begin(NULL, sink_write, &s), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_begin(&p, NULL, &s), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, NULL, true, req, 1, 0), RSVD_E_INVAL);
+    assert_int_equal(rsvd_pcap_write_smb2(&p, &f, true, NULL, 1, 0), RSVD_E_INVAL);
+    free(s.buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(first_message_follows_a_handshake_and_sequences_continue),
         cmocka_unit_test(large_message_is_split_and_reassembles),
         cmocka_unit_test(write_failure_and_oversize_are_reported),
+        cmocka_unit_test(ending_a_flow_without_a_message_writes_nothing),
+        cmocka_unit_test(a_flow_ends_once),
         cmocka_unit_test(flows_are_reproducible),
+        cmocka_unit_test(reset_ends_the_flow_with_a_client_rst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,16 @@ static void reconnect_ok(cli_fx *cx, uint64_t tree, const rsvd_smb2_fileid *fid)
     assert_int_equal(d.status, RSVD_STATUS_SUCCESS);
 }
 
+/* The reasons an open is given up have names for the host's logs. */
+static void lost_reasons_have_names(void **state)
+{
+    (void)state;
+    assert_string_equal(rsvd_res_lost_reason_name(RSVD_RES_LOST_NOT_DURABLE), "NOT_DURABLE");
+    assert_string_equal(rsvd_res_lost_reason_name(RSVD_RES_LOST_TIMEOUT), "TIMEOUT");
+    assert_string_equal(rsvd_res_lost_reason_name(0), "?");
+    assert_string_equal(rsvd_res_lost_reason_name(3), "?");
+}
+
 static void disconnect_frees_a_non_durable_open(void **state)
 {
     (void)state;
@@ -477,6 +487,7 @@ static void callbacks_cannot_reenter_the_client(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lost_reasons_have_names),
         cmocka_unit_test(disconnect_frees_a_non_durable_open),
         cmocka_unit_test(disconnect_keeps_a_resilient_open_and_records_the_time),
         cmocka_unit_test(reconnect_create_carries_dhnc_and_the_original_parameters),

@@ -9,6 +9,25 @@
 
 #include "res_fixture.h"
 
+/* Every reason the library closes an open with has a name. */
+static void close_reasons_have_names(void **state)
+{
+    (void)state;
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_EXPIRED), "EXPIRED");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_DISCONNECT), "DISCONNECT");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_LOGOFF), "LOGOFF");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_PREVIOUS_SESSION),
+                        "PREVIOUS_SESSION");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_TREE_DISCONNECT),
+                        "TREE_DISCONNECT");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_SESSION_CLOSED),
+                        "SESSION_CLOSED");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_RESOURCES), "RESOURCES");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_SHUTDOWN), "SHUTDOWN");
+    assert_string_equal(rsvd_res_close_reason_name(0), "?");
+    assert_string_equal(rsvd_res_close_reason_name(9), "?");
+}
+
 static void nothing_pending_means_no_expiry(void **state)
 {
     (void)state;
@@ -209,6 +228,7 @@ static void hundred_thousand_detached_opens_expire_in_order_each_one_heap_remova
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(close_reasons_have_names),
         cmocka_unit_test(nothing_pending_means_no_expiry),
         cmocka_unit_test(detached_open_lives_through_its_deadline_and_closes_after),
         cmocka_unit_test(expiry_closes_earliest_deadlines_first),

@@ -101,6 +101,11 @@ static void mode_sense_cdbs(void **state)
     assert_int_equal(rsvd_scsi_cdb_mode_sense6(c, sizeof c, false, 4, 8, 0, 255), RSVD_E_INVAL);
     assert_int_equal(rsvd_scsi_cdb_mode_sense10(c, sizeof c, false, false, 0, 0x40, 0, 255),
                      RSVD_E_INVAL);
+    /* PC is two bits and PAGE CODE six, in both CDBs. */
+    assert_int_equal(rsvd_scsi_cdb_mode_sense6(c, sizeof c, false, 0, 0x40, 0, 255),
+                     RSVD_E_INVAL);
+    assert_int_equal(rsvd_scsi_cdb_mode_sense10(c, sizeof c, false, false, 4, 8, 0, 255),
+                     RSVD_E_INVAL);
 }
 
 static void report_luns_cdb(void **state)
@@ -124,6 +129,14 @@ static void persistent_reserve_cdbs(void **state)
                      RSVD_E_INVAL);
     assert_int_equal(rsvd_scsi_cdb_prout(c, sizeof c, RSVD_SCSI_PROUT_RESERVE, 0x10, 1, 24),
                      RSVD_E_INVAL);
+    /* SERVICE ACTION is a 5-bit field. */
+    assert_int_equal(rsvd_scsi_cdb_prout(c, sizeof c, (enum rsvd_scsi_prout_action)0x20, 0, 0,
+                                         24),
+                     RSVD_E_INVAL);
+    assert_int_equal(rsvd_scsi_cdb_prin(c, sizeof c, (enum rsvd_scsi_prin_action)0x20, 512),
+                     RSVD_E_INVAL);
+    /* A CDB that does not fit its buffer. */
+    assert_int_equal(rsvd_scsi_cdb_prin(c, 9, RSVD_SCSI_PRIN_READ_KEYS, 512), RSVD_E_NOSPC);
 }
 
 static void pr_type_names_cover_the_six_types(void **state)

@@ -126,6 +126,33 @@ static void read_keys_length_not_multiple_of_8_is_rejected(void **state)
     assert_int_equal(rsvd_scsi_prin_keys_decode(msg, len, &k), RSVD_E_WIRE_RANGE);
 }
 
+/* Encoders refuse what the data cannot say: keys promised but not given,
+ * more keys than ADDITIONAL LENGTH counts, a SCOPE or TYPE over 4 bits. */
+static void pr_data_encoders_refuse_unrepresentable_values(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    size_t n = 0;
+    assert_int_equal(rsvd_scsi_prin_keys_encode(1, NULL, 2, buf, sizeof buf, &n), RSVD_E_INVAL);
+    const uint64_t key = 1;
+    assert_int_equal(rsvd_scsi_prin_keys_encode(1, &key, (size_t)UINT32_MAX / 8u, buf,
+                                                sizeof buf, &n),
+                     RSVD_E_INVAL);
+    assert_int_equal(rsvd_scsi_prin_keys_encode(1, NULL, 0, buf, sizeof buf, &n), RSVD_OK);
+    assert_int_equal(n, 8);
+    rsvd_scsi_prin_reservation res;
+    memset(&res, 0, sizeof res);
+    res.reserved = true;
+    res.scope = 0x10;
+    assert_int_equal(rsvd_scsi_prin_reservation_encode(&res, buf, sizeof buf, &n), RSVD_E_INVAL);
+    res.scope = 0;
+    res.type = 0x10;
+    assert_int_equal(rsvd_scsi_prin_reservation_encode(&res, buf, sizeof buf, &n), RSVD_E_INVAL);
+    res.reserved = false; /* without a reservation they are not encoded */
+    assert_int_equal(rsvd_scsi_prin_reservation_encode(&res, buf, sizeof buf, &n), RSVD_OK);
+    assert_int_equal(n, 8);
+}
+
 static void read_reservation_data_decodes_holder_and_type(void **state)
 {
     (void)state;
@@ -245,6 +272,7 @@ int main(void)
         cmocka_unit_test(read_keys_data_without_keys),
         cmocka_unit_test(read_keys_length_not_multiple_of_8_is_rejected),
         cmocka_unit_test(read_reservation_data_decodes_holder_and_type),
+        cmocka_unit_test(pr_data_encoders_refuse_unrepresentable_values),
         cmocka_unit_test(read_reservation_data_without_reservation),
         cmocka_unit_test(report_capabilities_decode_field_by_field),
         cmocka_unit_test(read_capacity10_data),

@@ -135,6 +135,19 @@ static void descriptor_sense_header_decodes(void **state)
     tu_assert_truncations_rejected(decode_sense, msg, len, sizeof s);
 }
 
+/* [SPC-3] 4.5.2: bit 7 of byte 0 is reserved in descriptor format (VALID
+ * exists in fixed format only); an empty buffer has no response code. */
+static void descriptor_sense_with_bit_7_set_or_empty_sense_is_rejected(void **state)
+{
+    (void)state;
+    uint8_t msg[16];
+    size_t len = tu_golden_get("scsi_sense_desc_ua_reservations_released", msg, sizeof msg);
+    rsvd_scsi_sense s;
+    msg[0] |= 0x80;
+    assert_int_equal(rsvd_scsi_sense_decode(msg, len, &s), RSVD_E_WIRE_VALUE);
+    assert_int_equal(rsvd_scsi_sense_decode(msg, 0, &s), RSVD_E_WIRE_SHORT);
+}
+
 static void sense_build_lays_out_current_fixed_format(void **state)
 {
     (void)state;
@@ -185,6 +198,27 @@ static void only_unit_attention_sense_maps_to_a_status(void **state)
     assert_int_equal(rsvd_scsi_sense_decode(msg, len, &s), RSVD_OK);
     assert_int_equal(rsvd_scsi_sense_ua_status(&s),
                      RSVD_STATUS_SVHDX_UNIT_ATTENTION_RESERVATIONS_RELEASED);
+}
+
+/* [SAM-4] 5.3: every status code has its name; reserved and obsolete
+ * codes have none. */
+static void scsi_status_names_follow_sam4(void **state)
+{
+    (void)state;
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_GOOD), "GOOD");
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_CHECK_CONDITION),
+                        "CHECK CONDITION");
+    assert_string_equal(rsvd_scsi_status_name(0x04), "CONDITION MET");
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_BUSY), "BUSY");
+    assert_string_equal(rsvd_scsi_status_name(RSVD_SCSI_STATUS_RESERVATION_CONFLICT),
+                        "RESERVATION CONFLICT");
+    assert_string_equal(rsvd_scsi_status_name(0x28), "TASK SET FULL");
+    assert_string_equal(rsvd_scsi_status_name(0x30), "ACA ACTIVE");
+    assert_string_equal(rsvd_scsi_status_name(0x40), "TASK ABORTED");
+    assert_null(rsvd_scsi_status_name(0x10)); /* INTERMEDIATE, obsolete */
+    assert_null(rsvd_scsi_status_name(0x22)); /* COMMAND TERMINATED, obsolete */
+    assert_null(rsvd_scsi_status_name(0x01));
+    assert_null(rsvd_scsi_status_name(0xFF));
 }
 
 static void sense_key_names(void **state)
@@ -241,10 +275,12 @@ int main(void)
         cmocka_unit_test(fixed_sense_with_additional_length_below_6_is_rejected),
         cmocka_unit_test(unknown_response_code_is_rejected),
         cmocka_unit_test(descriptor_sense_header_decodes),
+        cmocka_unit_test(descriptor_sense_with_bit_7_set_or_empty_sense_is_rejected),
         cmocka_unit_test(sense_build_lays_out_current_fixed_format),
         cmocka_unit_test(unit_attention_maps_to_ms_rsvd_status),
         cmocka_unit_test(only_unit_attention_sense_maps_to_a_status),
         cmocka_unit_test(sense_key_names),
+        cmocka_unit_test(scsi_status_names_follow_sam4),
         cmocka_unit_test(result_set_maps_status_to_srb_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

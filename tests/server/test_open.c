@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "server/server_internal.h"
 #include "server_fixture.h"
 
 #define NIB RSVD_FILE_NO_INTERMEDIATE_BUFFERING
@@ -420,11 +421,18 @@ static void file_name_that_is_not_utf16_fails_object_name_invalid(void **state)
     const uint8_t lone_surrogate[] = {'a', 0, 0x00, 0xD8, 'b', 0};
     const uint8_t odd[] = {'a', 0, 'b'};
     const uint8_t nul[] = {'a', 0, 0, 0};
+    const uint8_t high_at_end[] = {'a', 0, 0x3D, 0xD8};
+    const uint8_t lone_low[] = {'a', 0, 0x00, 0xDE, 'b', 0};
+    const uint8_t high_then_high[] = {0x3D, 0xD8, 0x3D, 0xD8};
     const struct {
         const uint8_t *p;
         size_t n;
-    } names[] = {{lone_surrogate, sizeof lone_surrogate}, {odd, sizeof odd}, {nul, sizeof nul}};
-    for (size_t i = 0; i < 3; i++) {
+    } names[] = {{lone_surrogate, sizeof lone_surrogate}, {odd, sizeof odd},
+                 {nul, sizeof nul},
+                 {high_at_end, sizeof high_at_end},
+                 {lone_low, sizeof lone_low},
+                 {high_then_high, sizeof high_then_high}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         rsvd_server_create_req req = {0, names[i].p, names[i].n, NIB, ctx, n, f->ctx_room, 192};
         assert_int_equal(rsvd_server_create(f->srv, &req, NULL), RSVD_OK);
         assert_int_equal(fx_last(f)->r.status, RSVD_STATUS_OBJECT_NAME_INVALID);
@@ -447,6 +455,28 @@ static void file_name_with_a_surrogate_pair_reaches_the_backend_as_utf8(void **s
     assert_string_equal(f->fb.calls[fb_last(&f->fb, FB_STORE, FB_OPEN)].file_name,
                         "\xC3\xA9\xF0\x9F\x98\x80.v");
     fx_free(f);
+}
+
+/* UTF-16LE -> UTF-8 for code points of each UTF-8 length (1 to 4 bytes),
+ * into a buffer that is exactly big enough or one byte short. */
+static void file_name_converts_code_points_of_every_utf8_length(void **state)
+{
+    (void)state;
+    /* "a\u00E9\u20AC\U0001D11E": a, e-acute, euro sign, G clef (D834 DD1E) */
+    const uint8_t name[] = {'a', 0, 0xE9, 0x00, 0xAC, 0x20, 0x34, 0xD8, 0x1E, 0xDD};
+    const char want[] = "a\xC3\xA9\xE2\x82\xAC\xF0\x9D\x84\x9E";
+    size_t n = 0;
+    assert_int_equal(rsvd_name_from_utf16(name, sizeof name, NULL, 0, &n), RSVD_OK);
+    assert_int_equal(n, sizeof want - 1);
+    char out[16];
+    memset(out, 0, sizeof out);
+    assert_int_equal(rsvd_name_from_utf16(name, sizeof name, out, sizeof want - 1, &n), RSVD_OK);
+    assert_memory_equal(out, want, sizeof want - 1);
+    assert_int_equal(rsvd_name_from_utf16(name, sizeof name, out, sizeof want - 2, &n),
+                     RSVD_E_NOSPC);
+    assert_int_equal(rsvd_name_from_utf16(NULL, 2, out, sizeof out, &n), RSVD_E_WIRE_NAME);
+    assert_int_equal(rsvd_name_from_utf16(NULL, 0, out, sizeof out, &n), RSVD_OK);
+    assert_int_equal(n, 0);
 }
 
 /* ---- the response context ------------------------------------------------------------------ */
@@ -628,6 +658,7 @@ int main(void)
         cmocka_unit_test(v2_open_whose_get_info_completes_later_replies_then),
         cmocka_unit_test(create_beyond_max_opens_fails_insufficient_resources),
         cmocka_unit_test(create_without_room_for_the_response_context_is_refused),
+        cmocka_unit_test(file_name_converts_code_points_of_every_utf8_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,56 @@ static void nop_reply(void *ctx, const rsvd_server_reply *r)
 
 /* ---- configuration ----------------------------------------------------------------------------- */
 
+/* Each function of an object store and each required function of a
+ * virtual SCSI disk must be set: a backend missing any one is refused. */
+static void new_refuses_a_backend_missing_any_required_function(void **state)
+{
+    (void)state;
+    fake_backend fb;
+    fb_init(&fb);
+    rsvd_server_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.svhdx_supported = true;
+    cfg.service_version = 1;
+    cfg.reply = nop_reply;
+    rsvd_server *srv = NULL;
+    for (int i = 0; i < 8; i++) {
+        rsvd_object_store_ops store = fb.store_ops;
+        switch (i) {
+        case 0: store.open = NULL; break;
+        case 1: store.close = NULL; break;
+        case 2: store.read = NULL; break;
+        case 3: store.write = NULL; break;
+        case 4: store.flush = NULL; break;
+        case 5: store.query_info = NULL; break;
+        case 6: store.set_info = NULL; break;
+        default: store.fsctl = NULL; break;
+        }
+        cfg.object_store = &store;
+        assert_int_equal(rsvd_server_new(&cfg, &srv), RSVD_E_INVAL);
+    }
+    cfg.object_store = NULL;
+    for (int i = 0; i < 7; i++) {
+        rsvd_scsi_disk_ops disk = fb.disk_ops;
+        switch (i) {
+        case 0: disk.open = NULL; break;
+        case 1: disk.close = NULL; break;
+        case 2: disk.read = NULL; break;
+        case 3: disk.write = NULL; break;
+        case 4: disk.execute = NULL; break;
+        case 5: disk.get_info = NULL; break;
+        default: disk.validate = NULL; break;
+        }
+        cfg.scsi_disk = &disk;
+        assert_int_equal(rsvd_server_new(&cfg, &srv), RSVD_E_INVAL);
+    }
+    cfg.scsi_disk = &fb.disk_ops;
+    cfg.object_store = &fb.store_ops;
+    assert_int_equal(rsvd_server_new(&cfg, &srv), RSVD_OK);
+    assert_int_equal(rsvd_server_free(srv), RSVD_OK);
+    fb_fini(&fb);
+}
+
 static void new_refuses_an_invalid_configuration(void **state)
 {
     (void)state;
@@ -341,6 +391,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(new_refuses_an_invalid_configuration),
+        cmocka_unit_test(new_refuses_a_backend_missing_any_required_function),
         cmocka_unit_test(new_fails_cleanly_when_memory_runs_out),
         cmocka_unit_test(request_pool_is_allocated_at_creation),
         cmocka_unit_test(servers_in_one_process_are_independent),

@@ -104,6 +104,31 @@ static void allocation_failure_leaves_table_usable(void **state)
     rsvd_handle_table_fini(&t);
 }
 
+/* A slot freed at the last generation starts again at 1, never 0: a
+ * handle is never 0, and the handle of the last generation stays stale. */
+static void generation_wraps_past_zero_and_stale_handles_stay_stale(void **state)
+{
+    (void)state;
+    rsvd_handle_table t;
+    rsvd_handle_table_init(&t, NULL, 10);
+    int a, b;
+    uint64_t ha, hb;
+    assert_int_equal(rsvd_handle_table_add(&t, &a, &ha), RSVD_OK);
+    uint32_t slot = (uint32_t)ha - 1u;
+    t.slots[slot].gen = UINT32_MAX; /* as after 2^32 - 1 reuses */
+    ha = ((uint64_t)UINT32_MAX << 32) | (slot + 1u);
+    assert_ptr_equal(rsvd_handle_table_get(&t, ha), &a);
+    assert_ptr_equal(rsvd_handle_table_remove(&t, ha), &a);
+    assert_int_equal(t.slots[slot].gen, 1);
+    assert_int_equal(rsvd_handle_table_add(&t, &b, &hb), RSVD_OK);
+    assert_true((uint32_t)hb == slot + 1u);
+    assert_true(hb >> 32 == 1);
+    assert_null(rsvd_handle_table_get(&t, ha));
+    assert_ptr_equal(rsvd_handle_table_get(&t, hb), &b);
+    assert_int_equal(rsvd_handle_table_add(&t, NULL, &hb), RSVD_E_INVAL);
+    rsvd_handle_table_fini(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +137,7 @@ int main(void)
         cmocka_unit_test(limit_is_enforced),
         cmocka_unit_test(a_million_handles_stay_distinct_and_findable),
         cmocka_unit_test(allocation_failure_leaves_table_usable),
+        cmocka_unit_test(generation_wraps_past_zero_and_stale_handles_stay_stale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

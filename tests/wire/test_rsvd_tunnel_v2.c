@@ -863,6 +863,90 @@ static void fixed_size_decoders_leave_exact_size_rules_to_the_server(void **stat
     assert_int_equal(q.vhdset_information_type, RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_LIST);
 }
 
+/* Encoders refuse a view that names bytes it does not point to, and the
+ * accessors of a decoded list refuse an index past it. */
+static void v2_encoders_refuse_a_view_without_its_bytes(void **state)
+{
+    (void)state;
+    uint8_t buf[512];
+    size_t n = 0;
+    rsvd_svhdx_meta_operation_start_request start;
+    memset(&start, 0, sizeof start);
+    start.data_len = 4;
+    assert_int_equal(rsvd_svhdx_meta_operation_start_request_encode(&start, buf, sizeof buf, &n),
+                     RSVD_E_INVAL);
+    rsvd_svhdx_meta_operation_create_snapshot snap;
+    memset(&snap, 0, sizeof snap);
+    snap.cdp_parameters_len = 4;
+    assert_int_equal(rsvd_svhdx_meta_operation_create_snapshot_encode(&snap, buf, sizeof buf, &n),
+                     RSVD_E_INVAL);
+    rsvd_svhdx_meta_operation_extract ex;
+    memset(&ex, 0, sizeof ex);
+    ex.destination_file_name_length = 4;
+    assert_int_equal(rsvd_svhdx_meta_operation_extract_encode(&ex, buf, sizeof buf, &n),
+                     RSVD_E_INVAL);
+    rsvd_svhdx_meta_operation_convert_to_vhdset cv;
+    memset(&cv, 0, sizeof cv);
+    cv.destination_vhd_set_name_length = 4;
+    assert_int_equal(rsvd_svhdx_meta_operation_convert_to_vhdset_encode(&cv, buf, sizeof buf, &n),
+                     RSVD_E_INVAL);
+
+    rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response sl;
+    memset(&sl, 0, sizeof sl);
+    sl.response_complete = 2; /* a BOOLEAN */
+    assert_int_equal(
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_encode(&sl, buf,
+                                                                                 sizeof buf, &n),
+        RSVD_E_INVAL);
+    sl.response_complete = 1;
+    sl.number_of_snapshots = 2; /* but no SnapshotIds */
+    assert_int_equal(
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_encode(&sl, buf,
+                                                                                 sizeof buf, &n),
+        RSVD_E_INVAL);
+    uint8_t ids[64];
+    memset(ids, 0xA5, sizeof ids);
+    sl.snapshot_ids = ids;
+    sl.number_of_snapshots = 4;
+    assert_int_equal(
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_encode(&sl, buf, 32,
+                                                                                 &n),
+        RSVD_E_NOSPC);
+    rsvd_guid g;
+    assert_int_equal(
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_snapshot_id(&sl, 4, &g),
+        RSVD_E_INVAL);
+    assert_int_equal(
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_snapshot_id(&sl, 3, &g),
+        RSVD_OK);
+    assert_int_equal(g.b[0], 0xA5);
+    sl.response_complete = 0; /* ids only come with a complete response */
+    assert_int_equal(
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_snapshot_id(&sl, 0, &g),
+        RSVD_E_NOENT);
+
+    rsvd_svhdx_tunnel_query_virtual_disk_changes_reply rep;
+    memset(&rep, 0, sizeof rep);
+    rep.range_count = 1; /* but no Ranges */
+    assert_int_equal(
+        rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_encode(&rep, buf, sizeof buf, &n),
+        RSVD_E_INVAL);
+    rsvd_svhdx_virtual_disk_changed_range out;
+    assert_int_equal(rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_range(&rep, 0, &out),
+                     RSVD_E_INVAL);
+    uint8_t ranges[3 * RSVD_SVHDX_VIRTUAL_DISK_CHANGED_RANGE_SIZE];
+    memset(ranges, 0, sizeof ranges);
+    rep.ranges = ranges;
+    rep.range_count = 3;
+    assert_int_equal(rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_encode(&rep, buf, 40, &n),
+                     RSVD_E_NOSPC);
+    assert_int_equal(rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_range(&rep, 3, &out),
+                     RSVD_E_INVAL);
+    assert_int_equal(
+        rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_build(0, NULL, 1, buf, sizeof buf, &n),
+        RSVD_E_INVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -884,6 +968,7 @@ int main(void)
         cmocka_unit_test(query_changes_request_and_reply_decode_field_by_field),
         cmocka_unit_test(query_changes_range_count_that_overflows_is_range),
         cmocka_unit_test(fixed_size_decoders_leave_exact_size_rules_to_the_server),
+        cmocka_unit_test(v2_encoders_refuse_a_view_without_its_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

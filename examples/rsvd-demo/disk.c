@@ -1,0 +1,215 @@
+/*
+ * rsvd-demo: the virtual SCSI disk behind the shared virtual disk (see
+ * disk.h).
+ */
+#include "disk.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if RSVD_DEMO_HAVE_ISCSI
+#include <rsvd/iscsi_disk.h>
+#endif
+#if RSVD_DEMO_HAVE_NBD
+#include <rsvd/nbd_block.h>
+#endif
+
+#define DEFAULT_SIZE (64u << 20)
+
+/* The VirtualDiskId the disk reports. */
+static const rsvd_guid disk_id = {{0x5D, 0x1C, 0x4A, 0x27, 0x8E, 0x0B, 0x4F, 0x41, 0x9A, 0x2E,
+                                   0x61, 0x0C, 0x3B, 0x77, 0xD0, 0x15}};
+
+struct demo_disk_impl {
+    char dir[256], path[320]; /* the default disk's temporary file */
+    rsvd_file_block *fb;
+#if RSVD_DEMO_HAVE_NBD
+    rsvd_nbd_block *nb;
+#endif
+#if RSVD_DEMO_HAVE_ISCSI
+    rsvd_iscsi_disk *iscsi;
+#endif
+    rsvd_scsi_disk *disk;
+    rsvd_scsi_disk_set *set;
+};
+
+/* The built-in SCSI disk over @p block, found by the name DEMO_DISK_NAME. */
+static int builtin_disk(demo_disk *d, rsvd_block_source block, char *err, size_t errcap)
+{
+    demo_disk_impl *m = d->impl;
+    rsvd_scsi_disk_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.block = block;
+    cfg.disk_id = disk_id;
+    int rc = rsvd_scsi_disk_create(&cfg, &m->disk);
+    if (rc == RSVD_OK)
+        rc = rsvd_scsi_disk_set_create(NULL, &m->set);
+    if (rc == RSVD_OK)
+        rc = rsvd_scsi_disk_set_add(m->set, DEMO_DISK_NAME, m->disk);
+    if (rc != RSVD_OK) {
+        snprintf(err, errcap, "cannot create the SCSI disk: %s", rsvd_strerror(rc));
+        return rc;
+    }
+    d->ops = rsvd_scsi_disk_backend_ops();
+    d->ctx = m->set;
+    return RSVD_OK;
+}
+
+static int open_default(demo_disk *d, char *err, size_t errcap)
+{
+    demo_disk_impl *m = d->impl;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(m->dir, sizeof m->dir, "%s/rsvd-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(m->dir)) {
+        snprintf(err, errcap, "cannot create a temporary directory %s: %s", m->dir,
+                 strerror(errno));
+        m->dir[0] = 0;
+        return RSVD_E_IO;
+    }
+    snprintf(m->path, sizeof m->path, "%s/cluster.img", m->dir);
+    rsvd_file_block_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.path = m->path;
+    cfg.create_size = DEFAULT_SIZE;
+    cfg.direct_io = RSVD_DIRECT_IO_NEVER;
+    rsvd_backend_diag why;
+    int rc = rsvd_file_block_open(&cfg, &m->fb, &why);
+    if (rc != RSVD_OK) {
+        snprintf(err, errcap, "cannot create %s: %s", m->path, why.reason);
+        return rc;
+    }
+    snprintf(d->description, sizeof d->description,
+             "built-in SCSI disk over %.240s (%u MiB, temporary)", m->path, DEFAULT_SIZE >> 20);
+    return builtin_disk(d, rsvd_file_block_source(m->fb), err, errcap);
+}
+
+static int open_iscsi(demo_disk *d, const char *spec, char *err, size_t errcap)
+{
+#if RSVD_DEMO_HAVE_ISCSI
+    /* iscsi://HOST[:PORT]/IQN/LUN */
+    char buf[512], *portal, *iqn, *lun, *end;
+    snprintf(buf, sizeof buf, "%s", spec + strlen("iscsi://"));
+    portal = buf;
+    iqn = strchr(buf, '/');
+    lun = strrchr(buf, '/');
+    if (!iqn || iqn == lun || iqn == buf || !lun[1] || lun == iqn + 1) {
+        snprintf(err, errcap, "%s: expected iscsi://HOST:PORT/IQN/LUN", spec);
+        return RSVD_E_INVAL;
+    }
+    *iqn++ = 0;
+    *lun++ = 0;
+    errno = 0;
+    unsigned long n = strtoul(lun, &end, 10);
+    if (*end || errno || n > UINT32_MAX) {
+        snprintf(err, errcap, "%s: the LUN must be a number", spec);
+        return RSVD_E_INVAL;
+    }
+    rsvd_iscsi_disk_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.portal = portal;
+    cfg.target = iqn;
+    cfg.lun = (uint32_t)n;
+    cfg.synchronous = true; /* every call completes before it returns */
+    cfg.disk_id = disk_id;
+    int rc = rsvd_iscsi_disk_create(&cfg, &d->impl->iscsi);
+    if (rc != RSVD_OK) {
+        snprintf(err, errcap, "%s: %s", spec, rsvd_strerror(rc));
+        return rc;
+    }
+    d->ops = rsvd_iscsi_disk_backend_ops();
+    d->ctx = d->impl->iscsi;
+    snprintf(d->description, sizeof d->description, "iSCSI LUN %lu of %.160s at %.100s (libiscsi)", n,
+             iqn, portal);
+    return RSVD_OK;
+#else
+    (void)d;
+    snprintf(err, errcap, "%s: this rsvd-demo was built without the iSCSI backend "
+             "(configure librsvd with -Discsi=enabled and libiscsi-dev installed)", spec);
+    return RSVD_E_NOTSUP;
+#endif
+}
+
+static int open_nbd(demo_disk *d, const char *spec, char *err, size_t errcap)
+{
+#if RSVD_DEMO_HAVE_NBD
+    rsvd_nbd_block_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.uri = spec;
+    rsvd_backend_diag why;
+    int rc = rsvd_nbd_block_open(&cfg, &d->impl->nb, &why);
+    if (rc != RSVD_OK) {
+        snprintf(err, errcap, "%s: %s", spec, why.reason[0] ? why.reason : rsvd_strerror(rc));
+        return rc;
+    }
+    snprintf(d->description, sizeof d->description,
+             "built-in SCSI disk over the NBD export %.240s (libnbd)", spec);
+    return builtin_disk(d, rsvd_nbd_block_source(d->impl->nb), err, errcap);
+#else
+    (void)d;
+    snprintf(err, errcap, "%s: this rsvd-demo was built without the NBD backend "
+             "(configure librsvd with -Dnbd=enabled and libnbd-dev installed)", spec);
+    return RSVD_E_NOTSUP;
+#endif
+}
+
+int demo_disk_open(demo_disk *d, const char *spec, char *err, size_t errcap)
+{
+    memset(d, 0, sizeof *d);
+    d->impl = calloc(1, sizeof *d->impl);
+    if (!d->impl)
+        return RSVD_E_NOMEM;
+    int rc;
+    if (!spec)
+        rc = open_default(d, err, errcap);
+    else if (strncmp(spec, "iscsi://", 8) == 0)
+        rc = open_iscsi(d, spec, err, errcap);
+    else if (strncmp(spec, "nbd://", 6) == 0 || strncmp(spec, "nbd+unix://", 11) == 0)
+        rc = open_nbd(d, spec, err, errcap);
+    else {
+        snprintf(err, errcap, "%s: expected iscsi://HOST:PORT/IQN/LUN or nbd://HOST:PORT/EXPORT",
+                 spec);
+        rc = RSVD_E_INVAL;
+    }
+    if (rc != RSVD_OK)
+        demo_disk_close(d);
+    return rc;
+}
+
+const char *demo_disk_why(const demo_disk *d)
+{
+#if RSVD_DEMO_HAVE_ISCSI
+    if (d->impl && d->impl->iscsi) {
+        const rsvd_backend_diag *diag = rsvd_iscsi_disk_last_error(d->impl->iscsi);
+        return diag->reason[0] ? diag->reason : NULL;
+    }
+#endif
+    (void)d;
+    return NULL;
+}
+
+void demo_disk_close(demo_disk *d)
+{
+    demo_disk_impl *m = d->impl;
+    if (!m)
+        return;
+    rsvd_scsi_disk_set_destroy(m->set);
+    if (rsvd_scsi_disk_destroy(m->disk) != RSVD_OK)
+        fprintf(stderr, "rsvd-demo: the SCSI disk still has handles open\n");
+#if RSVD_DEMO_HAVE_ISCSI
+    if (m->iscsi && rsvd_iscsi_disk_destroy(m->iscsi) != RSVD_OK)
+        fprintf(stderr, "rsvd-demo: the iSCSI disk still has handles open\n");
+#endif
+#if RSVD_DEMO_HAVE_NBD
+    rsvd_nbd_block_close(m->nb);
+#endif
+    rsvd_file_block_close(m->fb);
+    if (m->path[0])
+        (void)unlink(m->path);
+    if (m->dir[0])
+        (void)rmdir(m->dir);
+    free(m);
+    d->impl = NULL;
+}

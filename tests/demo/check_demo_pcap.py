@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Runs rsvd-demo and checks its capture with tshark, message by message.
+
+Usage: check_demo_pcap.py RSVD_DEMO WORKDIR [DEMO_ARGS...]
+
+Runs `RSVD_DEMO --quiet --pcap WORKDIR/rsvd-demo.pcap DEMO_ARGS...`, which
+must exit 0, then reads the capture with tshark and walks it against the
+scenario below: every SMB2 message in order, who sent it, its command and
+status, the FSCTL and RSVD operation codes, the SCSI command tunnelled and
+its SCSI status, the resiliency time-outs, the FileIds (each request must
+name the open the scenario says, as the CREATE responses assigned them),
+the RequestIds and MessageIds every response echoes, and the TCP flows
+(A's first connection and B's end with an RST; A reconnects from a new
+port). The expected values are the ones MS-RSVD and MS-SMB2 require, written
+here independently of the demo's code. No frame may be malformed except the
+known Wireshark 4.0 fault on every RSVD SRB_STATUS response.
+
+Exit status: 0 pass, 1 fail, 77 skipped (tshark is not installed; a failure
+instead when RSVD_INTEGRATION_REQUIRED=1, as in CI).
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+A, B, M = "192.168.10.11", "192.168.10.12", "192.168.10.13"
+SERVER = "192.168.10.1"
+
+CREATE, CLOSE, READ, WRITE, LOCK, IOCTL = 0x05, 0x06, 0x08, 0x09, 0x0A, 0x0B
+FSCTL_SVHDX_SYNC_TUNNEL_REQUEST = 0x00090304
+FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT = 0x00090300
+FSCTL_LMR_REQUEST_RESILIENCY = 0x001401D4
+RSVD_INITIAL_INFO, RSVD_SCSI, RSVD_SRB_STATUS = 0x02001001, 0x02001002, 0x02001004
+SVHDX_CONTEXT = "9ecfcb9c-c104-43e6-980e-158da1f6ec83"  # its create-context name as a GUID
+
+STATUS_SUCCESS = 0x00000000
+STATUS_LOCK_NOT_GRANTED = 0xC0000055
+STATUS_SVHDX_ERROR_STORED_1 = 0xC05C0001
+STATUS_SVHDX_RESERVATION_CONFLICT = 0xC05CFF07
+SCSI_GOOD, SCSI_RESERVATION_CONFLICT = 0x00, 0x18
+SRB_STATUS_ERROR = 0x04
+PR_OUT, PR_IN, WRITE10 = 0x5F, 0x5E, 0x2A
+PR_REGISTER, PR_RESERVE, PR_CLEAR = 0, 1, 3
+PR_WRITE_EXCLUSIVE = 1
+
+FIELDS = [
+    "frame.number", "_ws.malformed", "_ws.expert.message",
+    "ip.src", "ip.dst", "tcp.srcport", "tcp.dstport",
+    "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset",
+    "smb2.cmd", "smb2.flags.response", "smb2.msg_id", "smb2.nt_status", "smb2.sesid", "smb2.fid",
+    "smb2.filename", "smb2.tag", "smb2.reserved",
+    "smb2.svhdx_open_device_context.version",
+    "smb2.svhdx_open_device_context.initiator_has_id",
+    "smb2.svhdx_open_device_context.originator_flags",
+    "smb2.ioctl.function", "smb2.ioctl.is_fsctl", "smb2.ioctl.resiliency.timeout",
+    "smb2.ioctl.shared_virtual_disk.support", "smb2.ioctl.shared_virtual_disk.handle_state",
+    "smb2.write_length", "smb2.read_length", "smb2.file_offset",
+    "smb2.lock_count", "smb2.lock_length", "smb2.lock_flags",
+    "rsvd.svhdx_operation_code", "rsvd.svhdx_status", "rsvd.svhdx_request_id",
+    "rsvd.svhdx_scsi_status", "rsvd.svhdx_srb_status", "rsvd.svhdx_srb_status_key",
+    "rsvd.svhdx_file_info_server_version", "rsvd.svhdx_file_info_sector_size",
+    "rsvd.svhdx_file_info_virtual_size",
+    "scsi_sbc.opcode", "scsi.persresvout.svcaction", "scsi.persresv.type",
+    "scsi.persresv.reskey", "scsi.persresv.sareskey", "scsi_sbc.rdwr10.lba",
+]
+
+
+def req(host, cmd, **want):
+    return {"kind": "req", "host": host, "cmd": cmd, **want}
+
+
+def rsp(host, cmd, status=STATUS_SUCCESS, **want):
+    return {"kind": "rsp", "host": host, "cmd": cmd, "status": status, **want}
+
+
+def tunnel(host, op, **want):
+    return req(host, IOCTL, fsctl=FSCTL_SVHDX_SYNC_TUNNEL_REQUEST, op=op, **want)
+
+
+def tunnel_rsp(host, op, **want):
+    return rsp(host, IOCTL, fsctl=FSCTL_SVHDX_SYNC_TUNNEL_REQUEST, op=op, rsvd_status=0, **want)
+
+
+def disk_create(host, has_id):
+    return req(host, CREATE, filename="cluster.vhdx:SharedVirtualDisk", tag=SVHDX_CONTEXT,
+               svhdx_version=1, has_id=has_id, originator=1)
+
+
+# The scenario as the specs answer it: every SMB2 message in capture order,
+# and the TCP connections that end.
+SCRIPT = [
+    # 1. A and B open the shared disk with their InitiatorId, M without.
+    disk_create(A, 1), rsp(A, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="A.disk"),
+    disk_create(B, 1), rsp(B, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="B.disk"),
+    disk_create(M, 0), rsp(M, CREATE, tag=SVHDX_CONTEXT, has_id=0, opens="M.disk"),
+    tunnel(A, RSVD_INITIAL_INFO, open="A.disk"),
+    tunnel_rsp(A, RSVD_INITIAL_INFO, server_version=1, sector_size=512),
+    req(A, IOCTL, fsctl=FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT, open="A.disk"),
+    rsp(A, IOCTL, fsctl=FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT, support=1, handle_state=3),
+    # 2. REGISTER, REGISTER, RESERVE (Write Exclusive), READ RESERVATION.
+    tunnel(A, RSVD_SCSI, open="A.disk", sbc=PR_OUT, pr_sa=PR_REGISTER, sareskey=0xA1),
+    tunnel_rsp(A, RSVD_SCSI, scsi_status=SCSI_GOOD),
+    tunnel(B, RSVD_SCSI, open="B.disk", sbc=PR_OUT, pr_sa=PR_REGISTER, sareskey=0xB2),
+    tunnel_rsp(B, RSVD_SCSI, scsi_status=SCSI_GOOD),
+    tunnel(A, RSVD_SCSI, open="A.disk", sbc=PR_OUT, pr_sa=PR_RESERVE, pr_type=PR_WRITE_EXCLUSIVE,
+           reskey=0xA1),
+    tunnel_rsp(A, RSVD_SCSI, scsi_status=SCSI_GOOD),
+    tunnel(B, RSVD_SCSI, open="B.disk", sbc=PR_IN),
+    tunnel_rsp(B, RSVD_SCSI, scsi_status=SCSI_GOOD),
+    # 3. Writes under the reservation, a read.
+    req(A, WRITE, open="A.disk", write_length=4096, offset=0), rsp(A, WRITE),
+    req(B, WRITE, open="B.disk", write_length=4096, offset=0),
+    rsp(B, WRITE, status=STATUS_SVHDX_RESERVATION_CONFLICT),
+    tunnel(B, RSVD_SCSI, open="B.disk", sbc=WRITE10, lba=8),
+    tunnel_rsp(B, RSVD_SCSI, scsi_status=SCSI_RESERVATION_CONFLICT, srb_status=SRB_STATUS_ERROR),
+    req(B, READ, open="B.disk", read_length=4096, offset=0), rsp(B, READ),
+    # 4. The write without an initiator is stored; SRB_STATUS fetches it.
+    req(M, WRITE, open="M.disk", write_length=4096), rsp(M, WRITE, status=STATUS_SVHDX_ERROR_STORED_1),
+    tunnel(M, RSVD_SRB_STATUS, open="M.disk", key=1),
+    tunnel_rsp(M, RSVD_SRB_STATUS, key=1, known_fault=True),
+    # 5. The resilient handle survives the lost connection.
+    req(A, CREATE, filename="vm-a.vmcx"), rsp(A, CREATE, opens="A.cfg"),
+    req(A, LOCK, open="A.cfg", lock_count=1, lock_length=4096, offset=0), rsp(A, LOCK),
+    req(A, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY, open="A.cfg", timeout=60000),
+    rsp(A, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY),
+    req(A, LOCK, open="A.disk", lock_count=1), rsp(A, LOCK, status=STATUS_LOCK_NOT_GRANTED),
+    req(A, LOCK, open="A.cfg", lock_count=1, lock_length=4096, offset=4096, lost=True),
+    {"kind": "rst", "host": A},
+    req(A, CREATE, filename="vm-a.vmcx", tag="DHnC", reconnect="A.cfg"),
+    rsp(A, CREATE, reopens="A.cfg"),
+    req(A, LOCK, open="A.cfg", lock_count=1, lock_length=4096, offset=4096, replay=True),
+    rsp(A, LOCK),
+    # 6. B's resilient handle expires.
+    req(B, CREATE, filename="vm-b.vmcx"), rsp(B, CREATE, opens="B.cfg"),
+    req(B, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY, open="B.cfg", timeout=5000),
+    rsp(B, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY),
+    {"kind": "rst", "host": B},
+    # 7. A clears the reservations; everything is closed.
+    disk_create(A, 1), rsp(A, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="A.disk2"),
+    tunnel(A, RSVD_SCSI, open="A.disk2", sbc=PR_OUT, pr_sa=PR_CLEAR, reskey=0xA1),
+    tunnel_rsp(A, RSVD_SCSI, scsi_status=SCSI_GOOD),
+    req(A, CLOSE, open="A.disk2"), rsp(A, CLOSE),
+    req(A, CLOSE, open="A.cfg"), rsp(A, CLOSE),
+    req(M, CLOSE, open="M.disk"), rsp(M, CLOSE),
+    {"kind": "fin", "host": A},
+    {"kind": "fin", "host": M},
+]
+
+
+def parse_int(s):
+    s = s.strip()
+    return int(s, 16) if s[:2].lower() == "0x" else int(s)
+
+
+def values(row, field):
+    v = row.get(field, "")
+    return [x for x in v.split(",") if x != ""] if v else []
+
+
+def first_int(row, field):
+    vs = values(row, field)
+    return parse_int(vs[0]) if vs else None
+
+
+def fid_halves(guid):
+    """smb2.fid is the 16 bytes Persistent||Volatile shown as a GUID."""
+    d1, d2, d3, d4, d5 = guid.split("-")
+    le = bytes.fromhex(d1)[::-1] + bytes.fromhex(d2)[::-1] + bytes.fromhex(d3)[::-1]
+    raw = le + bytes.fromhex(d4 + d5)
+    return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
+
+
+class Checker:
+    def __init__(self, frames):
+        self.frames = frames
+        self.failures = []
+        self.fields_checked = 0
+        self.opens = {}        # scenario name -> smb2.fid of its CREATE response
+        self.pending = {}      # (client port, msg_id) -> request row
+        self.known_fault = set()
+        self.lost_lock = None
+
+    def fail(self, what):
+        self.failures.append(what)
+
+    def eq(self, where, field, got, want):
+        self.fields_checked += 1
+        if got != want:
+            shown = f"0x{got:X}" if isinstance(got, int) else repr(got)
+            wanted = f"0x{want:X}" if isinstance(want, int) else repr(want)
+            self.fail(f"{where}: {field} = {shown}, want {wanted}")
+
+    def check_message(self, exp, row):
+        n = row["frame.number"]
+        host = exp["host"]
+        request = exp["kind"] == "req"
+        where = f"frame {n} ({'request' if request else 'response'} of {host})"
+        src, dst = (host, SERVER) if request else (SERVER, host)
+        self.eq(where, "ip.src/ip.dst", (row["ip.src"], row["ip.dst"]), (src, dst))
+        self.eq(where, "smb2.cmd", first_int(row, "smb2.cmd"), exp["cmd"])
+        self.eq(where, "smb2.flags.response", row["smb2.flags.response"] in ("1", "True"),
+                not request)
+        port = row["tcp.srcport"] if request else row["tcp.dstport"]
+        mid = first_int(row, "smb2.msg_id")
+        fid = values(row, "smb2.fid")
+        if request:
+            if exp.get("lost"):
+                self.lost_lock = row
+            else:
+                self.pending[(port, mid)] = row
+        else:
+            # The response echoes the request's MessageId on the same flow.
+            q = self.pending.pop((port, mid), None)
+            if q is None:
+                self.fail(f"{where}: MessageId {mid} answers no request of this connection")
+            elif first_int(q, "smb2.cmd") != exp["cmd"]:
+                self.fail(f"{where}: answers a request of another command")
+            self.eq(where, "smb2.nt_status", first_int(row, "smb2.nt_status"), exp["status"])
+            # RSVD: OperationCode and RequestId echoed.
+            if q is not None and values(q, "rsvd.svhdx_request_id"):
+                self.eq(where, "rsvd.svhdx_request_id (echoed)",
+                        first_int(row, "rsvd.svhdx_request_id"),
+                        first_int(q, "rsvd.svhdx_request_id"))
+                self.eq(where, "rsvd.svhdx_operation_code (echoed)",
+                        first_int(row, "rsvd.svhdx_operation_code"),
+                        first_int(q, "rsvd.svhdx_operation_code"))
+        if exp.get("known_fault"):
+            self.known_fault.add(n)
+
+        checks = {
+            "filename": ("smb2.filename", lambda r: values(r, "smb2.filename")[:1], lambda w: [w]),
+            "svhdx_version": ("smb2.svhdx_open_device_context.version", None, None),
+            "has_id": ("smb2.svhdx_open_device_context.initiator_has_id", None, None),
+            "originator": ("smb2.svhdx_open_device_context.originator_flags", None, None),
+            "fsctl": ("smb2.ioctl.function", None, None),
+            "op": ("rsvd.svhdx_operation_code", None, None),
+            "rsvd_status": ("rsvd.svhdx_status", None, None),
+            "scsi_status": ("rsvd.svhdx_scsi_status", None, None),
+            "srb_status": ("rsvd.svhdx_srb_status", None, None),
+            "key": ("rsvd.svhdx_srb_status_key", None, None),
+            "server_version": ("rsvd.svhdx_file_info_server_version", None, None),
+            "sector_size": ("rsvd.svhdx_file_info_sector_size", None, None),
+            "support": ("smb2.ioctl.shared_virtual_disk.support", None, None),
+            "handle_state": ("smb2.ioctl.shared_virtual_disk.handle_state", None, None),
+            "timeout": ("smb2.ioctl.resiliency.timeout", None, None),
+            "write_length": ("smb2.write_length", None, None),
+            "read_length": ("smb2.read_length", None, None),
+            "offset": ("smb2.file_offset", None, None),
+            "lock_count": ("smb2.lock_count", None, None),
+            "lock_length": ("smb2.lock_length", None, None),
+            "sbc": ("scsi_sbc.opcode", None, None),
+            "pr_sa": ("scsi.persresvout.svcaction", None, None),
+            "pr_type": ("scsi.persresv.type", None, None),
+            "lba": ("scsi_sbc.rdwr10.lba", None, None),
+        }
+        for key, (field, get, conv) in checks.items():
+            if key not in exp:
+                continue
+            got = get(row) if get else first_int(row, field)
+            self.eq(where, field, got, conv(exp[key]) if conv else exp[key])
+        if "tag" in exp:
+            self.fields_checked += 1
+            if exp["tag"] not in values(row, "smb2.tag"):
+                self.fail(f"{where}: no {exp['tag']} create context (smb2.tag = "
+                          f"{row.get('smb2.tag')!r})")
+        for key, field in (("reskey", "scsi.persresv.reskey"), ("sareskey", "scsi.persresv.sareskey")):
+            if key in exp:
+                got = values(row, field)
+                self.eq(where, field, int(got[0], 16) if got else None, exp[key])
+        if "rsvd_status" in exp or "op" in exp:
+            self.fields_checked += 1
+            if not values(row, "rsvd.svhdx_request_id"):
+                self.fail(f"{where}: no RSVD RequestId decoded")
+
+        # The FileIds: every request names the open the scenario says.
+        if "open" in exp:
+            want = self.opens.get(exp["open"])
+            self.eq(where, f"smb2.fid ({exp['open']})", fid[0] if fid else None, want)
+        if "opens" in exp:
+            if not fid:
+                self.fail(f"{where}: the CREATE response has no FileId")
+            else:
+                self.opens[exp["opens"]] = fid[0]
+        if "reconnect" in exp:
+            # The DHnC context carries the FileId the open had.
+            self.eq(where, "smb2.fid (DHnC)", fid[-1] if fid else None, self.opens.get(exp["reconnect"]))
+        if "reopens" in exp and fid:
+            old = self.opens.get(exp["reopens"])
+            if old:
+                (p0, v0), (p1, v1) = fid_halves(old), fid_halves(fid[0])
+                self.eq(where, "FileId.Persistent (reconnected)", p1, p0)
+                self.fields_checked += 1
+                if v1 == v0:
+                    self.fail(f"{where}: the reconnected open kept its FileId.Volatile")
+            self.opens[exp["reopens"]] = fid[0]
+        if exp.get("replay"):
+            # Re-sent with the LockSequence (the LOCK's Reserved field in
+            # Wireshark 4.0) and elements of the LOCK whose answer was lost.
+            lost = self.lost_lock
+            if lost is None:
+                self.fail(f"{where}: no lost LOCK to compare with")
+            else:
+                self.eq(where, "LockSequence (smb2.reserved)", values(row, "smb2.reserved")[-1:],
+                        values(lost, "smb2.reserved")[-1:])
+                self.eq(where, "smb2.file_offset", first_int(row, "smb2.file_offset"),
+                        first_int(lost, "smb2.file_offset"))
+                self.fields_checked += 1
+                if values(row, "smb2.reserved")[-1:] == ["00:00:00:00"]:
+                    self.fail(f"{where}: the re-sent LOCK has LockSequence 0")
+
+    def check_flows(self, syns, ends):
+        """A, B and M connect once each; A again from a new port after its RST."""
+        hosts = [ip for ip, _ in syns]
+        self.eq("TCP", "connections (client addresses, in order)", hosts, [A, B, M, A])
+        if len(syns) == 4:
+            self.fields_checked += 1
+            if syns[0][1] == syns[3][1]:
+                self.fail("TCP: A's reconnect reuses the port of the connection that was lost")
+            want_ends = [("rst", A, syns[0][1]), ("rst", B, syns[1][1]),
+                         ("fin", A, syns[3][1]), ("fin", M, syns[2][1])]
+            self.eq("TCP", "connection ends (kind, client, port)", ends, want_ends)
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    demo, work = sys.argv[1], sys.argv[2]
+    extra = sys.argv[3:]
+    tshark = shutil.which("tshark")
+    if not tshark:
+        print("SKIP: tshark is not installed (Debian package 'tshark')")
+        return 1 if os.environ.get("RSVD_INTEGRATION_REQUIRED") == "1" else 77
+    os.makedirs(work, exist_ok=True)
+    pcap = os.path.join(work, "rsvd-demo.pcap")
+    if os.path.exists(pcap):
+        os.remove(pcap)
+    run = subprocess.run([demo, "--quiet", "--pcap", pcap] + extra, capture_output=True, text=True)
+    sys.stdout.write(run.stdout)
+    sys.stderr.write(run.stderr)
+    if run.returncode != 0:
+        print(f"FAIL: rsvd-demo exited with status {run.returncode}")
+        return 1
+
+    out = subprocess.run(
+        [tshark, "-r", pcap, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
+         "-E", "aggregator=,"] + sum((["-e", f] for f in FIELDS), []),
+        check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        cols = line.split("\t")
+        cols += [""] * (len(FIELDS) - len(cols))
+        rows.append(dict(zip(FIELDS, cols)))
+
+    chk = Checker(rows)
+    events, syns, ends = [], [], []
+    for row in rows:
+        flags = {f: row[f"tcp.flags.{f}"] in ("1", "True") for f in ("syn", "ack", "fin", "reset")}
+        from_client = row["tcp.dstport"] == "445"
+        client_port = row["tcp.srcport"] if from_client else row["tcp.dstport"]
+        client_ip = row["ip.src"] if from_client else row["ip.dst"]
+        if row["smb2.cmd"]:
+            if len(values(row, "smb2.cmd")) != 1:
+                chk.fail(f"frame {row['frame.number']}: {len(values(row, 'smb2.cmd'))} SMB2 "
+                         "messages in one frame")
+            events.append(("smb2", row))
+        elif flags["syn"] and not flags["ack"]:
+            syns.append((client_ip, client_port))
+        elif flags["reset"] and from_client:
+            ends.append(("rst", client_ip, client_port))
+            events.append(("rst", row))
+        elif flags["fin"] and from_client:
+            ends.append(("fin", client_ip, client_port))
+            events.append(("fin", row))
+
+    if len(events) != len(SCRIPT):
+        chk.fail(f"{len(events)} SMB2 messages and connection ends in the capture, "
+                 f"the scenario has {len(SCRIPT)}")
+    for exp, (kind, row) in zip(SCRIPT, events):
+        n = row["frame.number"]
+        if kind != ("smb2" if exp["kind"] in ("req", "rsp") else exp["kind"]):
+            chk.fail(f"frame {n}: a {kind} where the scenario has a {exp['kind']} of "
+                     f"{exp['host']}; the rest is not compared")
+            break
+        if kind == "smb2":
+            chk.check_message(exp, row)
+        else:
+            chk.eq(f"frame {n}", f"{kind} from", row["ip.src"], exp["host"])
+    chk.check_flows(syns, ends)
+    if chk.pending:
+        chk.fail(f"requests never answered: {sorted(chk.pending)}")
+
+    for row in rows:
+        n = row["frame.number"]
+        if row["_ws.malformed"] and n not in chk.known_fault:
+            chk.fail(f"frame {n} is malformed: {row['_ws.expert.message']}")
+
+    print(f"{len(rows)} frames, {len(events)} SMB2 messages and connection ends, "
+          f"{chk.fields_checked} fields compared with tshark, "
+          f"{len(chk.known_fault)} known-fault frame(s) (SRB_STATUS responses)")
+    for f in chk.failures:
+        print("FAIL:", f)
+    return 1 if chk.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
