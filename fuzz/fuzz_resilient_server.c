@@ -27,6 +27,7 @@
  *   10 CLOSE o             11 SESSION_CLOSE s
  *   12 RECONNECT_MUT o t f p v     as RECONNECT with byte p set to v
  *   13 TICK x              clock += x ms
+ *   14 FAIL_ALLOC n        the (n+1)-th allocation from now fails
  *
  * Invariants (FUZZ_CHECK aborts):
  *  - the server's structural invariants (res_server_check_invariants: no
@@ -41,7 +42,12 @@
  *  - an attached FileId is reachable through its own session and tree
  *    connect only, a detached one through none;
  *  - the counts of connections, sessions, tree connects and opens match
- *    the model, and every registration result is the one the model expects.
+ *    the model, and every registration result is the one the model expects
+ *    (RSVD_E_NOMEM only when an allocation was made to fail, with nothing
+ *    changed);
+ *  - memory is bounded by what is registered: every live allocation is one
+ *    of the server's tables or a live connection, channel, session, tree
+ *    connect or open; at the end nothing is left.
  */
 #include <rsvd/resilient.h>
 
@@ -61,7 +67,7 @@ enum {
     OP_ADD_CONN, OP_ADD_SESSION, OP_BIND, OP_ADD_TREE, OP_ADD_OPEN, OP_GRANT, OP_IOCTL_MUT,
     OP_LOCK_BEGIN, OP_LOCK_END, OP_CONN_LOST, OP_LOGOFF, OP_TREE_DISC, OP_PREV_SESSION,
     OP_RECONNECT, OP_ADVANCE, OP_EXPIRY, OP_CLOSE, OP_SESSION_CLOSE, OP_RECONNECT_MUT, OP_TICK,
-    OP_COUNT
+    OP_FAIL_ALLOC, OP_COUNT
 };
 
 #define MAX_CONNS 8
@@ -70,6 +76,49 @@ enum {
 #define MAX_OPENS 48
 #define MAX_CHANNELS 3
 #define MAX_PENDING 8
+
+/* ---- a failing, counting allocator ------------------------------------------------ */
+
+typedef struct alloc_state {
+    size_t live, n, fail_at, failed;
+} alloc_state;
+
+static bool a_fail(alloc_state *a)
+{
+    if (++a->n != a->fail_at)
+        return false;
+    a->failed++;
+    return true;
+}
+static void *a_malloc(size_t n, void *ud)
+{
+    alloc_state *a = ud;
+    void *p = a_fail(a) ? NULL : malloc(n ? n : 1);
+    a->live += p != NULL;
+    return p;
+}
+static void *a_calloc(size_t k, size_t n, void *ud)
+{
+    alloc_state *a = ud;
+    void *p = a_fail(a) ? NULL : calloc(k ? k : 1, n ? n : 1);
+    a->live += p != NULL;
+    return p;
+}
+static void *a_realloc(void *p, size_t n, void *ud)
+{
+    alloc_state *a = ud;
+    if (a_fail(a))
+        return NULL;
+    void *q = realloc(p, n ? n : 1);
+    a->live += q && !p;
+    return q;
+}
+static void a_free(void *p, void *ud)
+{
+    alloc_state *a = ud;
+    a->live -= p != NULL;
+    free(p);
+}
 
 typedef struct m_conn {
     bool live;
@@ -117,6 +166,9 @@ typedef struct harness {
     uint32_t next_tid;
     uint64_t next_mid;
     bool shutting_down;
+    alloc_state alloc;
+    rsvd_mem mem;
+    size_t failed_before; /* alloc.failed when the step began */
 } harness;
 
 static const uint8_t users[3][8] = {{'a', 'l', 'i', 'c', 'e'}, {'b', 'o', 'b'}, {'c', 'a', 'r', 'o', 'l'}};
@@ -341,6 +393,13 @@ static void check_step(harness *h)
     }
     uint64_t next = rsvd_res_server_next_expiry(h->srv);
     FUZZ_CHECK(next == UINT64_MAX || next > 0);
+    /* Memory is bounded by what is registered: the server, its five handle
+     * tables and its deadline heap, and one block per connection, channel,
+     * session, tree connect and open. */
+    size_t objects = st.connections + st.sessions + st.trees + st.opens;
+    for (int i = 0; i < MAX_SESS; i++)
+        objects += h->sess[i].live ? (size_t)h->sess[i].nch : 0u;
+    FUZZ_CHECK(h->alloc.live <= 7u + objects);
 }
 
 /* ---- message builders ---------------------------------------------------------- */
@@ -445,6 +504,10 @@ static void op_add_conn(harness *h, input *in)
     const rsvd_res_conn_params p = {dialects[d & 3], (d & 4) != 0, (d & 8) ? 64u : 0u};
     uint64_t hd;
     int rc = rsvd_res_server_conn_add(h->srv, &p, &hd);
+    if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
+        FUZZ_CHECK(h->alloc.failed > h->failed_before);
+        return;
+    }
     if (slot < 0) {
         FUZZ_CHECK(rc == RSVD_E_LIMIT);
         return;
@@ -463,6 +526,10 @@ static void op_add_session(harness *h, input *in)
                                          strlen((const char *)users[u]), &hd);
     if (!h->conns[c].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
+        return;
+    }
+    if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
+        FUZZ_CHECK(h->alloc.failed > h->failed_before);
         return;
     }
     int slot = find_free(h->sess, sizeof h->sess[0], MAX_SESS);
@@ -504,6 +571,10 @@ static void op_bind(harness *h, input *in)
         FUZZ_CHECK(rc == RSVD_E_LIMIT);
         return;
     }
+    if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
+        FUZZ_CHECK(h->alloc.failed > h->failed_before);
+        return;
+    }
     FUZZ_CHECK(rc == RSVD_OK);
     s->chans[s->nch++] = c;
 }
@@ -516,6 +587,10 @@ static void op_add_tree(harness *h, input *in)
     int rc = rsvd_res_server_tree_add(h->srv, h->sess[si].h, tid, &hd);
     if (!h->sess[si].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
+        return;
+    }
+    if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
+        FUZZ_CHECK(h->alloc.failed > h->failed_before);
         return;
     }
     int slot = find_free(h->trees, sizeof h->trees[0], MAX_TREES);
@@ -544,6 +619,11 @@ static void op_add_open(harness *h, input *in)
     int slot = find_free(h->opens, sizeof h->opens[0], MAX_OPENS);
     if (rc == RSVD_E_LIMIT)
         return; /* max_opens or max_opens_per_session */
+    if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
+        FUZZ_CHECK(h->alloc.failed > h->failed_before);
+        return;
+    }
+
     FUZZ_CHECK(slot >= 0 && rc == RSVD_OK);
     m_open *o = &h->opens[slot];
     memset(o, 0, sizeof *o);
@@ -823,12 +903,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_opens_per_session = 12;
     cfg.max_detached = 16;
     cfg.max_channels = MAX_CHANNELS;
+    h.mem = (rsvd_mem){a_malloc, a_calloc, a_realloc, a_free, &h.alloc};
+    cfg.mem = &h.mem;
     const rsvd_res_server_callbacks cb = {on_close};
     FUZZ_CHECK(rsvd_res_server_new(&cfg, &cb, &h, &h.srv) == RSVD_OK);
     input in = {data, size, 0};
     size_t steps = 0;
     while (in.pos < in.n && steps++ < 512) {
         h.op = in_u8(&in) % OP_COUNT;
+        h.failed_before = h.alloc.failed;
         TRACE("op %02x at %llu\n", h.op, (unsigned long long)h.now);
         switch (h.op) {
         case OP_ADD_CONN: op_add_conn(&h, &in); break;
@@ -858,6 +941,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OP_SESSION_CLOSE: op_logoff(&h, &in, true); break;
         case OP_RECONNECT_MUT: op_reconnect(&h, &in, true); break;
         case OP_TICK: h.now += in_u8(&in); break;
+        case OP_FAIL_ALLOC: h.alloc.fail_at = h.alloc.n + 1u + in_u8(&in); break;
         default: break;
         }
         check_step(&h);
@@ -866,5 +950,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rsvd_res_server_free(h.srv);
     for (int i = 0; i < MAX_OPENS; i++)
         FUZZ_CHECK(!h.opens[i].live); /* every remaining open closed once at shutdown */
+    FUZZ_CHECK(h.alloc.live == 0);       /* nothing leaked */
     return 0;
 }

@@ -27,8 +27,11 @@
  * carry no output, tunnel replies echo the request's header, and each
  * open's StatusKeys follow its SenseErrorSequence. At the end every pending
  * call is completed, every open closed and the server freed: every accepted
- * request got exactly one reply, every write that succeeded reached the
- * backend exactly once, and nothing leaked.
+ * request got exactly one reply (a CLOSE's after those of every request in
+ * flight on its open), every write that succeeded reached the backend
+ * exactly once and no write reached it twice, every completion delivered
+ * again - now that every open is closed - is refused without a reply, and
+ * nothing leaked.
  */
 #include <rsvd/rsvd.h>
 
@@ -244,6 +247,13 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
         if (q->closes_live) {
             FUZZ_CHECK(h->closing > 0);
             h->closing--;
+            /* [MS-RSVD] 3.2.5.2: the close does not overtake the requests
+             * in flight on the open - each got its reply first. */
+            for (size_t j = 0; j < id; j++) {
+                const req *p = &h->reqs[j];
+                if (p->accepted && p->lo == q->lo && p->kind != K_CLOSE)
+                    FUZZ_CHECK(p->replied);
+            }
         }
         break;
     default:
@@ -787,6 +797,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (h->reqs[i].status == RSVD_STATUS_SUCCESS)
             FUZZ_CHECK(seen == 1);
     }
+    /* A completion arriving after its open was closed (late, or the same
+     * one again) is refused and changes nothing. */
+    size_t replies = 0;
+    for (size_t i = 0; i < h->nreqs; i++)
+        replies += h->reqs[i].replied;
+    for (size_t k = 0; k < h->fb.ncalls; k++) {
+        FUZZ_CHECK(!h->fb.calls[k].pending);
+        FUZZ_CHECK(fb_complete_again(&h->fb, k) == RSVD_E_STATE);
+    }
+    size_t replies_after = 0;
+    for (size_t i = 0; i < h->nreqs; i++)
+        replies_after += h->reqs[i].replied;
+    FUZZ_CHECK(replies_after == replies);
+    FUZZ_CHECK(rsvd_server_requests_in_flight(h->srv) == 0);
     FUZZ_CHECK(rsvd_server_free(h->srv) == RSVD_OK);
     FUZZ_CHECK(h->alloc.live == 0);
     for (size_t i = 0; i < h->nreqs; i++) {

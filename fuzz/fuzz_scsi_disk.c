@@ -10,10 +10,14 @@
  *                   out_len:u16le, out:out_len bytes, in_cap:u16le
  *   kind 1 READ     offset:u32le, len:u16le          (SMB2 READ on the disk)
  *   kind 2 WRITE    offset:u32le, len:u16le, data    (SMB2 WRITE on the disk)
- *   kind 3 CONTROL  what:u8: 0 capacity changed, 1 reopen this initiator
+ *   kind 3 CONTROL  what:u8: 0 capacity changed, 1 reopen this initiator,
+ *                   2 fail:u8 - the block source fails from now on: fail%6 =
+ *                   0 never, 1 reads (I/O error), 2 writes (I/O error),
+ *                   3 writes (disk full), 4 flushes, 5 its info query
  *
  * Checked after every call: completed exactly once; the outcome is one the
- * disk documents (status SUCCESS with GOOD, CHECK CONDITION and valid sense,
+ * disk documents (a failing block source included: CHECK CONDITION with
+ * MEDIUM ERROR or DATA PROTECT sense) (status SUCCESS with GOOD, CHECK CONDITION and valid sense,
  * or RESERVATION CONFLICT; or a unit attention status with UNIT ATTENTION
  * sense); no more data than the buffer; the reservation state in bounds.
  */
@@ -32,11 +36,16 @@
 
 static uint8_t disk_data[DISK_BYTES];
 static uint64_t disk_size = DISK_BYTES;
+/* What the block source fails (CONTROL 2). */
+enum { FAIL_NONE, FAIL_READ, FAIL_WRITE, FAIL_WRITE_FULL, FAIL_FLUSH, FAIL_INFO, FAIL_KINDS };
+static int block_fail;
 
 static uint32_t mem_read(void *ctx, uint64_t off, uint8_t *buf, size_t len)
 {
     (void)ctx;
     FUZZ_CHECK(off <= disk_size && len <= disk_size - off);
+    if (block_fail == FAIL_READ)
+        return RSVD_STATUS_IO_DEVICE_ERROR;
     memcpy(buf, disk_data + off, len);
     return 0;
 }
@@ -45,6 +54,10 @@ static uint32_t mem_write(void *ctx, uint64_t off, const uint8_t *data, size_t l
 {
     (void)ctx;
     FUZZ_CHECK(off <= disk_size && len <= disk_size - off);
+    if (block_fail == FAIL_WRITE)
+        return RSVD_STATUS_IO_DEVICE_ERROR;
+    if (block_fail == FAIL_WRITE_FULL)
+        return RSVD_STATUS_DISK_FULL;
     memcpy(disk_data + off, data, len);
     return 0;
 }
@@ -52,12 +65,14 @@ static uint32_t mem_write(void *ctx, uint64_t off, const uint8_t *data, size_t l
 static uint32_t mem_flush(void *ctx)
 {
     (void)ctx;
-    return 0;
+    return block_fail == FAIL_FLUSH ? RSVD_STATUS_IO_DEVICE_ERROR : 0;
 }
 
 static uint32_t mem_info(void *ctx, rsvd_block_info *out)
 {
     (void)ctx;
+    if (block_fail == FAIL_INFO)
+        return RSVD_STATUS_DEVICE_NOT_READY;
     out->size = disk_size;
     out->logical_sector_size = 512;
     out->physical_sector_size = 4096;
@@ -151,6 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t in_buf[65536];
     memset(disk_data, 0, sizeof disk_data);
     disk_size = DISK_BYTES;
+    block_fail = FAIL_NONE;
 
     rsvd_scsi_disk_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -209,7 +225,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!rsvd_rd_ok(&rd))
                 break;
             if (what == 0) {
-                FUZZ_CHECK(rsvd_scsi_disk_capacity_changed(disk) == RSVD_OK);
+                int rc = rsvd_scsi_disk_capacity_changed(disk);
+                FUZZ_CHECK(rc == (block_fail == FAIL_INFO ? RSVD_E_IO : RSVD_OK));
+            } else if (what == 2) {
+                block_fail = rsvd_rd_u8(&rd) % FAIL_KINDS;
             } else if (what == 1) {
                 ops->close(set, h[who], false, begin(&c));
                 FUZZ_CHECK(c.count == 1 && c.r.status == RSVD_STATUS_SUCCESS);

@@ -2,10 +2,13 @@
  * A main() for the fuzz harnesses in builds without libFuzzer, so that every
  * test run (gcc, sanitizers, valgrind) also replays the harnesses:
  *
- *   fuzz_X --golden FAMILY   run the harness on every golden vector of FAMILY,
- *                            and on every truncation of each
+ *   fuzz_X --golden FAMILY [--corpus DIR]
+ *                            run the harness on every golden vector of FAMILY,
+ *                            on every truncation of each, and on every file
+ *                            of DIR (the committed corpus, fuzz/corpus/X)
  *   fuzz_X FILE...           run the harness on each file (reproduce a crash)
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "fuzz_common.h"
 #include "golden.h"
 
+/* Runs the harness on @p path. */
 static int run_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -63,10 +67,68 @@ static int run_golden(const char *family)
     return 0;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Runs the harness on every regular file of @p dir, in name order. */
+static int run_corpus(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        perror(dir);
+        return 1;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) {
+                rc = 1;
+                break;
+            }
+            names = nn;
+        }
+        size_t len = strlen(dir) + 1 + strlen(e->d_name) + 1;
+        names[n] = malloc(len);
+        if (!names[n]) {
+            rc = 1;
+            break;
+        }
+        snprintf(names[n], len, "%s/%s", dir, e->d_name);
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = run_file(names[i]);
+        free(names[i]);
+    }
+    free(names);
+    if (rc == 0)
+        printf("%zu inputs from %s: invariants held\n", n, dir);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "--golden") == 0)
-        return run_golden(argv[2]);
+    if ((argc == 3 || argc == 5) && strcmp(argv[1], "--golden") == 0) {
+        int rc = run_golden(argv[2]);
+        if (rc == 0 && argc == 5 && strcmp(argv[3], "--corpus") == 0)
+            rc = run_corpus(argv[4]);
+        else if (argc == 5 && strcmp(argv[3], "--corpus") != 0)
+            rc = 2;
+        return rc;
+    }
     int rc = 0;
     for (int i = 1; i < argc; i++)
         rc |= run_file(argv[i]);

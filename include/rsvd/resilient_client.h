@@ -121,9 +121,12 @@ typedef struct rsvd_res_client_done {
     void *open_user_data;
     /** The pointer the application gave with the request. */
     void *req_user_data;
-    /** The connection it was sent on. */
+    /** The connection it was sent on; 0 for a LOCK kept for re-sending
+     * after its connection was lost. */
     uint64_t conn;
-    /** The MessageId it was sent with. */
+    /** The MessageId it was (last) sent with. MessageIds are per
+     * connection, so two kept LOCKs may carry the same one: tell requests
+     * apart by req_user_data. */
     uint64_t message_id;
     /**
      * The status for the application: the response's Status ([MS-SMB2]

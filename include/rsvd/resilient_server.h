@@ -367,7 +367,9 @@ RSVD_API int rsvd_res_server_lock_begin(rsvd_res_server *srv, const rsvd_res_ser
  * Any other action, or an open closed meanwhile, is a no-op. The open may
  * have been detached meanwhile: the entry is still recorded, so that the
  * client's replay after its reconnect is recognised.
- * @return RSVD_OK, RSVD_E_NOENT (the open is gone) or RSVD_E_BUSY.
+ * @return RSVD_OK, RSVD_E_NOENT (the open is gone), RSVD_E_INVAL (@p op
+ * was not filled by rsvd_res_server_lock_begin(): its private fields name no
+ * LockSequenceArray entry; nothing is recorded) or RSVD_E_BUSY.
  */
 RSVD_API int rsvd_res_server_lock_end(rsvd_res_server *srv, const rsvd_res_lock_op *op,
                                       uint32_t status);

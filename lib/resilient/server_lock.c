@@ -102,13 +102,18 @@ int rsvd_res_server_lock_end(rsvd_res_server *s, const rsvd_res_lock_op *op, uin
         return RSVD_E_BUSY;
     if (op->action != RSVD_RES_LOCK_PROCESS)
         return RSVD_OK;
+    /* The op is the host's memory: an index lock_begin cannot have set
+     * (stale or overwritten op) would write outside LockSequenceArray. */
+    if (op->priv_check &&
+        (op->priv_index < 1 || op->priv_index > RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX))
+        return RSVD_E_INVAL;
     res_open *o = res_open_by_persistent(s, op->priv_persistent_id);
     if (!o)
         return RSVD_E_NOENT;
     /* 3.3.5.14.1 / 3.3.5.14.2: after the whole request succeeded, if
      * Dialect != 2.0.2 and the open tracks sequences,
      * LockSequenceArray[LockSequenceIndex] = {Valid TRUE, LockSequenceNumber}.
-     * The index was bounds-checked in lock_begin (pitfall P11). */
+     * The index was bounds-checked in lock_begin (pitfall P11) and above. */
     if (status != RSVD_STATUS_SUCCESS || !op->priv_check)
         return RSVD_OK;
     if (!lock_seq_applies(s, o, o->dialect))
