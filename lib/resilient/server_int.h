@@ -114,9 +114,12 @@ struct rsvd_res_server {
 int res_ctx_resolve(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, res_conn **conn,
                     res_session **sess, res_tree **tree);
 
-/* Checks that the request header names ctx's session and tree (unless it is
- * a related compounded request, whose ids are inherited). */
-int res_ctx_check_hdr(const rsvd_smb2_hdr *h, const res_session *sess, const res_tree *tree);
+/* res_ctx_resolve(), then checks that the request header names ctx's session
+ * and tree (unless it is a related compounded request, whose ids are
+ * inherited). */
+int res_ctx_resolve_req(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
+                        const rsvd_smb2_hdr *h, res_conn **conn, res_session **sess,
+                        res_tree **tree);
 
 /* The FileId a request names, with the related-compound substitution. */
 rsvd_smb2_fileid res_ctx_file_id(const rsvd_res_server_ctx *ctx, const rsvd_smb2_hdr *h,

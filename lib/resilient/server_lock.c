@@ -38,10 +38,7 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
     res_conn *c;
     res_session *ss;
     res_tree *t;
-    rc = res_ctx_resolve(s, ctx, &c, &ss, &t);
-    if (rc != RSVD_OK)
-        return rc;
-    rc = res_ctx_check_hdr(&h, ss, t);
+    rc = res_ctx_resolve_req(s, ctx, &h, &c, &ss, &t);
     if (rc != RSVD_OK)
         return rc;
 
