@@ -450,15 +450,19 @@ static void on_write(srv_req *r)
 
 /* ---- IOCTL -------------------------------------------------------------------- */
 
-static void ioctl_answer(srv_req *r, uint32_t status, const uint8_t *out, uint32_t n)
+static void ioctl_answer(srv_req *r, const rsvd_server_reply *rep)
 {
-    if (status != RSVD_STATUS_SUCCESS) {
-        fail(r, status);
+    /* [MS-SMB2] 3.3.4.4: an error gets an ERROR response; anything else
+     * (success, or a partial STATUS_BUFFER_OVERFLOW) the IOCTL response. */
+    if (rsvd_server_reply_is_error(rep)) {
+        fail(r, rep->status);
         return;
     }
+    const uint32_t n = rep->output_len;
+    const uint8_t *out = rep->output;
     rsvd_smb2_ioctl_rsp m;
     memset(&m, 0, sizeof m);
-    m.hdr = answer_hdr(r, status);
+    m.hdr = answer_hdr(r, rep->status);
     m.ctl_code = r->ctl_code;
     m.file_id = r->file_id;
     /* [MS-SMB2] 3.3.5.15: InputOffset at Buffer, no input echoed, the output
@@ -720,7 +724,7 @@ static void rsvd_reply(void *ctx, const rsvd_server_reply *rep)
         write_answer(r, rep->status, rep->count);
         break;
     case RSVD_SMB2_IOCTL:
-        ioctl_answer(r, rep->status, rep->output, rep->output_len);
+        ioctl_answer(r, rep);
         break;
     case RSVD_SMB2_LOCK:
         lock_finish(r, rep->status);
@@ -730,7 +734,7 @@ static void rsvd_reply(void *ctx, const rsvd_server_reply *rep)
         close_answer(r, rep->status, 0);
         break;
     case RSVD_SMB2_QUERY_INFO: {
-        if (rep->status != RSVD_STATUS_SUCCESS) {
+        if (rsvd_server_reply_is_error(rep)) { /* [MS-SMB2] 3.3.4.4 */
             fail(r, rep->status);
             break;
         }

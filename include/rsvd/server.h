@@ -88,9 +88,13 @@ typedef struct rsvd_server rsvd_server;
 /**
  * The answer to one request.
  *
- * status is the SMB2 status of the response. When it is not
- * STATUS_SUCCESS the request failed ("fail the request with X") and
- * output_len, count and create_context_len are 0.
+ * status is the SMB2 status of the response. When
+ * rsvd_server_reply_is_error() says it is an error the request failed
+ * ("fail the request with X"): the host sends an SMB2 ERROR response, and
+ * output_len, count and create_context_len are 0. Any other status
+ * (STATUS_SUCCESS, or STATUS_BUFFER_OVERFLOW on a QUERY_INFO, see
+ * rsvd_server_reply_is_error()) is answered with the command's own
+ * response carrying output.
  */
 typedef struct rsvd_server_reply {
     /** The cookie the host passed with the request. */
@@ -123,6 +127,17 @@ typedef struct rsvd_server_reply {
     /** Bytes at create_context: 168 (V1 response), 192 (V2 response) or 0. */
     uint32_t create_context_len;
 } rsvd_server_reply;
+
+/**
+ * Whether @p reply is an error, to be sent as an SMB2 ERROR response
+ * ([MS-SMB2] 3.3.4.4): any status but STATUS_SUCCESS, except
+ * STATUS_BUFFER_OVERFLOW on a QUERY_INFO, or on an IOCTL whose CtlCode is
+ * FSCTL_PIPE_TRANSCEIVE, FSCTL_PIPE_PEEK or FSCTL_DFS_GET_REFERRALS. Those
+ * carry the partial output the backend returned in the command's own
+ * response. (3.3.4.4's other exceptions are for commands this library does
+ * not answer.)
+ */
+RSVD_API bool rsvd_server_reply_is_error(const rsvd_server_reply *reply);
 
 /** Receives every reply; @p reply and what it points to are valid only
  * during the call. */

@@ -136,8 +136,8 @@ rsvd_step rsvd_ioctl_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_resu
 {
     (void)srv;
     /* [MS-RSVD] 3.2.4: "... and return the result": the store's status, and
-     * its output (never more than MaxOutputResponse). Only a success carries
-     * output (docs/decisions.md). */
+     * its output (never more than MaxOutputResponse). An error carries none
+     * ([MS-SMB2] 3.3.4.4, rsvd_server_reply_is_error()). */
     reply->status = r->status;
     reply->output = q->out;
     reply->output_len = r->bytes < q->out_cap ? r->bytes : q->out_cap;

@@ -241,7 +241,7 @@ static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_
     }
     if (step == RSVD_STEP_REPLY) {
         rsvd_srv_req_put(srv, q);
-        if (reply.status != RSVD_STATUS_SUCCESS) {
+        if (rsvd_server_reply_is_error(&reply)) {
             reply.output = NULL;
             reply.output_len = 0;
             reply.count = 0;
@@ -253,6 +253,25 @@ static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_
     rsvd_srv_kick(srv);
     srv->depth--;
     return RSVD_OK;
+}
+
+/* [MS-SMB2] 3.3.4.4: the statuses that are not a failure, of the commands
+ * this server answers. */
+bool rsvd_server_reply_is_error(const rsvd_server_reply *reply)
+{
+    if (!reply)
+        return true;
+    if (reply->status == RSVD_STATUS_SUCCESS)
+        return false;
+    if (reply->status != RSVD_STATUS_BUFFER_OVERFLOW)
+        return true;
+    if (reply->command == RSVD_SMB2_QUERY_INFO)
+        return false;
+    if (reply->command == RSVD_SMB2_IOCTL)
+        return reply->ctl_code != RSVD_FSCTL_PIPE_TRANSCEIVE &&
+               reply->ctl_code != RSVD_FSCTL_PIPE_PEEK &&
+               reply->ctl_code != RSVD_FSCTL_DFS_GET_REFERRALS;
+    return true;
 }
 
 rsvd_open *rsvd_srv_find_open(rsvd_server *srv, uint64_t local_open)

@@ -141,6 +141,65 @@ static void other_fsctl_is_passed_to_the_object_store_and_its_result_returned(vo
     fx_free(f);
 }
 
+/* [MS-SMB2] 3.3.4.4: STATUS_BUFFER_OVERFLOW is not a failure for
+ * FSCTL_PIPE_TRANSCEIVE, FSCTL_PIPE_PEEK and FSCTL_DFS_GET_REFERRALS, whose
+ * partial output is returned; for any other FSCTL it is. */
+static void other_fsctl_buffer_overflow_carries_output_only_where_3_3_4_4_says(void **state)
+{
+    (void)state;
+    fx *f = fx_new(1);
+    uint64_t lo = fx_open_store(f, "d.vhdx");
+    const uint8_t part[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    const uint32_t partial[] = {RSVD_FSCTL_PIPE_TRANSCEIVE, RSVD_FSCTL_PIPE_PEEK,
+                                RSVD_FSCTL_DFS_GET_REFERRALS};
+    fb_outcome o = fb_fail(RSVD_STATUS_BUFFER_OVERFLOW);
+    o.data = part;
+    o.data_len = sizeof part;
+    for (size_t i = 0; i < sizeof partial / sizeof partial[0]; i++) {
+        fb_push(&f->fb, FB_STORE, FB_FSCTL, &o);
+        fx_reply *r = ioctl_code(f, lo, partial[i], sizeof part);
+        assert_int_equal(r->r.status, RSVD_STATUS_BUFFER_OVERFLOW);
+        assert_false(rsvd_server_reply_is_error(&r->r));
+        tu_assert_bytes(r->out, r->r.output_len, part, sizeof part);
+    }
+    const uint32_t others[] = {0x0009003Cu /* FSCTL_GET_COMPRESSION */,
+                               RSVD_FSCTL_DFS_GET_REFERRALS_EX, RSVD_FSCTL_PIPE_WAIT};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        fb_push(&f->fb, FB_STORE, FB_FSCTL, &o);
+        fx_reply *r = ioctl_code(f, lo, others[i], sizeof part);
+        assert_int_equal(r->r.status, RSVD_STATUS_BUFFER_OVERFLOW);
+        assert_true(rsvd_server_reply_is_error(&r->r));
+        assert_int_equal(r->r.output_len, 0);
+    }
+    fx_free(f);
+}
+
+/* The 3.3.4.4 classification, command by command. */
+static void reply_is_error_follows_3_3_4_4(void **state)
+{
+    (void)state;
+    rsvd_server_reply r;
+    memset(&r, 0, sizeof r);
+    const uint16_t cmds[] = {RSVD_SMB2_CREATE, RSVD_SMB2_CLOSE,  RSVD_SMB2_READ,
+                             RSVD_SMB2_WRITE,  RSVD_SMB2_LOCK,   RSVD_SMB2_IOCTL,
+                             RSVD_SMB2_QUERY_INFO, RSVD_SMB2_SET_INFO};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        r.command = cmds[i];
+        r.ctl_code = cmds[i] == RSVD_SMB2_IOCTL ? RSVD_FSCTL_PIPE_PEEK : 0;
+        r.status = RSVD_STATUS_SUCCESS;
+        assert_false(rsvd_server_reply_is_error(&r));
+        r.status = RSVD_STATUS_ACCESS_DENIED;
+        assert_true(rsvd_server_reply_is_error(&r));
+        r.status = RSVD_STATUS_BUFFER_OVERFLOW;
+        bool partial = cmds[i] == RSVD_SMB2_QUERY_INFO || cmds[i] == RSVD_SMB2_IOCTL;
+        assert_int_equal(rsvd_server_reply_is_error(&r), !partial);
+    }
+    r.command = RSVD_SMB2_IOCTL;
+    r.ctl_code = RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST; /* MS-RSVD 3.2.5.5.2's failure */
+    assert_true(rsvd_server_reply_is_error(&r));
+    assert_true(rsvd_server_reply_is_error(NULL));
+}
+
 static void other_fsctl_completing_later_replies_then(void **state)
 {
     (void)state;
@@ -201,6 +260,8 @@ int main(void)
         cmocka_unit_test(offload_read_fails_offload_read_file_not_supported),
         cmocka_unit_test(offload_write_fails_offload_write_file_not_supported),
         cmocka_unit_test(other_fsctl_is_passed_to_the_object_store_and_its_result_returned),
+        cmocka_unit_test(other_fsctl_buffer_overflow_carries_output_only_where_3_3_4_4_says),
+        cmocka_unit_test(reply_is_error_follows_3_3_4_4),
         cmocka_unit_test(other_fsctl_completing_later_replies_then),
         cmocka_unit_test(other_fsctl_on_a_virtual_scsi_open_fails_invalid_device_request),
         cmocka_unit_test(other_fsctl_on_an_unknown_open_fails_invalid_parameter),

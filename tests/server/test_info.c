@@ -81,6 +81,38 @@ static void query_on_an_object_store_open_asks_the_store(void **state)
     fx_free(f);
 }
 
+/* [MS-SMB2] 3.3.4.4: STATUS_BUFFER_OVERFLOW in a QUERY_INFO response is not a
+ * failure: the partial information goes back in the QUERY_INFO response. */
+static void query_buffer_overflow_returns_the_partial_information(void **state)
+{
+    (void)state;
+    fx *f = fx_new(1);
+    uint64_t lo = fx_open_store(f, "d.vhdx");
+    const uint8_t part[40] = {0x11, 0x22, 0x33, [39] = 0x44};
+    fb_outcome o = fb_fail(RSVD_STATUS_BUFFER_OVERFLOW);
+    o.data = part;
+    o.data_len = sizeof part;
+    fb_push(&f->fb, FB_STORE, FB_QUERY_INFO, &o);
+    fx_reply *r = qinfo(f, lo, FILE_INFO, 18 /* FileAllInformation */, sizeof part);
+    assert_int_equal(r->r.status, RSVD_STATUS_BUFFER_OVERFLOW);
+    assert_false(rsvd_server_reply_is_error(&r->r));
+    tu_assert_bytes(r->out, r->r.output_len, part, sizeof part);
+    /* The same from a virtual disk. */
+    uint64_t scsi = fx_open_scsi(f, "e.vhdx", true);
+    fb_push(&f->fb, FB_DISK, FB_QUERY_INFO, &o);
+    r = qinfo(f, scsi, FILE_INFO, 18, sizeof part);
+    assert_int_equal(r->r.status, RSVD_STATUS_BUFFER_OVERFLOW);
+    tu_assert_bytes(r->out, r->r.output_len, part, sizeof part);
+    /* Any other status is a failure and carries nothing, data or not. */
+    o.result.status = RSVD_STATUS_BUFFER_TOO_SMALL;
+    fb_push(&f->fb, FB_STORE, FB_QUERY_INFO, &o);
+    r = qinfo(f, lo, FILE_INFO, 18, sizeof part);
+    assert_int_equal(r->r.status, RSVD_STATUS_BUFFER_TOO_SMALL);
+    assert_true(rsvd_server_reply_is_error(&r->r));
+    assert_int_equal(r->r.output_len, 0);
+    fx_free(f);
+}
+
 static void query_on_a_virtual_scsi_open_asks_the_disk(void **state)
 {
     (void)state;
@@ -207,6 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(query_with_output_smaller_than_the_class_fails_buffer_too_small),
         cmocka_unit_test(query_on_an_object_store_open_asks_the_store),
+        cmocka_unit_test(query_buffer_overflow_returns_the_partial_information),
         cmocka_unit_test(query_on_a_virtual_scsi_open_asks_the_disk),
         cmocka_unit_test(query_completing_later_replies_then),
         cmocka_unit_test(query_on_an_unknown_open_fails_invalid_parameter),
