@@ -194,8 +194,13 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
                                    RSVD_SMB2_SET_INFO, RSVD_SMB2_LOCK, RSVD_SMB2_CLOSE};
     FUZZ_CHECK(r->command == cmd[q->kind]);
     FUZZ_CHECK(r->output_len <= q->limit);
-    if (r->status != RSVD_STATUS_SUCCESS)
+    /* [MS-SMB2] 3.3.4.4: an error carries nothing. */
+    if (rsvd_server_reply_is_error(r))
         FUZZ_CHECK(r->output_len == 0 && r->count == 0 && r->create_context_len == 0);
+    else if (r->status != RSVD_STATUS_SUCCESS)
+        FUZZ_CHECK(r->status == RSVD_STATUS_BUFFER_OVERFLOW && r->count == 0 &&
+                   r->create_context_len == 0 &&
+                   (r->command == RSVD_SMB2_QUERY_INFO || r->command == RSVD_SMB2_IOCTL));
     if (r->output_len)
         FUZZ_CHECK(r->output == q->out);
 
