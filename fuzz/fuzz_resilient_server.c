@@ -49,9 +49,13 @@
  *    of the server's tables or a live connection, channel, session, tree
  *    connect or open; at the end nothing is left.
  */
-#include <rsvd/resilient.h>
-
 #include <string.h>
+
+#include <rsvd/fscc.h>
+#include <rsvd/resilient.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 #include "resilient/server_int.h"
@@ -201,7 +205,7 @@ static void on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *
     FUZZ_CHECK(srv == h->srv);
     m_open *o = open_by_persistent(h, c->file_id.persistent_id);
     FUZZ_CHECK(o != NULL); /* a live open, closed once */
-    rsvd_res_open_info gone;
+    rsvd_res_open_info gone = RSVD_STRUCT_INIT(rsvd_res_open_info);
     FUZZ_CHECK(rsvd_res_server_open_info(srv, c->file_id.persistent_id, &gone) == RSVD_E_NOENT);
     switch (c->reason) {
     case RSVD_RES_CLOSE_EXPIRED:
@@ -336,7 +340,7 @@ static void check_step(harness *h)
         fprintf(stderr, "server invariant: %s\n", broken);
         FUZZ_CHECK(broken == NULL);
     }
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(h->srv, &st);
     FUZZ_CHECK((int)st.connections == count_live(h->conns, sizeof h->conns[0], MAX_CONNS));
     FUZZ_CHECK((int)st.sessions == count_live(h->sess, sizeof h->sess[0], MAX_SESS));
@@ -347,7 +351,7 @@ static void check_step(harness *h)
         m_open *o = &h->opens[i];
         if (!o->live)
             continue;
-        rsvd_res_open_info info;
+        rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, o->persistent, &info) == RSVD_OK);
         if (info.state != o->info.state) {
             if (info.state == RSVD_RES_OPEN_DETACHED) {
@@ -501,7 +505,7 @@ static void op_add_conn(harness *h, input *in)
 {
     uint8_t d = in_u8(in);
     int slot = find_free(h->conns, sizeof h->conns[0], MAX_CONNS);
-    const rsvd_res_conn_params p = {dialects[d & 3], (d & 4) != 0, (d & 8) ? 64u : 0u};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = dialects[d & 3], .supports_multi_credit = (d & 4) != 0, .max_transact_size = (d & 8) ? 64u : 0u};
     uint64_t hd;
     int rc = rsvd_res_server_conn_add(h->srv, &p, &hd);
     if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
@@ -630,6 +634,7 @@ static void op_add_open(harness *h, input *in)
     o->live = true;
     o->persistent = fid.persistent_id;
     o->owner = -1;
+    o->info = (rsvd_res_open_info)RSVD_STRUCT_INIT(rsvd_res_open_info);
     FUZZ_CHECK(rsvd_res_server_open_info(h->srv, fid.persistent_id, &o->info) == RSVD_OK);
     FUZZ_CHECK(o->info.state == RSVD_RES_OPEN_ATTACHED && !o->info.is_resilient);
 }
@@ -659,7 +664,7 @@ static void run_ioctl(harness *h, const rsvd_res_server_ctx *ctx, bool ctx_ok, i
                    r.output_offset == 112 && r.flags == 0);
         m_open *granted = open_by_persistent(h, r.file_id.persistent_id);
         FUZZ_CHECK(granted != NULL);
-        rsvd_res_open_info info;
+        rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, granted->persistent, &info) == RSVD_OK);
         FUZZ_CHECK(info.is_resilient && info.state == RSVD_RES_OPEN_ATTACHED);
         FUZZ_CHECK(info.session == ctx->session && info.tree == ctx->tree);
@@ -672,7 +677,7 @@ static void run_ioctl(harness *h, const rsvd_res_server_ctx *ctx, bool ctx_ok, i
         FUZZ_CHECK(rn == 64 + 9);
         if (pristine && o->live) {
             /* Refused: nothing changed. */
-            rsvd_res_open_info info;
+            rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
             FUZZ_CHECK(rsvd_res_server_open_info(h->srv, o->persistent, &info) == RSVD_OK);
             FUZZ_CHECK(info.is_resilient == was_resilient);
             if (timeout > RSVD_RES_DEFAULT_MAX_TIMEOUT_MS)
@@ -860,7 +865,7 @@ static void op_reconnect(harness *h, input *in, bool mutate)
         FUZZ_CHECK(got != NULL && got->info.state == RSVD_RES_OPEN_DETACHED);
         FUZZ_CHECK(got->deadline >= h->now);                       /* not expired */
         FUZZ_CHECK(got->owner == h->sess[h->trees[t].sess].user); /* DurableOwner */
-        rsvd_res_open_info info;
+        rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, got->persistent, &info) == RSVD_OK);
         FUZZ_CHECK(info.state == RSVD_RES_OPEN_ATTACHED && info.session == ctx.session &&
                    info.tree == ctx.tree);
@@ -894,8 +899,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static harness h;
     memset(&h, 0, sizeof h);
     h.now = 1000;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_connections = MAX_CONNS;
     cfg.max_sessions = MAX_SESS;
     cfg.max_trees = MAX_TREES;
@@ -903,9 +907,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_opens_per_session = 12;
     cfg.max_detached = 16;
     cfg.max_channels = MAX_CHANNELS;
-    h.mem = (rsvd_mem){a_malloc, a_calloc, a_realloc, a_free, &h.alloc};
+    h.mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = a_malloc, .calloc_fn = a_calloc, .realloc_fn = a_realloc, .free_fn = a_free, .user_data = &h.alloc};
     cfg.mem = &h.mem;
-    const rsvd_res_server_callbacks cb = {on_close};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close};
     FUZZ_CHECK(rsvd_res_server_new(&cfg, &cb, &h, &h.srv) == RSVD_OK);
     input in = {data, size, 0};
     size_t steps = 0;

@@ -5,6 +5,7 @@
  * ([MS-FSCC] 2.4.16) and the target specifier they carry.
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
 
@@ -103,5 +104,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     (void)rsvd_is_svhdx_open_device_context_name(data, size);
     (void)rsvd_utf16le_ends_with_ascii(data, size, RSVD_SHARED_VIRTUAL_DISK_SUFFIX);
+    /* A name the client sent: converting it to UTF-8 and back gives the same
+     * bytes, and measuring agrees with converting. */
+    size_t n8;
+    if (rsvd_utf16le_to_utf8(data, size, NULL, 0, &n8) == RSVD_OK) {
+        static char u8[4 * 65536];
+        static uint8_t u16[2 * 65536];
+        size_t got, n16;
+        FUZZ_CHECK(n8 <= sizeof u8 || size > sizeof u16);
+        if (n8 <= sizeof u8 && size <= sizeof u16) {
+            FUZZ_CHECK(rsvd_utf16le_to_utf8(data, size, u8, sizeof u8, &got) == RSVD_OK);
+            FUZZ_CHECK(got == n8);
+            FUZZ_CHECK(rsvd_utf8_to_utf16le(u8, got, u16, sizeof u16, &n16) == RSVD_OK);
+            FUZZ_CHECK(n16 == size && memcmp(u16, data, size) == 0);
+        }
+    }
     return 0;
 }

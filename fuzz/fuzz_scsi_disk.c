@@ -21,6 +21,8 @@
  * or RESERVATION CONFLICT; or a unit attention status with UNIT ATTENTION
  * sense); no more data than the buffer; the reservation state in bounds.
  */
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
@@ -81,7 +83,7 @@ static uint32_t mem_info(void *ctx, rsvd_block_info *out)
     return 0;
 }
 
-static const rsvd_block_ops mem_ops = {mem_read, mem_write, mem_flush, mem_info};
+static const rsvd_block_ops mem_ops = {.struct_size = sizeof(rsvd_block_ops), .read = mem_read, .write = mem_write, .flush = mem_flush, .info = mem_info};
 
 /* ---- completion capture ---- */
 
@@ -168,8 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     disk_size = DISK_BYTES;
     block_fail = FAIL_NONE;
 
-    rsvd_scsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     cfg.block.ops = &mem_ops;
     cfg.max_registrants = MAX_REGISTRANTS;
     cfg.max_initiators = 3;

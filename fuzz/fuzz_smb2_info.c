@@ -3,6 +3,7 @@
  * ([MS-SMB2] 2.2.37 - 2.2.40).
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 

@@ -62,7 +62,7 @@ int main(void)
 {
     rsvd_nbd_block *nb;
     rsvd_backend_diag why;
-    rsvd_nbd_block_config cfg = {0};
+    rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     return rsvd_nbd_block_open(&cfg, &nb, &why) == RSVD_E_INVAL && printf("%s\n", why.reason) > 0
                ? 0 : 1;
 }

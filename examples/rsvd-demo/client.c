@@ -13,6 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
+
 #define MSG_MAX (65536u + 256u)
 #define NAME_UNITS_MAX 128u
 
@@ -78,7 +84,7 @@ int demo_client_new(const char *name, uint16_t dialect,
     c->event = event;
     c->event_ctx = event_ctx;
     c->next_request_id = 1;
-    rsvd_res_client_callbacks cb = {on_request_failed, on_open_lost};
+    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_request_failed, .open_lost = on_open_lost};
     int rc = rsvd_res_client_new(NULL, &cb, c, &c->cli);
     if (rc != RSVD_OK) {
         free(c);
@@ -109,8 +115,7 @@ uint64_t demo_client_last_message_id(const demo_client *c)
 int demo_client_attach(demo_client *c, const demo_transport *t, uint64_t next_message_id,
                        uint32_t credits, uint64_t session_id, uint32_t tree_id)
 {
-    rsvd_res_client_conn_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_conn_params p = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     p.dialect = c->dialect;
     p.supports_multi_credit = c->dialect != RSVD_SMB2_DIALECT_202;
     p.next_message_id = next_message_id; /* the window the host hands over */
@@ -234,8 +239,7 @@ static size_t utf16(const char *s, uint8_t *out, size_t cap)
 static void open_register(demo_client *c, const rsvd_smb2_create_req *q, uint8_t oplock,
                           demo_copen *o)
 {
-    rsvd_res_client_open_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_open_params p = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     p.file_id = o->file_id;
     p.name = q->name;
     p.name_len = q->name_length;
@@ -551,7 +555,7 @@ uint32_t demo_client_reconnect(demo_client *c, demo_copen *o)
         return RSVD_STATUS_CONNECTION_DISCONNECTED;
     rsvd_res_client_done d;
     uint32_t st = exchange(c, m.len, m.message_id, true, &d);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     if (st == RSVD_STATUS_SUCCESS &&
         rsvd_res_client_open_info_get(c->cli, o->res, &info) == RSVD_OK)
         o->file_id = info.file_id; /* same Persistent, new Volatile */

@@ -19,6 +19,8 @@
 #define RSVD_DEMO_CLIENT_H
 
 #include <rsvd/rsvd.h>
+#include <rsvd/smb2.h>
+#include <rsvd/wire_rsvd.h>
 
 typedef struct demo_client demo_client;
 

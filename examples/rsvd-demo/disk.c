@@ -4,6 +4,8 @@
  */
 #include "disk.h"
 
+#include <rsvd/scsi_disk.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +42,7 @@ struct demo_disk_impl {
 static int builtin_disk(demo_disk *d, rsvd_block_source block, char *err, size_t errcap)
 {
     demo_disk_impl *m = d->impl;
-    rsvd_scsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     cfg.block = block;
     cfg.disk_id = disk_id;
     int rc = rsvd_scsi_disk_create(&cfg, &m->disk);
@@ -70,8 +71,7 @@ static int open_default(demo_disk *d, char *err, size_t errcap)
         return RSVD_E_IO;
     }
     snprintf(m->path, sizeof m->path, "%s/cluster.img", m->dir);
-    rsvd_file_block_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_file_block_config cfg = RSVD_STRUCT_INIT(rsvd_file_block_config);
     cfg.path = m->path;
     cfg.create_size = DEFAULT_SIZE;
     cfg.direct_io = RSVD_DIRECT_IO_NEVER;
@@ -107,8 +107,7 @@ static int open_iscsi(demo_disk *d, const char *spec, char *err, size_t errcap)
         snprintf(err, errcap, "%s: the LUN must be a number", spec);
         return RSVD_E_INVAL;
     }
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.portal = portal;
     cfg.target = iqn;
     cfg.lun = (uint32_t)n;
@@ -135,8 +134,7 @@ static int open_iscsi(demo_disk *d, const char *spec, char *err, size_t errcap)
 static int open_nbd(demo_disk *d, const char *spec, char *err, size_t errcap)
 {
 #if RSVD_DEMO_HAVE_NBD
-    rsvd_nbd_block_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     cfg.uri = spec;
     rsvd_backend_diag why;
     int rc = rsvd_nbd_block_open(&cfg, &d->impl->nb, &why);

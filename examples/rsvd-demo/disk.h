@@ -13,6 +13,8 @@
 #ifndef RSVD_DEMO_DISK_H
 #define RSVD_DEMO_DISK_H
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
 #include <rsvd/rsvd.h>
 
 /** The name the shared disk is opened by. */

@@ -11,6 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #define FILES_MAX 16u
 #define FILE_NAME_MAX 64u
 #define FILE_SIZE_MAX 65536u

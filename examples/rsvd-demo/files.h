@@ -13,6 +13,7 @@
 #define RSVD_DEMO_FILES_H
 
 #include <rsvd/rsvd.h>
+#include <rsvd/smb2.h>
 
 /** The file table. */
 typedef struct demo_files demo_files;

@@ -16,6 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "client.h"
 #include "disk.h"
 #include "files.h"
@@ -667,7 +672,7 @@ static bool step6_expiry(demo *d)
     check(d, closed == 1 && expired, "the scavenger closed %zu opens, want B's vm-b.vmcx", closed);
     check(d, lost == 1 && d->ncev - cev == 1 && d->cev[cev].reason == RSVD_RES_LOST_TIMEOUT,
           "B's client gave up %zu opens, want vm-b.vmcx (timeout)", lost);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     check(d, demo_client_open_info(d->a.c, &d->a.cfg, &info) &&
                  info.state == RSVD_RES_CLIENT_OPEN_CONNECTED,
           "A's open was touched by B's expiry");

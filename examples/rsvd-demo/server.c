@@ -15,6 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
+
 /* Connection.MaxTransactSize / MaxReadSize / MaxWriteSize of this server. */
 #define MAX_TRANSACT 65536u
 /* The longest message: a header, a fixed part and MAX_TRANSACT bytes. */
@@ -794,8 +801,7 @@ int demo_server_new(const demo_server_config *cfg, demo_server **out)
     srv->cfg = *cfg;
     srv->pool = calloc(REQ_POOL, sizeof *srv->pool);
 
-    rsvd_server_config rc;
-    memset(&rc, 0, sizeof rc);
+    rsvd_server_config rc = RSVD_STRUCT_INIT(rsvd_server_config);
     rc.svhdx_supported = true;                      /* IsSVHDXSupported */
     rc.service_version = RSVD_PROTOCOL_VERSION_1;   /* ServerServiceVersion */
     rc.scsi_disk = cfg->disk_ops;                   /* PVHDPARSER opens */
@@ -804,7 +810,7 @@ int demo_server_new(const demo_server_config *cfg, demo_server **out)
     rc.reply_ctx = srv;
     /* A server facing untrusted clients passes a random name_hash_key. */
 
-    rsvd_res_server_callbacks cb = {res_close_open};
+    rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = res_close_open};
     int err = RSVD_E_NOMEM;
     if (!srv->pool || (err = rsvd_server_new(&rc, &srv->rsvd)) != RSVD_OK ||
         (err = rsvd_res_server_new(NULL, &cb, srv, &srv->res)) != RSVD_OK) {
@@ -846,7 +852,7 @@ int demo_server_connect(demo_server *srv, uint16_t dialect, uint64_t session_id,
     c->tree_id = tree_id;
     c->conn_ctx = conn_ctx;
     c->alive = true;
-    rsvd_res_conn_params p = {dialect, dialect != RSVD_SMB2_DIALECT_202, MAX_TRANSACT};
+    rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = dialect, .supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202, .max_transact_size = MAX_TRANSACT};
     int rc = rsvd_res_server_conn_add(srv->res, &p, &c->ctx.conn);
     if (rc == RSVD_OK)
         rc = rsvd_res_server_session_add(srv->res, c->ctx.conn, session_id, user, user_len,
@@ -938,7 +944,8 @@ void demo_server_receive(demo_server *srv, demo_server_conn *conn, const uint8_t
 
 void demo_server_conn_lost(demo_server *srv, demo_server_conn *conn)
 {
-    rsvd_res_server_stats before, after;
+    rsvd_res_server_stats before = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+    rsvd_res_server_stats after = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(srv->res, &before);
     conn->alive = false;
     /* [MS-SMB2] 3.3.7.1: resilient opens are detached (their deadline
@@ -974,13 +981,14 @@ void demo_server_get_stats(const demo_server *srv, demo_server_stats *out)
 {
     *out = srv->stats;
     out->rsvd_opens = rsvd_server_open_count(srv->rsvd);
+    out->res = (rsvd_res_server_stats)RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(srv->res, &out->res);
     out->file_opens = demo_files_open_count(srv->cfg.files);
 }
 
 size_t demo_server_locks_held(const demo_server *srv, uint64_t persistent_id)
 {
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     if (!srv->res || rsvd_res_server_open_info(srv->res, persistent_id, &info) != RSVD_OK)
         return 0;
     const srv_open *o = info.open_user_data;

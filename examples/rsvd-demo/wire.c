@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/pcap.h>
+
 /* NBSS session message ([RFC 1002] 4.3.1; [MS-SMB2] 2.1): type 0x00 and a
  * 24-bit big-endian length before each SMB2 message. */
 #define NBSS_HEADER 4u

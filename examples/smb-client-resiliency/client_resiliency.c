@@ -35,7 +35,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
 
 #include "files.h"
 #include "nbss.h"
@@ -115,8 +119,7 @@ static void on_open_lost(rsvd_res_client *cli, uint64_t open, void *open_ud,
  * the library takes over the connection's window from MessageId 3. */
 static void connection_up(client *c, int fd, uint64_t session_id)
 {
-    rsvd_res_client_conn_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_conn_params p = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     p.dialect = DIALECT;
     p.supports_multi_credit = true;
     p.next_message_id = 3;
@@ -199,8 +202,7 @@ static void create_file(client *c)
     if (st != RSVD_STATUS_SUCCESS)
         exit(1);
     /* [MS-SMB2] 3.2.5.7: the library keeps what a reconnect CREATE needs. */
-    rsvd_res_client_open_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_open_params p = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     p.file_id = r.file_id;
     p.name = q.name;
     p.name_len = q.name_length;
@@ -233,7 +235,7 @@ static uint32_t lock(client *c, uint64_t offset, bool await)
 static int run_client(int fd1, int fd2)
 {
     client *c = calloc(1, sizeof *c);
-    rsvd_res_client_callbacks cb = {on_request_failed, on_open_lost};
+    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_request_failed, .open_lost = on_open_lost};
     if (!c || rsvd_res_client_new(NULL, &cb, c, &c->cli) != RSVD_OK)
         return 2;
 
@@ -257,7 +259,7 @@ static int run_client(int fd1, int fd2)
     say("client", "the connection is gone");
     close(c->fd);
     (void)rsvd_res_client_on_disconnect(c->cli, c->conn, monotonic_ms()); /* [MS-SMB2] 3.2.7.1 */
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     if (rsvd_res_client_open_info_get(c->cli, c->open, &info) == RSVD_OK)
         say("client", "the open is kept: %s, resilient %s, %u LOCK(s) to re-send",
             info.state == RSVD_RES_CLIENT_OPEN_DETACHED ? "detached" : "connected",

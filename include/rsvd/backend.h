@@ -27,6 +27,7 @@
 #define RSVD_BACKEND_H
 
 #include <rsvd/common.h>
+#include <rsvd/fscc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -131,22 +132,18 @@ typedef struct rsvd_io_result {
  */
 RSVD_API int rsvd_complete(rsvd_completion c, const rsvd_io_result *r);
 
-/** @name Information classes ([MS-FSCC] 2.4) that MS-RSVD 3.2.5.8/3.2.5.9 name
- * @{ */
-/** FileRenameInformation. */
-#define RSVD_FILE_RENAME_INFORMATION 10u
-/** FileLinkInformation. */
-#define RSVD_FILE_LINK_INFORMATION 11u
-/** FileStandardInformation. */
-#define RSVD_FILE_STANDARD_INFORMATION 5u
-/** FileEndOfFileInformation. */
-#define RSVD_FILE_END_OF_FILE_INFORMATION 20u
-/** FileNetworkOpenInformation. */
-#define RSVD_FILE_NETWORK_OPEN_INFORMATION 34u
-/** @} */
 
-/** CreateOptions bit FILE_NO_INTERMEDIATE_BUFFERING ([MS-SMB2] 2.2.13). */
-#define RSVD_FILE_NO_INTERMEDIATE_BUFFERING 0x00000008u
+/** What a backend reports about a failed open (or how an open runs), for
+ * the operator: the built-in backends fill it (rsvd/file_store.h,
+ * rsvd/iscsi_disk.h). */
+typedef struct rsvd_backend_diag {
+    /** NTSTATUS of the failure (STATUS_SUCCESS when there was none). */
+    uint32_t status;
+    /** The errno behind it, 0 if none. */
+    int sys_errno;
+    /** One line of English, NUL-terminated (empty when there is nothing to say). */
+    char reason[160];
+} rsvd_backend_diag;
 
 /** What the server asks a backend to open. */
 typedef struct rsvd_backend_open_args {
@@ -170,6 +167,8 @@ typedef struct rsvd_backend_open_args {
  * the store cannot do completes with STATUS_NOT_SUPPORTED.
  */
 typedef struct rsvd_object_store_ops {
+    /** Set by RSVD_STRUCT_INIT(rsvd_object_store_ops): the size the caller was built with. */
+    size_t struct_size;
     /** Opens the file for read and write; completes with result.handle. */
     void (*open)(void *ctx, const rsvd_backend_open_args *args, rsvd_completion c);
     /** Closes @p handle; with @p delete_file also deletes the file (PendingDelete). */
@@ -255,6 +254,8 @@ typedef struct rsvd_scsi_cmd {
  * for. Functions marked optional may be NULL.
  */
 typedef struct rsvd_scsi_disk_ops {
+    /** Set by RSVD_STRUCT_INIT(rsvd_scsi_disk_ops): the size the caller was built with. */
+    size_t struct_size;
     /** Opens the disk for one initiator; completes with result.handle. */
     void (*open)(void *ctx, const rsvd_backend_open_args *args, rsvd_completion c);
     /** Closes @p handle; with @p delete_file also deletes the disk file. */

@@ -2,19 +2,21 @@
  * librsvd - MS-RSVD message codecs ([MS-RSVD] section 2.2): the tunnel
  * header, every version-1 and version-2 tunnel operation body, the
  * SVHDX_OPEN_DEVICE_CONTEXT(_V2) create contexts, the query-support output,
- * and the FILE_FULL_EA_INFORMATION chain ([MS-FSCC] 2.4.16) that carries the
+ * and the FILE_FULL_EA_INFORMATION chain ([MS-FSCC] 2.4.15) that carries the
  * RSVD target specifier.
  *
- * Included by rsvd/wire.h; include that header rather than this one.
- * The conventions of rsvd/wire_smb2.h apply: decoders never read past len,
+ * Part of the opt-in toolkit: no core header includes it, and it knows
+ * nothing of storage (the backend interface is rsvd/backend.h). The
+ * conventions of rsvd/wire_smb2.h apply: decoders never read past len,
  * return views into their input, and encoders fail cleanly with
  * RSVD_E_NOSPC.
  */
 #ifndef RSVD_WIRE_RSVD_H
 #define RSVD_WIRE_RSVD_H
 
-#include <rsvd/backend.h>
 #include <rsvd/common.h>
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,29 +35,12 @@ extern "C" {
 /** RSVD_MAXIMUM_NAME_LENGTH: the largest InitiatorHostNameLength, in bytes,
  * and the size of the InitiatorHostName field. */
 #define RSVD_MAXIMUM_NAME_LENGTH 126u
-/** FSCTL_SVHDX_SYNC_TUNNEL_REQUEST: carries every tunnel operation but
- * RSVD_TUNNEL_META_OPERATION_START (input and output: header + body). */
-#define RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST 0x00090304u
-/** FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT: no input; the output is
- * SVHDX_SHARED_VIRTUAL_DISK_SUPPORT_RESPONSE ([MS-RSVD] 3.2.5.6). */
-#define RSVD_FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT 0x00090300u
-/** FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST: carries RSVD_TUNNEL_META_OPERATION_START;
- * the server handles it as the sync code ([MS-RSVD] 3.2.4). */
-#define RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST 0x00090364u
 /** Version of SVHDX_OPEN_DEVICE_CONTEXT (2.2.4.12) and its response. */
 #define RSVD_ECP_CONTEXT_VERSION_1 0x00000001u
 /** Version of SVHDX_OPEN_DEVICE_CONTEXT_V2 (2.2.4.32) and its response. */
 #define RSVD_ECP_CONTEXT_VERSION_2 0x00000002u
 /** @} */
 
-/** @name RSVD protocol versions ([MS-RSVD] 1.7)
- * @{ */
-/** RSVD Protocol version 1: the version-1 operations only. */
-#define RSVD_PROTOCOL_VERSION_1 0x00000001u
-/** RSVD Protocol version 2: adds the version-2 operations (VHD sets,
- * snapshots, change tracking). */
-#define RSVD_PROTOCOL_VERSION_2 0x00000002u
-/** @} */
 
 /** @name Tunnel operation codes ([MS-RSVD] 2.2.2)
  * Bits 24-31 are 0x02 (RSVD), bits 12-23 the version class, bits 0-11 the
@@ -249,7 +234,8 @@ RSVD_API int rsvd_tunnel_hdr_encode(const rsvd_tunnel_hdr *h, uint8_t *buf, size
 
 /** SVHDX_TUNNEL_INITIAL_INFO_RESPONSE ([MS-RSVD] 2.2.4.14), 24 bytes. */
 typedef struct rsvd_svhdx_tunnel_initial_info_response {
-    /** ServerVersion: the server's protocol version (RSVD_PROTOCOL_VERSION_*). */
+    /** ServerVersion: the server's protocol version
+     * (RSVD_PROTOCOL_VERSION_*). */
     uint32_t server_version;
     /** SectorSize: logical sector size of the disk, in bytes. */
     uint32_t sector_size;
@@ -1225,43 +1211,16 @@ RSVD_API int rsvd_svhdx_tunnel_query_safe_size_response_encode(
 /* UTF-16LE name helpers                                                     */
 /* ======================================================================== */
 
-/**
- * Checks a NUL-terminated UTF-16LE name whose length field counts the NUL
- * (DestinationFileName, DestinationVhdSetName): @p len is even and at least
- * 2, the last code unit is 0x0000 and no earlier one is.
- * @return RSVD_OK or RSVD_E_WIRE_NAME.
- */
-RSVD_API int rsvd_utf16z_check(const uint8_t *name, size_t len);
-
-/**
- * @return true if the UTF-16LE string (@p s, @p len bytes; a trailing odd
- * byte is ignored) ends with the ASCII string @p suffix, compared without
- * regard to ASCII case.
- */
-RSVD_API bool rsvd_utf16le_ends_with_ascii(const uint8_t *s, size_t len, const char *suffix);
+/* The UTF-16LE name checks these rules need (rsvd_utf16z_check(),
+ * rsvd_utf16le_ends_with_ascii()) are in rsvd/wire.h. */
 
 /* ======================================================================== */
 /* Opening a shared virtual disk ([MS-RSVD] 2.2.4.12, 2.2.4.31 - 2.2.4.35)   */
 /* ======================================================================== */
 
-/** The suffix a client appends to the file name ([MS-RSVD] 3.1.4.2); the
- * SMB2 server tests for it with rsvd_utf16le_ends_with_ascii() ([MS-SMB2]
- * 3.3.5.9.14). */
-#define RSVD_SHARED_VIRTUAL_DISK_SUFFIX ":SharedVirtualDisk"
-
-/** @name Create-context name of SVHDX_OPEN_DEVICE_CONTEXT(_V2) and its
- * responses ([MS-SMB2] 2.2.13.2): these 16 bytes in this order, NameLength 16
- * @{ */
-/** The NameLength of the context. */
-#define RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME_LENGTH 16u
-/** An initializer: `static const uint8_t n[] = RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME;` */
-#define RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME                                                 \
-    {0x9C, 0xCB, 0xCF, 0x9E, 0x04, 0xC1, 0xE6, 0x43,                                      \
-     0x98, 0x0E, 0x15, 0x8D, 0xA1, 0xF6, 0xEC, 0x83}
-/** @} */
-
 /** @return true if (@p name, @p len) is exactly the 16-byte
- * SVHDX_OPEN_DEVICE_CONTEXT create-context name. */
+ * SVHDX_OPEN_DEVICE_CONTEXT create-context name
+ * (RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT, rsvd/smb2.h). */
 RSVD_API bool rsvd_is_svhdx_open_device_context_name(const uint8_t *name, size_t len);
 
 /** @name OriginatorFlags ([MS-RSVD] 2.2.4.12)
@@ -1421,8 +1380,6 @@ RSVD_API int rsvd_svhdx_shared_virtual_disk_support_response_encode(
 
 /* ---- FILE_FULL_EA_INFORMATION ([MS-FSCC] 2.4.16) ------------------------ */
 
-/** Flags value FILE_NEED_EA ([MS-FSCC] 2.4.16). */
-#define RSVD_FILE_NEED_EA 0x80u
 /** Size of FILE_FULL_EA_INFORMATION before EaName. */
 #define RSVD_FILE_FULL_EA_INFORMATION_FIXED_SIZE 8u
 

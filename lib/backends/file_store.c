@@ -11,10 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 
 #include "util/mem.h"
+#include "util/versioned.h"
 
 #define FS_HANDLE_MAGIC 0x52534653u /* "RSFS" */
 #define FS_PATH_MAX 4096u
@@ -52,11 +55,18 @@ static bool pow2_between(uint32_t v, uint32_t lo, uint32_t hi)
     return v >= lo && v <= hi && !(v & (v - 1));
 }
 
-int rsvd_file_store_create(const rsvd_file_store_config *cfg, rsvd_file_store **out)
+int rsvd_file_store_create(const rsvd_file_store_config *config, rsvd_file_store **out)
 {
-    if (!cfg || !out || !cfg->root)
+    if (!out)
         return RSVD_E_INVAL;
     *out = NULL;
+    rsvd_file_store_config c;
+    int rc = rsvd_struct_import(&c, sizeof c, config, RSVD_V0_FILE_STORE_CONFIG);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_file_store_config *cfg = &c;
+    if (!cfg->root)
+        return RSVD_E_INVAL;
     uint32_t sector = cfg->sector_size ? cfg->sector_size : 512u;
     if (!pow2_between(sector, 512u, 65536u))
         return RSVD_E_INVAL;
@@ -68,7 +78,9 @@ int rsvd_file_store_create(const rsvd_file_store_config *cfg, rsvd_file_store **
         return RSVD_E_INVAL;
     bounce = (bounce + sector - 1) & ~(sector - 1);
 
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
+    const rsvd_mem *mem = rsvd_mem_resolve(cfg->mem);
+    if (!mem)
+        return RSVD_E_INVAL;
     rsvd_file_store *fs = rsvd_mem_calloc(mem, 1, sizeof *fs);
     if (!fs)
         return RSVD_E_NOMEM;
@@ -504,6 +516,7 @@ static void fs_fsctl(void *ctx, void *handle, uint32_t ctl_code, const uint8_t *
 }
 
 static const rsvd_object_store_ops file_store_ops = {
+    .struct_size = sizeof(rsvd_object_store_ops),
     .open = fs_open,
     .close = fs_close,
     .read = fs_read,

@@ -15,19 +15,19 @@
  *    command, close the handle) without re-entering libiscsi.
  */
 #define _GNU_SOURCE
-#include <rsvd/iscsi_disk.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/iscsi_disk.h>
 #include <rsvd/scsi.h>
 #include <rsvd/status.h>
+#include <rsvd/wire.h>
 
 #include "scsi/be.h"
 #include "util/mem.h"
@@ -1512,6 +1512,7 @@ static void is_set_info(void *ctx, void *handle, uint32_t info_class, const uint
 }
 
 static const rsvd_scsi_disk_ops iscsi_disk_ops = {
+    .struct_size = sizeof(rsvd_scsi_disk_ops),
     .open = is_open,
     .close = is_close,
     .read = is_read,

@@ -3,15 +3,15 @@
  * export through libnbd's synchronous calls.
  */
 #define _GNU_SOURCE
-#include <rsvd/nbd_block.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
 #include <libnbd.h>
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
+#include <rsvd/nbd_block.h>
 #include <rsvd/status.h>
 
 #include "util/mem.h"
@@ -143,6 +143,7 @@ static uint32_t nb_info(void *ctx, rsvd_block_info *out)
 }
 
 static const rsvd_block_ops nbd_block_ops = {
+    .struct_size = sizeof(rsvd_block_ops),
     .read = nb_read,
     .write = nb_write,
     .flush = nb_flush,

@@ -5,8 +5,16 @@
  */
 #include <string.h>
 
+#include <rsvd/block.h>
+#include <rsvd/fscc.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+
 #include "backends/scsi_disk_int.h"
 #include "util/mem.h"
+#include "util/versioned.h"
 
 #define SD_HANDLE_MAGIC 0x52534453u /* "RSDS" */
 
@@ -160,13 +168,21 @@ static int sd_apply_geometry(rsvd_scsi_disk *d, const rsvd_block_info *bi)
     return RSVD_OK;
 }
 
-int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *cfg, rsvd_scsi_disk **out)
+int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *config, rsvd_scsi_disk **out)
 {
-    if (!cfg || !out)
+    if (!out)
         return RSVD_E_INVAL;
     *out = NULL;
-    const rsvd_block_ops *bo = cfg->block.ops;
-    if (!bo || !bo->read || !bo->write || !bo->flush || !bo->info)
+    rsvd_scsi_disk_config c;
+    rsvd_block_ops ops;
+    int rc = rsvd_struct_import(&c, sizeof c, config, RSVD_V0_SCSI_DISK_CONFIG);
+    if (rc == RSVD_OK)
+        rc = rsvd_struct_import(&ops, sizeof ops, c.block.ops, RSVD_V0_BLOCK_OPS);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_scsi_disk_config *cfg = &c;
+    const rsvd_block_ops *bo = &ops;
+    if (!bo->read || !bo->write || !bo->flush || !bo->info)
         return RSVD_E_INVAL;
     rsvd_block_info bi;
     memset(&bi, 0, sizeof bi);
@@ -182,14 +198,18 @@ int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *cfg, rsvd_scsi_disk **out
     if (max_reg > (1u << 20) || max_nexus > (1u << 20))
         return RSVD_E_INVAL;
 
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
+    const rsvd_mem *mem = rsvd_mem_resolve(cfg->mem);
+    if (!mem)
+        return RSVD_E_INVAL;
     rsvd_scsi_disk *d = rsvd_mem_calloc(mem, 1, sizeof *d);
     if (!d)
         return RSVD_E_NOMEM;
     d->mem = mem;
-    d->block = cfg->block;
+    d->block_ops = ops;
+    d->block.ops = &d->block_ops;
+    d->block.ctx = cfg->block.ctx;
     d->disk_id = cfg->disk_id;
-    int rc = sd_apply_geometry(d, &bi);
+    rc = sd_apply_geometry(d, &bi);
     if (rc != RSVD_OK) {
         rsvd_mem_free(mem, d);
         return rc;
@@ -646,6 +666,7 @@ static void sd_set_info(void *ctx, void *handle, uint32_t info_class, const uint
 }
 
 static const rsvd_scsi_disk_ops scsi_disk_ops = {
+    .struct_size = sizeof(rsvd_scsi_disk_ops),
     .open = sd_open,
     .close = sd_close,
     .read = sd_read,

@@ -6,6 +6,12 @@
  */
 #include <string.h>
 
+#include <rsvd/block.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+
 #include "backends/scsi_disk_int.h"
 
 /* ------------------------------------------------------------------------ */

@@ -9,9 +9,11 @@
 #ifndef RSVD_BACKENDS_SCSI_DISK_INT_H
 #define RSVD_BACKENDS_SCSI_DISK_INT_H
 
+#include <rsvd/block.h>
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
+#include <rsvd/wire.h>
 
 #include "scsi/be.h"
 
@@ -32,7 +34,9 @@ typedef struct sd_nexus {
 
 struct rsvd_scsi_disk {
     const rsvd_mem *mem;
+    /** The block source; its ops point at the copy block_ops. */
     rsvd_block_source block;
+    rsvd_block_ops block_ops;
     rsvd_guid disk_id;
     char vendor[9], product[17], revision[5];
     char serial[33]; /* the disk id in hex: VPD 80h */

@@ -10,6 +10,10 @@
  */
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/wire.h>
+
 #include "backends/scsi_disk_int.h"
 
 static bool type_registrants_only(uint8_t t)

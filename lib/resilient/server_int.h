@@ -19,6 +19,7 @@
 #define RSVD_LIB_RESILIENT_SERVER_INT_H
 
 #include <rsvd/resilient_server.h>
+#include <rsvd/smb2.h>
 
 #include "util/handle_table.h"
 #include "util/heap.h"

@@ -5,6 +5,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 
 /* 3.1.5.2: the credits a payload of @p size bytes is charged. */

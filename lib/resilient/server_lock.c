@@ -9,6 +9,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 
 /* Does the lock sequence apply to this open? (3.3.5.14: IsResilient,

@@ -5,6 +5,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 
 /* The create contexts of the request that matter here. */

@@ -5,6 +5,10 @@
  */
 #include "server/server_internal.h"
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 /* [MS-FSCC] 2.4.41, 2.4.29, 2.4.14: the sizes 3.2.5.8 compares with. */
 #define FILE_STANDARD_INFORMATION_SIZE 24u
 #define FILE_NETWORK_OPEN_INFORMATION_SIZE 56u

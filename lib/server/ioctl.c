@@ -5,6 +5,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "util/mem.h"
 

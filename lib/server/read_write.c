@@ -8,6 +8,10 @@
  */
 #include "server/server_internal.h"
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 /* How [MS-RSVD] 3.2.5.3/3.2.5.4 sort what the object store or the virtual
  * SCSI disk reported (rsvd/backend.h says how a disk reports each case). */
 rsvd_io_outcome rsvd_io_classify(const rsvd_open *o, const rsvd_io_result *r)

@@ -4,8 +4,13 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "server/server_internal.h"
 #include "util/mem.h"
+#include "util/versioned.h"
 
 /* ---- completions ------------------------------------------------------------ */
 
@@ -23,23 +28,53 @@ static bool disk_ops_ok(const rsvd_scsi_disk_ops *d)
            d->validate;
 }
 
+/* The configuration as this library reads it: the caller's struct and the
+ * backend tables it points to, each copied as far as both sides know it. */
+static int config_import(rsvd_server *srv, const rsvd_server_config *cfg)
+{
+    int rc = rsvd_struct_import(&srv->cfg, sizeof srv->cfg, cfg, RSVD_V0_SERVER_CONFIG);
+    if (rc != RSVD_OK)
+        return rc;
+    if (srv->cfg.object_store) {
+        rc = rsvd_struct_import(&srv->store_ops, sizeof srv->store_ops, srv->cfg.object_store,
+                                RSVD_V0_OBJECT_STORE_OPS);
+        if (rc != RSVD_OK)
+            return rc;
+        srv->cfg.object_store = &srv->store_ops;
+    }
+    if (srv->cfg.scsi_disk) {
+        rc = rsvd_struct_import(&srv->disk_ops, sizeof srv->disk_ops, srv->cfg.scsi_disk,
+                                RSVD_V0_SCSI_DISK_OPS);
+        if (rc != RSVD_OK)
+            return rc;
+        srv->cfg.scsi_disk = &srv->disk_ops;
+    }
+    return RSVD_OK;
+}
+
 /* [MS-RSVD] 3.2.3: IsSVHDXSupported and ServerServiceVersion come from the
  * configuration; the OpenTable starts empty. */
 int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out)
 {
-    if (!cfg || !out || !cfg->reply)
+    if (!cfg || !out)
         return RSVD_E_INVAL;
-    if (cfg->service_version != RSVD_PROTOCOL_VERSION_1 &&
-        cfg->service_version != RSVD_PROTOCOL_VERSION_2)
+    const rsvd_mem *mem = cfg->struct_size >= RSVD_V0_SERVER_CONFIG ? rsvd_mem_resolve(cfg->mem) : NULL;
+    if (!mem)
         return RSVD_E_INVAL;
-    if ((cfg->object_store && !store_ops_ok(cfg->object_store)) ||
-        (cfg->scsi_disk && !disk_ops_ok(cfg->scsi_disk)))
-        return RSVD_E_INVAL;
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
     rsvd_server *srv = rsvd_mem_calloc(mem, 1, sizeof *srv);
     if (!srv)
         return RSVD_E_NOMEM;
-    srv->cfg = *cfg;
+    int rc = config_import(srv, cfg);
+    if (rc == RSVD_OK && (!srv->cfg.reply ||
+                          (srv->cfg.service_version != RSVD_PROTOCOL_VERSION_1 &&
+                           srv->cfg.service_version != RSVD_PROTOCOL_VERSION_2) ||
+                          (srv->cfg.object_store && !store_ops_ok(srv->cfg.object_store)) ||
+                          (srv->cfg.scsi_disk && !disk_ops_ok(srv->cfg.scsi_disk))))
+        rc = RSVD_E_INVAL;
+    if (rc != RSVD_OK) {
+        rsvd_mem_free(mem, srv);
+        return rc;
+    }
     srv->mem = mem;
     if (!srv->cfg.max_opens)
         srv->cfg.max_opens = RSVD_SERVER_DEFAULT_MAX_OPENS;

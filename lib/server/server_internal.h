@@ -31,6 +31,7 @@
 #include <rsvd/server.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "util/completion.h"
 #include "util/handle_table.h"
@@ -169,7 +170,10 @@ struct rsvd_req {
 /* ---- the server ----------------------------------------------------------- */
 
 struct rsvd_server {
+    /** The configuration; its backend pointers point at the copies below. */
     rsvd_server_config cfg;
+    rsvd_object_store_ops store_ops;
+    rsvd_scsi_disk_ops disk_ops;
     const rsvd_mem *mem;
     /** OpenTable by LocalOpen (OPENING and OPEN opens). */
     rsvd_handle_table opens;

@@ -16,6 +16,11 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 
 /* Writes the response header (OperationCode and RequestId echoed, Status)

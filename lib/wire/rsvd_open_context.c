@@ -4,14 +4,17 @@
  * ([MS-RSVD] 2.2.4.32, 2.2.4.33), and the RSVD target specifier carried in
  * an EA ([MS-RSVD] 2.2.4.34, 2.2.4.35, 3.1.4.24, 3.2.5.7).
  */
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "rsvd_wire_util.h"
 
 bool rsvd_is_svhdx_open_device_context_name(const uint8_t *name, size_t len)
 {
-    static const uint8_t want[] = RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME;
-    return name && len == sizeof want && memcmp(name, want, sizeof want) == 0;
+    return name && len == RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN &&
+           memcmp(name, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT, len) == 0;
 }
 
 int rsvd_svhdx_open_device_context_version(const uint8_t *buf, size_t len, uint32_t *version)

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/iscsi_disk.h>
 #include <rsvd/status.h>
 
@@ -77,8 +78,7 @@ static void create_refuses_an_incomplete_configuration(void **state)
     rsvd_iscsi_disk *d = (rsvd_iscsi_disk *)1;
     assert_int_equal(rsvd_iscsi_disk_create(NULL, &d), RSVD_E_INVAL);
     assert_null(d);
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.target = "iqn.2024-01.invalid.test:t";
     assert_int_equal(rsvd_iscsi_disk_create(&cfg, &d), RSVD_E_INVAL); /* no portal */
     cfg.portal = "127.0.0.1:3260";
@@ -139,8 +139,7 @@ static void open_fails_with_device_not_ready_when_nothing_listens(void **state)
         int fd;
         char portal[64];
         snprintf(portal, sizeof portal, "127.0.0.1:%d", closed_port(&fd));
-        rsvd_iscsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = portal;
         cfg.target = "iqn.2024-01.invalid.test:nobody";
         cfg.synchronous = synchronous != 0;
@@ -165,8 +164,7 @@ static void open_fails_with_device_not_ready_when_nothing_listens(void **state)
 static void a_foreign_handle_is_refused(void **state)
 {
     (void)state;
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.portal = "127.0.0.1:1";
     cfg.target = "iqn.2024-01.invalid.test:t";
     rsvd_iscsi_disk *d;
@@ -233,9 +231,8 @@ static void create_survives_every_allocation_failure(void **state)
     int ok_at = -1;
     for (int n = 0; n < 32 && ok_at < 0; n++) {
         failing fl = {n};
-        rsvd_mem mem = {f_malloc, f_calloc, f_realloc, f_free, &fl};
-        rsvd_iscsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = f_malloc, .calloc_fn = f_calloc, .realloc_fn = f_realloc, .free_fn = f_free, .user_data = &fl};
+        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = "127.0.0.1:1";
         cfg.target = "iqn.2024-01.invalid.test:t";
         cfg.chap_user = "u";

@@ -7,6 +7,7 @@
 #define RSVD_TEST_RES_FIXTURE_H
 
 #include <rsvd/resilient.h>
+#include <rsvd/smb2.h>
 
 #include "testutil.h"
 

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "res_fixture.h"
 
 static void on_failed_nop(rsvd_res_client *cli, const rsvd_res_client_done *d, void *ud)
@@ -29,17 +32,16 @@ static void on_lost_nop(rsvd_res_client *cli, uint64_t open, void *open_ud,
 static void client_new_needs_out_both_callbacks_and_known_options(void **state)
 {
     (void)state;
-    const rsvd_res_client_callbacks cb = {on_failed_nop, on_lost_nop};
-    const rsvd_res_client_callbacks no_failed = {NULL, on_lost_nop};
-    const rsvd_res_client_callbacks no_lost = {on_failed_nop, NULL};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_nop, .open_lost = on_lost_nop};
+    const rsvd_res_client_callbacks no_failed = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = NULL, .open_lost = on_lost_nop};
+    const rsvd_res_client_callbacks no_lost = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_nop, .open_lost = NULL};
     rsvd_res_client *c = (rsvd_res_client *)&c;
     assert_int_equal(rsvd_res_client_new(NULL, &cb, NULL, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_new(NULL, NULL, NULL, &c), RSVD_E_INVAL);
     assert_null(c);
     assert_int_equal(rsvd_res_client_new(NULL, &no_failed, NULL, &c), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_new(NULL, &no_lost, NULL, &c), RSVD_E_INVAL);
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.resiliency_options = 0x80000000u; /* not an option the library has */
     assert_int_equal(rsvd_res_client_new(&cfg, &cb, NULL, &c), RSVD_E_INVAL);
     assert_null(c);
@@ -76,7 +78,7 @@ static void connections_reject_bad_parameters(void **state)
                      RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_conn_grant_credits(NULL, cx.conn, 1), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_conn_grant_credits(cx.cli, cx.conn + 99, 1), RSVD_E_NOENT);
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(NULL, cx.conn, &ci), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn + 99, &ci), RSVD_E_NOENT);
@@ -91,7 +93,7 @@ static void credits_beyond_uint16_are_capped_at_conn_add(void **state)
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_300);
     p.credits = 100000;
     cx_init(&cx, NULL, &p, false);
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &ci), RSVD_OK);
     assert_true(ci.available == UINT16_MAX);
     cx_fini(&cx);
@@ -133,8 +135,7 @@ static void tree_and_session_are_removed_only_when_empty(void **state)
     assert_int_equal(rsvd_res_client_tree_remove(cx.cli, cx.tree), RSVD_OK);
     assert_int_equal(rsvd_res_client_tree_remove(cx.cli, cx.tree), RSVD_E_NOENT);
     /* Opening on the removed tree fails: its handle is stale. */
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     uint64_t o;
     assert_int_equal(rsvd_res_client_open_add(cx.cli, cx.tree, &op, &o), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_session_remove(cx.cli, cx.sess), RSVD_OK);
@@ -209,8 +210,7 @@ static void opens_reject_bad_parameters(void **state)
     (void)state;
     cli_fx cx;
     cx_init(&cx, NULL, NULL, false);
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.name = cx_name;
     op.name_len = sizeof cx_name;
     uint64_t o;
@@ -344,7 +344,7 @@ static void inspection_rejects_missing_arguments(void **state)
     (void)state;
     cli_fx cx;
     cx_init(&cx, NULL, NULL, false);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     bool free_ = false;
     uint8_t seq = 9;
     assert_int_equal(rsvd_res_client_open_info_get(NULL, cx.open, &info), RSVD_E_INVAL);
@@ -393,8 +393,7 @@ static void try_everything(rsvd_res_client *cli, uint64_t open)
     size_t n;
     rsvd_res_client_msg m;
     rsvd_res_client_done d;
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     const rsvd_smb2_lock_element e = cx_element(0);
     memset(buf, 0, sizeof buf);
     busy(rsvd_res_client_conn_add(cli, &p, &h));
@@ -441,14 +440,13 @@ static void every_state_change_is_busy_inside_the_callbacks(void **state)
     g_re.cx = &cx;
     g_re.calls = 0;
     g_re.worst = RSVD_E_BUSY;
-    const rsvd_res_client_callbacks cb = {on_failed_reenter, on_lost_reenter};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_reenter, .open_lost = on_lost_reenter};
     assert_int_equal(rsvd_res_client_new(NULL, &cb, NULL, &cx.cli), RSVD_OK);
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_210);
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &cx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, cx.conn, 0x11, &cx.sess), RSVD_OK);
     assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, 5, &cx.tree), RSVD_OK);
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.file_id.persistent_id = CX_PERSISTENT;
     op.file_id.volatile_id = CX_VOLATILE;
     assert_int_equal(rsvd_res_client_open_add(cx.cli, cx.tree, &op, &cx.open), RSVD_OK);
@@ -462,7 +460,7 @@ static void every_state_change_is_busy_inside_the_callbacks(void **state)
     assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_OK);
     assert_int_equal(g_re.calls, 2 * 17);
     assert_int_equal(g_re.worst, RSVD_E_BUSY);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(cx.cli, cx.open, &info), RSVD_E_NOENT);
     rsvd_res_client_free(cx.cli);
 }
@@ -544,11 +542,10 @@ static void calls_survive_every_failed_allocation(void **state)
     (void)state;
     for (size_t k = 1; k < 48; k++) {
         failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {fm_malloc, fm_calloc, fm_realloc, fm_free, &m};
-        rsvd_res_client_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = fm_malloc, .calloc_fn = fm_calloc, .realloc_fn = fm_realloc, .free_fn = fm_free, .user_data = &m};
+        rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
         cfg.mem = &mem;
-        const rsvd_res_client_callbacks cb = {on_failed_nop, on_lost_nop};
+        const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_nop, .open_lost = on_lost_nop};
         rsvd_res_client *c = NULL;
         int rc = rsvd_res_client_new(&cfg, &cb, NULL, &c);
         if (rc != RSVD_OK) {
@@ -558,8 +555,7 @@ static void calls_survive_every_failed_allocation(void **state)
         }
         rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_300);
         uint64_t conn = 0, conn2 = 0, sess = 0, tree = 0, open = 0;
-        rsvd_res_client_open_params op;
-        memset(&op, 0, sizeof op);
+        rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
         op.name = cx_name;
         op.name_len = sizeof cx_name;
         uint8_t buf[1024];

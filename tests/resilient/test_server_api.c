@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "res_fixture.h"
 #include "resilient/server_int.h"
 
@@ -43,8 +46,8 @@ static void on_close_nop(rsvd_res_server *srv, const rsvd_res_closed_open *c, vo
 static void server_new_needs_out_and_close_callback(void **state)
 {
     (void)state;
-    const rsvd_res_server_callbacks cb = {on_close_nop};
-    const rsvd_res_server_callbacks none = {NULL};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_nop};
+    const rsvd_res_server_callbacks none = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = NULL};
     rsvd_res_server *s = (rsvd_res_server *)&s; /* must be reset to NULL */
     assert_int_equal(rsvd_res_server_new(NULL, &cb, NULL, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_new(NULL, NULL, NULL, &s), RSVD_E_INVAL);
@@ -59,14 +62,14 @@ static void registration_rejects_missing_arguments(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
     uint64_t h = 0;
     uint8_t big[RSVD_RES_USER_MAX + 1];
     memset(big, 7, sizeof big);
     assert_int_equal(rsvd_res_server_conn_add(NULL, &p, &h), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, NULL, &h), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, NULL), RSVD_E_INVAL);
-    const rsvd_res_conn_params smb1 = {0x0100, false, 0};
+    const rsvd_res_conn_params smb1 = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = 0x0100, .supports_multi_credit = false, .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &smb1, &h), RSVD_E_INVAL);
 
     uint64_t c = fx.main.ctx.conn;
@@ -101,7 +104,7 @@ static void registration_rejects_missing_arguments(void **state)
     bad.tree += 99;
     assert_int_equal(rsvd_res_server_open_add(fx.srv, &bad, 0, NULL, &fid), RSVD_E_NOENT);
 
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &st);
     assert_int_equal(st.connections, 1);
     assert_int_equal(st.sessions, 1);
@@ -151,7 +154,7 @@ static void inspection_rejects_missing_arguments(void **state)
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
     rsvd_smb2_fileid fid = fx_open(&fx);
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     bool valid = true;
     uint8_t number = 9;
     assert_int_equal(rsvd_res_server_open_info(NULL, fid.persistent_id, &info), RSVD_E_INVAL);
@@ -182,8 +185,9 @@ static void inspection_rejects_missing_arguments(void **state)
     assert_ptr_equal(ud, &fx);
     assert_int_equal(rsvd_res_server_open_lookup(fx.srv, &fx.main.ctx, &fid, NULL),
                      RSVD_STATUS_SUCCESS);
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     memset(&st, 0xAB, sizeof st);
+    st.struct_size = sizeof st;
     rsvd_res_server_get_stats(NULL, &st);
     assert_int_equal(st.opens, 0);
     assert_int_equal(st.connections, 0);
@@ -304,7 +308,7 @@ static void on_close_reenter(rsvd_res_server *srv, const rsvd_res_closed_open *c
 {
     (void)c;
     reenter_fx *r = ud;
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
     uint8_t msg[512], rsp[256];
     uint64_t h;
     size_t n, rn;
@@ -344,9 +348,9 @@ static void every_state_change_is_busy_inside_the_close_callback(void **state)
     memset(&r, 0, sizeof r);
     r.worst = RSVD_E_BUSY;
     r.now = 5000;
-    const rsvd_res_server_callbacks cb = {on_close_reenter};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_reenter};
     assert_int_equal(rsvd_res_server_new(NULL, &cb, &r, &r.srv), RSVD_OK);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(r.srv, &p, &r.ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(r.srv, r.ctx.conn, FX_SESSION_ID, fx_alice,
                                                  sizeof fx_alice, &r.ctx.session),
@@ -362,7 +366,7 @@ static void every_state_change_is_busy_inside_the_close_callback(void **state)
     assert_int_equal(r.calls, 2 * 16);
     assert_int_equal(r.worst, RSVD_E_BUSY);
     assert_null(res_server_check_invariants(r.srv));
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(r.srv, &st);
     assert_int_equal(st.opens, 0);
     assert_int_equal(st.connections, 1); /* nothing the callback tried happened */
@@ -452,11 +456,10 @@ static void registration_survives_every_failed_allocation(void **state)
     (void)state;
     for (size_t k = 1; k < 40; k++) {
         failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {fm_malloc, fm_calloc, fm_realloc, fm_free, &m};
-        rsvd_res_server_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = fm_malloc, .calloc_fn = fm_calloc, .realloc_fn = fm_realloc, .free_fn = fm_free, .user_data = &m};
+        rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
         cfg.mem = &mem;
-        const rsvd_res_server_callbacks cb = {on_close_nop};
+        const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_nop};
         rsvd_res_server *s = NULL;
         int rc = rsvd_res_server_new(&cfg, &cb, NULL, &s);
         if (rc != RSVD_OK) {
@@ -466,8 +469,8 @@ static void registration_survives_every_failed_allocation(void **state)
             continue;
         }
         rsvd_res_server_ctx ctx = {0, 0, 0, 1, NULL};
-        const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
-        rsvd_res_server_stats st;
+        const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
+        rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
         rsvd_smb2_fileid fid;
         uint64_t second_conn = 0;
         rc = rsvd_res_server_conn_add(s, &p, &ctx.conn);
@@ -506,16 +509,15 @@ static void detach_without_memory_for_the_deadline_closes_for_resources(void **s
 {
     (void)state;
     failing_mem m = {0, 0, 0};
-    const rsvd_mem mem = {fm_malloc, fm_calloc, fm_realloc, fm_free, &m};
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = fm_malloc, .calloc_fn = fm_calloc, .realloc_fn = fm_realloc, .free_fn = fm_free, .user_data = &m};
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.mem = &mem;
     rsvd_res_close_reason last = 0;
-    const rsvd_res_server_callbacks cb = {on_close_count};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_count};
     rsvd_res_server *s = NULL;
     assert_int_equal(rsvd_res_server_new(&cfg, &cb, &last, &s), RSVD_OK);
     rsvd_res_server_ctx ctx = {0, 0, 0, 1, NULL};
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(s, &p, &ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(s, ctx.conn, FX_SESSION_ID, fx_alice, 12,
                                                  &ctx.session),
@@ -532,7 +534,7 @@ static void detach_without_memory_for_the_deadline_closes_for_resources(void **s
     m.fail_at = m.attempts + 1; /* the heap's first growth */
     assert_int_equal(rsvd_res_server_conn_lost(s, ctx.conn, 10), RSVD_OK);
     assert_int_equal(last, RSVD_RES_CLOSE_RESOURCES);
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     assert_int_equal(rsvd_res_server_open_info(s, fid.persistent_id, &info), RSVD_E_NOENT);
     assert_null(res_server_check_invariants(s));
     rsvd_res_server_free(s);

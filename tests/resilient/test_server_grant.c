@@ -3,6 +3,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "../wire/smb2_test.h"
 #include "res_fixture.h"
 
@@ -145,8 +150,7 @@ static void timeout_far_above_maximum_is_refused_not_clamped(void **state)
 static void configured_maximum_is_the_limit(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_resiliency_timeout_ms = 5000;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
@@ -200,8 +204,7 @@ static void timeout_zero_grants_the_default(void **state)
     assert_int_equal(fx_info(&fx, &fid).resiliency_timeout_ms, 120000);
     fx_fini(&fx);
 
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.timeout_zero_grant_ms = 45000;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
     fid = fx_open(&fx);
@@ -235,8 +238,7 @@ static void dialect_202_is_processed_by_default(void **state)
 static void dialect_202_refused_when_configured_invalid_device_request(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.refuse_dialect_202 = true;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_202);
@@ -255,8 +257,7 @@ static void dialect_202_refused_when_configured_invalid_device_request(void **st
 static void unsupported_fsctl_fails_not_supported(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.resiliency_unsupported = true;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
@@ -324,7 +325,7 @@ static void input_above_max_transact_size_fails_invalid_parameter(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_210);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_210, false, 8};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_210, .supports_multi_credit = false, .max_transact_size = 8};
     uint64_t conn, sess, tree;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn), RSVD_OK);
     assert_int_equal(
@@ -353,7 +354,7 @@ static void multi_credit_charge_below_payload_fails_invalid_parameter(void **sta
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, true, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = true, .max_transact_size = 0};
     uint64_t conn, sess, tree;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn), RSVD_OK);
     assert_int_equal(

@@ -5,6 +5,9 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "res_fixture.h"
 
 static void file_id_of_another_session_is_file_closed(void **state)

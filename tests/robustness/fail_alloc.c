@@ -89,7 +89,7 @@ static void fa_free(void *p, void *ud)
 void fa_init(fa_alloc *a)
 {
     memset(a, 0, sizeof *a);
-    a->mem = (rsvd_mem){fa_malloc, fa_calloc, fa_realloc, fa_free, a};
+    a->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = fa_malloc, .calloc_fn = fa_calloc, .realloc_fn = fa_realloc, .free_fn = fa_free, .user_data = a};
 }
 
 void fa_fail_nth(fa_alloc *a, size_t n)

@@ -26,6 +26,11 @@
 #endif
 #ifdef ROBUST_HAVE_NBD
 #include <rsvd/nbd_block.h>
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
 #endif
 
 #include "fail_alloc.h"
@@ -76,7 +81,7 @@ static void file_store_create_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_file_store_config cfg = {.root = root, .mem = &a.mem};
+        rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = root, .mem = &a.mem};
         rsvd_file_store *fs = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_file_store_create(&cfg, &fs);
@@ -130,7 +135,7 @@ static void file_store_open_fails_insufficient_resources(void **state)
             assert_true(n < MAX_RUNS);
             fa_alloc a;
             fa_init(&a);
-            rsvd_file_store_config cfg = {.root = root, .mem = &a.mem};
+            rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = root, .mem = &a.mem};
             rsvd_file_store *fs;
             assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_OK);
             fa_fail_nth(&a, n);
@@ -175,7 +180,7 @@ static void file_block_open_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_file_block_config cfg = {.path = path, .mem = &a.mem};
+        rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),.path = path, .mem = &a.mem};
         rsvd_file_block *fb = NULL;
         rsvd_backend_diag diag;
         fa_fail_nth(&a, n);
@@ -214,8 +219,7 @@ static void scsi_disk_create_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_scsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
         cfg.block = tu_memblock_source(&mb);
         cfg.mem = &a.mem;
         rsvd_scsi_disk *d = NULL;
@@ -264,8 +268,7 @@ static void scsi_disk_set_and_open_fail_cleanly(void **state)
             assert_true(n < MAX_RUNS);
             fa_alloc a;
             fa_init(&a);
-            rsvd_scsi_disk_config cfg;
-            memset(&cfg, 0, sizeof cfg);
+            rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
             cfg.block = tu_memblock_source(&mb);
             cfg.mem = &a.mem;
             rsvd_scsi_disk *d;
@@ -351,8 +354,7 @@ static void iscsi_disk_create_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_iscsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = "127.0.0.1:1";
         cfg.target = "iqn.2024-01.org.example:none";
         cfg.chap_user = "user";
@@ -388,7 +390,7 @@ static void nbd_block_open_fails_with_nomem(void **state)
     (void)state;
     fa_alloc a;
     fa_init(&a);
-    rsvd_nbd_block_config cfg = {.uri = "nbd://127.0.0.1:1/none", .mem = &a.mem};
+    rsvd_nbd_block_config cfg = {.struct_size = sizeof(rsvd_nbd_block_config),.uri = "nbd://127.0.0.1:1/none", .mem = &a.mem};
     rsvd_nbd_block *nb = NULL;
     rsvd_backend_diag diag;
     fa_fail_nth(&a, 1);

@@ -4,6 +4,10 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "server_fixture.h"
 
@@ -33,8 +37,7 @@ static fx_reply *create_raw(fx *f, const char *utf8_name_with_suffix, const uint
 static void create_fails_invalid_device_request_when_svhdx_not_supported(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = false;
     cfg.service_version = 1;
     fx *f = fx_new_cfg(&cfg, true, true);
@@ -233,8 +236,7 @@ static void vhd_shared_name_match_ignores_ascii_case_and_the_suffix(void **state
 static void vhd_shared_name_match_is_exact_when_configured(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.case_sensitive_names = true;
@@ -396,8 +398,7 @@ static void has_initiator_id_0_gives_a_zero_initiator_id(void **state)
 static void missing_backend_fails_not_supported(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     fx *f = fx_new_cfg(&cfg, false, true); /* no object store */
@@ -591,8 +592,7 @@ static void v2_open_whose_get_info_completes_later_replies_then(void **state)
 static void create_beyond_max_opens_fails_insufficient_resources(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.max_opens = 2;

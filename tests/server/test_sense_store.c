@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "server_fixture.h"
 
@@ -65,9 +68,8 @@ static void c_free(void *p, void *ud)
 static fx *fx_counting(counting *c, uint32_t max_requests)
 {
     static rsvd_mem mem;
-    mem = (rsvd_mem){c_malloc, c_calloc, c_realloc, c_free, c};
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = c_malloc, .calloc_fn = c_calloc, .realloc_fn = c_realloc, .free_fn = c_free, .user_data = c};
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.mem = &mem;

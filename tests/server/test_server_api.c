@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "server_fixture.h"
 
@@ -60,9 +64,8 @@ static void c_free(void *p, void *ud)
 
 static rsvd_server_config counting_cfg(counting *c, rsvd_mem *mem)
 {
-    *mem = (rsvd_mem){c_malloc, c_calloc, c_realloc, c_free, c};
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    *mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = c_malloc, .calloc_fn = c_calloc, .realloc_fn = c_realloc, .free_fn = c_free, .user_data = c};
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.mem = mem;
@@ -84,8 +87,7 @@ static void new_refuses_a_backend_missing_any_required_function(void **state)
     (void)state;
     fake_backend fb;
     fb_init(&fb);
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.reply = nop_reply;
@@ -132,8 +134,7 @@ static void new_refuses_an_invalid_configuration(void **state)
     (void)state;
     fake_backend fb;
     fb_init(&fb);
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.reply = nop_reply;
@@ -325,8 +326,7 @@ static void read_write_and_scsi_tunnel_allocate_nothing(void **state)
 static void open_table_stays_constant_time_with_many_opens(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.name_hash_key[0] = 0x0123456789ABCDEFull;
@@ -373,8 +373,7 @@ static void open_table_stays_constant_time_with_many_opens(void **state)
 static void name_hash_depends_on_the_key_and_ignores_case(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     fx *a = fx_new_cfg(&cfg, true, true);
