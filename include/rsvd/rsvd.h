@@ -26,5 +26,6 @@
 #include <rsvd/server.h>
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
+#include <rsvd/svhdx.h>
 
 #endif /* RSVD_RSVD_H */

@@ -48,6 +48,7 @@
 #include <rsvd/fscc.h>
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
+#include <rsvd/svhdx.h>
 
 #ifdef __cplusplus
 extern "C" {

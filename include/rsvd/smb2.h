@@ -4,7 +4,8 @@
  * Command codes, header flags, dialects, the decoded header and FileId,
  * LOCK elements and LockSequence, oplock levels, capabilities, create-context
  * names, and the sizes of the resiliency FSCTL's messages. Types and
- * constants only: the message codecs are the toolkit's (rsvd/wire_smb2.h).
+ * constants only: the message codecs are the toolkit's (rsvd/wire_smb2.h);
+ * the MS-RSVD identifiers are in rsvd/svhdx.h.
  */
 #ifndef RSVD_SMB2_H
 #define RSVD_SMB2_H
@@ -317,23 +318,6 @@ typedef struct rsvd_smb2_lock_req {
 #define RSVD_SMB2_0_INFO_SECURITY 0x03u
 /** SMB2_0_INFO_QUOTA: quota information. */
 #define RSVD_SMB2_0_INFO_QUOTA 0x04u
-/** @} */
-
-/** @name Shared virtual disks over SMB2 ([MS-RSVD] 1.7, 3.1.4.2)
- * The create-context name of SVHDX_OPEN_DEVICE_CONTEXT is
- * RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT above.
- * @{ */
-/** RSVD Protocol version 1 (ServerServiceVersion, a tunnel header's
- * ProtocolVersion): the version-1 operations only. */
-#define RSVD_PROTOCOL_VERSION_1 0x00000001u
-/** RSVD Protocol version 2: adds the version-2 operations (VHD sets,
- * snapshots, change tracking). */
-#define RSVD_PROTOCOL_VERSION_2 0x00000002u
-/** The suffix a client appends to the file name of a shared virtual disk
- * open ([MS-RSVD] 3.1.4.2); an SMB2 server routes a CREATE whose name ends
- * with it (compared without regard to case) to the RSVD server ([MS-SMB2]
- * 3.3.5.9.14). */
-#define RSVD_SHARED_VIRTUAL_DISK_SUFFIX ":SharedVirtualDisk"
 /** @} */
 
 /** @name NEGOTIATE Capabilities ([MS-SMB2] 2.2.3, 2.2.4)

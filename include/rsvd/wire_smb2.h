@@ -1050,7 +1050,7 @@ RSVD_API int rsvd_smb2_close_rsp_encode(const rsvd_smb2_close_rsp *m, uint8_t *b
 #define RSVD_SL_INDEX_SPECIFIED 0x00000004u
 
 /* The FileInfoClass values ([MS-FSCC] 2.4) the RSVD server looks at
- * (MS-RSVD 3.2.5.8, 3.2.5.9) are RSVD_FILE_*_INFORMATION in rsvd/backend.h. */
+ * (MS-RSVD 3.2.5.8, 3.2.5.9) are RSVD_FILE_*_INFORMATION in rsvd/fscc.h. */
 
 /** QUERY_INFO request body before Buffer. */
 #define RSVD_SMB2_QUERY_INFO_REQ_FIXED_SIZE 40u
