@@ -482,7 +482,9 @@ static void op_add_tree(harness *h)
     int si = in_u8(h) % MAX_SESS;
     uint64_t hd;
     uint32_t tid = ++h->next_tid;
-    int rc = rsvd_res_client_tree_add(h->cli, h->sess[si].h, tid, &hd);
+    rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
+    tp.tree_id = tid;
+    int rc = rsvd_res_client_tree_add(h->cli, h->sess[si].h, &tp, &hd);
     if (!h->sess[si].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
         return;
@@ -1247,7 +1249,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->now = 1000;
     uint8_t cfgb = in_u8(h);
     h->alloc.fail_at = in_u8(h);
-    h->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = a_malloc, .calloc_fn = a_calloc, .realloc_fn = a_realloc, .free_fn = a_free, .user_data = &h->alloc};
+    h->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
+                        .malloc_fn = a_malloc,
+                        .calloc_fn = a_calloc,
+                        .realloc_fn = a_realloc,
+                        .free_fn = a_free,
+                        .user_data = &h->alloc};
     rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.mem = &h->mem;
     cfg.max_connections = MAX_CONNS;
@@ -1259,7 +1266,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->max_outstanding = (cfgb & 8) ? 96u : (cfgb & 7u) + 1u;
     cfg.max_outstanding = h->max_outstanding;
     cfg.resiliency_options = (cfgb & 0x10) ? RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO : 0;
-    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed, .open_lost = on_lost};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed,
+                                          .open_lost = on_lost};
     int rc = rsvd_res_client_new(&cfg, &cb, h, &h->cli);
     if (rc != RSVD_OK) {
         FUZZ_CHECK(rc == RSVD_E_NOMEM && h->alloc.live == 0);

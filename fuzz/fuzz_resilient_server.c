@@ -505,7 +505,10 @@ static void op_add_conn(harness *h, input *in)
 {
     uint8_t d = in_u8(in);
     int slot = find_free(h->conns, sizeof h->conns[0], MAX_CONNS);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = dialects[d & 3], .supports_multi_credit = (d & 4) != 0, .max_transact_size = (d & 8) ? 64u : 0u};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = dialects[d & 3],
+                                    .supports_multi_credit = (d & 4) != 0,
+                                    .max_transact_size = (d & 8) ? 64u : 0u};
     uint64_t hd;
     int rc = rsvd_res_server_conn_add(h->srv, &p, &hd);
     if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
@@ -588,7 +591,9 @@ static void op_add_tree(harness *h, input *in)
     int si = in_u8(in) % MAX_SESS;
     uint64_t hd;
     uint32_t tid = ++h->next_tid;
-    int rc = rsvd_res_server_tree_add(h->srv, h->sess[si].h, tid, &hd);
+    rsvd_res_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_tree_params);
+    tp.tree_id = tid;
+    int rc = rsvd_res_server_tree_add(h->srv, h->sess[si].h, &tp, &hd);
     if (!h->sess[si].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
         return;
@@ -907,9 +912,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_opens_per_session = 12;
     cfg.max_detached = 16;
     cfg.max_channels = MAX_CHANNELS;
-    h.mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = a_malloc, .calloc_fn = a_calloc, .realloc_fn = a_realloc, .free_fn = a_free, .user_data = &h.alloc};
+    h.mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
+                       .malloc_fn = a_malloc,
+                       .calloc_fn = a_calloc,
+                       .realloc_fn = a_realloc,
+                       .free_fn = a_free,
+                       .user_data = &h.alloc};
     cfg.mem = &h.mem;
-    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close};
     FUZZ_CHECK(rsvd_res_server_new(&cfg, &cb, &h, &h.srv) == RSVD_OK);
     input in = {data, size, 0};
     size_t steps = 0;

@@ -701,7 +701,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t cfgb = take8(h);
     uint8_t allocb = take8(h);
     h->alloc.fail_at = allocb < 0xF0 ? allocb : 0;
-    h->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = a_malloc, .calloc_fn = a_calloc, .realloc_fn = a_realloc, .free_fn = a_free, .user_data = &h->alloc};
+    h->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
+                        .malloc_fn = a_malloc,
+                        .calloc_fn = a_calloc,
+                        .realloc_fn = a_realloc,
+                        .free_fn = a_free,
+                        .user_data = &h->alloc};
     rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     h->version = (cfgb & 1u) ? 2 : 1;
     cfg.service_version = h->version;

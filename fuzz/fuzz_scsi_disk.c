@@ -83,7 +83,11 @@ static uint32_t mem_info(void *ctx, rsvd_block_info *out)
     return 0;
 }
 
-static const rsvd_block_ops mem_ops = {.struct_size = sizeof(rsvd_block_ops), .read = mem_read, .write = mem_write, .flush = mem_flush, .info = mem_info};
+static const rsvd_block_ops mem_ops = {.struct_size = sizeof(rsvd_block_ops),
+                                       .read = mem_read,
+                                       .write = mem_write,
+                                       .flush = mem_flush,
+                                       .info = mem_info};
 
 /* ---- completion capture ---- */
 

@@ -84,7 +84,9 @@ int demo_client_new(const char *name, uint16_t dialect,
     c->event = event;
     c->event_ctx = event_ctx;
     c->next_request_id = 1;
-    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_request_failed, .open_lost = on_open_lost};
+    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                    .request_failed = on_request_failed,
+                                    .open_lost = on_open_lost};
     int rc = rsvd_res_client_new(NULL, &cb, c, &c->cli);
     if (rc != RSVD_OK) {
         free(c);
@@ -123,8 +125,10 @@ int demo_client_attach(demo_client *c, const demo_transport *t, uint64_t next_me
     int rc = rsvd_res_client_conn_add(c->cli, &p, &c->conn);
     if (rc == RSVD_OK)
         rc = rsvd_res_client_session_add(c->cli, c->conn, session_id, &c->session);
+    rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
+    tp.tree_id = tree_id;
     if (rc == RSVD_OK)
-        rc = rsvd_res_client_tree_add(c->cli, c->session, tree_id, &c->tree);
+        rc = rsvd_res_client_tree_add(c->cli, c->session, &tp, &c->tree);
     if (rc != RSVD_OK)
         return rc;
     c->t = *t;

@@ -810,7 +810,8 @@ int demo_server_new(const demo_server_config *cfg, demo_server **out)
     rc.reply_ctx = srv;
     /* A server facing untrusted clients passes a random name_hash_key. */
 
-    rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = res_close_open};
+    rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                    .close_open = res_close_open};
     int err = RSVD_E_NOMEM;
     if (!srv->pool || (err = rsvd_server_new(&rc, &srv->rsvd)) != RSVD_OK ||
         (err = rsvd_res_server_new(NULL, &cb, srv, &srv->res)) != RSVD_OK) {
@@ -852,13 +853,18 @@ int demo_server_connect(demo_server *srv, uint16_t dialect, uint64_t session_id,
     c->tree_id = tree_id;
     c->conn_ctx = conn_ctx;
     c->alive = true;
-    rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = dialect, .supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202, .max_transact_size = MAX_TRANSACT};
+    rsvd_res_conn_params p = RSVD_STRUCT_INIT(rsvd_res_conn_params);
+    p.dialect = dialect;
+    p.supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202;
+    p.max_transact_size = MAX_TRANSACT;
+    rsvd_res_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_tree_params);
+    tp.tree_id = tree_id;
     int rc = rsvd_res_server_conn_add(srv->res, &p, &c->ctx.conn);
     if (rc == RSVD_OK)
         rc = rsvd_res_server_session_add(srv->res, c->ctx.conn, session_id, user, user_len,
                                          &c->ctx.session);
     if (rc == RSVD_OK)
-        rc = rsvd_res_server_tree_add(srv->res, c->ctx.session, tree_id, &c->ctx.tree);
+        rc = rsvd_res_server_tree_add(srv->res, c->ctx.session, &tp, &c->ctx.tree);
     if (rc != RSVD_OK) {
         if (c->ctx.conn)
             (void)rsvd_res_server_conn_lost(srv->res, c->ctx.conn, now_ms(srv));

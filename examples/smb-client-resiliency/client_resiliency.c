@@ -124,9 +124,11 @@ static void connection_up(client *c, int fd, uint64_t session_id)
     p.supports_multi_credit = true;
     p.next_message_id = 3;
     p.credits = 8;
+    rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
+    tp.tree_id = TREE_ID;
     if (rsvd_res_client_conn_add(c->cli, &p, &c->conn) != RSVD_OK ||
         rsvd_res_client_session_add(c->cli, c->conn, session_id, &c->session) != RSVD_OK ||
-        rsvd_res_client_tree_add(c->cli, c->session, TREE_ID, &c->tree) != RSVD_OK) {
+        rsvd_res_client_tree_add(c->cli, c->session, &tp, &c->tree) != RSVD_OK) {
         fprintf(stderr, "cannot register the connection\n");
         exit(2);
     }
@@ -235,7 +237,9 @@ static uint32_t lock(client *c, uint64_t offset, bool await)
 static int run_client(int fd1, int fd2)
 {
     client *c = calloc(1, sizeof *c);
-    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_request_failed, .open_lost = on_open_lost};
+    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                    .request_failed = on_request_failed,
+                                    .open_lost = on_open_lost};
     if (!c || rsvd_res_client_new(NULL, &cb, c, &c->cli) != RSVD_OK)
         return 2;
 

@@ -257,9 +257,22 @@ RSVD_API int rsvd_res_client_session_bind(rsvd_res_client *cli, uint64_t session
  * RSVD_E_STATE (tree connects remain) or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_client_session_remove(rsvd_res_client *cli, uint64_t session);
 
-/** Registers a tree connect of @p session with its TreeId. */
-RSVD_API int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session, uint32_t tree_id,
-                                      uint64_t *tree);
+/** A tree connect as the TREE_CONNECT response left it ([MS-SMB2] 3.2.1.4). */
+typedef struct rsvd_res_client_tree_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_tree_params): the size the caller was built with. */
+    size_t struct_size;
+    /** TreeConnect.TreeConnectId. */
+    uint32_t tree_id;
+    /** Zero. */
+    uint32_t reserved;
+} rsvd_res_client_tree_params;
+
+/** Registers a tree connect of @p session. @return RSVD_OK, RSVD_E_NOENT,
+ * RSVD_E_INVAL (@p p NULL, not initialised with RSVD_STRUCT_INIT, or
+ * reserved not zero), RSVD_E_NOTSUP, RSVD_E_LIMIT, RSVD_E_NOMEM or
+ * RSVD_E_BUSY. */
+RSVD_API int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session,
+                                      const rsvd_res_client_tree_params *p, uint64_t *tree);
 
 /** Forgets a tree connect after its TREE_DISCONNECT. @return RSVD_OK,
  * RSVD_E_NOENT, RSVD_E_STATE (opens remain on it, or a reconnect aims at

@@ -231,10 +231,23 @@ RSVD_API int rsvd_res_server_session_add(rsvd_res_server *srv, uint64_t conn, ui
  * RSVD_E_LIMIT, RSVD_E_NOMEM or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_server_session_bind(rsvd_res_server *srv, uint64_t session, uint64_t conn);
 
-/** Registers a tree connect of @p session with the TreeId the host gave it.
- * @return RSVD_OK, RSVD_E_NOENT, RSVD_E_LIMIT, RSVD_E_NOMEM or RSVD_E_BUSY. */
-RSVD_API int rsvd_res_server_tree_add(rsvd_res_server *srv, uint64_t session, uint32_t tree_id,
-                                      uint64_t *tree);
+/** A tree connect as TREE_CONNECT left it ([MS-SMB2] 3.3.1.9). */
+typedef struct rsvd_res_tree_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_tree_params): the size the caller was built with. */
+    size_t struct_size;
+    /** TreeConnect.TreeId, as the host gave it. */
+    uint32_t tree_id;
+    /** Zero. */
+    uint32_t reserved;
+} rsvd_res_tree_params;
+
+/** Registers a tree connect of @p session.
+ * @return RSVD_OK, RSVD_E_NOENT, RSVD_E_INVAL (@p p NULL, not initialised
+ * with RSVD_STRUCT_INIT, or reserved not zero), RSVD_E_NOTSUP (from newer
+ * headers, with a member this library does not know set), RSVD_E_LIMIT,
+ * RSVD_E_NOMEM or RSVD_E_BUSY. */
+RSVD_API int rsvd_res_server_tree_add(rsvd_res_server *srv, uint64_t session,
+                                      const rsvd_res_tree_params *p, uint64_t *tree);
 
 /**
  * Where a request arrived: the host has located its session (3.3.5.2.9) and

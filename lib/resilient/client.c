@@ -428,22 +428,28 @@ int rsvd_res_client_session_remove(rsvd_res_client *cli, uint64_t session)
     return RSVD_OK;
 }
 
-int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session, uint32_t tree_id,
-                             uint64_t *tree)
+int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session,
+                             const rsvd_res_client_tree_params *params, uint64_t *tree)
 {
     if (!cli || !tree)
         return RSVD_E_INVAL;
     CLI_GUARD(cli);
+    rsvd_res_client_tree_params p;
+    int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_CLIENT_TREE_PARAMS);
+    if (rc != RSVD_OK)
+        return rc;
+    if (p.reserved)
+        return RSVD_E_INVAL;
     cli_session *ss = rsvd_handle_table_get(&cli->sessions, session);
     if (!ss)
         return RSVD_E_NOENT;
     cli_tree *t = rsvd_mem_calloc(cli->mem, 1, sizeof *t);
     if (!t)
         return RSVD_E_NOMEM;
-    t->tree_id = tree_id;
+    t->tree_id = p.tree_id;
     t->sess = ss;
     rsvd_list_init(&t->opens);
-    int rc = rsvd_handle_table_add(&cli->trees, t, &t->handle);
+    rc = rsvd_handle_table_add(&cli->trees, t, &t->handle);
     if (rc != RSVD_OK) {
         rsvd_mem_free(cli->mem, t);
         return rc;

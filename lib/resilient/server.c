@@ -362,22 +362,28 @@ int rsvd_res_server_session_bind(rsvd_res_server *s, uint64_t session, uint64_t 
     return channel_add(s, ss, c);
 }
 
-int rsvd_res_server_tree_add(rsvd_res_server *s, uint64_t session, uint32_t tree_id,
-                             uint64_t *tree)
+int rsvd_res_server_tree_add(rsvd_res_server *s, uint64_t session,
+                             const rsvd_res_tree_params *params, uint64_t *tree)
 {
     if (!s || !tree)
         return RSVD_E_INVAL;
     RES_GUARD(s);
+    rsvd_res_tree_params p;
+    int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_TREE_PARAMS);
+    if (rc != RSVD_OK)
+        return rc;
+    if (p.reserved)
+        return RSVD_E_INVAL;
     res_session *ss = rsvd_handle_table_get(&s->sessions, session);
     if (!ss)
         return RSVD_E_NOENT;
     res_tree *t = rsvd_mem_calloc(s->mem, 1, sizeof *t);
     if (!t)
         return RSVD_E_NOMEM;
-    t->tree_id = tree_id;
+    t->tree_id = p.tree_id;
     t->sess = ss;
     rsvd_list_init(&t->opens);
-    int rc = rsvd_handle_table_add(&s->trees, t, &t->handle);
+    rc = rsvd_handle_table_add(&s->trees, t, &t->handle);
     if (rc != RSVD_OK) {
         rsvd_mem_free(s->mem, t);
         return rc;

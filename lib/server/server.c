@@ -58,7 +58,8 @@ int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out)
 {
     if (!cfg || !out)
         return RSVD_E_INVAL;
-    const rsvd_mem *mem = cfg->struct_size >= RSVD_V0_SERVER_CONFIG ? rsvd_mem_resolve(cfg->mem) : NULL;
+    const rsvd_mem *mem =
+        cfg->struct_size >= RSVD_V0_SERVER_CONFIG ? rsvd_mem_resolve(cfg->mem) : NULL;
     if (!mem)
         return RSVD_E_INVAL;
     rsvd_server *srv = rsvd_mem_calloc(mem, 1, sizeof *srv);

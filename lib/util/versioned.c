@@ -23,26 +23,49 @@
  * is: 64-bit targets, docs/abi.md). */
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(RSVD_V0_MEM == sizeof(rsvd_mem), "rsvd_mem ends in padding");
-_Static_assert(RSVD_V0_SERVER_CONFIG == sizeof(rsvd_server_config), "rsvd_server_config ends in padding");
-_Static_assert(RSVD_V0_OBJECT_STORE_OPS == sizeof(rsvd_object_store_ops), "rsvd_object_store_ops ends in padding");
-_Static_assert(RSVD_V0_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops), "rsvd_scsi_disk_ops ends in padding");
-_Static_assert(RSVD_V0_RES_SERVER_CONFIG == sizeof(rsvd_res_server_config), "rsvd_res_server_config ends in padding");
-_Static_assert(RSVD_V0_RES_SERVER_CALLBACKS == sizeof(rsvd_res_server_callbacks), "rsvd_res_server_callbacks ends in padding");
-_Static_assert(RSVD_V0_RES_CONN_PARAMS == sizeof(rsvd_res_conn_params), "rsvd_res_conn_params ends in padding");
-_Static_assert(RSVD_V0_RES_OPEN_INFO == sizeof(rsvd_res_open_info), "rsvd_res_open_info ends in padding");
-_Static_assert(RSVD_V0_RES_SERVER_STATS == sizeof(rsvd_res_server_stats), "rsvd_res_server_stats ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_CONFIG == sizeof(rsvd_res_client_config), "rsvd_res_client_config ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_CALLBACKS == sizeof(rsvd_res_client_callbacks), "rsvd_res_client_callbacks ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_CONN_PARAMS == sizeof(rsvd_res_client_conn_params), "rsvd_res_client_conn_params ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_CONN_INFO == sizeof(rsvd_res_client_conn_info), "rsvd_res_client_conn_info ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_OPEN_PARAMS == sizeof(rsvd_res_client_open_params), "rsvd_res_client_open_params ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info), "rsvd_res_client_open_info ends in padding");
+_Static_assert(RSVD_V0_SERVER_CONFIG == sizeof(rsvd_server_config),
+               "rsvd_server_config ends in padding");
+_Static_assert(RSVD_V0_OBJECT_STORE_OPS == sizeof(rsvd_object_store_ops),
+               "rsvd_object_store_ops ends in padding");
+_Static_assert(RSVD_V0_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),
+               "rsvd_scsi_disk_ops ends in padding");
+_Static_assert(RSVD_V0_RES_SERVER_CONFIG == sizeof(rsvd_res_server_config),
+               "rsvd_res_server_config ends in padding");
+_Static_assert(RSVD_V0_RES_SERVER_CALLBACKS == sizeof(rsvd_res_server_callbacks),
+               "rsvd_res_server_callbacks ends in padding");
+_Static_assert(RSVD_V0_RES_CONN_PARAMS == sizeof(rsvd_res_conn_params),
+               "rsvd_res_conn_params ends in padding");
+_Static_assert(RSVD_V0_RES_TREE_PARAMS == sizeof(rsvd_res_tree_params),
+               "rsvd_res_tree_params ends in padding");
+_Static_assert(RSVD_V0_RES_OPEN_INFO == sizeof(rsvd_res_open_info),
+               "rsvd_res_open_info ends in padding");
+_Static_assert(RSVD_V0_RES_SERVER_STATS == sizeof(rsvd_res_server_stats),
+               "rsvd_res_server_stats ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_CONFIG == sizeof(rsvd_res_client_config),
+               "rsvd_res_client_config ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_CALLBACKS == sizeof(rsvd_res_client_callbacks),
+               "rsvd_res_client_callbacks ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_CONN_PARAMS == sizeof(rsvd_res_client_conn_params),
+               "rsvd_res_client_conn_params ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_CONN_INFO == sizeof(rsvd_res_client_conn_info),
+               "rsvd_res_client_conn_info ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_TREE_PARAMS == sizeof(rsvd_res_client_tree_params),
+               "rsvd_res_client_tree_params ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_OPEN_PARAMS == sizeof(rsvd_res_client_open_params),
+               "rsvd_res_client_open_params ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info),
+               "rsvd_res_client_open_info ends in padding");
 _Static_assert(RSVD_V0_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
-_Static_assert(RSVD_V0_FILE_STORE_CONFIG == sizeof(rsvd_file_store_config), "rsvd_file_store_config ends in padding");
-_Static_assert(RSVD_V0_FILE_BLOCK_CONFIG == sizeof(rsvd_file_block_config), "rsvd_file_block_config ends in padding");
-_Static_assert(RSVD_V0_SCSI_DISK_CONFIG == sizeof(rsvd_scsi_disk_config), "rsvd_scsi_disk_config ends in padding");
-_Static_assert(RSVD_V0_ISCSI_DISK_CONFIG == sizeof(rsvd_iscsi_disk_config), "rsvd_iscsi_disk_config ends in padding");
-_Static_assert(RSVD_V0_NBD_BLOCK_CONFIG == sizeof(rsvd_nbd_block_config), "rsvd_nbd_block_config ends in padding");
+_Static_assert(RSVD_V0_FILE_STORE_CONFIG == sizeof(rsvd_file_store_config),
+               "rsvd_file_store_config ends in padding");
+_Static_assert(RSVD_V0_FILE_BLOCK_CONFIG == sizeof(rsvd_file_block_config),
+               "rsvd_file_block_config ends in padding");
+_Static_assert(RSVD_V0_SCSI_DISK_CONFIG == sizeof(rsvd_scsi_disk_config),
+               "rsvd_scsi_disk_config ends in padding");
+_Static_assert(RSVD_V0_ISCSI_DISK_CONFIG == sizeof(rsvd_iscsi_disk_config),
+               "rsvd_iscsi_disk_config ends in padding");
+_Static_assert(RSVD_V0_NBD_BLOCK_CONFIG == sizeof(rsvd_nbd_block_config),
+               "rsvd_nbd_block_config ends in padding");
 #endif
 
 static size_t struct_size_of(const void *p)

@@ -62,7 +62,8 @@ static int fx_setup_at(void **state, const char *under, rsvd_direct_io_policy po
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     make_root(f->root, sizeof f->root, under);
-    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = f->root, .direct_io = policy};
+    rsvd_file_store_config cfg = {
+        .struct_size = sizeof(rsvd_file_store_config), .root = f->root, .direct_io = policy};
     assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
     f->ops = rsvd_file_store_ops();
     *state = f;
@@ -819,7 +820,9 @@ static void delete_on_close_of_a_file_removed_meanwhile_reports_not_found(void *
     assert_int_equal(unlink(path), 0);
     assert_int_equal(do_close(f, h, true), RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(rsvd_file_store_destroy(f->fs), RSVD_OK); /* nothing left open */
-    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = f->root, .direct_io = RSVD_DIRECT_IO_PREFER};
+    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),
+                                  .root = f->root,
+                                  .direct_io = RSVD_DIRECT_IO_PREFER};
     assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
 }
 
@@ -958,7 +961,9 @@ static void never_policy_writes_an_unbuffered_open_through_and_says_why(void **s
 {
     fx *f = *state;
     assert_int_equal(rsvd_file_store_destroy(f->fs), RSVD_OK);
-    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = f->root, .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),
+                                  .root = f->root,
+                                  .direct_io = RSVD_DIRECT_IO_NEVER};
     assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
     write_file(f->root, "d.vhdx", 4096, 0);
     void *h = open_ok(f, "d.vhdx", NIB);

@@ -231,7 +231,12 @@ static void create_survives_every_allocation_failure(void **state)
     int ok_at = -1;
     for (int n = 0; n < 32 && ok_at < 0; n++) {
         failing fl = {n};
-        rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = f_malloc, .calloc_fn = f_calloc, .realloc_fn = f_realloc, .free_fn = f_free, .user_data = &fl};
+        rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
+                        .malloc_fn = f_malloc,
+                        .calloc_fn = f_calloc,
+                        .realloc_fn = f_realloc,
+                        .free_fn = f_free,
+                        .user_data = &fl};
         rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = "127.0.0.1:1";
         cfg.target = "iqn.2024-01.invalid.test:t";

@@ -105,7 +105,9 @@ static void initiators_beyond_the_bound_are_refused(void **state)
     tu_disk t;
     memset(&t, 0, sizeof t);
     assert_int_equal(tu_memblock_init(&t.mb, 1 << 20, 512, 512), 0);
-    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),.block = tu_memblock_source(&t.mb), .max_registrants = 2,
+    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),
+                                 .block = tu_memblock_source(&t.mb),
+                                 .max_registrants = 2,
                                  .max_initiators = 2};
     assert_int_equal(rsvd_scsi_disk_create(&cfg, &t.disk), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_create(NULL, &t.set), RSVD_OK);
@@ -257,13 +259,16 @@ static void disk_over_a_file_block_source(void **state)
     assert_true(fd >= 0);
     close(fd);
     unlink(path);
-    rsvd_file_block_config fcfg = {.struct_size = sizeof(rsvd_file_block_config),.path = path, .create_size = 1u << 20};
+    rsvd_file_block_config fcfg = {
+        .struct_size = sizeof(rsvd_file_block_config), .path = path, .create_size = 1u << 20};
     rsvd_file_block *fb;
     rsvd_backend_diag diag;
     assert_int_equal(rsvd_file_block_open(&fcfg, &fb, &diag), RSVD_OK);
     tu_disk t;
     memset(&t, 0, sizeof t);
-    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),.block = rsvd_file_block_source(fb), .disk_id = tu_disk_id};
+    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),
+                                 .block = rsvd_file_block_source(fb),
+                                 .disk_id = tu_disk_id};
     assert_int_equal(rsvd_scsi_disk_create(&cfg, &t.disk), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_create(NULL, &t.set), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_add(t.set, "disk.vhdx", t.disk), RSVD_OK);

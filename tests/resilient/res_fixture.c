@@ -41,7 +41,8 @@ void fx_init(srv_fx *fx, const rsvd_res_server_config *cfg, uint16_t dialect)
     memset(fx, 0, sizeof *fx);
     fx->now = 1000000;
     fx->next_mid = 1;
-    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close};
     assert_int_equal(rsvd_res_server_new(cfg, &cb, fx, &fx->srv), RSVD_OK);
     fx->main = fx_new_session(fx, dialect, fx_alice, sizeof fx_alice, FX_SESSION_ID, FX_TREE_ID);
 }
@@ -58,13 +59,16 @@ fx_sess fx_new_session(srv_fx *fx, uint16_t dialect, const uint8_t *user, size_t
 {
     fx_sess s;
     memset(&s, 0, sizeof s);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = dialect, .supports_multi_credit = false, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = dialect,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(fx->srv, &p, &s.ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(fx->srv, s.ctx.conn, session_id, user, user_len,
                                                  &s.ctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(fx->srv, s.ctx.session, tree_id, &s.ctx.tree),
-                     RSVD_OK);
+    assert_int_equal(
+        rsvd_res_server_tree_add(fx->srv, s.ctx.session, RES_TREE(tree_id), &s.ctx.tree), RSVD_OK);
     s.ctx.credits = 1;
     s.session_id = session_id;
     s.tree_id = tree_id;
@@ -297,12 +301,14 @@ void cx_init(cli_fx *cx, const rsvd_res_client_config *cfg,
 {
     memset(cx, 0, sizeof *cx);
     cx->now = 5000000;
-    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed, .open_lost = on_lost};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed,
+                                          .open_lost = on_lost};
     assert_int_equal(rsvd_res_client_new(cfg, &cb, cx, &cx->cli), RSVD_OK);
     rsvd_res_client_conn_params p = cp ? *cp : cx_conn_params(RSVD_SMB2_DIALECT_210);
     assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, &cx->conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx->cli, cx->conn, 0x11, &cx->sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx->cli, cx->sess, 5, &cx->tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, cx->sess, CLI_TREE(5), &cx->tree), RSVD_OK);
     rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.file_id.persistent_id = CX_PERSISTENT;
     op.file_id.volatile_id = CX_VOLATILE;

@@ -11,6 +11,14 @@
 
 #include "testutil.h"
 
+/* Tree-connect parameters of TreeId @p id (a compound literal of the
+ * enclosing block). */
+#define RES_TREE(id)                                                                        \
+    (&(rsvd_res_tree_params){.struct_size = sizeof(rsvd_res_tree_params), .tree_id = (id)})
+#define CLI_TREE(id)                                                                        \
+    (&(rsvd_res_client_tree_params){.struct_size = sizeof(rsvd_res_client_tree_params),    \
+                                    .tree_id = (id)})
+
 /* Users as SID-like byte strings. */
 extern const uint8_t fx_alice[12];
 extern const uint8_t fx_bob[12];

@@ -32,9 +32,15 @@ static void on_lost_nop(rsvd_res_client *cli, uint64_t open, void *open_ud,
 static void client_new_needs_out_both_callbacks_and_known_options(void **state)
 {
     (void)state;
-    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_nop, .open_lost = on_lost_nop};
-    const rsvd_res_client_callbacks no_failed = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = NULL, .open_lost = on_lost_nop};
-    const rsvd_res_client_callbacks no_lost = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_nop, .open_lost = NULL};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed_nop,
+                                          .open_lost = on_lost_nop};
+    const rsvd_res_client_callbacks no_failed = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                                 .request_failed = NULL,
+                                                 .open_lost = on_lost_nop};
+    const rsvd_res_client_callbacks no_lost = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                               .request_failed = on_failed_nop,
+                                               .open_lost = NULL};
     rsvd_res_client *c = (rsvd_res_client *)&c;
     assert_int_equal(rsvd_res_client_new(NULL, &cb, NULL, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_new(NULL, NULL, NULL, &c), RSVD_E_INVAL);
@@ -111,9 +117,9 @@ static void sessions_and_trees_reject_bad_parameters(void **state)
     assert_int_equal(rsvd_res_client_session_bind(NULL, cx.sess, cx.conn), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, cx.sess + 99, cx.conn), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, cx.sess, cx.conn + 99), RSVD_E_NOENT);
-    assert_int_equal(rsvd_res_client_tree_add(NULL, cx.sess, 1, &h), RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, 1, NULL), RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess + 99, 1, &h), RSVD_E_NOENT);
+    assert_int_equal(rsvd_res_client_tree_add(NULL, cx.sess, CLI_TREE(1), &h), RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, CLI_TREE(1), NULL), RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess + 99, CLI_TREE(1), &h), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_session_remove(NULL, cx.sess), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_session_remove(cx.cli, cx.sess + 99), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_tree_remove(NULL, cx.tree), RSVD_E_INVAL);
@@ -141,7 +147,7 @@ static void tree_and_session_are_removed_only_when_empty(void **state)
     assert_int_equal(rsvd_res_client_session_remove(cx.cli, cx.sess), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_remove(cx.cli, cx.sess), RSVD_E_NOENT);
     uint64_t t;
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, 6, &t), RSVD_E_NOENT);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, CLI_TREE(6), &t), RSVD_E_NOENT);
     cx_fini(&cx);
 }
 
@@ -157,7 +163,7 @@ static void tree_targeted_by_a_reconnect_is_kept(void **state)
     uint64_t conn2, sess2, tree2;
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, conn2, 0x99, &sess2), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, 8, &tree2), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, CLI_TREE(8), &tree2), RSVD_OK);
     uint8_t req[1024], rsp[512];
     rsvd_res_client_msg m;
     assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, cx.open, tree2, cx.now, NULL, 0,
@@ -186,7 +192,7 @@ static void reconnect_answer_after_its_connection_is_lost_is_not_matched(void **
     uint64_t conn2, sess2, tree2;
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, conn2, 0x99, &sess2), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, 8, &tree2), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, CLI_TREE(8), &tree2), RSVD_OK);
     uint8_t req[1024], rsp[512];
     rsvd_res_client_msg m;
     assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, cx.open, tree2, cx.now, NULL, 0,
@@ -323,7 +329,7 @@ static void reconnect_needs_a_live_tree_and_no_attempt_in_flight(void **state)
     assert_int_equal(rsvd_res_client_session_add(cx.cli, c2, 0x99, &s2), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, s2, c3), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, s2, c3), RSVD_E_STATE);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, s2, 8, &t2), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, s2, CLI_TREE(8), &t2), RSVD_OK);
     /* A buffer too small for the CREATE: RSVD_E_NOSPC, nothing sent. */
     assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, cx.open, t2, cx.now, NULL, 0, buf,
                                                       16, &m),
@@ -402,7 +408,7 @@ static void try_everything(rsvd_res_client *cli, uint64_t open)
     busy(rsvd_res_client_session_add(cli, cx->conn, 9, &h));
     busy(rsvd_res_client_session_bind(cli, cx->sess, cx->conn));
     busy(rsvd_res_client_session_remove(cli, cx->sess));
-    busy(rsvd_res_client_tree_add(cli, cx->sess, 9, &h));
+    busy(rsvd_res_client_tree_add(cli, cx->sess, CLI_TREE(9), &h));
     busy(rsvd_res_client_tree_remove(cli, cx->tree));
     busy(rsvd_res_client_open_add(cli, cx->tree, &op, &h));
     busy(rsvd_res_client_open_close(cli, open));
@@ -440,12 +446,14 @@ static void every_state_change_is_busy_inside_the_callbacks(void **state)
     g_re.cx = &cx;
     g_re.calls = 0;
     g_re.worst = RSVD_E_BUSY;
-    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_reenter, .open_lost = on_lost_reenter};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed_reenter,
+                                          .open_lost = on_lost_reenter};
     assert_int_equal(rsvd_res_client_new(NULL, &cb, NULL, &cx.cli), RSVD_OK);
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_210);
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &cx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, cx.conn, 0x11, &cx.sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, 5, &cx.tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, CLI_TREE(5), &cx.tree), RSVD_OK);
     rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.file_id.persistent_id = CX_PERSISTENT;
     op.file_id.volatile_id = CX_VOLATILE;
@@ -542,10 +550,17 @@ static void calls_survive_every_failed_allocation(void **state)
     (void)state;
     for (size_t k = 1; k < 48; k++) {
         failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = fm_malloc, .calloc_fn = fm_calloc, .realloc_fn = fm_realloc, .free_fn = fm_free, .user_data = &m};
+        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
+                              .malloc_fn = fm_malloc,
+                              .calloc_fn = fm_calloc,
+                              .realloc_fn = fm_realloc,
+                              .free_fn = fm_free,
+                              .user_data = &m};
         rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
         cfg.mem = &mem;
-        const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = on_failed_nop, .open_lost = on_lost_nop};
+        const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                              .request_failed = on_failed_nop,
+                                              .open_lost = on_lost_nop};
         rsvd_res_client *c = NULL;
         int rc = rsvd_res_client_new(&cfg, &cb, NULL, &c);
         if (rc != RSVD_OK) {
@@ -569,7 +584,7 @@ static void calls_survive_every_failed_allocation(void **state)
         if (rc == RSVD_OK)
             rc = rsvd_res_client_session_bind(c, sess, conn2);
         if (rc == RSVD_OK)
-            rc = rsvd_res_client_tree_add(c, sess, 5, &tree);
+            rc = rsvd_res_client_tree_add(c, sess, CLI_TREE(5), &tree);
         if (rc == RSVD_OK)
             rc = rsvd_res_client_open_add(c, tree, &op, &open);
         if (rc == RSVD_OK)

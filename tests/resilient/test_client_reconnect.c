@@ -22,7 +22,7 @@ static uint64_t new_tree(cli_fx *cx, uint16_t dialect, uint64_t *conn)
     uint64_t sess, tree;
     assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx->cli, *conn, 0x99, &sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, 8, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, CLI_TREE(8), &tree), RSVD_OK);
     return tree;
 }
 

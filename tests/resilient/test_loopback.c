@@ -177,13 +177,17 @@ static link link_up(server_host *sh, client_host *ch, wire *w, uint16_t dialect,
     link l;
     memset(&l, 0, sizeof l);
     wire_open(w);
-    const rsvd_res_conn_params sp = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = dialect, .supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202, .max_transact_size = 65536};
+    const rsvd_res_conn_params sp = {.struct_size = sizeof(rsvd_res_conn_params),
+                                     .dialect = dialect,
+                                     .supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202,
+                                     .max_transact_size = 65536};
     assert_int_equal(rsvd_res_server_conn_add(sh->srv, &sp, &l.sctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(sh->srv, l.sctx.conn, session_id, fx_alice,
                                                  sizeof fx_alice, &l.sctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(sh->srv, l.sctx.session, tree_id, &l.sctx.tree),
-                     RSVD_OK);
+    assert_int_equal(
+        rsvd_res_server_tree_add(sh->srv, l.sctx.session, RES_TREE(tree_id), &l.sctx.tree),
+        RSVD_OK);
     l.sctx.credits = 4;
     rsvd_res_client_conn_params cp = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     cp.dialect = dialect;
@@ -200,7 +204,8 @@ static link link_up(server_host *sh, client_host *ch, wire *w, uint16_t dialect,
         assert_int_equal(rsvd_res_client_conn_grant_credits(ch->cli, l.cconn, 4), RSVD_OK);
     }
     assert_int_equal(rsvd_res_client_session_add(ch->cli, l.cconn, session_id, &l.csess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(ch->cli, l.csess, tree_id, &l.ctree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(ch->cli, l.csess, CLI_TREE(tree_id), &l.ctree),
+                     RSVD_OK);
     return l;
 }
 
@@ -220,9 +225,12 @@ static void world_init(world *wd)
         wd->w.f = g_pcap_file;
         wd->w.pcap = g_pcap;
     }
-    const rsvd_res_server_callbacks scb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = srv_close};
+    const rsvd_res_server_callbacks scb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                           .close_open = srv_close};
     assert_int_equal(rsvd_res_server_new(NULL, &scb, &wd->sh, &wd->sh.srv), RSVD_OK);
-    const rsvd_res_client_callbacks ccb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = cli_failed, .open_lost = cli_lost};
+    const rsvd_res_client_callbacks ccb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                           .request_failed = cli_failed,
+                                           .open_lost = cli_lost};
     assert_int_equal(rsvd_res_client_new(NULL, &ccb, &wd->ch, &wd->ch.cli), RSVD_OK);
 }
 

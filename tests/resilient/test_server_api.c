@@ -46,8 +46,10 @@ static void on_close_nop(rsvd_res_server *srv, const rsvd_res_closed_open *c, vo
 static void server_new_needs_out_and_close_callback(void **state)
 {
     (void)state;
-    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_nop};
-    const rsvd_res_server_callbacks none = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = NULL};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close_nop};
+    const rsvd_res_server_callbacks none = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                            .close_open = NULL};
     rsvd_res_server *s = (rsvd_res_server *)&s; /* must be reset to NULL */
     assert_int_equal(rsvd_res_server_new(NULL, &cb, NULL, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_new(NULL, NULL, NULL, &s), RSVD_E_INVAL);
@@ -62,14 +64,20 @@ static void registration_rejects_missing_arguments(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     uint64_t h = 0;
     uint8_t big[RSVD_RES_USER_MAX + 1];
     memset(big, 7, sizeof big);
     assert_int_equal(rsvd_res_server_conn_add(NULL, &p, &h), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, NULL, &h), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, NULL), RSVD_E_INVAL);
-    const rsvd_res_conn_params smb1 = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = 0x0100, .supports_multi_credit = false, .max_transact_size = 0};
+    const rsvd_res_conn_params smb1 = {.struct_size = sizeof(rsvd_res_conn_params),
+                                       .dialect = 0x0100,
+                                       .supports_multi_credit = false,
+                                       .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &smb1, &h), RSVD_E_INVAL);
 
     uint64_t c = fx.main.ctx.conn;
@@ -88,10 +96,11 @@ static void registration_rejects_missing_arguments(void **state)
     assert_int_equal(rsvd_res_server_session_bind(fx.srv, fx.main.ctx.session, c + 99),
                      RSVD_E_NOENT);
 
-    assert_int_equal(rsvd_res_server_tree_add(NULL, fx.main.ctx.session, 1, &h), RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session, 1, NULL),
+    assert_int_equal(rsvd_res_server_tree_add(NULL, fx.main.ctx.session, RES_TREE(1), &h),
                      RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session + 99, 1, &h),
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session, RES_TREE(1), NULL),
+                     RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session + 99, RES_TREE(1), &h),
                      RSVD_E_NOENT);
 
     rsvd_smb2_fileid fid;
@@ -308,7 +317,10 @@ static void on_close_reenter(rsvd_res_server *srv, const rsvd_res_closed_open *c
 {
     (void)c;
     reenter_fx *r = ud;
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     uint8_t msg[512], rsp[256];
     uint64_t h;
     size_t n, rn;
@@ -321,7 +333,7 @@ static void on_close_reenter(rsvd_res_server *srv, const rsvd_res_closed_open *c
     reenter_expect_busy(r, rsvd_res_server_conn_add(srv, &p, &h));
     reenter_expect_busy(r, rsvd_res_server_session_add(srv, r->ctx.conn, 9, fx_bob, 12, &h));
     reenter_expect_busy(r, rsvd_res_server_session_bind(srv, r->ctx.session, r->ctx.conn));
-    reenter_expect_busy(r, rsvd_res_server_tree_add(srv, r->ctx.session, 9, &h));
+    reenter_expect_busy(r, rsvd_res_server_tree_add(srv, r->ctx.session, RES_TREE(9), &h));
     reenter_expect_busy(r, rsvd_res_server_open_add(srv, &r->ctx, 0, NULL, &fid));
     n = fx_resiliency_req(FX_SESSION_ID, FX_TREE_ID, 1, &r->other, 1000, msg, sizeof msg);
     reenter_expect_busy(r, rsvd_res_server_ioctl(srv, &r->ctx, msg, n, rsp, sizeof rsp, &rn, &st));
@@ -348,15 +360,19 @@ static void every_state_change_is_busy_inside_the_close_callback(void **state)
     memset(&r, 0, sizeof r);
     r.worst = RSVD_E_BUSY;
     r.now = 5000;
-    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_reenter};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close_reenter};
     assert_int_equal(rsvd_res_server_new(NULL, &cb, &r, &r.srv), RSVD_OK);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(r.srv, &p, &r.ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(r.srv, r.ctx.conn, FX_SESSION_ID, fx_alice,
                                                  sizeof fx_alice, &r.ctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(r.srv, r.ctx.session, FX_TREE_ID, &r.ctx.tree),
-                     RSVD_OK);
+    assert_int_equal(
+        rsvd_res_server_tree_add(r.srv, r.ctx.session, RES_TREE(FX_TREE_ID), &r.ctx.tree), RSVD_OK);
     r.ctx.credits = 1;
     rsvd_smb2_fileid victim;
     assert_int_equal(rsvd_res_server_open_add(r.srv, &r.ctx, 0, NULL, &r.other), RSVD_OK);
@@ -456,10 +472,16 @@ static void registration_survives_every_failed_allocation(void **state)
     (void)state;
     for (size_t k = 1; k < 40; k++) {
         failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = fm_malloc, .calloc_fn = fm_calloc, .realloc_fn = fm_realloc, .free_fn = fm_free, .user_data = &m};
+        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
+                              .malloc_fn = fm_malloc,
+                              .calloc_fn = fm_calloc,
+                              .realloc_fn = fm_realloc,
+                              .free_fn = fm_free,
+                              .user_data = &m};
         rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
         cfg.mem = &mem;
-        const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_nop};
+        const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                              .close_open = on_close_nop};
         rsvd_res_server *s = NULL;
         int rc = rsvd_res_server_new(&cfg, &cb, NULL, &s);
         if (rc != RSVD_OK) {
@@ -469,7 +491,10 @@ static void registration_survives_every_failed_allocation(void **state)
             continue;
         }
         rsvd_res_server_ctx ctx = {0, 0, 0, 1, NULL};
-        const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
+        const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                        .dialect = RSVD_SMB2_DIALECT_300,
+                                        .supports_multi_credit = false,
+                                        .max_transact_size = 0};
         rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
         rsvd_smb2_fileid fid;
         uint64_t second_conn = 0;
@@ -477,7 +502,7 @@ static void registration_survives_every_failed_allocation(void **state)
         if (rc == RSVD_OK)
             rc = rsvd_res_server_session_add(s, ctx.conn, 1, fx_alice, 12, &ctx.session);
         if (rc == RSVD_OK)
-            rc = rsvd_res_server_tree_add(s, ctx.session, 1, &ctx.tree);
+            rc = rsvd_res_server_tree_add(s, ctx.session, RES_TREE(1), &ctx.tree);
         if (rc == RSVD_OK)
             rc = rsvd_res_server_open_add(s, &ctx, 0, NULL, &fid);
         if (rc == RSVD_OK)
@@ -509,20 +534,30 @@ static void detach_without_memory_for_the_deadline_closes_for_resources(void **s
 {
     (void)state;
     failing_mem m = {0, 0, 0};
-    const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem), .malloc_fn = fm_malloc, .calloc_fn = fm_calloc, .realloc_fn = fm_realloc, .free_fn = fm_free, .user_data = &m};
+    const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
+                          .malloc_fn = fm_malloc,
+                          .calloc_fn = fm_calloc,
+                          .realloc_fn = fm_realloc,
+                          .free_fn = fm_free,
+                          .user_data = &m};
     rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.mem = &mem;
     rsvd_res_close_reason last = 0;
-    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = on_close_count};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close_count};
     rsvd_res_server *s = NULL;
     assert_int_equal(rsvd_res_server_new(&cfg, &cb, &last, &s), RSVD_OK);
     rsvd_res_server_ctx ctx = {0, 0, 0, 1, NULL};
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = false, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(s, &p, &ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(s, ctx.conn, FX_SESSION_ID, fx_alice, 12,
                                                  &ctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(s, ctx.session, FX_TREE_ID, &ctx.tree), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(s, ctx.session, RES_TREE(FX_TREE_ID), &ctx.tree),
+                     RSVD_OK);
     rsvd_smb2_fileid fid;
     assert_int_equal(rsvd_res_server_open_add(s, &ctx, 0, NULL, &fid), RSVD_OK);
     uint8_t req[256], rsp[256];
@@ -566,7 +601,8 @@ static void inv_init(inv_fx *v)
     v->att = fx_open(&v->fx);
     fx_sess bob = fx_new_session(&v->fx, RSVD_SMB2_DIALECT_300, fx_bob, sizeof fx_bob, 0x12, 7);
     uint64_t t2;
-    assert_int_equal(rsvd_res_server_tree_add(s, v->fx.main.ctx.session, 9, &t2), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(s, v->fx.main.ctx.session, RES_TREE(9), &t2),
+                     RSVD_OK);
     v->a = res_open_by_persistent(s, v->att.persistent_id);
     v->d = res_open_by_persistent(s, v->det.persistent_id);
     v->ss = rsvd_handle_table_get(&s->sessions, v->fx.main.ctx.session);

@@ -156,7 +156,10 @@ static void loss_of_one_channel_keeps_the_session_and_its_opens(void **state)
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
     rsvd_smb2_fileid plain = fx_open(&fx);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = true, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = true,
+                                    .max_transact_size = 0};
     uint64_t conn2;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_bind(fx.srv, fx.main.ctx.session, conn2), RSVD_OK);
@@ -182,7 +185,10 @@ static void binding_a_2x_session_is_not_supported(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_210);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_210, .supports_multi_credit = false, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_210,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     uint64_t conn2;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_bind(fx.srv, fx.main.ctx.session, conn2),

@@ -325,13 +325,16 @@ static void input_above_max_transact_size_fails_invalid_parameter(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_210);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_210, .supports_multi_credit = false, .max_transact_size = 8};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_210,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 8};
     uint64_t conn, sess, tree;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn), RSVD_OK);
     assert_int_equal(
         rsvd_res_server_session_add(fx.srv, conn, 0x22, fx_alice, sizeof fx_alice, &sess),
         RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, RES_TREE(6), &tree), RSVD_OK);
     fx_sess s = {{conn, sess, tree, 1, NULL}, 0x22, 6};
     rsvd_smb2_fileid fid = fx_open_on(&fx, &s, 0);
     assert_int_equal(fx_request_resiliency(&fx, &s, &fid, 1000), RSVD_STATUS_SUCCESS);
@@ -354,13 +357,16 @@ static void multi_credit_charge_below_payload_fails_invalid_parameter(void **sta
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_300, .supports_multi_credit = true, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = true,
+                                    .max_transact_size = 0};
     uint64_t conn, sess, tree;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn), RSVD_OK);
     assert_int_equal(
         rsvd_res_server_session_add(fx.srv, conn, 0x22, fx_alice, sizeof fx_alice, &sess),
         RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, RES_TREE(6), &tree), RSVD_OK);
     fx_sess s = {{conn, sess, tree, 1, NULL}, 0x22, 6};
     rsvd_smb2_fileid fid = fx_open_on(&fx, &s, 0);
     uint8_t req[256], rsp[256];

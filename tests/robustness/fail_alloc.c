@@ -89,7 +89,12 @@ static void fa_free(void *p, void *ud)
 void fa_init(fa_alloc *a)
 {
     memset(a, 0, sizeof *a);
-    a->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = fa_malloc, .calloc_fn = fa_calloc, .realloc_fn = fa_realloc, .free_fn = fa_free, .user_data = a};
+    a->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
+                        .malloc_fn = fa_malloc,
+                        .calloc_fn = fa_calloc,
+                        .realloc_fn = fa_realloc,
+                        .free_fn = fa_free,
+                        .user_data = a};
 }
 
 void fa_fail_nth(fa_alloc *a, size_t n)

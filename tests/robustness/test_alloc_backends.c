@@ -81,7 +81,8 @@ static void file_store_create_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = root, .mem = &a.mem};
+        rsvd_file_store_config cfg = {
+            .struct_size = sizeof(rsvd_file_store_config), .root = root, .mem = &a.mem};
         rsvd_file_store *fs = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_file_store_create(&cfg, &fs);
@@ -135,7 +136,8 @@ static void file_store_open_fails_insufficient_resources(void **state)
             assert_true(n < MAX_RUNS);
             fa_alloc a;
             fa_init(&a);
-            rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = root, .mem = &a.mem};
+            rsvd_file_store_config cfg = {
+                .struct_size = sizeof(rsvd_file_store_config), .root = root, .mem = &a.mem};
             rsvd_file_store *fs;
             assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_OK);
             fa_fail_nth(&a, n);
@@ -180,7 +182,8 @@ static void file_block_open_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),.path = path, .mem = &a.mem};
+        rsvd_file_block_config cfg = {
+            .struct_size = sizeof(rsvd_file_block_config), .path = path, .mem = &a.mem};
         rsvd_file_block *fb = NULL;
         rsvd_backend_diag diag;
         fa_fail_nth(&a, n);
@@ -390,7 +393,9 @@ static void nbd_block_open_fails_with_nomem(void **state)
     (void)state;
     fa_alloc a;
     fa_init(&a);
-    rsvd_nbd_block_config cfg = {.struct_size = sizeof(rsvd_nbd_block_config),.uri = "nbd://127.0.0.1:1/none", .mem = &a.mem};
+    rsvd_nbd_block_config cfg = {.struct_size = sizeof(rsvd_nbd_block_config),
+                                 .uri = "nbd://127.0.0.1:1/none",
+                                 .mem = &a.mem};
     rsvd_nbd_block *nb = NULL;
     rsvd_backend_diag diag;
     fa_fail_nth(&a, 1);

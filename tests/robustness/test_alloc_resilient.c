@@ -57,7 +57,8 @@ static void res_server_new_fails_with_nomem(void **state)
         fa_alloc a;
         fa_init(&a);
         rsvd_res_server_config cfg = server_cfg(&a);
-        const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks), .close_open = nop_close};
+        const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                              .close_open = nop_close};
         rsvd_res_server *srv = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_res_server_new(&cfg, &cb, NULL, &srv);
@@ -84,7 +85,10 @@ typedef enum reg_op { REG_CONN, REG_SESSION, REG_BIND, REG_TREE, REG_OPEN } reg_
 
 static int reg_run(srv_fx *fx, reg_op op, uint64_t extra_conn, uint64_t *out)
 {
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_311, .supports_multi_credit = true, .max_transact_size = 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_311,
+                                    .supports_multi_credit = true,
+                                    .max_transact_size = 0};
     rsvd_smb2_fileid fid;
     int rc;
     switch (op) {
@@ -96,7 +100,7 @@ static int reg_run(srv_fx *fx, reg_op op, uint64_t extra_conn, uint64_t *out)
     case REG_BIND:
         return rsvd_res_server_session_bind(fx->srv, fx->main.ctx.session, extra_conn);
     case REG_TREE:
-        return rsvd_res_server_tree_add(fx->srv, fx->main.ctx.session, 99, out);
+        return rsvd_res_server_tree_add(fx->srv, fx->main.ctx.session, RES_TREE(99), out);
     case REG_OPEN:
     default:
         rc = rsvd_res_server_open_add(fx->srv, &fx->main.ctx, 0, NULL, &fid);
@@ -115,7 +119,10 @@ static void reg_fails_cleanly(reg_op op, unsigned existing)
         rsvd_res_server_config cfg = server_cfg(&a);
         srv_fx fx;
         fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_311);
-        const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params), .dialect = RSVD_SMB2_DIALECT_311, .supports_multi_credit = true, .max_transact_size = 0};
+        const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                        .dialect = RSVD_SMB2_DIALECT_311,
+                                        .supports_multi_credit = true,
+                                        .max_transact_size = 0};
         uint64_t extra_conn = 0, h;
         assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &extra_conn), RSVD_OK);
         for (unsigned i = 0; i < existing; i++) {
@@ -360,7 +367,9 @@ static void res_client_new_fails_with_nomem(void **state)
         fa_alloc a;
         fa_init(&a);
         rsvd_res_client_config cfg = client_cfg(&a);
-        const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks), .request_failed = failed_cb, .open_lost = lost_cb};
+        const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                              .request_failed = failed_cb,
+                                              .open_lost = lost_cb};
         rsvd_res_client *cli = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_res_client_new(&cfg, &cb, NULL, &cli);
@@ -409,7 +418,7 @@ static int creg_run(cli_fx *cx, creg_op op, uint64_t conn3, uint64_t sess3, uint
     case CREG_BIND:
         return rsvd_res_client_session_bind(cx->cli, sess3, conn3);
     case CREG_TREE:
-        return rsvd_res_client_tree_add(cx->cli, cx->sess, 9, out);
+        return rsvd_res_client_tree_add(cx->cli, cx->sess, CLI_TREE(9), out);
     case CREG_OPEN:
     default:
         o.file_id.persistent_id = 0x99;
@@ -587,7 +596,7 @@ static uint64_t detach_and_new_tree(cli_fx *cx, uint64_t *conn)
     uint64_t sess, tree;
     assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx->cli, *conn, 0x12, &sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, CLI_TREE(6), &tree), RSVD_OK);
     return tree;
 }
 
@@ -661,7 +670,7 @@ static void client_responses_and_events_allocate_nothing(void **state)
     uint64_t sess, tree;
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, conn, 0x12, &sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess, CLI_TREE(6), &tree), RSVD_OK);
     size_t calls = a.calls;
     fa_fail_all(&a);
 

@@ -850,7 +850,9 @@ static void file_block_under_the_disk_over_failing_system_calls(void **state)
     make_root(root, sizeof root);
     snprintf(path, sizeof path, "%s/d.vhdx", root);
     rsvd_posix_sys sys = failing_sys();
-    rsvd_file_block_config bc = {.struct_size = sizeof(rsvd_file_block_config),.path = path, .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_block_config bc = {.struct_size = sizeof(rsvd_file_block_config),
+                                 .path = path,
+                                 .direct_io = RSVD_DIRECT_IO_NEVER};
     rsvd_file_block *fb;
     rsvd_backend_diag diag;
     assert_int_equal(rsvd_file_block_open_sys(&bc, &sys, &fb, &diag), RSVD_OK);

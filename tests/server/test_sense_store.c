@@ -68,7 +68,12 @@ static void c_free(void *p, void *ud)
 static fx *fx_counting(counting *c, uint32_t max_requests)
 {
     static rsvd_mem mem;
-    mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = c_malloc, .calloc_fn = c_calloc, .realloc_fn = c_realloc, .free_fn = c_free, .user_data = c};
+    mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
+                     .malloc_fn = c_malloc,
+                     .calloc_fn = c_calloc,
+                     .realloc_fn = c_realloc,
+                     .free_fn = c_free,
+                     .user_data = c};
     rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;

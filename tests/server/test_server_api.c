@@ -64,7 +64,12 @@ static void c_free(void *p, void *ud)
 
 static rsvd_server_config counting_cfg(counting *c, rsvd_mem *mem)
 {
-    *mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = c_malloc, .calloc_fn = c_calloc, .realloc_fn = c_realloc, .free_fn = c_free, .user_data = c};
+    *mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
+                      .malloc_fn = c_malloc,
+                      .calloc_fn = c_calloc,
+                      .realloc_fn = c_realloc,
+                      .free_fn = c_free,
+                      .user_data = c};
     rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;

@@ -49,7 +49,11 @@ static uint32_t mb_info(void *ctx, rsvd_block_info *out)
     return 0;
 }
 
-static const rsvd_block_ops mb_ops = {.struct_size = sizeof(rsvd_block_ops), .read = mb_read, .write = mb_write, .flush = mb_flush, .info = mb_info};
+static const rsvd_block_ops mb_ops = {.struct_size = sizeof(rsvd_block_ops),
+                                      .read = mb_read,
+                                      .write = mb_write,
+                                      .flush = mb_flush,
+                                      .info = mb_info};
 
 int tu_memblock_init(tu_memblock *m, uint64_t size, uint32_t lbs, uint32_t pbs)
 {
