@@ -23,8 +23,8 @@ deps() {
 fail=0
 for h in $core $toolkit $backends; do
     [ -f "$root/include/rsvd/$h.h" ] || { echo "missing include/rsvd/$h.h"; fail=1; continue; }
-    if ! "$cc" -std=c11 -fsyntax-only -Wall -Wextra -Werror -I"$root/include" -x c \
-            "$root/include/rsvd/$h.h" 2>/dev/null; then
+    if ! printf '#include <rsvd/%s.h>\n' "$h" |
+            "$cc" -std=c11 -fsyntax-only -Wall -Wextra -Werror -I"$root/include" -x c - 2>/dev/null; then
         echo "rsvd/$h.h does not compile on its own"; fail=1
     fi
 done
