@@ -31,6 +31,7 @@
 
 #include "scsi/be.h"
 #include "util/mem.h"
+#include "wire/fscc_info.h"
 
 #define IS_HANDLE_MAGIC 0x52534953u /* "RSIS" */
 /* Sense bytes kept per command: the RSVD sense area is 20 bytes; fixed
@@ -1445,8 +1446,6 @@ static void is_validate(void *ctx, void *handle, rsvd_completion c)
     start(h, sl, c);
 }
 
-#define FILE_ATTRIBUTE_ARCHIVE 0x00000020u
-
 /* [MS-RSVD] 3.2.5.8 on a virtual-SCSI open: the sizes of the last READ
  * CAPACITY (no command: it would take the guest's unit attentions). */
 static void is_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t *out,
@@ -1458,10 +1457,7 @@ static void is_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t 
         finish_status(d, c, RSVD_STATUS_INVALID_HANDLE);
         return;
     }
-    uint32_t need = info_class == RSVD_FILE_STANDARD_INFORMATION      ? 24u
-                    : info_class == RSVD_FILE_END_OF_FILE_INFORMATION  ? 8u
-                    : info_class == RSVD_FILE_NETWORK_OPEN_INFORMATION ? 56u
-                                                                        : 0u;
+    size_t need = rsvd_fscc_file_info_size(info_class);
     if (need == 0) {
         finish_status(d, c, RSVD_STATUS_NOT_SUPPORTED);
         return;
@@ -1470,29 +1466,20 @@ static void is_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t 
         finish_status(d, c, RSVD_STATUS_BUFFER_TOO_SMALL);
         return;
     }
-    uint64_t size = h->s->blocks * h->s->lbs;
-    rsvd_wr w;
-    rsvd_wr_init(&w, out, cap);
-    if (info_class == RSVD_FILE_STANDARD_INFORMATION) { /* [MS-FSCC] 2.4 */
-        rsvd_wr_u64(&w, size); /* 0: AllocationSize */
-        rsvd_wr_u64(&w, size); /* 8: EndOfFile */
-        rsvd_wr_u32(&w, 1);    /* 16: NumberOfLinks */
-        rsvd_wr_u8(&w, 0);     /* 20: DeletePending */
-        rsvd_wr_u8(&w, 0);     /* 21: Directory */
-        rsvd_wr_u16(&w, 0);    /* 22: Reserved */
-    } else if (info_class == RSVD_FILE_END_OF_FILE_INFORMATION) {
-        rsvd_wr_u64(&w, size); /* 0: EndOfFile */
-    } else {
-        rsvd_wr_zeros(&w, 32);                   /* 0-31: the four times: unknown */
-        rsvd_wr_u64(&w, size);                   /* 32: AllocationSize */
-        rsvd_wr_u64(&w, size);                   /* 40: EndOfFile */
-        rsvd_wr_u32(&w, FILE_ATTRIBUTE_ARCHIVE); /* 48: FileAttributes */
-        rsvd_wr_u32(&w, 0);                      /* 52: Reserved */
-    }
+    /* A plain file of the LUN's size; the four times are not known. */
+    rsvd_fscc_file_info fi;
+    memset(&fi, 0, sizeof fi);
+    fi.allocation_size = h->s->blocks * h->s->lbs;
+    fi.end_of_file = fi.allocation_size;
+    fi.number_of_links = 1;
+    fi.file_attributes = FSCC_FILE_ATTRIBUTE_ARCHIVE;
+    size_t n = 0;
     rsvd_io_result r;
     memset(&r, 0, sizeof r);
-    r.status = RSVD_STATUS_SUCCESS;
-    r.bytes = (uint32_t)rsvd_wr_pos(&w);
+    r.status = rsvd_fscc_file_info_encode(info_class, &fi, out, cap, &n) == RSVD_OK
+                   ? RSVD_STATUS_SUCCESS
+                   : RSVD_STATUS_BUFFER_TOO_SMALL;
+    r.bytes = (uint32_t)n;
     finish(d, c, &r);
 }
 
