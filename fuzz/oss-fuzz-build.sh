@@ -39,7 +39,7 @@ engine=($LIB_FUZZING_ENGINE)
 objs=()
 for src in "$here"/lib/*/*.c; do
     case "$src" in
-        */iscsi_disk.c | */nbd_block.c) continue ;;
+        */iscsi_*.c | */nbd_block.c) continue ;;
     esac
     obj="$work/lib_$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
     "$CC" "${cflags[@]}" -c "$src" -o "$obj"

@@ -9,10 +9,7 @@
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 
-/* [MS-FSCC] 2.4.41, 2.4.29, 2.4.14: the sizes 3.2.5.8 compares with. */
-#define FILE_STANDARD_INFORMATION_SIZE 24u
-#define FILE_NETWORK_OPEN_INFORMATION_SIZE 56u
-#define FILE_END_OF_FILE_INFORMATION_SIZE 8u
+#include "wire/fscc_info.h"
 
 static void query_info(rsvd_server *srv, const rsvd_server_query_info_req *req, void *cookie)
 {
@@ -30,11 +27,11 @@ static void query_info(rsvd_server *srv, const rsvd_server_query_info_req *req, 
          * STATUS_BUFFER_TOO_SMALL." */
         uint32_t need = 0;
         if (req->info_class == RSVD_FILE_STANDARD_INFORMATION)
-            need = FILE_STANDARD_INFORMATION_SIZE;
+            need = FSCC_FILE_STANDARD_INFORMATION_SIZE;
         else if (req->info_class == RSVD_FILE_NETWORK_OPEN_INFORMATION)
-            need = FILE_NETWORK_OPEN_INFORMATION_SIZE;
+            need = FSCC_FILE_NETWORK_OPEN_INFORMATION_SIZE;
         else if (req->info_class == RSVD_FILE_END_OF_FILE_INFORMATION)
-            need = FILE_END_OF_FILE_INFORMATION_SIZE;
+            need = FSCC_FILE_END_OF_FILE_INFORMATION_SIZE;
         if (req->output_len < need) {
             rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
             return;

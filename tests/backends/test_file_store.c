@@ -615,6 +615,9 @@ static void query_info_lays_out_the_three_classes(void **state)
     f->ops->query_info(f->fs, h, RSVD_FILE_STANDARD_INFORMATION, out, 23,
                        tu_capture_begin(&cap));
     assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_BUFFER_TOO_SMALL);
+    f->ops->query_info(f->fs, h, RSVD_FILE_END_OF_FILE_INFORMATION, NULL, 8,
+                       tu_capture_begin(&cap)); /* no buffer is no room */
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_BUFFER_TOO_SMALL);
     f->ops->query_info(f->fs, h, 4 /* FileBasicInformation */, out, sizeof out,
                        tu_capture_begin(&cap));
     assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_NOT_SUPPORTED);
