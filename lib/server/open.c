@@ -9,7 +9,7 @@
 
 /* What a CREATE needs until its reply: allocated by the CREATE (not a hot
  * path), freed when it replies. */
-struct rsvd_create_state {
+typedef struct rsvd_create_state {
     /** The request's context, decoded; its host name points at host_name. */
     rsvd_svhdx_open_device_context ctx;
     uint8_t host_name[RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE];
@@ -21,7 +21,7 @@ struct rsvd_create_state {
     /** info holds the disk's sizes. */
     bool have_info;
     rsvd_disk_info info;
-};
+} rsvd_create_state;
 
 void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o)
 {
@@ -67,6 +67,9 @@ static bool any_open(rsvd_open *o, void *arg)
     *(bool *)arg = true;
     return false; /* one is enough */
 }
+
+static rsvd_step open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply);
 
 static void create_new(rsvd_server *srv, const rsvd_server_create_req *req, void *cookie)
 {
@@ -180,7 +183,7 @@ static void create_new(rsvd_server *srv, const rsvd_server_create_req *req, void
     }
     o->state = RSVD_OPEN_OPENING;
     srv->open_count++;
-    rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_OPEN, cmd, cookie);
+    rsvd_req *q = rsvd_srv_req_get(srv, o, cmd, cookie);
     if (!q) { /* the request pool is empty */
         rsvd_handle_table_remove(&srv->opens, o->local_open);
         create_state_free(srv, cs);
@@ -197,7 +200,7 @@ static void create_new(rsvd_server *srv, const rsvd_server_create_req *req, void
     cs->resp = req->response_context;
     cs->v2_response = srv->cfg.service_version == RSVD_PROTOCOL_VERSION_2 &&
                       version == RSVD_ECP_CONTEXT_VERSION_2;
-    q->u.create = cs;
+    q->u.state = cs;
 
     /* The fields of the new Open that do not depend on the backend
      * ("On success, the server MUST initialize the Open"): */
@@ -230,42 +233,19 @@ static void create_new(rsvd_server *srv, const rsvd_server_create_req *req, void
      * the file in the underlying object store with read and write access.
      * Otherwise, the server SHOULD pass the open request to the virtual SCSI
      * disk." From here on q and o belong to the backend call. */
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, open_completed);
     if (vhdmp)
         srv->cfg.object_store->open(srv->cfg.object_store_ctx, &cs->args, c);
     else
         srv->cfg.scsi_disk->open(srv->cfg.scsi_disk_ctx, &cs->args, c);
 }
 
-rsvd_step rsvd_open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                              rsvd_server_reply *reply)
+/* The CREATE's reply once its open is in the backend: the open joins the
+ * OpenTable and the response context is built. */
+static rsvd_step open_reply(rsvd_server *srv, rsvd_req *q, rsvd_server_reply *reply)
 {
     rsvd_open *o = q->open;
-    rsvd_create_state *cs = q->u.create;
-    if (q->kind == RSVD_REQ_OPEN) {
-        /* "If the open of the file in the object store or the virtual SCSI disk
-         * fails, the server MUST return the error code received." */
-        if (r->status != RSVD_STATUS_SUCCESS) {
-            uint32_t status = r->status;
-            void *cookie = q->cookie;
-            rsvd_srv_req_put(srv, q);
-            create_abort(srv, o, cs);
-            rsvd_srv_fail(srv, RSVD_SMB2_CREATE, 0, status, cookie);
-            return RSVD_STEP_DONE;
-        }
-        /* Open.LocalOpen is the open obtained (our handle maps to it). */
-        o->backend_handle = r->handle;
-        /* The V2 response carries the disk's sizes: ask a virtual SCSI disk. */
-        if (cs->v2_response && o->is_virtual_scsi_disk) {
-            q->kind = RSVD_REQ_OPEN_INFO;
-            srv->cfg.scsi_disk->get_info(srv->cfg.scsi_disk_ctx, o->backend_handle, &cs->info,
-                                         rsvd_srv_req_issue(q));
-            return RSVD_STEP_CONTINUED;
-        }
-    } else if (r->status == RSVD_STATUS_SUCCESS) { /* RSVD_REQ_OPEN_INFO */
-        cs->have_info = true;
-    }
-
+    rsvd_create_state *cs = q->u.state;
     /* The open is in the OpenTable from now on. */
     o->state = RSVD_OPEN_OPEN;
     size_t len = 0;
@@ -297,8 +277,44 @@ rsvd_step rsvd_open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_resul
         reply->create_context_len = (uint32_t)len;
     }
     create_state_free(srv, cs);
-    q->u.create = NULL;
+    q->u.state = NULL;
     return RSVD_STEP_REPLY;
+}
+
+/* The disk's sizes for the V2 response, or none if it could not say. */
+static rsvd_step open_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                     rsvd_server_reply *reply)
+{
+    rsvd_create_state *cs = q->u.state;
+    if (r->status == RSVD_STATUS_SUCCESS)
+        cs->have_info = true;
+    return open_reply(srv, q, reply);
+}
+
+static rsvd_step open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply)
+{
+    rsvd_open *o = q->open;
+    rsvd_create_state *cs = q->u.state;
+    /* "If the open of the file in the object store or the virtual SCSI disk
+     * fails, the server MUST return the error code received." */
+    if (r->status != RSVD_STATUS_SUCCESS) {
+        uint32_t status = r->status;
+        void *cookie = q->cookie;
+        rsvd_srv_req_put(srv, q);
+        create_abort(srv, o, cs);
+        rsvd_srv_fail(srv, RSVD_SMB2_CREATE, 0, status, cookie);
+        return RSVD_STEP_DONE;
+    }
+    /* Open.LocalOpen is the open obtained (our handle maps to it). */
+    o->backend_handle = r->handle;
+    /* The V2 response carries the disk's sizes: ask a virtual SCSI disk. */
+    if (cs->v2_response && o->is_virtual_scsi_disk) {
+        srv->cfg.scsi_disk->get_info(srv->cfg.scsi_disk_ctx, o->backend_handle, &cs->info,
+                                     rsvd_srv_req_issue(q, open_info_completed));
+        return RSVD_STEP_CONTINUED;
+    }
+    return open_reply(srv, q, reply);
 }
 
 int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req, void *cookie)
@@ -340,11 +356,14 @@ int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req, void
 
 /* ---- [MS-RSVD] 3.2.5.2 Receiving a Close Request ------------------------------- */
 
+static rsvd_step close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply);
+
 void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q)
 {
     /* "The server MUST close the underlying object store open": with
      * PendingDelete, "request the object store to delete the file". */
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, close_completed);
     if (o->is_virtual_scsi_disk)
         srv->cfg.scsi_disk->close(srv->cfg.scsi_disk_ctx, o->backend_handle, o->pending_delete, c);
     else
@@ -352,8 +371,8 @@ void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q)
                                      o->pending_delete, c);
 }
 
-rsvd_step rsvd_close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                               rsvd_server_reply *reply)
+static rsvd_step close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply)
 {
     rsvd_open *o = q->open;
     /* "If the object store indicates success, the server MUST remove the Open
