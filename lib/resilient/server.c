@@ -404,14 +404,19 @@ static int ctx_check_hdr(const rsvd_smb2_hdr *h, const res_session *sess, const 
     return RSVD_OK;
 }
 
-int res_ctx_resolve_req(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
-                        const rsvd_smb2_hdr *h, res_conn **conn, res_session **sess,
-                        res_tree **tree)
+int res_req_begin(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, const uint8_t *msg,
+                  size_t len, uint16_t command, bool leave_to_host, res_req *out)
 {
-    int rc = res_ctx_resolve(s, ctx, conn, sess, tree);
+    RES_GUARD(s);
+    int rc = rsvd_smb2_hdr_decode(msg, len, &out->hdr);
     if (rc != RSVD_OK)
         return rc;
-    return ctx_check_hdr(h, *sess, *tree);
+    if (out->hdr.command != command || leave_to_host)
+        return RSVD_E_WIRE_COMMAND;
+    rc = res_ctx_resolve(s, ctx, &out->conn, &out->sess, &out->tree);
+    if (rc != RSVD_OK)
+        return rc;
+    return ctx_check_hdr(&out->hdr, out->sess, out->tree);
 }
 
 rsvd_smb2_fileid res_ctx_file_id(const rsvd_res_server_ctx *ctx, const rsvd_smb2_hdr *h,

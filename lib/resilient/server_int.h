@@ -114,12 +114,25 @@ struct rsvd_res_server {
 int res_ctx_resolve(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, res_conn **conn,
                     res_session **sess, res_tree **tree);
 
-/* res_ctx_resolve(), then checks that the request header names ctx's session
- * and tree (unless it is a related compounded request, whose ids are
- * inherited). */
-int res_ctx_resolve_req(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
-                        const rsvd_smb2_hdr *h, res_conn **conn, res_session **sess,
-                        res_tree **tree);
+/* A request message an entry point takes, as res_req_begin() accepted it. */
+typedef struct res_req {
+    rsvd_smb2_hdr hdr;
+    res_conn *conn;
+    res_session *sess;
+    res_tree *tree;
+} res_req;
+
+/*
+ * The opening of every entry point that takes a request message
+ * (rsvd_res_server_ioctl, _lock_begin, _reconnect), in this order: refused
+ * while close_open runs (RSVD_E_BUSY); the header decoded (its error); a
+ * message of another command, or one the entry point leaves to the host
+ * (leave_to_host: another CtlCode), RSVD_E_WIRE_COMMAND; then ctx resolved
+ * (res_ctx_resolve()) and the header's SessionId and TreeId checked against
+ * it, unless it is a related compounded request, whose ids are inherited.
+ */
+int res_req_begin(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, const uint8_t *msg,
+                  size_t len, uint16_t command, bool leave_to_host, res_req *out);
 
 /* The FileId a request names, with the related-compound substitution. */
 rsvd_smb2_fileid res_ctx_file_id(const rsvd_res_server_ctx *ctx, const rsvd_smb2_hdr *h,
