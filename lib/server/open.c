@@ -107,6 +107,12 @@ static uint32_t create_check_context(const rsvd_server *srv, const rsvd_server_c
     int rc = *version == RSVD_ECP_CONTEXT_VERSION_2
                  ? rsvd_svhdx_open_device_context_v2_decode(req->context, req->context_len, ctx)
                  : rsvd_svhdx_open_device_context_v1_decode(req->context, req->context_len, ctx);
+    /* [MS-RSVD] 2.2.4.12: "InitiatorHostNameLength ... MUST NOT exceed
+     * RSVD_MAXIMUM_NAME_LENGTH", and the name is UTF-16: the decoders refuse
+     * a longer or odd length, which fails as the context's other malformed
+     * fields do; the response could not copy it (docs/decisions.md). */
+    if (rc == RSVD_E_WIRE_NAME)
+        return RSVD_STATUS_INVALID_PARAMETER;
     if (rc != RSVD_OK) /* cannot happen after the size checks above */
         return RSVD_STATUS_BUFFER_TOO_SMALL;
     /* "If HasInitiatorId is neither 0x00 nor 0x01, the server MUST fail the
@@ -218,13 +224,9 @@ static void create_start(rsvd_server *srv, const rsvd_server_create_req *req, rs
     cs->args.create_options = req->create_options;
     cs->args.initiator_id = o->initiator_id;
     cs->args.has_initiator = !rsvd_guid_is_zero(&o->initiator_id);
-    const uint8_t *host_name = NULL;
-    size_t host_name_len = 0;
-    if (rsvd_svhdx_open_device_context_host_name(&cs->ctx, &host_name, &host_name_len) ==
-        RSVD_OK) {
-        cs->args.initiator_host_name = host_name;
-        cs->args.initiator_host_name_len = host_name_len;
-    }
+    /* The decoder has checked its length (create_check_context). */
+    (void)rsvd_svhdx_open_device_context_host_name(&cs->ctx, &cs->args.initiator_host_name,
+                                                   &cs->args.initiator_host_name_len);
 
     /* "If OriginatorFlags is SVHDX_ORIGINATOR_VHDMP ... the server MUST open
      * the file in the underlying object store with read and write access.
