@@ -393,32 +393,6 @@ int res_ctx_resolve(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, re
     return RSVD_OK;
 }
 
-static int ctx_check_hdr(const rsvd_smb2_hdr *h, const res_session *sess, const res_tree *tree)
-{
-    if (h->flags & RSVD_SMB2_FLAGS_RELATED_OPERATIONS)
-        return RSVD_OK; /* ids inherited from the previous operation */
-    if (h->session_id != sess->session_id)
-        return RSVD_E_INVAL;
-    if (!(h->flags & RSVD_SMB2_FLAGS_ASYNC_COMMAND) && h->tree_id != tree->tree_id)
-        return RSVD_E_INVAL;
-    return RSVD_OK;
-}
-
-int res_req_begin(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, const uint8_t *msg,
-                  size_t len, uint16_t command, bool leave_to_host, res_req *out)
-{
-    RES_GUARD(s);
-    int rc = rsvd_smb2_hdr_decode(msg, len, &out->hdr);
-    if (rc != RSVD_OK)
-        return rc;
-    if (out->hdr.command != command || leave_to_host)
-        return RSVD_E_WIRE_COMMAND;
-    rc = res_ctx_resolve(s, ctx, &out->conn, &out->sess, &out->tree);
-    if (rc != RSVD_OK)
-        return rc;
-    return ctx_check_hdr(&out->hdr, out->sess, out->tree);
-}
-
 rsvd_smb2_fileid res_ctx_file_id(const rsvd_res_server_ctx *ctx, const rsvd_smb2_hdr *h,
                                  const rsvd_smb2_fileid *in_msg)
 {
