@@ -78,9 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* [MS-RSVD] 2.2.4.12: the decoders take a whole layout exactly when its
      * InitiatorHostNameLength is even and at most 126, and then the name is
      * readable; the round trips above show the encoders take it too. */
-    rsvd_svhdx_open_device_context c;
+    rsvd_svhdx_open_device_context c, c2;
     const int d1 = rsvd_svhdx_open_device_context_v1_decode(data, size, &c);
-    const int d2 = rsvd_svhdx_open_device_context_v2_decode(data, size, &c);
+    const int d2 = rsvd_svhdx_open_device_context_v2_decode(data, size, &c2);
     if (size >= RSVD_SVHDX_OPEN_DEVICE_CONTEXT_SIZE) {
         const uint16_t len = (uint16_t)(data[40] | data[41] << 8);
         const bool ok = len <= RSVD_MAXIMUM_NAME_LENGTH && len % 2 == 0;
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size >= RSVD_SVHDX_OPEN_DEVICE_CONTEXT_V2_SIZE)
             FUZZ_CHECK(d2 == d1);
     }
-    if (rsvd_svhdx_open_device_context_v1_decode(data, size, &c) == RSVD_OK) {
+    if (d1 == RSVD_OK) {
         FUZZ_CHECK(vrc == RSVD_OK && c.version == version);
         const uint8_t *name;
         size_t name_len;
