@@ -24,8 +24,10 @@
  * After every step: the open count and the calls in flight agree with the
  * harness's own account, the backend contract holds, no request has two
  * replies, every reply is within its request's output limit, failures
- * carry no output, tunnel replies echo the request's header, and each
- * open's StatusKeys follow its SenseErrorSequence. At the end every pending
+ * carry no output, tunnel replies echo the request's header, a new open's
+ * response context decodes (and no CREATE whose InitiatorHostNameLength is
+ * above 126 or odd opens), and each open's StatusKeys follow its
+ * SenseErrorSequence. At the end every pending
  * call is completed, every open closed and the server freed: every accepted
  * request got exactly one reply (a CLOSE's after those of every request in
  * flight on its open), every write that succeeded reached the backend
@@ -105,6 +107,7 @@ typedef struct req {
     rsvd_tunnel_hdr hdr; /* its header */
     bool closes_live;    /* a CLOSE of an open in the OpenTable */
     bool new_create;     /* a CREATE of a new open */
+    bool bad_host_name;  /* its InitiatorHostNameLength is above 126 or odd */
     uint32_t status;
     uint8_t *in, *out;
     size_t in_len;
@@ -218,6 +221,16 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
             FUZZ_CHECK(r->local_open != 0);
             if (q->new_create) {
                 FUZZ_CHECK(r->create_context_len == 168 || r->create_context_len == 192);
+                /* [MS-RSVD] 2.2.4.12: a bad InitiatorHostNameLength never
+                 * opens, nor reaches the wire in a response. */
+                FUZZ_CHECK(!q->bad_host_name);
+                rsvd_svhdx_open_device_context echo;
+                FUZZ_CHECK((r->create_context_len == 168
+                                ? rsvd_svhdx_open_device_context_v1_decode(
+                                      r->create_context, r->create_context_len, &echo)
+                                : rsvd_svhdx_open_device_context_v2_decode(
+                                      r->create_context, r->create_context_len, &echo)) ==
+                           RSVD_OK);
                 FUZZ_CHECK(hist_of(h, r->local_open) == NULL); /* never reused */
                 FUZZ_CHECK(h->nhist < MAX_HIST); /* one CREATE per step at most */
                 hist *e = &h->hist[h->nhist++];
@@ -446,12 +459,12 @@ static void step_create(harness *h)
     d.has_initiator_id = (flags & 0x04u) ? 1 : 0;
     memset(d.initiator_id.b, 0x11, 16);
     d.originator_flags = orig[flags & 3u];
-    d.initiator_host_name_length = (uint16_t)(take8(h) % 140u);
-    static const uint8_t host[126];
-    d.initiator_host_name = host;
     int rc = d.version == 2 ? rsvd_svhdx_open_device_context_v2_encode(&d, ctx, 256, &ctx_len)
                             : rsvd_svhdx_open_device_context_v1_encode(&d, ctx, 256, &ctx_len);
     FUZZ_CHECK(rc == RSVD_OK);
+    /* InitiatorHostNameLength 0 - 139 (a zero-filled name), odd and above 126
+     * included: the encoders refuse those, so it is written on the wire. */
+    ctx[40] = (uint8_t)(take8(h) % 140u);
     if (flags & 0x20u) { /* a few bytes changed, and maybe cut short */
         for (unsigned e = take8(h) % 4u; e > 0; e--) {
             size_t at = take8(h) % ctx_len;
@@ -463,6 +476,10 @@ static void step_create(harness *h)
     }
     c.context = ctx;
     c.context_len = ctx_len;
+    if (ctx_len >= 42u) {
+        uint16_t name_len = (uint16_t)(ctx[40] | ctx[41] << 8);
+        q->bad_host_name = name_len > RSVD_MAXIMUM_NAME_LENGTH || name_len % 2 != 0;
+    }
     q->out = malloc(RSVD_SERVER_CREATE_CONTEXT_MAX);
     c.response_context = q->out;
     c.response_context_cap = RSVD_SERVER_CREATE_CONTEXT_MAX;

@@ -1245,7 +1245,10 @@ RSVD_API bool rsvd_is_svhdx_open_device_context_name(const uint8_t *name, size_t
  * Every field is returned as sent, the Reserved bytes included (3.2.5.1
  * copies them into the V2 response): 3.2.5.1 answers a wrong Version or a
  * HasInitiatorId other than 0/1 with STATUS_INVALID_PARAMETER, so the
- * decoders accept them. Read the Version first with
+ * decoders accept them. An InitiatorHostNameLength above 126 or odd breaks
+ * the structure itself (2.2.4.12: "MUST NOT exceed
+ * RSVD_MAXIMUM_NAME_LENGTH"; the name is UTF-16): the decoders and the
+ * encoders refuse it. Read the Version first with
  * rsvd_svhdx_open_device_context_version() to apply 3.2.5.1's
  * STATUS_BUFFER_TOO_SMALL rules, then decode with the _v1 or _v2 decoder.
  */
@@ -1265,15 +1268,14 @@ typedef struct rsvd_svhdx_open_device_context {
     uint32_t originator_flags;
     /** OpenRequestId: the client's RequestIdentifier at the open (3.1.4.2). */
     uint64_t open_request_id;
-    /** InitiatorHostNameLength: bytes of the name; MUST be at most 126 (as
-     * sent, not checked). */
+    /** InitiatorHostNameLength: bytes of the name, even and at most 126
+     * (RSVD_MAXIMUM_NAME_LENGTH). */
     uint16_t initiator_host_name_length;
     /**
      * The whole 126-byte InitiatorHostName field after a decode (a view).
      * The name is its first initiator_host_name_length bytes of UTF-16LE:
      * read it through rsvd_svhdx_open_device_context_host_name(). To encode,
-     * point it at the name (min(initiator_host_name_length, 126) bytes are
-     * read).
+     * point it at the name (initiator_host_name_length bytes are read).
      */
     const uint8_t *initiator_host_name;
     /* V2 only; zero after a V1 decode, not written by the V1 encoder. */
@@ -1302,21 +1304,26 @@ RSVD_API int rsvd_svhdx_open_device_context_version(const uint8_t *buf, size_t l
 /**
  * Decodes the 168-byte V1 layout (whatever Version says); bytes after it are
  * ignored and the V2 fields are zeroed.
- * @return RSVD_OK or RSVD_E_WIRE_SHORT (fewer than 168 bytes).
+ * @return RSVD_OK, RSVD_E_WIRE_SHORT (fewer than 168 bytes) or
+ * RSVD_E_WIRE_NAME (InitiatorHostNameLength above 126 or odd; the fields
+ * are filled as sent).
  */
 RSVD_API int rsvd_svhdx_open_device_context_v1_decode(const uint8_t *buf, size_t len,
                                                       rsvd_svhdx_open_device_context *out);
 /**
  * Decodes the 192-byte V2 layout (whatever Version says).
- * @return RSVD_OK or RSVD_E_WIRE_SHORT (fewer than 192 bytes).
+ * @return RSVD_OK, RSVD_E_WIRE_SHORT (fewer than 192 bytes) or
+ * RSVD_E_WIRE_NAME (as the V1 decoder).
  */
 RSVD_API int rsvd_svhdx_open_device_context_v2_decode(const uint8_t *buf, size_t len,
                                                       rsvd_svhdx_open_device_context *out);
 /**
- * Encodes the V1 layout, 168 bytes: InitiatorHostName gets the first
- * min(initiator_host_name_length, 126) bytes of initiator_host_name and
- * zeros after them; the length field is written as given.
- * @return RSVD_OK, RSVD_E_INVAL (NULL name with a nonzero length) or RSVD_E_NOSPC.
+ * Encodes the V1 layout, 168 bytes: InitiatorHostName gets the
+ * initiator_host_name_length bytes of initiator_host_name and zeros after
+ * them.
+ * @return RSVD_OK, RSVD_E_INVAL (initiator_host_name_length above 126 or
+ * odd, or a NULL name with a nonzero length; nothing is written) or
+ * RSVD_E_NOSPC.
  */
 RSVD_API int rsvd_svhdx_open_device_context_v1_encode(const rsvd_svhdx_open_device_context *in,
                                                       uint8_t *buf, size_t cap,
@@ -1326,7 +1333,7 @@ RSVD_API int rsvd_svhdx_open_device_context_v2_encode(const rsvd_svhdx_open_devi
                                                       uint8_t *buf, size_t cap,
                                                       size_t *out_len);
 /**
- * The InitiatorHostName of a decoded context as a checked view.
+ * The InitiatorHostName of a context as a checked view.
  * @return RSVD_OK (the name's first byte in *name, its length in *len; the
  * length may be 0), or RSVD_E_WIRE_NAME (InitiatorHostNameLength above 126
  * or odd).

@@ -411,27 +411,6 @@ int res_ctx_resolve(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, re
     return RSVD_OK;
 }
 
-static int ctx_check_hdr(const rsvd_smb2_hdr *h, const res_session *sess, const res_tree *tree)
-{
-    if (h->flags & RSVD_SMB2_FLAGS_RELATED_OPERATIONS)
-        return RSVD_OK; /* ids inherited from the previous operation */
-    if (h->session_id != sess->session_id)
-        return RSVD_E_INVAL;
-    if (!(h->flags & RSVD_SMB2_FLAGS_ASYNC_COMMAND) && h->tree_id != tree->tree_id)
-        return RSVD_E_INVAL;
-    return RSVD_OK;
-}
-
-int res_ctx_resolve_req(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
-                        const rsvd_smb2_hdr *h, res_conn **conn, res_session **sess,
-                        res_tree **tree)
-{
-    int rc = res_ctx_resolve(s, ctx, conn, sess, tree);
-    if (rc != RSVD_OK)
-        return rc;
-    return ctx_check_hdr(h, *sess, *tree);
-}
-
 rsvd_smb2_fileid res_ctx_file_id(const rsvd_res_server_ctx *ctx, const rsvd_smb2_hdr *h,
                                  const rsvd_smb2_fileid *in_msg)
 {

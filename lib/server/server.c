@@ -143,8 +143,7 @@ void rsvd_srv_fail(rsvd_server *srv, uint16_t command, uint32_t ctl_code, uint32
 
 /* ---- the request pool ------------------------------------------------------------ */
 
-rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind,
-                           uint16_t command, void *cookie)
+rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, uint16_t command, void *cookie)
 {
     rsvd_req *q = srv->free_reqs;
     if (!q)
@@ -153,7 +152,6 @@ rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind
     q->next_free = NULL;
     q->open = open;
     q->cookie = cookie;
-    q->kind = (uint8_t)kind;
     q->command = command;
     q->busy = true;
     q->request_id = 0;
@@ -168,8 +166,9 @@ rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind
     return q;
 }
 
-rsvd_completion rsvd_srv_req_issue(rsvd_req *q)
+rsvd_completion rsvd_srv_req_issue(rsvd_req *q, rsvd_req_finish_fn finish)
 {
+    q->finish = finish;
     q->gen++;
     return rsvd_completion_make(&q->sink, q->gen);
 }
@@ -209,8 +208,7 @@ void rsvd_srv_kick(rsvd_server *srv)
         if (!srv->close_head)
             srv->close_tail = NULL;
         o->close_next = NULL;
-        rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_CLOSE, RSVD_SMB2_CLOSE,
-                                       o->close_cookie);
+        rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_CLOSE, o->close_cookie);
         rsvd_close_issue(srv, o, q); /* may complete, reply and free o */
     }
 }
@@ -247,34 +245,8 @@ static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_
     reply.command = q->command;
     reply.ctl_code = q->ctl_code;
 
-    rsvd_step step;
-    switch ((rsvd_req_kind)q->kind) {
-    case RSVD_REQ_OPEN:
-    case RSVD_REQ_OPEN_INFO:
-        step = rsvd_open_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_CLOSE:
-        step = rsvd_close_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_READ:
-    case RSVD_REQ_WRITE:
-        step = rsvd_io_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_TUNNEL_INITIAL_INFO:
-    case RSVD_REQ_TUNNEL_DISK_INFO:
-    case RSVD_REQ_TUNNEL_SCSI:
-    case RSVD_REQ_TUNNEL_VALIDATE:
-        step = rsvd_tunnel_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_FSCTL:
-        step = rsvd_ioctl_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_QUERY_INFO:
-    case RSVD_REQ_SET_INFO:
-    default:
-        step = rsvd_info_completed(srv, q, &res, &reply);
-        break;
-    }
+    /* The handler the request was issued with (its own file's). */
+    const rsvd_step step = q->finish(srv, q, &res, &reply);
     if (step == RSVD_STEP_REPLY) {
         rsvd_srv_req_put(srv, q);
         if (rsvd_server_reply_is_error(&reply)) {

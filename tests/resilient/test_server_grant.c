@@ -425,6 +425,41 @@ static void other_ctl_code_or_command_is_left_to_the_host(void **state)
     fx_fini(&fx);
 }
 
+/* Another CtlCode is the host's before the context is looked at: a context
+ * the library would refuse does not turn the host's IOCTL into an error. */
+static void other_ctl_code_is_the_hosts_whatever_the_context(void **state)
+{
+    (void)state;
+    srv_fx fx;
+    fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
+    rsvd_smb2_fileid fid = fx_open(&fx);
+    fx_sess bob = fx_new_session(&fx, RSVD_SMB2_DIALECT_300, fx_bob, sizeof fx_bob, 0x12, 7);
+    rsvd_res_server_ctx mixed = fx.main.ctx; /* a tree of another session */
+    mixed.tree = bob.ctx.tree;
+    rsvd_res_server_ctx gone = fx.main.ctx; /* no such connection */
+    gone.conn = 0;
+    uint8_t req[256], rsp[256];
+    size_t rn = 0;
+    uint32_t st = 0;
+    size_t n = fx_resiliency_req(FX_SESSION_ID, FX_TREE_ID, 9, &fid, 1000, req, sizeof req);
+    /* The library's own CtlCode: the context is checked. */
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &mixed, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &gone, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_NOENT);
+    put32(req, 68, RSVD_FSCTL_PIPE_TRANSCEIVE);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &mixed, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_WIRE_COMMAND);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &gone, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_WIRE_COMMAND);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, NULL, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_WIRE_COMMAND);
+    assert_int_equal(rn, 0);
+    assert_false(fx_info(&fx, &fid).is_resilient);
+    fx_check(&fx);
+    fx_fini(&fx);
+}
+
 static void response_buffer_too_small_changes_nothing(void **state)
 {
     (void)state;
@@ -489,6 +524,7 @@ int main(void)
         cmocka_unit_test(multi_credit_charge_below_payload_fails_invalid_parameter),
         cmocka_unit_test(malformed_ioctl_body_fails_invalid_parameter),
         cmocka_unit_test(other_ctl_code_or_command_is_left_to_the_host),
+        cmocka_unit_test(other_ctl_code_is_the_hosts_whatever_the_context),
         cmocka_unit_test(response_buffer_too_small_changes_nothing),
         cmocka_unit_test(related_compound_file_id_is_substituted),
     };
