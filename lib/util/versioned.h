@@ -15,6 +15,8 @@
 /** Size of the first release of a struct: up to and including @p last, its
  * last member in that release. Later members are appended after it. */
 #define RSVD_V0_SIZE(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+/** RSVD_V0_SIZE() for a struct whose last member then was a pointer. */
+#define RSVD_V0_SIZE_PTR(type, last) (offsetof(type, last) + sizeof(void *))
 
 /* The first release of every versioned struct of the API: its size up to
  * its last member then. Appending a member adds a line V1 beside it. */
@@ -28,7 +30,7 @@
 #define RSVD_V0_RES_TREE_PARAMS RSVD_V0_SIZE(rsvd_res_tree_params, reserved)
 #define RSVD_V0_RES_OPEN_INFO RSVD_V0_SIZE(rsvd_res_open_info, open_user_data)
 #define RSVD_V0_RES_SERVER_STATS RSVD_V0_SIZE(rsvd_res_server_stats, detached)
-#define RSVD_V0_RES_CLIENT_CONFIG RSVD_V0_SIZE(rsvd_res_client_config, mem)
+#define RSVD_V0_RES_CLIENT_CONFIG RSVD_V0_SIZE_PTR(rsvd_res_client_config, mem)
 #define RSVD_V0_RES_CLIENT_CALLBACKS RSVD_V0_SIZE(rsvd_res_client_callbacks, open_lost)
 #define RSVD_V0_RES_CLIENT_CONN_PARAMS RSVD_V0_SIZE(rsvd_res_client_conn_params, next_message_id)
 #define RSVD_V0_RES_CLIENT_CONN_INFO RSVD_V0_SIZE(rsvd_res_client_conn_info, available)
@@ -36,11 +38,11 @@
 #define RSVD_V0_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, user_data)
 #define RSVD_V0_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, user_data)
 #define RSVD_V0_BLOCK_OPS RSVD_V0_SIZE(rsvd_block_ops, info)
-#define RSVD_V0_FILE_STORE_CONFIG RSVD_V0_SIZE(rsvd_file_store_config, mem)
-#define RSVD_V0_FILE_BLOCK_CONFIG RSVD_V0_SIZE(rsvd_file_block_config, mem)
-#define RSVD_V0_SCSI_DISK_CONFIG RSVD_V0_SIZE(rsvd_scsi_disk_config, mem)
-#define RSVD_V0_ISCSI_DISK_CONFIG RSVD_V0_SIZE(rsvd_iscsi_disk_config, mem)
-#define RSVD_V0_NBD_BLOCK_CONFIG RSVD_V0_SIZE(rsvd_nbd_block_config, mem)
+#define RSVD_V0_FILE_STORE_CONFIG RSVD_V0_SIZE_PTR(rsvd_file_store_config, mem)
+#define RSVD_V0_FILE_BLOCK_CONFIG RSVD_V0_SIZE_PTR(rsvd_file_block_config, mem)
+#define RSVD_V0_SCSI_DISK_CONFIG RSVD_V0_SIZE_PTR(rsvd_scsi_disk_config, mem)
+#define RSVD_V0_ISCSI_DISK_CONFIG RSVD_V0_SIZE_PTR(rsvd_iscsi_disk_config, mem)
+#define RSVD_V0_NBD_BLOCK_CONFIG RSVD_V0_SIZE_PTR(rsvd_nbd_block_config, mem)
 
 /**
  * Copies the caller's struct @p src into the library's @p dst (@p dst_size
