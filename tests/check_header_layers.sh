@@ -9,7 +9,7 @@
 set -euo pipefail
 root=${1:?usage: check_header_layers.sh SOURCE_ROOT CC}
 cc=${2:-cc}
-core="rsvd common status fscc smb2 svhdx backend server resilient resilient_server resilient_client"
+core="rsvd common status store fscc smb2 svhdx backend server resilient resilient_server resilient_client"
 toolkit="wire wire_smb2 wire_rsvd scsi pcap"
 backends="block file_store scsi_disk iscsi_disk nbd_block"
 storage="backend $backends"

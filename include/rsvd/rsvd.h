@@ -26,6 +26,7 @@
 #include <rsvd/server.h>
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
+#include <rsvd/store.h>
 #include <rsvd/svhdx.h>
 
 #endif /* RSVD_RSVD_H */
