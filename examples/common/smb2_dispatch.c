@@ -17,7 +17,7 @@
 #include <string.h>
 
 /* Connection.MaxTransactSize / MaxReadSize / MaxWriteSize of this server. */
-#define MAX_TRANSACT 65536u
+#define MAX_TRANSACT SMB2_DISPATCH_MAX_TRANSACT
 /* The longest message: a header, a fixed part and MAX_TRANSACT bytes. */
 #define MSG_MAX (MAX_TRANSACT + 256u)
 /* Requests in progress at once (waiting for a backend included). */

@@ -48,6 +48,11 @@
 typedef struct smb2_dispatch smb2_dispatch;
 typedef struct smb2_dispatch_conn smb2_dispatch_conn;
 
+/** Connection.MaxTransactSize, MaxReadSize and MaxWriteSize of the
+ * dispatch: what the host's NEGOTIATE response announces ([MS-SMB2]
+ * 3.3.5.4). Larger requests are refused with STATUS_INVALID_PARAMETER. */
+#define SMB2_DISPATCH_MAX_TRANSACT 65536u
+
 /** Sessions per connection, tree connects per session. */
 #define SMB2_DISPATCH_SESSIONS_MAX 8u
 #define SMB2_DISPATCH_TREES_MAX 8u

@@ -126,8 +126,8 @@ static int open_iscsi(vdisk *d, const char *spec, char *err, size_t errcap)
     }
     d->ops = rsvd_iscsi_disk_backend_ops();
     d->ctx = d->impl->iscsi;
-    snprintf(d->description, sizeof d->description, "iSCSI LUN %lu of %.160s at %.100s (libiscsi)", n,
-             iqn, portal);
+    snprintf(d->description, sizeof d->description,
+             "iSCSI LUN %lu of %.160s at %.100s (libiscsi)", n, iqn, portal);
     return RSVD_OK;
 #else
     snprintf(err, errcap, "%s: this %s was built without the iSCSI backend "

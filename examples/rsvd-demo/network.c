@@ -168,7 +168,7 @@ int demo_link_open(demo_wire *w, const uint8_t ip[4], const char *label, uint16_
     snprintf(l->label, sizeof l->label, "%s", label);
     rsvd_pcap_flow_init(&l->flow, ip, w->next_port++, server_ip);
     int rc = smb2_dispatch_connect(w->srv, dialect, session_id, user, user_len, tree_id, l,
-                                 &l->sconn);
+                                   &l->sconn);
     if (rc != RSVD_OK) {
         free(l);
         return rc;

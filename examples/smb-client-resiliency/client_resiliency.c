@@ -339,7 +339,7 @@ static void serve(server_side *s, int fd, uint64_t session_id, bool fail_after_s
 {
     smb2_dispatch_conn *conn;
     if (smb2_dispatch_connect(s->srv, DIALECT, session_id, user, sizeof user - 1, TREE_ID, NULL,
-                            &conn) != RSVD_OK)
+                              &conn) != RSVD_OK)
         exit(2);
     s->fd = fd;
     s->cut = false;

@@ -401,7 +401,7 @@ int main(void)
     static const char user[] = "CLUSTER\\node-c$";
     if (smb2_dispatch_new(&cfg, &srv) != RSVD_OK ||
         smb2_dispatch_connect(srv, RSVD_SMB2_DIALECT_302, SESSION_ID, user, sizeof user - 1,
-                            TREE_ID, NULL, &conn) != RSVD_OK) {
+                              TREE_ID, NULL, &conn) != RSVD_OK) {
         fprintf(stderr, "smb-server-loop: cannot create the server\n");
         return 2;
     }
