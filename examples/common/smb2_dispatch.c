@@ -989,7 +989,8 @@ int smb2_dispatch_tree_disconnect(smb2_dispatch *srv, smb2_dispatch_conn *c, uin
         return RSVD_E_NOENT;
     /* [MS-SMB2] 3.3.5.8: every open of the tree is closed (res_close_open()). */
     int rc = rsvd_res_server_tree_disconnect(srv->res, t->handle);
-    t->used = false;
+    if (rc == RSVD_OK)
+        t->used = false;
     return rc;
 }
 
@@ -1001,7 +1002,8 @@ int smb2_dispatch_logoff(smb2_dispatch *srv, smb2_dispatch_conn *c, uint64_t ses
     /* [MS-SMB2] 3.3.5.6: resilient opens are detached, the others closed
      * (res_close_open()); the library frees the session's tree connects. */
     int rc = rsvd_res_server_logoff(srv->res, s->handle, now_ms(srv));
-    s->used = false;
+    if (rc == RSVD_OK)
+        s->used = false;
     return rc;
 }
 

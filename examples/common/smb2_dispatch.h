@@ -147,7 +147,8 @@ int smb2_dispatch_session_add(smb2_dispatch *d, smb2_dispatch_conn *c, uint64_t 
  * PreviousSessionId ([MS-SMB2] 3.3.5.5.3): a session of the same user, on
  * any connection, is removed as on a connection loss (*removed true).
  * @return RSVD_OK (*removed false when no such session is known or it is
- * another user's), RSVD_E_NOENT (@p session_id is not a session of @p c).
+ * another user's), RSVD_E_NOENT (@p session_id is not a session of @p c) or
+ * RSVD_E_BUSY (called from a callback of the resilient server).
  */
 int smb2_dispatch_previous_session(smb2_dispatch *d, smb2_dispatch_conn *c,
                                    uint64_t session_id, uint64_t previous_session_id,
@@ -160,13 +161,15 @@ int smb2_dispatch_tree_add(smb2_dispatch *d, smb2_dispatch_conn *c, uint64_t ses
                            uint32_t tree_id);
 
 /** TREE_DISCONNECT ([MS-SMB2] 3.3.5.8): every open of the tree is closed.
- * @return RSVD_OK or RSVD_E_NOENT. */
+ * @return RSVD_OK, RSVD_E_NOENT, or RSVD_E_BUSY (called from a callback of
+ * the resilient server: nothing was done). */
 int smb2_dispatch_tree_disconnect(smb2_dispatch *d, smb2_dispatch_conn *c, uint64_t session_id,
                                   uint32_t tree_id);
 
 /** LOGOFF ([MS-SMB2] 3.3.5.6): resilient opens are kept (detached), the
  * others closed; the session and its tree connects are gone.
- * @return RSVD_OK or RSVD_E_NOENT. */
+ * @return RSVD_OK, RSVD_E_NOENT, or RSVD_E_BUSY (called from a callback of
+ * the resilient server: nothing was done). */
 int smb2_dispatch_logoff(smb2_dispatch *d, smb2_dispatch_conn *c, uint64_t session_id);
 
 /**
