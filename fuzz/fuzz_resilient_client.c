@@ -60,6 +60,7 @@
 #include <rsvd/status.h>
 #include <rsvd/wire_smb2.h>
 
+#include "fail_alloc.h"
 #include "fuzz_common.h"
 
 /* Build with -DFUZZ_TRACE to print what each operation did. */
@@ -83,50 +84,6 @@ enum {
 #define MAX_REQS 128
 #define MSG_MAX 320
 #define MAX_STEPS 1024
-
-/* ---- a failing, counting allocator ----------------------------------------------- */
-
-typedef struct alloc_state {
-    size_t live, n, fail_at;
-} alloc_state;
-
-static void *a_malloc(size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_calloc(size_t k, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = calloc(k ? k : 1, n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_realloc(void *p, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p)
-        a->live++;
-    return q;
-}
-static void a_free(void *p, void *ud)
-{
-    alloc_state *a = ud;
-    if (p)
-        a->live--;
-    free(p);
-}
 
 /* ---- the model ---------------------------------------------------------------------- */
 
@@ -185,8 +142,7 @@ typedef struct harness {
     const uint8_t *p;
     size_t n, pos;
     rsvd_res_client *cli;
-    alloc_state alloc;
-    rsvd_mem mem;
+    fa_alloc alloc; /* the instance's allocator */
     uint32_t max_outstanding;
     uint64_t now;
     int op;
@@ -1248,15 +1204,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->n = size;
     h->now = 1000;
     uint8_t cfgb = in_u8(h);
+    fa_init(&h->alloc);
     h->alloc.fail_at = in_u8(h);
-    h->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
-                        .malloc_fn = a_malloc,
-                        .calloc_fn = a_calloc,
-                        .realloc_fn = a_realloc,
-                        .free_fn = a_free,
-                        .user_data = &h->alloc};
     rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
-    cfg.mem = &h->mem;
+    cfg.mem = &h->alloc.mem;
     cfg.max_connections = MAX_CONNS;
     cfg.max_sessions = MAX_SESS;
     cfg.max_trees = MAX_TREES;

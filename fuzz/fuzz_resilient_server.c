@@ -57,6 +57,7 @@
 #include <rsvd/status.h>
 #include <rsvd/wire_smb2.h>
 
+#include "fail_alloc.h"
 #include "fuzz_common.h"
 #include "resilient/server_int.h"
 
@@ -80,49 +81,6 @@ enum {
 #define MAX_OPENS 48
 #define MAX_CHANNELS 3
 #define MAX_PENDING 8
-
-/* ---- a failing, counting allocator ------------------------------------------------ */
-
-typedef struct alloc_state {
-    size_t live, n, fail_at, failed;
-} alloc_state;
-
-static bool a_fail(alloc_state *a)
-{
-    if (++a->n != a->fail_at)
-        return false;
-    a->failed++;
-    return true;
-}
-static void *a_malloc(size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    void *p = a_fail(a) ? NULL : malloc(n ? n : 1);
-    a->live += p != NULL;
-    return p;
-}
-static void *a_calloc(size_t k, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    void *p = a_fail(a) ? NULL : calloc(k ? k : 1, n ? n : 1);
-    a->live += p != NULL;
-    return p;
-}
-static void *a_realloc(void *p, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (a_fail(a))
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    a->live += q && !p;
-    return q;
-}
-static void a_free(void *p, void *ud)
-{
-    alloc_state *a = ud;
-    a->live -= p != NULL;
-    free(p);
-}
 
 typedef struct m_conn {
     bool live;
@@ -170,8 +128,7 @@ typedef struct harness {
     uint32_t next_tid;
     uint64_t next_mid;
     bool shutting_down;
-    alloc_state alloc;
-    rsvd_mem mem;
+    fa_alloc alloc; /* the instance's allocator */
     size_t failed_before; /* alloc.failed when the step began */
 } harness;
 
@@ -912,13 +869,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_opens_per_session = 12;
     cfg.max_detached = 16;
     cfg.max_channels = MAX_CHANNELS;
-    h.mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
-                       .malloc_fn = a_malloc,
-                       .calloc_fn = a_calloc,
-                       .realloc_fn = a_realloc,
-                       .free_fn = a_free,
-                       .user_data = &h.alloc};
-    cfg.mem = &h.mem;
+    fa_init(&h.alloc);
+    cfg.mem = &h.alloc.mem;
     const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
                                           .close_open = on_close};
     FUZZ_CHECK(rsvd_res_server_new(&cfg, &cb, &h, &h.srv) == RSVD_OK);
@@ -956,7 +908,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OP_SESSION_CLOSE: op_logoff(&h, &in, true); break;
         case OP_RECONNECT_MUT: op_reconnect(&h, &in, true); break;
         case OP_TICK: h.now += in_u8(&in); break;
-        case OP_FAIL_ALLOC: h.alloc.fail_at = h.alloc.n + 1u + in_u8(&in); break;
+        case OP_FAIL_ALLOC: h.alloc.fail_at = h.alloc.calls + 1u + in_u8(&in); break;
         default: break;
         }
         check_step(&h);

@@ -41,56 +41,13 @@
 #include <rsvd/status.h>
 #include <rsvd/wire_rsvd.h>
 
+#include "fail_alloc.h"
 #include "fake_backend.h"
 #include "fuzz_common.h"
 
 /* At most one request and one new open per step, and one CLOSE per open at
  * the end. */
 enum { MAX_STEPS = 256, MAX_HIST = MAX_STEPS + 1, MAX_REQS = MAX_STEPS + MAX_HIST };
-
-/* ---- a failing, counting allocator ------------------------------------------------------ */
-
-typedef struct alloc_state {
-    size_t live, n, fail_at;
-} alloc_state;
-
-static void *a_malloc(size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_calloc(size_t k, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = calloc(k ? k : 1, n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_realloc(void *p, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p)
-        a->live++;
-    return q;
-}
-static void a_free(void *p, void *ud)
-{
-    alloc_state *a = ud;
-    if (p)
-        a->live--;
-    free(p);
-}
 
 /* ---- the harness's account --------------------------------------------------------------- */
 
@@ -125,8 +82,7 @@ typedef struct harness {
     size_t left;
     rsvd_server *srv;
     fake_backend fb;
-    alloc_state alloc;
-    rsvd_mem mem;
+    fa_alloc alloc; /* the instance's allocator */
     uint32_t version;
     req reqs[MAX_REQS];
     size_t nreqs;
@@ -717,18 +673,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fb_init(&h->fb);
     uint8_t cfgb = take8(h);
     uint8_t allocb = take8(h);
+    fa_init(&h->alloc);
     h->alloc.fail_at = allocb < 0xF0 ? allocb : 0;
-    h->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem),
-                        .malloc_fn = a_malloc,
-                        .calloc_fn = a_calloc,
-                        .realloc_fn = a_realloc,
-                        .free_fn = a_free,
-                        .user_data = &h->alloc};
     rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     h->version = (cfgb & 1u) ? 2 : 1;
     cfg.service_version = h->version;
     cfg.svhdx_supported = (cfgb & 0xFEu) != 0xFEu;
-    cfg.mem = &h->mem;
+    cfg.mem = &h->alloc.mem;
     cfg.object_store = (allocb & 0xF8u) == 0xF0u ? NULL : &h->fb.store_ops;
     cfg.object_store_ctx = &h->fb;
     cfg.scsi_disk = (allocb & 0xF8u) == 0xF8u ? NULL : &h->fb.disk_ops;

@@ -5,6 +5,7 @@
  * 2.4.14; lib/wire/fscc_info.h).
  */
 #include <rsvd/backend.h>
+#include <rsvd/fscc.h>
 #include <rsvd/wire.h>
 #include <rsvd/wire_smb2.h>
 

@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/scsi.h>
+#include <rsvd/status.h>
+
 #include "util/mem.h"
 #include "util/versioned.h"
 #include "wire/fscc_info.h"

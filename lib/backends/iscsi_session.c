@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/status.h>
+
 #include "util/mem.h"
 
 /* ------------------------------------------------------------------------ */

@@ -9,6 +9,10 @@
 
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+
 #include "scsi/be.h"
 
 /* SCSI status TASK SET FULL ([SAM-4] 5.3). */

@@ -78,7 +78,8 @@ static void size_is_rounded_down_to_whole_sectors(void **state)
         fputc(0, f);
     fclose(f);
     rsvd_file_block_config cfg = {
-        .struct_size = sizeof(rsvd_file_block_config), .path = path, .logical_sector_size = 4096};
+        .struct_size = sizeof(rsvd_file_block_config),
+         .path = path, .logical_sector_size = 4096};
     rsvd_file_block *fb = open_ok(&cfg);
     rsvd_block_source src = rsvd_file_block_source(fb);
     rsvd_block_info info;

@@ -63,7 +63,8 @@ static int fx_setup_at(void **state, const char *under, rsvd_direct_io_policy po
     assert_non_null(f);
     make_root(f->root, sizeof f->root, under);
     rsvd_file_store_config cfg = {
-        .struct_size = sizeof(rsvd_file_store_config), .root = f->root, .direct_io = policy};
+        .struct_size = sizeof(rsvd_file_store_config),
+         .root = f->root, .direct_io = policy};
     assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
     f->ops = rsvd_file_store_ops();
     *state = f;

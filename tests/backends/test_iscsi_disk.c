@@ -17,6 +17,7 @@
 #include <rsvd/iscsi_disk.h>
 #include <rsvd/status.h>
 
+#include "fail_alloc.h"
 #include "testutil.h"
 
 /* A GUID whose wire bytes make Data1..Data3 little-endian:
@@ -199,50 +200,22 @@ static void a_foreign_handle_is_refused(void **state)
     assert_int_equal(rsvd_iscsi_disk_destroy(d), RSVD_OK);
 }
 
-/* Allocation failures: create fails cleanly at each allocation. */
-typedef struct failing {
-    int left; /* allocations that succeed before one fails */
-} failing;
-
-static void *f_malloc(size_t n, void *u)
-{
-    failing *f = u;
-    return f->left-- > 0 ? malloc(n) : NULL;
-}
-static void *f_calloc(size_t m, size_t n, void *u)
-{
-    failing *f = u;
-    return f->left-- > 0 ? calloc(m, n) : NULL;
-}
-static void *f_realloc(void *p, size_t n, void *u)
-{
-    failing *f = u;
-    return f->left-- > 0 ? realloc(p, n) : NULL;
-}
-static void f_free(void *p, void *u)
-{
-    (void)u;
-    free(p);
-}
-
+/* Allocation failures: create fails cleanly at each allocation, and leaves
+ * nothing behind. */
 static void create_survives_every_allocation_failure(void **state)
 {
     (void)state;
     int ok_at = -1;
     for (int n = 0; n < 32 && ok_at < 0; n++) {
-        failing fl = {n};
-        rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
-                        .malloc_fn = f_malloc,
-                        .calloc_fn = f_calloc,
-                        .realloc_fn = f_realloc,
-                        .free_fn = f_free,
-                        .user_data = &fl};
+        fa_alloc a;
+        fa_init(&a);
+        fa_fail_after(&a, (size_t)n); /* n allocations work, then none */
         rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = "127.0.0.1:1";
         cfg.target = "iqn.2024-01.invalid.test:t";
         cfg.chap_user = "u";
         cfg.chap_password = "p";
-        cfg.mem = &mem;
+        cfg.mem = &a.mem;
         rsvd_iscsi_disk *d = NULL;
         int rc = rsvd_iscsi_disk_create(&cfg, &d);
         if (rc == RSVD_OK) {
@@ -252,6 +225,7 @@ static void create_survives_every_allocation_failure(void **state)
             assert_int_equal(rc, RSVD_E_NOMEM);
             assert_null(d);
         }
+        assert_int_equal(a.live, 0);
     }
     assert_true(ok_at > 0);
 }

@@ -260,7 +260,8 @@ static void disk_over_a_file_block_source(void **state)
     close(fd);
     unlink(path);
     rsvd_file_block_config fcfg = {
-        .struct_size = sizeof(rsvd_file_block_config), .path = path, .create_size = 1u << 20};
+        .struct_size = sizeof(rsvd_file_block_config),
+         .path = path, .create_size = 1u << 20};
     rsvd_file_block *fb;
     rsvd_backend_diag diag;
     assert_int_equal(rsvd_file_block_open(&fcfg, &fb, &diag), RSVD_OK);

@@ -10,6 +10,7 @@
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 
+#include "fail_alloc.h"
 #include "res_fixture.h"
 
 static void on_failed_nop(rsvd_res_client *cli, const rsvd_res_client_done *d, void *ud)
@@ -496,68 +497,20 @@ static void a_deadline_past_the_end_of_the_clock_saturates(void **state)
 
 /* ---- allocation failures ----------------------------------------------------------- */
 
-typedef struct failing_mem {
-    size_t attempts, fail_at, live;
-} failing_mem;
-
-static bool fm_fail(failing_mem *m)
-{
-    return m->fail_at && ++m->attempts == m->fail_at;
-}
-
-static void *fm_malloc(size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = malloc(n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_calloc(size_t k, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = calloc(k, n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_realloc(void *p, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *q = realloc(p, n);
-    m->live += (q != NULL && p == NULL);
-    return q;
-}
-
-static void fm_free(void *p, void *ud)
-{
-    failing_mem *m = ud;
-    m->live -= p != NULL;
-    free(p);
-}
-
 /* Registration, an open and one request of each kind, with allocation
  * number k failing: each call succeeds or fails with RSVD_E_NOMEM, and
- * nothing is left behind. */
+ * nothing is left behind; k runs until a run meets no failure. */
 static void calls_survive_every_failed_allocation(void **state)
 {
     (void)state;
-    for (size_t k = 1; k < 48; k++) {
-        failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
-                              .malloc_fn = fm_malloc,
-                              .calloc_fn = fm_calloc,
-                              .realloc_fn = fm_realloc,
-                              .free_fn = fm_free,
-                              .user_data = &m};
+    size_t nomem = 0;
+    bool clean_run = false;
+    for (size_t k = 1; k < 48 && !clean_run; k++) {
+        fa_alloc m;
+        fa_init(&m);
+        fa_fail_nth(&m, k);
         rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
-        cfg.mem = &mem;
+        cfg.mem = &m.mem;
         const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
                                               .request_failed = on_failed_nop,
                                               .open_lost = on_lost_nop};
@@ -566,6 +519,7 @@ static void calls_survive_every_failed_allocation(void **state)
         if (rc != RSVD_OK) {
             assert_int_equal(rc, RSVD_E_NOMEM);
             assert_int_equal(m.live, 0);
+            nomem++;
             continue;
         }
         rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_300);
@@ -592,11 +546,18 @@ static void calls_survive_every_failed_allocation(void **state)
         if (rc == RSVD_OK)
             rc = rsvd_res_client_lock(c, open, &e, 1, NULL, buf, sizeof buf, &msg);
         assert_true(rc == RSVD_OK || rc == RSVD_E_NOMEM);
-        if (rc == RSVD_E_NOMEM)
-            assert_true(m.attempts == k);
+        if (rc == RSVD_E_NOMEM) {
+            assert_true(m.calls == k);
+            nomem++;
+        }
+        clean_run = m.failed == 0;
+        if (clean_run)
+            assert_int_equal(rc, RSVD_OK);
         rsvd_res_client_free(c);
         assert_int_equal(m.live, 0);
     }
+    assert_true(nomem > 0);
+    assert_true(clean_run);
 }
 
 int main(void)

@@ -11,6 +11,7 @@
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 
+#include "fail_alloc.h"
 #include "res_fixture.h"
 #include "resilient/server_int.h"
 
@@ -417,69 +418,17 @@ static void a_deadline_past_the_end_of_the_clock_saturates(void **state)
 
 /* ---- allocation failures ------------------------------------------------------ */
 
-typedef struct failing_mem {
-    size_t attempts; /* allocations tried */
-    size_t fail_at;  /* fail the allocation with this 1-based number (0: never) */
-    size_t live;
-} failing_mem;
-
-static bool fm_fail(failing_mem *m)
-{
-    return m->fail_at && ++m->attempts == m->fail_at;
-}
-
-static void *fm_malloc(size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = malloc(n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_calloc(size_t k, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = calloc(k, n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_realloc(void *p, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *q = realloc(p, n);
-    m->live += (q != NULL && p == NULL);
-    return q;
-}
-
-static void fm_free(void *p, void *ud)
-{
-    failing_mem *m = ud;
-    m->live -= p != NULL;
-    free(p);
-}
-
 /* Registration and open_add, with allocation number k failing: each call
  * either succeeds or fails with RSVD_E_NOMEM and leaves nothing behind. */
 static void registration_survives_every_failed_allocation(void **state)
 {
     (void)state;
     for (size_t k = 1; k < 40; k++) {
-        failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
-                              .malloc_fn = fm_malloc,
-                              .calloc_fn = fm_calloc,
-                              .realloc_fn = fm_realloc,
-                              .free_fn = fm_free,
-                              .user_data = &m};
+        fa_alloc m;
+        fa_init(&m);
+        fa_fail_nth(&m, k);
         rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
-        cfg.mem = &mem;
+        cfg.mem = &m.mem;
         const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
                                               .close_open = on_close_nop};
         rsvd_res_server *s = NULL;
@@ -513,7 +462,7 @@ static void registration_survives_every_failed_allocation(void **state)
         assert_null(res_server_check_invariants(s));
         rsvd_res_server_get_stats(s, &st);
         if (rc == RSVD_E_NOMEM)
-            assert_true(m.attempts == k); /* the failure is the one injected */
+            assert_true(m.calls == k); /* the failure is the one injected */
         else
             assert_int_equal(st.opens, 1);
         rsvd_res_server_free(s);
@@ -533,15 +482,10 @@ static void on_close_count(rsvd_res_server *srv, const rsvd_res_closed_open *c, 
 static void detach_without_memory_for_the_deadline_closes_for_resources(void **state)
 {
     (void)state;
-    failing_mem m = {0, 0, 0};
-    const rsvd_mem mem = {.struct_size = sizeof(rsvd_mem),
-                          .malloc_fn = fm_malloc,
-                          .calloc_fn = fm_calloc,
-                          .realloc_fn = fm_realloc,
-                          .free_fn = fm_free,
-                          .user_data = &m};
+    fa_alloc m;
+    fa_init(&m);
     rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
-    cfg.mem = &mem;
+    cfg.mem = &m.mem;
     rsvd_res_close_reason last = 0;
     const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
                                           .close_open = on_close_count};
@@ -566,7 +510,7 @@ static void detach_without_memory_for_the_deadline_closes_for_resources(void **s
     uint32_t st = 0;
     assert_int_equal(rsvd_res_server_ioctl(s, &ctx, req, n, rsp, sizeof rsp, &rn, &st), RSVD_OK);
     assert_int_equal(st, RSVD_STATUS_SUCCESS);
-    m.fail_at = m.attempts + 1; /* the heap's first growth */
+    fa_fail_nth(&m, 1); /* the heap's first growth */
     assert_int_equal(rsvd_res_server_conn_lost(s, ctx.conn, 10), RSVD_OK);
     assert_int_equal(last, RSVD_RES_CLOSE_RESOURCES);
     rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);

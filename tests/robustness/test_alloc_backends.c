@@ -82,7 +82,8 @@ static void file_store_create_fails_with_nomem(void **state)
         fa_alloc a;
         fa_init(&a);
         rsvd_file_store_config cfg = {
-            .struct_size = sizeof(rsvd_file_store_config), .root = root, .mem = &a.mem};
+            .struct_size = sizeof(rsvd_file_store_config),
+             .root = root, .mem = &a.mem};
         rsvd_file_store *fs = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_file_store_create(&cfg, &fs);
@@ -137,7 +138,8 @@ static void file_store_open_fails_insufficient_resources(void **state)
             fa_alloc a;
             fa_init(&a);
             rsvd_file_store_config cfg = {
-                .struct_size = sizeof(rsvd_file_store_config), .root = root, .mem = &a.mem};
+                .struct_size = sizeof(rsvd_file_store_config),
+                 .root = root, .mem = &a.mem};
             rsvd_file_store *fs;
             assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_OK);
             fa_fail_nth(&a, n);
@@ -183,7 +185,8 @@ static void file_block_open_fails_with_nomem(void **state)
         fa_alloc a;
         fa_init(&a);
         rsvd_file_block_config cfg = {
-            .struct_size = sizeof(rsvd_file_block_config), .path = path, .mem = &a.mem};
+            .struct_size = sizeof(rsvd_file_block_config),
+             .path = path, .mem = &a.mem};
         rsvd_file_block *fb = NULL;
         rsvd_backend_diag diag;
         fa_fail_nth(&a, n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <rsvd/backend.h>
+#include <rsvd/fscc.h>
 #include <rsvd/wire.h>
 
 #include "testutil.h"
