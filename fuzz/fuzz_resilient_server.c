@@ -355,12 +355,14 @@ static void check_step(harness *h)
     uint64_t next = rsvd_res_server_next_expiry(h->srv);
     FUZZ_CHECK(next == UINT64_MAX || next > 0);
     /* Memory is bounded by what is registered: the server, its five handle
-     * tables and its deadline heap, and one block per connection, channel,
-     * session, tree connect and open. */
+     * tables, its deadline heap and its six indexes' bucket arrays, and per
+     * connection, channel, session, tree connect and open one block, a
+     * share identity and a quota counter at most, and an open's name and
+     * file key. */
     size_t objects = st.connections + st.sessions + st.trees + st.opens;
     for (int i = 0; i < MAX_SESS; i++)
         objects += h->sess[i].live ? (size_t)h->sess[i].nch : 0u;
-    FUZZ_CHECK(h->alloc.live <= 7u + objects);
+    FUZZ_CHECK(h->alloc.live <= 13u + 3u * objects + 2u * st.opens);
 }
 
 /* ---- message builders ---------------------------------------------------------- */
