@@ -281,6 +281,22 @@ int rsvd_res_server_create_begin(rsvd_res_server *s, const rsvd_res_server_ctx *
         op_fail(op, RSVD_STATUS_INVALID_PARAMETER);
         return RSVD_OK;
     }
+    /* 3.3.5.9 (v84): SMB2_FLAGS_REPLAY_OPERATION with a DH2Q on a disk
+     * share. Decision: before the name collision below - a replay that
+     * names its own detached persistent open is no collision with it (read
+     * in the spec's order, step 2 of the replay could never be reached). */
+    if (is_replay(&rq) && x.dh2q && !x.dhnc && res_stype_disktree(rq.tree->share_type)) {
+        res_open *o;
+        uint32_t st = create_replay(s, &rq, &q, &x, &o);
+        if (st != RSVD_STATUS_SUCCESS) {
+            op_fail(op, st);
+            return RSVD_OK;
+        }
+        if (o) {
+            op_reclaim(op, o, true, NULL);
+            return RSVD_OK;
+        }
+    }
     /* 3.3.5.9: 3.x, no DHnC or DH2C, and a persistent open of the file with
      * no connection -> SHOULD <301> STATUS_FILE_NOT_AVAILABLE. */
     if (res_dialect_is_3x(rq.conn->dialect) && !x.dhnc && !x.dh2c &&
@@ -300,20 +316,6 @@ int rsvd_res_server_create_begin(rsvd_res_server *s, const rsvd_res_server_ctx *
                    x.dhnc ? RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT
                           : RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT_V2);
         return RSVD_OK;
-    }
-    /* 3.3.5.9 (v84): SMB2_FLAGS_REPLAY_OPERATION with a DH2Q on a disk
-     * share. */
-    if (is_replay(&rq) && x.dh2q && res_stype_disktree(rq.tree->share_type)) {
-        res_open *o;
-        uint32_t st = create_replay(s, &rq, &q, &x, &o);
-        if (st != RSVD_STATUS_SUCCESS) {
-            op_fail(op, st);
-            return RSVD_OK;
-        }
-        if (o) {
-            op_reclaim(op, o, true, NULL);
-            return RSVD_OK;
-        }
     }
     /* 3.3.5.9.13, before the DH2Q (3.3.5.9.10 step 2) and before any break
      * the new open causes. */
