@@ -247,3 +247,65 @@ rsvd_res_close_reason pv_last_close(const srv_fx *fx)
         return (rsvd_res_close_reason)0;
     return fx->closed[fx->n_closed - 1].c.reason;
 }
+
+/* ---- a server with a state store ------------------------------------------ */
+
+uint64_t pv_wall = 1700000000000ull;
+int pv_restore_answer;
+size_t pv_restored_calls;
+char pv_restored_name[64];
+
+static void pv_on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *ud)
+{
+    srv_fx *fx = ud;
+    assert_ptr_equal(srv, fx->srv);
+    if (fx->n_closed < FX_MAX_CLOSED) {
+        fx->closed[fx->n_closed].c = *c;
+        fx->closed[fx->n_closed].at = fx->now;
+        fx->n_closed++;
+    }
+    fx->n_closed_total++;
+}
+
+static uint64_t pv_wall_clock(rsvd_res_server *srv, void *ud)
+{
+    (void)srv;
+    (void)ud;
+    return pv_wall;
+}
+
+static int pv_restore(rsvd_res_server *srv, const rsvd_res_restored_open *r, void **ud,
+                      void *user_data)
+{
+    (void)srv;
+    (void)user_data;
+    pv_restored_calls++;
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < r->name_len && n + 1 < sizeof pv_restored_name; i += 2)
+        pv_restored_name[n++] = (char)r->name[i];
+    pv_restored_name[n] = 0;
+    *ud = (void *)(uintptr_t)(0x5000u + r->file_id.persistent_id);
+    return pv_restore_answer;
+}
+
+void pv_init(srv_fx *fx, const rsvd_res_server_config *cfg, const rsvd_store_ops *store,
+             void *store_ctx, const rsvd_guid *instance)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->now = 1000000;
+    fx->next_mid = 1;
+    rsvd_res_server_config c = RSVD_STRUCT_INIT(rsvd_res_server_config);
+    if (cfg)
+        c = *cfg;
+    c.store = store;
+    c.store_ctx = store_ctx;
+    if (instance)
+        c.instance_id = *instance;
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = pv_on_close,
+                                          .wall_clock_ms = pv_wall_clock,
+                                          .restore_open = pv_restore};
+    assert_int_equal(rsvd_res_server_new(&c, &cb, fx, &fx->srv), RSVD_OK);
+    pv_restore_answer = 0;
+    pv_restored_calls = 0;
+}

@@ -103,6 +103,21 @@ rsvd_smb2_fileid pv_persistent(srv_fx *fx, const fx_sess *ss, uint8_t guid);
 uint32_t pv_reconnect(srv_fx *fx, const fx_sess *ss, const rsvd_smb2_fileid *fid, bool dh2c,
                       uint8_t guid, bool persistent);
 
+/* ---- a server with a state store ------------------------------------------ */
+
+/* The wall clock the pv servers read (ms since 1970). */
+extern uint64_t pv_wall;
+/* What restore_open answers (0: accept), the opens it was asked about, and
+ * the last one's name (ASCII). */
+extern int pv_restore_answer;
+extern size_t pv_restored_calls;
+extern char pv_restored_name[64];
+
+/* fx_init() with @p cfg (NULL: defaults) and the wall clock and restore
+ * callbacks; with @p store, the store of the configuration. */
+void pv_init(srv_fx *fx, const rsvd_res_server_config *cfg, const rsvd_store_ops *store,
+             void *store_ctx, const rsvd_guid *instance);
+
 /* The last close the server decided, or 0. */
 rsvd_res_close_reason pv_last_close(const srv_fx *fx);
 
