@@ -1,6 +1,8 @@
 /*
  * The test-local state store (tu_store.h).
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include "tu_store.h"
 
 #include <dirent.h>
