@@ -46,8 +46,8 @@ for src in "$here"/lib/*/*.c; do
     objs+=("$obj")
 done
 # Test support the stateful harnesses use (the scriptable fake backend, the
-# counting, failing allocator).
-for support in fake_backend fail_alloc; do
+# counting, failing allocator, the failing state store).
+for support in fake_backend fail_alloc tu_store; do
     "$CC" "${cflags[@]}" -c "$here/tests/support/$support.c" -o "$work/$support.o"
     objs+=("$work/$support.o")
 done

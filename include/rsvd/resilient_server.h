@@ -675,7 +675,10 @@ RSVD_API int rsvd_res_server_create_begin(rsvd_res_server *srv, const rsvd_res_s
  * RECLAIM: with grant->status STATUS_SUCCESS the open stays on ctx
  * (ATTACHED; a persistent one is written to the store first); otherwise
  * it goes back to where it was (detached with its deadline, or attached
- * to its session), and op->status is grant->status.
+ * to its session), and op->status is grant->status - a detached open whose
+ * deadline passed meanwhile (@p now_ms, the host's clock) is closed
+ * instead (EXPIRED), as is one the limits of detached opens no longer
+ * leave room for (RESOURCES).
  *
  * If op->status is not STATUS_SUCCESS afterwards, nothing is half-done:
  * the library keeps nothing of a new open (the host closes what it
@@ -689,7 +692,7 @@ RSVD_API int rsvd_res_server_create_begin(rsvd_res_server *srv, const rsvd_res_s
  */
 RSVD_API int rsvd_res_server_create_end(rsvd_res_server *srv, const rsvd_res_server_ctx *ctx,
                                         const uint8_t *req, size_t len,
-                                        const rsvd_res_create_grant *grant,
+                                        const rsvd_res_create_grant *grant, uint64_t now_ms,
                                         rsvd_res_create_op *op);
 
 /* ---- every request that names an open: the channel sequence -------------- */

@@ -521,21 +521,21 @@ static void replay_rsp_context(const res_open *o, rsvd_res_create_op *op)
     }
 }
 
-static int end_reclaim(rsvd_res_server *s, const rsvd_res_create_grant *g,
+static int end_reclaim(rsvd_res_server *s, const rsvd_res_create_grant *g, uint64_t now_ms,
                        rsvd_res_create_op *op)
 {
     res_open *o = res_open_by_persistent(s, op->priv_persistent_id);
     if (!o || o->state != RES_OPEN_RECLAIMED)
         return RSVD_E_NOENT; /* the connection was lost meanwhile */
     if (g->status != RSVD_STATUS_SUCCESS) {
-        res_open_reclaim_undo(s, o);
+        res_open_reclaim_undo(s, o, now_ms);
         op->status = g->status;
         return RSVD_OK;
     }
     /* What a reconnect after a restart depends on goes to the store first;
      * if it cannot, the reclaim is undone (nothing half-done). */
     if (res_store_put(s, o) != RSVD_OK) {
-        res_open_reclaim_undo(s, o);
+        res_open_reclaim_undo(s, o, now_ms);
         op->status = RSVD_STATUS_INSUFFICIENT_RESOURCES;
         return RSVD_OK;
     }
@@ -551,7 +551,8 @@ static int end_reclaim(rsvd_res_server *s, const rsvd_res_create_grant *g,
 
 int rsvd_res_server_create_end(rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
                                const uint8_t *req, size_t len,
-                               const rsvd_res_create_grant *grant, rsvd_res_create_op *op)
+                               const rsvd_res_create_grant *grant, uint64_t now_ms,
+                               rsvd_res_create_op *op)
 {
     if (!s || !op || !(op->priv_flags & OP_BEGUN) || (op->priv_flags & OP_ENDED))
         return RSVD_E_INVAL;
@@ -569,7 +570,7 @@ int rsvd_res_server_create_end(rsvd_res_server *s, const rsvd_res_server_ctx *ct
             return RSVD_E_INVAL;
         rc = end_execute(s, ctx, req, len, &g, op);
     } else if (op->priv_flags & OP_RECLAIM) {
-        rc = end_reclaim(s, &g, op);
+        rc = end_reclaim(s, &g, now_ms, op);
     } else {
         return RSVD_OK; /* FAIL: nothing to end */
     }

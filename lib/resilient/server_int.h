@@ -353,8 +353,10 @@ void res_open_replay_claim(rsvd_res_server *s, res_open *o);
 /* RECLAIMED -> ATTACHED. */
 void res_open_reclaim_commit(rsvd_res_server *s, res_open *o);
 
-/* RECLAIMED -> DETACHED (its old deadline) or ATTACHED, as it was. */
-void res_open_reclaim_undo(rsvd_res_server *s, res_open *o);
+/* RECLAIMED -> DETACHED (its old deadline) or ATTACHED, as it was; closed
+ * (EXPIRED) when that deadline passed meanwhile, or (RESOURCES) when the
+ * limits of detached opens leave no room. */
+void res_open_reclaim_undo(rsvd_res_server *s, res_open *o, uint64_t now_ms);
 
 /* Any state -> CLOSED, then freed; notify: call close_open with reason.
  * The record of a persistent open is removed from the store (not at

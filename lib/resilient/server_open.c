@@ -230,6 +230,20 @@ static bool make_room(rsvd_res_server *s, const res_counter *cq)
     return true;
 }
 
+/* Is there room for one more detached open of @p o's client and user?
+ * Quotas, then resource pressure: the exceptions to keeping an open
+ * (3.3.2.2, 3.3.2.4). The counters exist since the open was made and its
+ * owner set: counting allocates nothing. */
+static bool room_for(rsvd_res_server *s, const res_open *o)
+{
+    const res_counter *cq = o->client_q, *uq = o->user_q;
+    bool keep = uq && cq->detached < s->cfg.max_detached_per_client &&
+                uq->detached < s->cfg.max_detached_per_user;
+    if (keep && s->n_detached >= s->cfg.max_detached)
+        keep = make_room(s, cq);
+    return keep;
+}
+
 void res_open_detach(rsvd_res_server *s, res_open *o, uint64_t now_ms,
                      rsvd_res_close_reason reason, bool logoff)
 {
@@ -237,14 +251,7 @@ void res_open_detach(rsvd_res_server *s, res_open *o, uint64_t now_ms,
         res_open_close(s, o, reason, true);
         return;
     }
-    /* Quotas, then resource pressure: the exceptions to keeping it
-     * (3.3.2.2, 3.3.2.4). The counters exist since the open was made and
-     * its owner set: counting allocates nothing. */
-    res_counter *cq = o->client_q, *uq = o->user_q;
-    bool keep = uq && cq->detached < s->cfg.max_detached_per_client &&
-                uq->detached < s->cfg.max_detached_per_user;
-    if (keep && s->n_detached >= s->cfg.max_detached)
-        keep = make_room(s, cq);
+    bool keep = room_for(s, o);
     /* Open.ResilientOpenTimeout = now + Open.ResiliencyTimeout, or
      * Open.DurableOpenScavengerTimeout = now + Open.DurableOpenTimeout: one
      * heap of deadlines for every kind (pitfall P3 of the resiliency
@@ -318,21 +325,29 @@ void res_open_reclaim_commit(rsvd_res_server *s, res_open *o)
     s->n_reclaimed--;
 }
 
-void res_open_reclaim_undo(rsvd_res_server *s, res_open *o)
+void res_open_reclaim_undo(rsvd_res_server *s, res_open *o, uint64_t now_ms)
 {
-    s->n_reclaimed--;
     if (o->reclaim_from == RES_FROM_ATTACHED) {
+        s->n_reclaimed--;
         o->state = RES_OPEN_ATTACHED;
         return;
     }
-    /* Back to DETACHED with its old deadline. The heap keeps the room it
-     * had for it (it never shrinks), so this push does not fail; if it
-     * did, the open would be closed (resource pressure) rather than left
-     * half-way. */
-    if (rsvd_heap_push(&s->deadlines, &o->deadline, o->deadline.key) != RSVD_OK) {
+    /* Back to DETACHED with its old deadline - unless that has passed
+     * while the host worked (then it expires now, D6), or the limits of
+     * detached opens were reached meanwhile (then it is closed for
+     * resources, with the same fairness as a detach), rather than left
+     * half-way. The heap keeps the room it had for it (it never shrinks),
+     * so the push does not fail. */
+    if (o->deadline.key < now_ms) {
+        res_open_close(s, o, RSVD_RES_CLOSE_EXPIRED, true);
+        return;
+    }
+    if (!room_for(s, o) ||
+        rsvd_heap_push(&s->deadlines, &o->deadline, o->deadline.key) != RSVD_OK) {
         res_open_close(s, o, RSVD_RES_CLOSE_RESOURCES, true);
         return;
     }
+    s->n_reclaimed--;
     s->heap_ops++;
     open_unlink_attached(s, o);
     o->state = RES_OPEN_DETACHED;

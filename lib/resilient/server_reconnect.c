@@ -294,7 +294,7 @@ int rsvd_res_server_reconnect(rsvd_res_server *s, const rsvd_res_server_ctx *ctx
     /* The short form: the host answers at once, so the reclaim is kept -
      * after the store has the persistent open's new state. */
     if (res_store_put(s, o) != RSVD_OK) {
-        res_open_reclaim_undo(s, o);
+        res_open_reclaim_undo(s, o, now_ms);
         out->status = RSVD_STATUS_INSUFFICIENT_RESOURCES;
         return RSVD_OK;
     }

@@ -175,7 +175,8 @@ int pv_end(srv_fx *fx, const fx_sess *ss, rsvd_res_create_op *op, const pv_grant
     gr.create_action = g->create_action ? g->create_action : RSVD_FILE_OPENED;
     gr.file_key = g->file_key;
     gr.file_key_len = g->file_key ? strlen(g->file_key) : 0;
-    int rc = rsvd_res_server_create_end(fx->srv, &ss->ctx, last_req, last_len, &gr, op);
+    int rc = rsvd_res_server_create_end(fx->srv, &ss->ctx, last_req, last_len, &gr, fx->now,
+                                        op);
     fx_check(fx);
     return rc;
 }

@@ -503,7 +503,7 @@ static void create_end_keeps_nothing_of_a_failed_open_and_ends_once(void **state
     memset(&bad, 0, sizeof bad);
     uint8_t req[1024];
     size_t n = pv_create_req(&s, 99, &c, req, sizeof req);
-    assert_int_equal(rsvd_res_server_create_end(fx.srv, &s.ctx, req, n, &bad, &op),
+    assert_int_equal(rsvd_res_server_create_end(fx.srv, &s.ctx, req, n, &bad, fx.now, &op),
                      RSVD_E_INVAL);
     fx_fini(&fx);
 }

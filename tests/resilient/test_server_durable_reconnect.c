@@ -498,12 +498,64 @@ static void failed_reclaim_puts_the_open_back_with_its_deadline(void **state)
     n = pv_create_req(&s2, 78, &r, req, sizeof req);
     rsvd_res_create_grant gr = RSVD_STRUCT_INIT(rsvd_res_create_grant);
     gr.status = RSVD_STATUS_INVALID_HANDLE;
-    assert_int_equal(rsvd_res_server_create_end(fx.srv, &s2.ctx, req, n, &gr, &op), RSVD_OK);
+    assert_int_equal(rsvd_res_server_create_end(fx.srv, &s2.ctx, req, n, &gr, fx.now, &op),
+                     RSVD_OK);
     assert_int_equal(op.status, RSVD_STATUS_INVALID_HANDLE);
     rsvd_res_open_info i = fx_info(&fx, &f);
     assert_int_equal(i.state, RSVD_RES_OPEN_DETACHED);
     assert_int_equal(i.deadline_ms, deadline);
     fx_check(&fx);
+    fx_fini(&fx);
+}
+
+/* An undone reclaim whose deadline passed while the host worked expires
+ * then (D6); one the limit of detached opens no longer leaves room for is
+ * closed for resources - never left half-way, never over the limit. */
+static void undone_reclaim_expires_or_yields_to_the_limit(void **state)
+{
+    (void)state;
+    srv_fx fx;
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
+    cfg.max_detached = 1;
+    fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_302);
+    pv_where w = pv_alice();
+    pv_create c = dh2q(0xC5);
+    c.dh2q_timeout = 1000;
+    pv_grant g = batch();
+    rsvd_smb2_fileid f = open_and_lose(&fx, &w, &c, &g);
+    pv_where w2 = next_session(0x59);
+    fx_sess s2 = pv_session(&fx, &w2);
+    pv_create r;
+    memset(&r, 0, sizeof r);
+    r.dh2c = true;
+    r.reconnect = f;
+    r.create_guid = pv_guid(0xC5);
+    rsvd_res_create_op op = pv_begin(&fx, &s2, &r, NULL);
+    assert_int_equal(op.action, RSVD_RES_CREATE_RECLAIM);
+    fx.now += 1001;
+    pv_grant fail;
+    memset(&fail, 0, sizeof fail);
+    fail.status = RSVD_STATUS_INVALID_HANDLE;
+    assert_int_equal(pv_end(&fx, &s2, &op, &fail), RSVD_OK);
+    assert_false(fx_exists(&fx, &f));
+    assert_int_equal(pv_last_close(&fx), RSVD_RES_CLOSE_EXPIRED);
+
+    /* Another open takes the only detached place while this one is
+     * reclaimed by the same client: its undo has no room. */
+    pv_create c2 = dh2q(0xC6);
+    c2.name = "second.vhdx";
+    rsvd_smb2_fileid f2 = open_and_lose(&fx, &w, &c2, &g);
+    r.reconnect = f2;
+    r.create_guid = pv_guid(0xC6);
+    op = pv_begin(&fx, &s2, &r, NULL);
+    assert_int_equal(op.action, RSVD_RES_CREATE_RECLAIM);
+    pv_create c3 = dh2q(0xC7);
+    c3.name = "third.vhdx";
+    rsvd_smb2_fileid f3 = open_and_lose(&fx, &w, &c3, &g);
+    assert_int_equal(pv_end(&fx, &s2, &op, &fail), RSVD_OK);
+    assert_false(fx_exists(&fx, &f2));
+    assert_int_equal(pv_last_close(&fx), RSVD_RES_CLOSE_RESOURCES);
+    assert_int_equal(fx_info(&fx, &f3).state, RSVD_RES_OPEN_DETACHED);
     fx_fini(&fx);
 }
 
@@ -563,6 +615,7 @@ int main(void)
         cmocka_unit_test(dh2c_persistent_flag_must_match_the_open),
         cmocka_unit_test(dh2c_finds_a_persistent_open_by_create_guid),
         cmocka_unit_test(failed_reclaim_puts_the_open_back_with_its_deadline),
+        cmocka_unit_test(undone_reclaim_expires_or_yields_to_the_limit),
         cmocka_unit_test(persistent_shared_vhdx_reclaim_is_marked_for_the_rsvd_reconnect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

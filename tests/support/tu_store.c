@@ -151,8 +151,10 @@ static int op_put(void *ctx, const void *key, size_t key_len, const void *value,
 {
     tu_store *st = ctx;
     st->puts++;
-    if (st->fail_all || st->puts == st->fail_put_at)
+    if (st->fail_all || st->puts == st->fail_put_at) {
+        st->failed++;
         return RSVD_E_IO;
+    }
     return st->dir ? dir_put(st, key, key_len, value, value_len)
                    : mem_put(st, key, key_len, value, value_len);
 }
@@ -161,8 +163,10 @@ static int op_remove(void *ctx, const void *key, size_t key_len)
 {
     tu_store *st = ctx;
     st->removes++;
-    if (st->fail_all || st->removes == st->fail_remove_at)
+    if (st->fail_all || st->removes == st->fail_remove_at) {
+        st->failed++;
         return RSVD_E_IO;
+    }
     if (st->dir)
         return dir_remove(st, key, key_len);
     mem_remove(st, key, key_len);
@@ -173,8 +177,10 @@ static int op_traverse(void *ctx, rsvd_store_visit_fn fn, void *arg)
 {
     tu_store *st = ctx;
     st->traverses++;
-    if (st->fail_traverse)
+    if (st->fail_traverse) {
+        st->failed++;
         return RSVD_E_IO;
+    }
     if (st->dir && dir_load(st) != RSVD_OK)
         return RSVD_E_IO;
     for (size_t i = 0; i < st->n; i++)

@@ -28,6 +28,8 @@ typedef struct tu_store {
     bool fail_all;
     /** traverse fails while set. */
     bool fail_traverse;
+    /** Calls that failed because a failure was injected. */
+    size_t failed;
     /** Records in memory. */
     size_t n;
     struct tu_store_rec {
