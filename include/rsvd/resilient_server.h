@@ -157,9 +157,12 @@ typedef struct rsvd_res_server_config {
     uint32_t max_opens;
     /** Attached opens of one session (Session.OpenTable). */
     uint32_t max_opens_per_session;
-    /** Detached resilient opens kept at once. An open that would exceed it
-     * when its connection is lost is closed instead (resource pressure,
-     * [MS-SMB2] 3.3.2.4), with reason RSVD_RES_CLOSE_RESOURCES. */
+    /** Detached opens (of every kind) kept at once. When an open is
+     * detached at this limit (resource pressure, [MS-SMB2] 3.3.2.4), the
+     * oldest detached open of the client (ClientGuid) that holds the most
+     * is closed if that client holds more than the detaching open's own;
+     * otherwise the detaching open is closed. Either close has reason
+     * RSVD_RES_CLOSE_RESOURCES. */
     uint32_t max_detached;
     /** Channels (connections) one 3.x session may be bound to. */
     uint32_t max_channels;
@@ -899,11 +902,13 @@ typedef struct rsvd_res_lock_op {
 
 /**
  * First half of an SMB2 LOCK request ([MS-SMB2] 3.3.5.14): locates the open
- * (STATUS_FILE_CLOSED), then the lock sequence check - for an index in
- * 1..64 whose entry is valid, on a resilient open (or any open of a 3.x
- * connection when multi_channel_capable), an equal LockSequenceNumber is a
- * replay, a different one invalidates the entry and the request is
- * processed. Dialect 2.0.2 ignores LockSequence.
+ * (STATUS_FILE_CLOSED), clears Open.IsReplayEligible on 3.x, then the lock
+ * sequence check - for an index in 1..64 whose entry is valid, on a
+ * resilient, durable or persistent open (or any open of a 3.x connection
+ * that negotiated MULTI_CHANNEL, or of a server configured
+ * multi_channel_capable), an equal LockSequenceNumber is a replay, a
+ * different one invalidates the entry and the request is processed.
+ * Dialect 2.0.2 ignores LockSequence.
  * @return RSVD_OK (op filled), a RSVD_E_WIRE_* code (the header is
  * unreadable or not a LOCK), RSVD_E_NOENT / RSVD_E_INVAL (ctx, as for
  * rsvd_res_server_ioctl()) or RSVD_E_BUSY.
@@ -917,10 +922,13 @@ RSVD_API int rsvd_res_server_lock_begin(rsvd_res_server *srv, const rsvd_res_ser
  * 3.3.5.14.1/.2 call for it, LockSequenceArray[index] = {number, valid}.
  * Any other action, or an open closed meanwhile, is a no-op. The open may
  * have been detached meanwhile: the entry is still recorded, so that the
- * client's replay after its reconnect is recognised.
+ * client's replay after its reconnect is recognised. A persistent open's
+ * entry is written to the store before this returns.
  * @return RSVD_OK, RSVD_E_NOENT (the open is gone), RSVD_E_INVAL (@p op
  * was not filled by rsvd_res_server_lock_begin(): its private fields name no
- * LockSequenceArray entry; nothing is recorded) or RSVD_E_BUSY.
+ * LockSequenceArray entry; nothing is recorded), RSVD_E_IO (the store write
+ * failed: the entry is not recorded; the lock itself was applied and is
+ * answered as it ended) or RSVD_E_BUSY.
  */
 RSVD_API int rsvd_res_server_lock_end(rsvd_res_server *srv, const rsvd_res_lock_op *op,
                                       uint32_t status);
