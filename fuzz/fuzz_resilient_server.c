@@ -203,7 +203,8 @@ typedef struct harness {
     int n_known;
 } harness;
 
-static const uint8_t users[3][8] = {{'a', 'l', 'i', 'c', 'e'}, {'b', 'o', 'b'}, {'c', 'a', 'r', 'o', 'l'}};
+static const uint8_t users[3][8] = {
+    {'a', 'l', 'i', 'c', 'e'}, {'b', 'o', 'b'}, {'c', 'a', 'r', 'o', 'l'}};
 static const char *const shares[2] = {"vms", "home"};
 static const rsvd_guid instance = {{0x1D, 0x1D}};
 static const uint16_t dialects[4] = {RSVD_SMB2_DIALECT_202, RSVD_SMB2_DIALECT_210,
@@ -1254,7 +1255,8 @@ static void create_finish(harness *h, m_create *c, bool failed)
 
 /* What a successful reclaim (reconnect or replay) must respect: the open's
  * share, its owner, and for a leased open its ClientGuid. */
-static void check_reclaim_allowed(harness *h, const m_open *o, int t, const rsvd_res_server_ctx *ctx)
+static void check_reclaim_allowed(harness *h, const m_open *o, int t,
+                                  const rsvd_res_server_ctx *ctx)
 {
     FUZZ_CHECK(h->trees[t].share == o->share);
     FUZZ_CHECK(o->owner == h->sess[h->trees[t].sess].user);

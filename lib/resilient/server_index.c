@@ -147,7 +147,8 @@ res_open *res_index_next_create_guid(const res_open *o)
 
 res_open *res_index_first_app_id(const rsvd_res_server *s, const rsvd_guid *id)
 {
-    rsvd_hash_node *n = rsvd_hash_first(&s->by_app_id, res_hash_bytes(s, id->b, sizeof id->b, false));
+    uint64_t h = res_hash_bytes(s, id->b, sizeof id->b, false);
+    rsvd_hash_node *n = rsvd_hash_first(&s->by_app_id, h);
     for (; n; n = rsvd_hash_next(n)) {
         res_open *o = RSVD_CONTAINER_OF(n, res_open, app_node);
         if (rsvd_guid_equal(&o->app_id, id))

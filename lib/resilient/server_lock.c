@@ -87,7 +87,8 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
     op->priv_number = number;
     op->priv_check = true;
     uint8_t *e = &o->lock_seq[index - 1];
-    if (!(*e & RES_LOCK_SEQ_VALID) || !lock_seq_applies(s, o, rq.conn->dialect, rq.conn->server_caps))
+    if (!(*e & RES_LOCK_SEQ_VALID) ||
+        !lock_seq_applies(s, o, rq.conn->dialect, rq.conn->server_caps))
         return RSVD_OK;
     if ((*e & 0xFu) == number) {
         /* Equal: a replay of a request already applied - success without

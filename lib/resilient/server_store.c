@@ -435,7 +435,9 @@ int rsvd_res_server_restore(rsvd_res_server *s, uint64_t now_ms, size_t *restore
          * deadline; an open attached when its server stopped starts its
          * whole timeout now (its connection is gone). */
         uint32_t timeout = o->is_resilient ? o->resiliency_timeout_ms : o->durable_timeout_ms;
-        uint64_t left = !r->detached ? timeout : r->deadline_wall > wall ? r->deadline_wall - wall : 0;
+        uint64_t left = timeout;
+        if (r->detached)
+            left = r->deadline_wall > wall ? r->deadline_wall - wall : 0;
         uint8_t key[REC_KEY_LEN];
         rec_key(s, o->persistent_id, key);
         if (r->detached && left == 0) {

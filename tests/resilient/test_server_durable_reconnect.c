@@ -492,9 +492,6 @@ static void failed_reclaim_puts_the_open_back_with_its_deadline(void **state)
     assert_int_equal(rsvd_res_server_handle_expiry(fx.srv, deadline + 1, &closed), RSVD_OK);
     assert_int_equal(closed, 0);
     /* The host fails the CREATE: back to DETACHED with its old deadline. */
-    pv_grant fail;
-    memset(&fail, 0, sizeof fail);
-    fail.status = RSVD_STATUS_INVALID_HANDLE;
     n = pv_create_req(&s2, 78, &r, req, sizeof req);
     rsvd_res_create_grant gr = RSVD_STRUCT_INIT(rsvd_res_create_grant);
     gr.status = RSVD_STATUS_INVALID_HANDLE;
