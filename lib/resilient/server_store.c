@@ -193,9 +193,8 @@ typedef struct rec {
     res_open *o;         /* the open it becomes (not in any table yet) */
     uint64_t deadline_wall;
     bool detached;
-    const uint8_t *share; /* views into rec_bytes */
+    const uint8_t *share; /* a view into bytes */
     size_t share_len;
-    size_t size;
     uint8_t bytes[];      /* a copy of the share identity */
 } rec;
 
