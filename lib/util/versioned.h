@@ -34,9 +34,10 @@
 #define RSVD_V0_RES_CLIENT_CALLBACKS RSVD_V0_SIZE(rsvd_res_client_callbacks, open_lost)
 #define RSVD_V0_RES_CLIENT_CONN_PARAMS RSVD_V0_SIZE(rsvd_res_client_conn_params, next_message_id)
 #define RSVD_V0_RES_CLIENT_CONN_INFO RSVD_V0_SIZE(rsvd_res_client_conn_info, available)
-#define RSVD_V0_RES_CLIENT_TREE_PARAMS RSVD_V0_SIZE(rsvd_res_client_tree_params, reserved)
+#define RSVD_V0_RES_CLIENT_TREE_PARAMS RSVD_V0_SIZE(rsvd_res_client_tree_params, share_capabilities)
 #define RSVD_V0_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, user_data)
 #define RSVD_V0_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, user_data)
+#define RSVD_V0_RES_CLIENT_CREATE_PARAMS RSVD_V0_SIZE_PTR(rsvd_res_client_create_params, user_data)
 #define RSVD_V0_STORE_OPS RSVD_V0_SIZE(rsvd_store_ops, traverse)
 #define RSVD_V0_BLOCK_OPS RSVD_V0_SIZE(rsvd_block_ops, info)
 #define RSVD_V0_FILE_STORE_CONFIG RSVD_V0_SIZE_PTR(rsvd_file_store_config, mem)
@@ -44,6 +45,11 @@
 #define RSVD_V0_SCSI_DISK_CONFIG RSVD_V0_SIZE_PTR(rsvd_scsi_disk_config, mem)
 #define RSVD_V0_ISCSI_DISK_CONFIG RSVD_V0_SIZE_PTR(rsvd_iscsi_disk_config, mem)
 #define RSVD_V0_NBD_BLOCK_CONFIG RSVD_V0_SIZE_PTR(rsvd_nbd_block_config, mem)
+
+/* Members appended since: the size up to the struct's last member now. */
+#define RSVD_V1_RES_CLIENT_CALLBACKS RSVD_V0_SIZE_PTR(rsvd_res_client_callbacks, random)
+#define RSVD_V1_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, durable_flags)
+#define RSVD_V1_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, durable_flags)
 
 /**
  * Copies the caller's struct @p src into the library's @p dst (@p dst_size
