@@ -258,13 +258,14 @@ bool cli_replay_allowed(const cli_conn *c, uint32_t replays)
 }
 
 int cli_hdr_restamp(uint8_t *msg, size_t len, const cli_conn *c, const cli_session *ss,
-                    uint64_t message_id, uint16_t credit_request, bool replay)
+                    uint64_t message_id, uint16_t charge, uint16_t credit_request, bool replay)
 {
     rsvd_smb2_hdr h;
     int rc = rsvd_smb2_hdr_decode(msg, len, &h);
     if (rc != RSVD_OK)
         return rc;
     h.message_id = message_id;
+    h.credit_charge = charge; /* the channel's (3.2.4.1.5) */
     h.credit = credit_request;
     h.status = cli_channel_sequence(c, ss); /* the current one (4.1 of the reference) */
     if (replay) {

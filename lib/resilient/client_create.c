@@ -243,14 +243,14 @@ int rsvd_res_client_create(rsvd_res_client *cli, uint64_t tree,
 }
 
 int cli_create_build_replay(const cli_req *r, const cli_conn *c, const cli_session *ss,
-                            uint64_t message_id, uint16_t credit_request, uint8_t *buf, size_t cap,
-                            size_t *len)
+                            uint64_t message_id, uint16_t charge, uint16_t credit_request,
+                            uint8_t *buf, size_t cap, size_t *len)
 {
     if (cap < r->msg_len)
         return RSVD_E_NOSPC;
     memcpy(buf, r->msg, r->msg_len);
     *len = r->msg_len;
-    return cli_hdr_restamp(buf, r->msg_len, c, ss, message_id, credit_request, true);
+    return cli_hdr_restamp(buf, r->msg_len, c, ss, message_id, charge, credit_request, true);
 }
 
 /* The durable response contexts (3.2.5.7.1, 3.2.5.7.6). A context the

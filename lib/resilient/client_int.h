@@ -230,11 +230,11 @@ bool cli_uses_buckets(const cli_open *o, const cli_conn *c);
 bool cli_replay_allowed(const cli_conn *c, uint32_t replays);
 
 /* Rewrites the header of the @p len bytes at @p msg for sending on @p c in
- * session @p ss: MessageId @p message_id, CreditRequest, ChannelSequence
- * (3.2.4.1); with @p replay SMB2_FLAGS_REPLAY_OPERATION, SIGNED and the
- * Signature cleared. @return RSVD_OK or a wire error. */
+ * session @p ss: MessageId @p message_id, CreditCharge, CreditRequest,
+ * ChannelSequence (3.2.4.1); with @p replay SMB2_FLAGS_REPLAY_OPERATION,
+ * SIGNED and the Signature cleared. @return RSVD_OK or a wire error. */
 int cli_hdr_restamp(uint8_t *msg, size_t len, const cli_conn *c, const cli_session *ss,
-                    uint64_t message_id, uint16_t credit_request, bool replay);
+                    uint64_t message_id, uint16_t charge, uint16_t credit_request, bool replay);
 
 /* The ChannelSequence of a request of session @p ss on @p c (3.2.4.1). */
 uint16_t cli_channel_sequence(const cli_conn *c, const cli_session *ss);
@@ -270,8 +270,8 @@ uint32_t cli_create_response(rsvd_res_client *cli, cli_req *r, const rsvd_smb2_h
 
 /* Builds the replay of a kept CREATE into @p buf. */
 int cli_create_build_replay(const cli_req *r, const cli_conn *c, const cli_session *ss,
-                            uint64_t message_id, uint16_t credit_request, uint8_t *buf, size_t cap,
-                            size_t *len);
+                            uint64_t message_id, uint16_t charge, uint16_t credit_request,
+                            uint8_t *buf, size_t cap, size_t *len);
 
 /* ---- client_reconnect.c -------------------------------------------------- */
 

@@ -74,8 +74,8 @@ int rsvd_res_client_resend_next(rsvd_res_client *cli, uint64_t open, uint8_t *bu
                                   &out->len);
         break;
     default: /* RSVD_RES_REQ_CREATE: its Request.Message */
-        rc = cli_create_build_replay(r, c, o->tree->sess, c->next_id, credit_request, buf, cap,
-                                     &out->len);
+        rc = cli_create_build_replay(r, c, o->tree->sess, c->next_id, charge, credit_request, buf,
+                                     cap, &out->len);
         break;
     }
     if (rc != RSVD_OK)
@@ -162,7 +162,7 @@ int rsvd_res_client_replay_request(rsvd_res_client *cli, uint64_t session, uint3
     if (c->end_id - c->next_id < n)
         return RSVD_E_LIMIT;
     uint64_t mid = c->next_id;
-    int rc = cli_hdr_restamp(msg, len, c, ss, mid, h.credit, true);
+    int rc = cli_hdr_restamp(msg, len, c, ss, mid, h.credit_charge, h.credit, true);
     if (rc != RSVD_OK)
         return rc;
     c->next_id += n; /* the host's request: taken from the window, not in flight here */

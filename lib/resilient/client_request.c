@@ -222,6 +222,12 @@ int rsvd_res_client_on_response(rsvd_res_client *cli, uint64_t conn, const uint8
         cli_req_free(cli, r);
         cli_attempt_failed(cli, o, now_ms);
         return RSVD_OK;
+    } else if (r->kind == RSVD_RES_REQ_CREATE) {
+        /* A malformed reply to a new CREATE: no open came of it. */
+        cli_open *o = r->open;
+        cli_req_free(cli, r);
+        cli_open_abandon(cli, o);
+        return RSVD_OK;
     }
     cli_req_free(cli, r);
     return RSVD_OK;

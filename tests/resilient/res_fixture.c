@@ -458,8 +458,8 @@ static int counting_random(void *buf, size_t len, void *ud)
     return 0;
 }
 
-void cx_init_durable(cli_fx *cx, uint16_t dialect, bool persistent_handles, bool multi_channel,
-                     uint32_t share_caps)
+void cx_init_durable(cli_fx *cx, const rsvd_res_client_config *cfg, uint16_t dialect,
+                     bool persistent_handles, bool multi_channel, uint32_t share_caps)
 {
     memset(cx, 0, sizeof *cx);
     cx->now = 5000000;
@@ -468,7 +468,7 @@ void cx_init_durable(cli_fx *cx, uint16_t dialect, bool persistent_handles, bool
                                           .request_failed = on_failed,
                                           .open_lost = on_lost,
                                           .random = counting_random};
-    assert_int_equal(rsvd_res_client_new(NULL, &cb, cx, &cx->cli), RSVD_OK);
+    assert_int_equal(rsvd_res_client_new(cfg, &cb, cx, &cx->cli), RSVD_OK);
     rsvd_res_client_conn_params p = cx_conn_params(dialect);
     p.supports_multi_credit = true;
     p.supports_persistent_handles = persistent_handles;

@@ -166,13 +166,13 @@ size_t cx_rsp_create(const uint8_t *req, size_t n, const rsvd_smb2_fileid *fid, 
 size_t cx_rsp_create_cc(const uint8_t *req, size_t n, const rsvd_smb2_fileid *fid, uint8_t oplock,
                         const rsvd_res_client_cc *cc, size_t ncc, uint8_t *buf, size_t cap);
 
-/* A client whose callbacks include a random source (bytes 0x10, 0x11, ...
+/* A client (cfg may be NULL) whose callbacks include a random source (bytes 0x10, 0x11, ...
  * counting on), with one connection of @p dialect (the server's
  * persistent-handle and multi-channel capabilities as given, multi-credit,
  * 64 credits from MessageId 0), session 0x11 and tree 5 with
  * @p share_caps; no open. */
-void cx_init_durable(cli_fx *cx, uint16_t dialect, bool persistent_handles, bool multi_channel,
-                     uint32_t share_caps);
+void cx_init_durable(cli_fx *cx, const rsvd_res_client_config *cfg, uint16_t dialect,
+                     bool persistent_handles, bool multi_channel, uint32_t share_caps);
 
 /* The random source of cx_init_durable() fails while this is set. */
 extern bool cx_random_fails;

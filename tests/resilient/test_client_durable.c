@@ -63,7 +63,7 @@ static rsvd_res_client_cc dh2q_rsp(uint32_t timeout, uint32_t flags, uint8_t dat
 static uint64_t granted_v2(cli_fx *cx, bool persistent_handles, uint32_t share_caps,
                            uint32_t timeout, uint32_t flags)
 {
-    cx_init_durable(cx, RSVD_SMB2_DIALECT_302, persistent_handles, false, share_caps);
+    cx_init_durable(cx, NULL, RSVD_SMB2_DIALECT_302, persistent_handles, false, share_caps);
     uint8_t req[1024], data[8];
     rsvd_res_client_msg m;
     uint64_t open = cx_create(cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE, req,
@@ -93,7 +93,7 @@ static void durable_create_on_3x_carries_dh2q_with_a_new_create_guid(void **stat
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     uint8_t req[1024];
     rsvd_res_client_msg m;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -148,7 +148,7 @@ static void durable_create_on_a_ca_share_asks_for_a_persistent_handle(void **sta
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_300, true, false,
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_300, true, false,
                     RSVD_SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY);
     uint8_t req[1024];
     rsvd_res_client_msg m;
@@ -168,7 +168,7 @@ static void ca_capability_of_a_2x_session_asks_for_no_persistent_handle(void **s
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_210, false, false,
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_210, false, false,
                     RSVD_SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY);
     uint8_t req[1024];
     rsvd_res_client_msg m;
@@ -186,7 +186,7 @@ static void durable_create_on_2x_carries_dhnq(void **state)
     static const uint16_t dialects[] = {RSVD_SMB2_DIALECT_202, RSVD_SMB2_DIALECT_210};
     for (size_t i = 0; i < 2; i++) {
         cli_fx cx;
-        cx_init_durable(&cx, dialects[i], false, false, 0);
+        cx_init_durable(&cx, NULL, dialects[i], false, false, 0);
         uint8_t req[1024];
         rsvd_res_client_msg m;
         uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE,
@@ -212,7 +212,7 @@ static void durable_request_keeps_a_lease_request_and_the_extra_contexts(void **
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     uint8_t lease[52] = {0x77};
     const rsvd_res_client_cc extra = {"RqLs", 4, lease, sizeof lease};
     rsvd_res_client_create_params p = RSVD_STRUCT_INIT(rsvd_res_client_create_params);
@@ -250,7 +250,7 @@ static void given_create_guid_is_sent_as_is(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_311, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_311, false, false, 0);
     rsvd_res_client_create_params p = RSVD_STRUCT_INIT(rsvd_res_client_create_params);
     p.name = cx_name;
     p.name_len = sizeof cx_name;
@@ -303,7 +303,7 @@ static void durable_v2_request_without_a_guid_source_changes_nothing(void **stat
     assert_true(m.message_id == next);
     cx_fini(&cx);
 
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     cx_random_fails = true;
     p.flags = RSVD_RES_CLIENT_CREATE_DURABLE;
     assert_int_equal(rsvd_res_client_create(cx.cli, cx.tree, &p, NULL, req, sizeof req, &m, &open),
@@ -318,7 +318,7 @@ static void non_durable_create_carries_no_durable_context(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     uint8_t req[1024];
     rsvd_res_client_msg m;
     (void)cx_create(&cx, 0, RSVD_SMB2_OPLOCK_LEVEL_II, req, sizeof req, &m);
@@ -335,7 +335,7 @@ static void create_parameters_are_checked(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     uint8_t req[1024];
     rsvd_res_client_msg m;
     uint64_t open;
@@ -379,7 +379,7 @@ static void dh2q_response_makes_the_open_durable_v2(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     uint8_t req[1024], data[8];
     rsvd_res_client_msg m;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -429,7 +429,7 @@ static void dhnq_response_makes_the_open_durable(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_210, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_210, false, false, 0);
     uint8_t req[1024], data[8];
     size_t n = 0;
     assert_int_equal(rsvd_smb2_dhnq_rsp_encode(data, sizeof data, &n), RSVD_OK);
@@ -449,7 +449,7 @@ static void response_without_a_durable_context_leaves_the_open_not_durable(void 
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     uint8_t req[1024], lease[52] = {0x77};
     rsvd_res_client_msg m;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -475,7 +475,7 @@ static void unrequested_or_malformed_durable_context_is_an_invalid_response(void
     rsvd_res_client_msg m;
     /* A DH2Q response to a DHnQ request. */
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_210, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_210, false, false, 0);
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
                               req, sizeof req, &m);
     rsvd_res_client_cc cc = dh2q_rsp(1000, 0, data);
@@ -487,7 +487,7 @@ static void unrequested_or_malformed_durable_context_is_an_invalid_response(void
     cx_fini(&cx);
     /* A DH2Q response of 4 bytes; a DHnQ response to a request without any
      * durable context. */
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE, req,
                      sizeof req, &m);
     cc = dh2q_rsp(1000, 0, data);
@@ -508,7 +508,7 @@ static void error_response_frees_the_creating_open_without_open_lost(void **stat
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     uint8_t req[1024], rsp[256];
     rsvd_res_client_msg m;
     int marker;
@@ -540,7 +540,7 @@ static void creating_open_takes_no_request_until_it_is_answered(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     uint8_t req[1024], other[256];
     rsvd_res_client_msg m, om;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -565,7 +565,7 @@ static void closing_a_creating_open_forgets_its_create(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     uint8_t req[1024], rsp[512];
     rsvd_res_client_msg m;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -583,7 +583,7 @@ static void disconnect_fails_a_create_in_flight_and_frees_its_open(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     uint8_t req[1024];
     rsvd_res_client_msg m;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -599,13 +599,97 @@ static void disconnect_fails_a_create_in_flight_and_frees_its_open(void **state)
     cx_fini(&cx);
 }
 
+static void malformed_reply_to_a_create_frees_its_open(void **state)
+{
+    (void)state;
+    /* A synchronous STATUS_PENDING, and a reply with another Command: the
+     * request ends with STATUS_INVALID_NETWORK_RESPONSE (3.2.5.1), no open
+     * came of it. */
+    for (int k = 0; k < 2; k++) {
+        cli_fx cx;
+        cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
+        uint8_t req[1024], rsp[512];
+        rsvd_res_client_msg m;
+        uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE,
+                                  RSVD_SMB2_OPLOCK_LEVEL_NONE, req, sizeof req, &m);
+        size_t rn = k == 0 ? cx_rsp_error(req, m.len, RSVD_STATUS_PENDING, 1, rsp, sizeof rsp)
+                           : cx_rsp_create_cc(req, m.len, &k_fid, 0, NULL, 0, rsp, sizeof rsp);
+        if (k == 1)
+            put16(rsp, 12, RSVD_SMB2_CLOSE);
+        rsvd_res_client_done d;
+        assert_int_equal(rsvd_res_client_on_response(cx.cli, m.conn, rsp, rn, cx.now, &d),
+                         RSVD_OK);
+        assert_true(d.final);
+        assert_int_equal(d.status, RSVD_STATUS_INVALID_NETWORK_RESPONSE);
+        rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
+        assert_int_equal(rsvd_res_client_open_info_get(cx.cli, open, &info), RSVD_E_NOENT);
+        assert_int_equal(rsvd_res_client_tree_remove(cx.cli, cx.tree), RSVD_OK);
+        cx_fini(&cx);
+    }
+}
+
+static rsvd_res_client *g_reenter_cli;
+static int g_reenter_rc;
+
+static int reentering_random(void *buf, size_t len, void *ud)
+{
+    (void)ud;
+    size_t lost;
+    g_reenter_rc = rsvd_res_client_handle_expiry(g_reenter_cli, 0, &lost);
+    memset(buf, 0x42, len);
+    return 0;
+}
+
+static void noop_failed(rsvd_res_client *cli, const rsvd_res_client_done *d, void *ud)
+{
+    (void)cli;
+    (void)d;
+    (void)ud;
+}
+
+static void noop_lost(rsvd_res_client *cli, uint64_t open, void *oud, rsvd_res_lost_reason r,
+                      void *ud)
+{
+    (void)cli;
+    (void)open;
+    (void)oud;
+    (void)r;
+    (void)ud;
+}
+
+static void random_callback_cannot_reenter_the_client(void **state)
+{
+    (void)state;
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = noop_failed,
+                                          .open_lost = noop_lost,
+                                          .random = reentering_random};
+    rsvd_res_client *cli;
+    assert_int_equal(rsvd_res_client_new(NULL, &cb, NULL, &cli), RSVD_OK);
+    g_reenter_cli = cli;
+    g_reenter_rc = 0;
+    rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_311);
+    uint64_t conn, sess, tree, open;
+    assert_int_equal(rsvd_res_client_conn_add(cli, &p, &conn), RSVD_OK);
+    assert_int_equal(rsvd_res_client_session_add(cli, conn, 1, &sess), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cli, sess, CLI_TREE(1), &tree), RSVD_OK);
+    rsvd_res_client_create_params cp = RSVD_STRUCT_INIT(rsvd_res_client_create_params);
+    cp.flags = RSVD_RES_CLIENT_CREATE_DURABLE;
+    uint8_t req[1024];
+    rsvd_res_client_msg m;
+    assert_int_equal(rsvd_res_client_create(cli, tree, &cp, NULL, req, sizeof req, &m, &open),
+                     RSVD_OK);
+    assert_int_equal(g_reenter_rc, RSVD_E_BUSY);
+    rsvd_res_client_free(cli);
+}
+
 /* ---- registering a grant of the host's own CREATE ---------------------------- */
 
 static void open_add_registers_a_durable_v2_grant(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     rsvd_res_client_open_params p = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     p.file_id = k_fid;
     p.name = cx_name;
@@ -627,7 +711,7 @@ static void open_add_registers_a_durable_v2_grant(void **state)
     assert_int_equal(rsvd_res_client_open_add(cx.cli, cx.tree, &p, &open), RSVD_E_INVAL);
     cx_fini(&cx);
     /* V2 on a tree of a 2.1 session. */
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_210, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_210, false, false, 0);
     p.durable_flags = RSVD_RES_CLIENT_DURABLE_V2;
     assert_int_equal(rsvd_res_client_open_add(cx.cli, cx.tree, &p, &open), RSVD_E_INVAL);
     cx_fini(&cx);
@@ -730,7 +814,7 @@ static void reconnect_over_2x_or_of_a_dhnq_open_uses_dhnc(void **state)
                      RSVD_OK);
     cx_fini(&cx);
     /* A DHnQ open of 2.0.2 (decision: DHnC, as for 2.1). */
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_202, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_202, false, false, 0);
     rsvd_res_client_msg m;
     open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE, req,
                      sizeof req, &m);
@@ -880,6 +964,8 @@ int main(void)
         cmocka_unit_test(creating_open_takes_no_request_until_it_is_answered),
         cmocka_unit_test(closing_a_creating_open_forgets_its_create),
         cmocka_unit_test(disconnect_fails_a_create_in_flight_and_frees_its_open),
+        cmocka_unit_test(malformed_reply_to_a_create_frees_its_open),
+        cmocka_unit_test(random_callback_cannot_reenter_the_client),
         cmocka_unit_test(open_add_registers_a_durable_v2_grant),
         cmocka_unit_test(persistent_open_uses_the_lock_sequence_buckets),
         cmocka_unit_test(reconnect_of_a_durable_v2_open_uses_dh2c_with_its_create_guid),

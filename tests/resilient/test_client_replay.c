@@ -81,7 +81,7 @@ static void channel_sequence_of_the_hosts_requests_follows_the_session(void **st
     uint16_t seq = 99;
     cli_fx cx;
     /* 3.x with multi-channel: Session.ChannelSequence, + 1 per lost channel. */
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, true, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, true, 0);
     uint64_t c2 = bind_second_channel(&cx);
     assert_int_equal(rsvd_res_client_channel_sequence(cx.cli, cx.sess, &seq), RSVD_OK);
     assert_int_equal(seq, 0);
@@ -98,7 +98,7 @@ static void channel_sequence_of_the_hosts_requests_follows_the_session(void **st
     assert_int_equal(rsvd_res_client_channel_sequence(NULL, cx.sess, &seq), RSVD_E_INVAL);
     cx_fini(&cx);
     /* 3.x with neither capability, and 2.1: 0 (Status). */
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     assert_int_equal(rsvd_res_client_channel_sequence(cx.cli, cx.sess, &seq), RSVD_OK);
     assert_int_equal(seq, 0);
     cx_fini(&cx);
@@ -110,7 +110,7 @@ static void create_answered_server_unavailable_is_replayed_with_the_replay_flag(
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     uint8_t req[1024], again[1024];
     rsvd_res_client_msg m, m2;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -149,7 +149,7 @@ static void server_unavailable_is_returned_without_the_capabilities_or_on_2x(voi
     static const uint16_t dialects[] = {RSVD_SMB2_DIALECT_302, RSVD_SMB2_DIALECT_210};
     for (size_t i = 0; i < 2; i++) {
         cli_fx cx;
-        cx_init_durable(&cx, dialects[i], false, false, 0);
+        cx_init_durable(&cx, NULL, dialects[i], false, false, 0);
         uint8_t req[1024];
         rsvd_res_client_msg m;
         uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE,
@@ -167,7 +167,7 @@ static void create_is_replayed_at_most_three_times(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_311, false, true, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_311, false, true, 0);
     uint8_t req[1024];
     rsvd_res_client_msg m;
     uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
@@ -189,7 +189,7 @@ static void resiliency_answered_file_not_available_is_replayed(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     uint8_t req[1024], rsp[512];
     rsvd_res_client_msg m;
     uint64_t open = cx_create(&cx, 0, RSVD_SMB2_OPLOCK_LEVEL_NONE, req, sizeof req, &m);
@@ -234,7 +234,7 @@ static void lost_channel_replays_a_dh2q_create_on_another_channel(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, true, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, true, 0);
     uint64_t c2 = bind_second_channel(&cx);
     uint8_t req[1024], again[1024];
     rsvd_res_client_msg m, m2;
@@ -253,11 +253,38 @@ static void lost_channel_replays_a_dh2q_create_on_another_channel(void **state)
     cx_fini(&cx);
 }
 
+static void replay_on_another_channel_takes_its_credit_charge(void **state)
+{
+    (void)state;
+    /* The CREATE went with CreditCharge 1 on a multi-credit channel; its
+     * replay on a channel without multi-credit carries 0 (3.2.4.1.5). */
+    cli_fx cx;
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, true, 0);
+    rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_302);
+    p.supports_multi_channel = true;
+    p.next_message_id = 700;
+    uint64_t c2;
+    assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &c2), RSVD_OK);
+    assert_int_equal(rsvd_res_client_session_bind(cx.cli, cx.sess, c2), RSVD_OK);
+    uint8_t req[1024], again[1024];
+    rsvd_res_client_msg m, m2;
+    uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
+                              req, sizeof req, &m);
+    assert_true(m.conn == cx.conn);
+    assert_int_equal(hdr_of(req, m.len).credit_charge, 1);
+    assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_OK);
+    assert_int_equal(rsvd_res_client_resend_next(cx.cli, open, again, sizeof again, &m2), RSVD_OK);
+    assert_true(m2.conn == c2);
+    assert_true(m2.message_id == 700);
+    assert_int_equal(hdr_of(again, m2.len).credit_charge, 0);
+    cx_fini(&cx);
+}
+
 static void lost_channel_fails_a_create_without_dh2q(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, true, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, true, 0);
     (void)bind_second_channel(&cx);
     uint8_t req[1024];
     rsvd_res_client_msg m;
@@ -313,7 +340,7 @@ static void host_write_answered_file_not_available_is_replayed(void **state)
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     uint64_t first;
     assert_int_equal(rsvd_res_client_conn_take_message_ids(cx.cli, cx.conn, 1, &first), RSVD_OK);
     uint8_t msg[256], orig[256];
@@ -347,7 +374,7 @@ static void host_request_is_replayed_only_where_the_sections_say(void **state)
     cli_fx cx;
     uint8_t msg[256], orig[256];
     rsvd_res_client_msg out;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     size_t n = host_write(&cx, 3, msg, sizeof msg);
     memcpy(orig, msg, n);
     /* Another status; three replays already; then a READ (no rule). */
@@ -373,14 +400,14 @@ static void host_request_is_replayed_only_where_the_sections_say(void **state)
                      RSVD_OK);
     cx_fini(&cx);
     /* 3.x without persistent handles or multi-channel, and 2.1: never. */
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, false, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, false, false, 0);
     n = host_write(&cx, 3, msg, sizeof msg);
     assert_int_equal(rsvd_res_client_replay_request(cx.cli, cx.sess,
                                                     RSVD_STATUS_FILE_NOT_AVAILABLE, 0, msg, n,
                                                     &out),
                      RSVD_E_NOTSUP);
     cx_fini(&cx);
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_210, true, true, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_210, true, true, 0);
     n = host_write(&cx, 3, msg, sizeof msg);
     assert_int_equal(rsvd_res_client_replay_request(cx.cli, cx.sess,
                                                     RSVD_STATUS_FILE_NOT_AVAILABLE, 0, msg, n,
@@ -393,7 +420,7 @@ static void host_create_is_replayed_for_server_unavailable_and_a_lost_channel(vo
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_311, false, true, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_311, false, true, 0);
     uint8_t req[1024], plain[1024];
     rsvd_res_client_msg m, out;
     /* Build a durable and a plain CREATE with the library, then forget the
@@ -427,7 +454,7 @@ static void replay_request_refuses_what_is_not_a_request_of_the_session(void **s
 {
     (void)state;
     cli_fx cx;
-    cx_init_durable(&cx, RSVD_SMB2_DIALECT_302, true, false, 0);
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, false, 0);
     uint8_t msg[256];
     rsvd_res_client_msg out;
     size_t n = host_write(&cx, 3, msg, sizeof msg);
@@ -472,6 +499,7 @@ int main(void)
         cmocka_unit_test(create_is_replayed_at_most_three_times),
         cmocka_unit_test(resiliency_answered_file_not_available_is_replayed),
         cmocka_unit_test(lost_channel_replays_a_dh2q_create_on_another_channel),
+        cmocka_unit_test(replay_on_another_channel_takes_its_credit_charge),
         cmocka_unit_test(lost_channel_fails_a_create_without_dh2q),
         cmocka_unit_test(resent_lock_on_3x_carries_the_replay_flag),
         cmocka_unit_test(host_write_answered_file_not_available_is_replayed),
