@@ -9,7 +9,8 @@ cc=${2:-cc}
 pre=$(mktemp)
 trap 'rm -f "$pre"' EXIT
 for f in "$root"/fuzz/fuzz_*.c; do
-    "$cc" -E -P -I"$root/include" -I"$root/lib" -I"$root/fuzz" -I"$root/tests/support" "$f" \
+    "$cc" -E -P -I"$root/include" -I"$root/lib" -I"$root/fuzz" -I"$root/tests/support" \
+        -I"$root/examples/common" "$f" \
         | grep -v '^\s*$' >> "$pre"
 done
 # Strip the declarations the public headers contribute (RSVD_API expands to
