@@ -161,6 +161,8 @@ int rsvd_res_client_create(rsvd_res_client *cli, uint64_t tree,
     if (rc != RSVD_OK)
         return rc;
 
+    if (!buf)
+        return RSVD_E_NOSPC; /* no room for the message (cap 0) */
     /* Everything the open and its request need, before anything changes:
      * room for its deadline (a later disconnect never fails for memory),
      * the open, its name, the request and its Request.Message. */

@@ -38,8 +38,8 @@ static const char *const expected[] = {
     "SMB2 NEGOTIATE .* -> STATUS_SUCCESS  dialect 0x0302",
     "SMB2 SESSION_SETUP .* -> STATUS_SUCCESS  SessionId 0x[0-9a-f]+, guest$",
     "SMB2 CREATE \\+ DH2Q +-> STATUS_SUCCESS  DH2Q sent; durable v2 granted",
-    "FSCTL_LMR_REQUEST_RESILIENCY 60000 ms +-> STATUS_INVALID_DEVICE_REQUEST  returned to the "
-    "application; ResilientHandle FALSE, Durable TRUE",
+    ("FSCTL_LMR_REQUEST_RESILIENCY 60000 ms +-> STATUS_INVALID_DEVICE_REQUEST  returned to the "
+     "application; ResilientHandle FALSE, Durable TRUE"),
     "SMB2 READ 4 KiB @0 \\(the open still works\\) +-> STATUS_SUCCESS  the data written",
     "connection 1 lost +-> open kept, detached",
     "SMB2 SESSION_SETUP .* guest, PreviousSessionId given",
