@@ -20,17 +20,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
 #ifdef ROBUST_HAVE_ISCSI
 #include <rsvd/iscsi_disk.h>
 #endif
 #ifdef ROBUST_HAVE_NBD
 #include <rsvd/nbd_block.h>
-#include <rsvd/block.h>
-#include <rsvd/file_store.h>
-#include <rsvd/fscc.h>
-#include <rsvd/scsi_disk.h>
-#include <rsvd/status.h>
 #endif
 
 #include "fail_alloc.h"
