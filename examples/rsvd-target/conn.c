@@ -565,6 +565,10 @@ static bool request(tgt_conn *c, tgt_chain *ch, const rsvd_smb2_hdr *h, const ui
         tgt_req_fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return true;
     }
+    if (h->command > RSVD_SMB2_OPLOCK_BREAK) { /* not an SMB2 command at all */
+        tgt_req_fail(r, RSVD_STATUS_NOT_SUPPORTED);
+        return true;
+    }
     uint64_t send, recv;
     payload_sizes(r, &send, &recv);
     if (!tgt_req_charge_ok(r, send, recv)) { /* [MS-SMB2] 3.3.5.2.5 */
