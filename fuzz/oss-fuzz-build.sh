@@ -48,6 +48,13 @@ done
 # Test support the stateful harnesses use (the scriptable fake backend).
 "$CC" "${cflags[@]}" -c "$here/tests/support/fake_backend.c" -o "$work/fake_backend.o"
 objs+=("$work/fake_backend.o")
+# rsvd-target's codecs, which its harnesses (fuzz_target_*) reach.
+cflags+=(-D_GNU_SOURCE -I"$here/examples/rsvd-target")
+for src in fscc_info framing ntlmssp_msg smb2_negotiate smb2_query_directory smb2_session \
+           smb2_simple smb2_tree spnego timeutil utf16 vfs; do
+    "$CC" "${cflags[@]}" -c "$here/examples/rsvd-target/$src.c" -o "$work/target_$src.o"
+    objs+=("$work/target_$src.o")
+done
 
 # The seed corpora: the committed corpus, plus the golden vectors that
 # seed_corpus writes per family.

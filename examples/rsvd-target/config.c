@@ -135,7 +135,7 @@ enum {
     OPT_HELP, OPT_VERSION
 };
 
-int tgt_config_parse(int argc, char **argv, tgt_config *cfg, char *err, size_t errcap)
+int tgt_config_from_args(int argc, char **argv, tgt_config *cfg, char *err, size_t errcap)
 {
     static const struct option opts[] = {
         {"listen", required_argument, NULL, OPT_LISTEN},

@@ -60,7 +60,7 @@ typedef struct tgt_config {
  * @return 0 (run), 1 (--help or --version printed: exit 0), or -1 (an
  * error, written into @p err).
  */
-int tgt_config_parse(int argc, char **argv, tgt_config *cfg, char *err, size_t errcap);
+int tgt_config_from_args(int argc, char **argv, tgt_config *cfg, char *err, size_t errcap);
 
 /** Writes the usage text. */
 void tgt_config_usage(const char *prog, void *stream);

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
     static tgt_config cfg;
     static tgt_server srv;
     char err[512];
-    int rc = tgt_config_parse(argc, argv, &cfg, err, sizeof err);
+    int rc = tgt_config_from_args(argc, argv, &cfg, err, sizeof err);
     if (rc == 1)
         return 0;
     if (rc != 0) {

@@ -16,13 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "framing.h"
 #include "trace.h"
 
-/* NBSS message types ([RFC 1002] 4.3.1; [MS-SMB2] 2.1 uses the first). */
-#define NBSS_SESSION_MESSAGE 0x00u
-#define NBSS_SESSION_REQUEST 0x81u
-#define NBSS_POSITIVE_RESPONSE 0x82u
-#define NBSS_KEEP_ALIVE 0x85u
 /* Output a connection may queue before its input is no longer read. */
 #define OUT_HIGH_WATER(srv) (4u * (size_t)(srv)->cfg->limits.max_message)
 
@@ -95,43 +91,6 @@ int tgt_listen(tgt_server *srv, FILE *announce, char *err, size_t errcap)
     return fd;
 }
 
-long tgt_frames(const uint8_t *buf, size_t len, size_t max,
-                void (*on_frame)(void *ctx, const uint8_t *payload, size_t n), void *ctx,
-                bool (*stop)(void *ctx))
-{
-    size_t off = 0;
-    rsvd_rd r;
-    rsvd_rd_init(&r, buf, len);
-    while (!stop(ctx) && rsvd_rd_left(&r) >= 4) {
-        uint8_t type = rsvd_rd_u8(&r);
-        size_t n = (size_t)rsvd_rd_u8(&r) << 16;
-        n |= (size_t)rsvd_rd_u8(&r) << 8;
-        n |= rsvd_rd_u8(&r);
-        if (type == NBSS_KEEP_ALIVE && n == 0) {
-            off = rsvd_rd_pos(&r);
-            continue;
-        }
-        if (type == NBSS_SESSION_REQUEST && n <= 256) {
-            /* [RFC 1002] 4.3.2: a client that starts as on port 139 (the
-             * called and calling names are not checked). */
-            if (rsvd_rd_left(&r) < n)
-                break;
-            rsvd_rd_skip(&r, n);
-            on_frame(ctx, NULL, 0);
-            off = rsvd_rd_pos(&r);
-            continue;
-        }
-        if (type != NBSS_SESSION_MESSAGE || n > max)
-            return -1;
-        if (rsvd_rd_left(&r) < n)
-            break;
-        const uint8_t *payload = rsvd_rd_take(&r, n);
-        on_frame(ctx, payload, n);
-        off = rsvd_rd_pos(&r);
-    }
-    return (long)off;
-}
-
 /* ---- connections ------------------------------------------------------------------ */
 
 /* Appends @p n bytes to the connection's output. */
@@ -176,7 +135,7 @@ int tgt_conn_send_frame(tgt_conn *c, const uint8_t *payload, size_t len)
         return -1;
     rsvd_wr w;
     rsvd_wr_init(&w, c->out + c->out_len, 4 + len);
-    rsvd_wr_u8(&w, NBSS_SESSION_MESSAGE);
+    rsvd_wr_u8(&w, TGT_NBSS_SESSION_MESSAGE);
     rsvd_wr_u8(&w, (uint8_t)(len >> 16));
     rsvd_wr_u8(&w, (uint8_t)(len >> 8));
     rsvd_wr_u8(&w, (uint8_t)len);
@@ -277,7 +236,7 @@ static void frame_cb(void *ctx, const uint8_t *payload, size_t n)
 {
     tgt_conn *c = ctx;
     if (!payload) { /* a session request: the positive response */
-        static const uint8_t ok[4] = {NBSS_POSITIVE_RESPONSE, 0, 0, 0};
+        static const uint8_t ok[4] = {TGT_NBSS_POSITIVE_RESPONSE, 0, 0, 0};
         if (tgt_conn_send_raw(c, ok, sizeof ok) != 0)
             tgt_conn_close(c, "out of memory");
         return;
