@@ -30,6 +30,15 @@ void tgt_kdf_sp800_108(const uint8_t ki[TGT_KEY_SIZE], const uint8_t *label, siz
     memcpy(out, digest, TGT_KEY_SIZE);
 }
 
+void tgt_aes_cmac(const uint8_t key[TGT_KEY_SIZE], const uint8_t *data, size_t len,
+                  uint8_t mac[TGT_SIGNATURE_SIZE])
+{
+    struct cmac_aes128_ctx c;
+    cmac_aes128_set_key(&c, key);
+    cmac_aes128_update(&c, len, data);
+    cmac_aes128_digest(&c, TGT_SIGNATURE_SIZE, mac);
+}
+
 void tgt_signing_key_30(const uint8_t session_key[TGT_KEY_SIZE], uint8_t out[TGT_KEY_SIZE])
 {
     /* [MS-SMB2] 3.3.5.5.3: "SMB2AESCMAC" and "SmbSign", each with its NUL. */

@@ -22,6 +22,10 @@
 void tgt_kdf_sp800_108(const uint8_t ki[TGT_KEY_SIZE], const uint8_t *label, size_t label_len,
                        const uint8_t *context, size_t context_len, uint8_t out[TGT_KEY_SIZE]);
 
+/** AES-128-CMAC ([RFC 4493]) of @p len bytes. */
+void tgt_aes_cmac(const uint8_t key[TGT_KEY_SIZE], const uint8_t *data, size_t len,
+                  uint8_t mac[TGT_SIGNATURE_SIZE]);
+
 /** The SMB 3.0.x Session.SigningKey: KDF(SessionKey, "SMB2AESCMAC\0",
  * "SmbSign\0") ([MS-SMB2] 3.3.5.5.3). */
 void tgt_signing_key_30(const uint8_t session_key[TGT_KEY_SIZE], uint8_t out[TGT_KEY_SIZE]);
