@@ -80,7 +80,9 @@ void tgt_cmd_negotiate(tgt_req *r)
 {
     tgt_conn *c = r->conn;
     tgt_negotiate_req q;
-    if (tgt_negotiate_req_decode(r->msg, r->len, &q) != RSVD_OK || q.dialect_count == 0) {
+    /* [MS-SMB2] 3.3.5.2.4: a signed NEGOTIATE is STATUS_INVALID_PARAMETER. */
+    if (tgt_negotiate_req_decode(r->msg, r->len, &q) != RSVD_OK || q.dialect_count == 0 ||
+        r->signed_req) {
         tgt_req_fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }

@@ -472,6 +472,7 @@ static bool needs_tree(uint16_t cmd)
     case RSVD_SMB2_CHANGE_NOTIFY:
     case RSVD_SMB2_QUERY_INFO:
     case RSVD_SMB2_SET_INFO:
+    case RSVD_SMB2_OPLOCK_BREAK:
         return true;
     default:
         return false;
@@ -604,7 +605,7 @@ static bool request(tgt_conn *c, tgt_chain *ch, const rsvd_smb2_hdr *h, const ui
                 return true;
             }
         } else if (s && !r->signed_req && s->signing_required && s->state == TGT_SESSION_VALID &&
-                   cmd != RSVD_SMB2_SESSION_SETUP && cmd != RSVD_SMB2_ECHO) {
+                   cmd != RSVD_SMB2_SESSION_SETUP) {
             tgt_req_fail(r, RSVD_STATUS_ACCESS_DENIED);
             return true;
         }

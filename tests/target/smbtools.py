@@ -312,3 +312,168 @@ def pr_in(request_id, service_action, alloc=64):
     """SPC-3 6.11 PERSISTENT RESERVE IN."""
     cdb = struct.pack(">BB5xHB", 0x5E, service_action, alloc, 0)
     return scsi_request(request_id, cdb, DATA_IN, transfer=alloc)
+
+
+# ---- a raw SMB2 client: every byte chosen by the test ------------------------------------------
+
+class Raw:
+    """An SMB2 connection whose messages the test writes itself ([MS-SMB2]
+    2.2): NEGOTIATE, SESSION_SETUP (NTLMSSP from impacket's helpers,
+    wrapped in SPNEGO), signing ([MS-SMB2] 3.1.4.1, impacket's AES_CMAC and
+    KDF), compounds; replies come back as they arrive."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.mid = 0
+        self.session_id = 0
+        self.tree_id = 0
+        self.signing_key = None
+        self.dialect = 0
+
+    @staticmethod
+    def header(command, mid, session_id=0, tree_id=0, credit_charge=1, credits=64, flags=0,
+               next_command=0, async_id=None):
+        if async_id is not None:
+            flags |= 0x2
+            tail = struct.pack("<Q", async_id)
+        else:
+            tail = struct.pack("<II", 0xFEFF, tree_id)
+        return (b"\xfeSMB" + struct.pack("<HHIHHIIQ", 64, credit_charge, 0, command, credits,
+                                         flags, next_command, mid)
+                + tail + struct.pack("<Q", session_id) + b"\0" * 16)
+
+    def sign(self, msg):
+        from impacket import crypto
+        msg = bytearray(msg)
+        struct.pack_into("<I", msg, 16, struct.unpack_from("<I", msg, 16)[0] | 0x8)
+        msg[48:64] = b"\0" * 16
+        msg[48:64] = crypto.AES_CMAC(self.signing_key, bytes(msg), len(msg))
+        return bytes(msg)
+
+    def send_frame(self, payload):
+        self.s.sendall(struct.pack(">I", len(payload)) + payload)
+
+    def request(self, command, body, credit_charge=1, sign=False, flags=0, tree=True):
+        """One request of this session: returns its MessageId."""
+        mid = self.mid
+        self.mid += max(1, credit_charge)
+        msg = self.header(command, mid, self.session_id, self.tree_id if tree else 0,
+                          credit_charge, flags=flags) + body
+        if sign:
+            msg = self.sign(msg)
+        self.send_frame(msg)
+        return mid
+
+    def recv(self, timeout=20):
+        """The next frame, split into its messages (compounds)."""
+        self.s.settimeout(timeout)
+        head = self._read(4)
+        if head is None:
+            return None
+        data = self._read(struct.unpack(">I", head)[0] & 0xFFFFFF)
+        msgs, off = [], 0
+        while True:
+            nxt = struct.unpack_from("<I", data, off + 20)[0]
+            msgs.append(data[off:off + nxt] if nxt else data[off:])
+            if not nxt:
+                return msgs
+            off += nxt
+
+    def _read(self, n):
+        buf = b""
+        while len(buf) < n:
+            try:
+                chunk = self.s.recv(n - len(buf))
+            except (ConnectionResetError, socket.timeout):
+                return None
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+
+    def reply(self, timeout=20):
+        msgs = self.recv(timeout)
+        return msgs[0] if msgs else None
+
+    def negotiate(self, dialects=(0x0302,), security_mode=1):
+        body = struct.pack("<HHHHI16sQ", 36, len(dialects), security_mode, 0, 0x7F,
+                           b"\x5a" * 16, 0) + b"".join(struct.pack("<H", d) for d in dialects)
+        self.request(0, body, tree=False)
+        rsp = self.reply()
+        if rsp is not None and status(rsp) == 0:
+            self.dialect = struct.unpack_from("<H", rsp, 68)[0]
+        return rsp
+
+    def session_setup(self, user="", password="", domain="", security_mode=1,
+                      previous=0):
+        """NTLMSSP in SPNEGO; the 3.x signing key when a named user logs in."""
+        from impacket import ntlm, crypto
+        from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
+
+        def setup(blob):
+            body = struct.pack("<HBBIIHHQ", 25, 0, security_mode, 0, 0, 88, len(blob),
+                               previous) + blob
+            self.request(1, body, tree=False)
+            return self.reply()
+
+        t1 = ntlm.getNTLMSSPType1("", domain, False)
+        init = SPNEGO_NegTokenInit()
+        init["MechTypes"] = [TypesMech["NTLMSSP - Microsoft NTLM Security Support Provider"]]
+        init["MechToken"] = t1.getData()
+        rsp = setup(init.getData())
+        if status(rsp) != 0xC0000016:
+            return rsp
+        self.session_id = struct.unpack_from("<Q", rsp, 40)[0]
+        off, n = struct.unpack_from("<HH", rsp, 68)
+        challenge = SPNEGO_NegTokenResp(rsp[off:off + n])["ResponseToken"]
+        t3, key = ntlm.getNTLMSSPType3(t1, challenge, user, password, domain)
+        resp = SPNEGO_NegTokenResp()
+        resp["ResponseToken"] = t3.getData()
+        rsp = setup(resp.getData())
+        if status(rsp) == 0 and user and key:
+            self.signing_key = crypto.KDF_CounterMode(key, b"SMB2AESCMAC\x00", b"SmbSign\x00", 128)
+        return rsp
+
+    def tree_connect(self, share, sign=False):
+        path = ("\\\\127.0.0.1\\" + share).encode("utf-16le")
+        self.request(3, struct.pack("<HHHH", 9, 0, 72, len(path)) + path, sign=sign, tree=False)
+        rsp = self.reply()
+        if status(rsp) == 0:
+            self.tree_id = struct.unpack_from("<I", rsp, 36)[0]
+        return rsp
+
+    def close(self):
+        self.s.close()
+
+
+def status(msg):
+    return struct.unpack_from("<I", msg, 8)[0] if msg else None
+
+
+def create_body(name, access=0x0012019F, share=7, disposition=1, options=0, oplock=0):
+    """[MS-SMB2] 2.2.13 with the name at 0x78."""
+    n16 = name.encode("utf-16le")
+    return struct.pack("<HBBIQQIIIIIHHII", 57, 0, oplock, 2, 0, 0, access, 0x80, share,
+                       disposition, options, 120, len(n16), 0, 0) + (n16 or b"\0")
+
+
+def file_id_of_create(rsp):
+    """FileId of a CREATE response ([MS-SMB2] 2.2.14, offset 64 + 64)."""
+    return rsp[128:144]
+
+
+def close_body(fid):
+    return struct.pack("<HHI", 24, 0, 0) + fid
+
+
+def lock_body(fid, elements, sequence=0):
+    return struct.pack("<HHI", 48, len(elements), sequence) + fid + b"".join(
+        struct.pack("<QQII", o, n, f, 0) for o, n, f in elements)
+
+
+def query_info_body(fid, info_type, cls, out_len=4096):
+    return struct.pack("<HBBIHHIII", 41, info_type, cls, out_len, 0, 0, 0, 0, 0) + fid
+
+
+def echo_body():
+    return struct.pack("<HH", 4, 0)
