@@ -528,8 +528,6 @@ static bool request(tgt_conn *c, tgt_chain *ch, const rsvd_smb2_hdr *h, const ui
     /* [MS-SMB2] 3.3.5.2: NEGOTIATE first and only once. */
     if ((h->command == RSVD_SMB2_NEGOTIATE) == c->negotiated && !c->smb1_wildcard)
         return false;
-    if (c->npending >= srv->cfg->limits.max_pending)
-        return false;
 
     tgt_req *r = calloc(1, sizeof *r);
     if (!r)
@@ -560,6 +558,10 @@ static bool request(tgt_conn *c, tgt_chain *ch, const rsvd_smb2_hdr *h, const ui
         /* [MS-SMB2] 3.3.5.2.7.2: the previous request failed; so does this. */
         tgt_req_fail(r, ch->prev_status == RSVD_STATUS_PENDING ? RSVD_STATUS_INVALID_PARAMETER
                                                                 : ch->prev_status);
+        return true;
+    }
+    if (c->npending >= srv->cfg->limits.max_pending) { /* --max-pending */
+        tgt_req_fail(r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
         return true;
     }
     if (rsvd_smb2_hdr_is_async(h)) { /* only CANCEL comes async */

@@ -405,15 +405,20 @@ class Raw:
         return rsp
 
     def session_setup(self, user="", password="", domain="", security_mode=1,
-                      previous=0):
-        """NTLMSSP in SPNEGO; the 3.x signing key when a named user logs in."""
+                      previous=0, bind=None):
+        """NTLMSSP in SPNEGO; the 3.x signing key when a named user logs in.
+        With @bind, (SessionId, SigningKey) of a session to bind this
+        connection to ([MS-SMB2] 3.2.4.2.3.1: Flags BINDING, signed)."""
         from impacket import ntlm, crypto
         from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
 
+        if bind:
+            self.session_id, self.signing_key = bind
+
         def setup(blob):
-            body = struct.pack("<HBBIIHHQ", 25, 0, security_mode, 0, 0, 88, len(blob),
-                               previous) + blob
-            self.request(1, body, tree=False)
+            body = struct.pack("<HBBIIHHQ", 25, 1 if bind else 0, security_mode, 0, 0, 88,
+                               len(blob), previous) + blob
+            self.request(1, body, tree=False, sign=bool(bind))
             return self.reply()
 
         t1 = ntlm.getNTLMSSPType1("", domain, False)
@@ -430,7 +435,7 @@ class Raw:
         resp = SPNEGO_NegTokenResp()
         resp["ResponseToken"] = t3.getData()
         rsp = setup(resp.getData())
-        if status(rsp) == 0 and user and key:
+        if status(rsp) == 0 and user and key and not bind:
             self.signing_key = crypto.KDF_CounterMode(key, b"SMB2AESCMAC\x00", b"SmbSign\x00", 128)
         return rsp
 

@@ -317,6 +317,45 @@ def logoff_ends_the_session(port):
     c.close()
 
 
+def multichannel_binds_a_second_connection(port):
+    # [MS-SMB2] 3.3.5.4: SMB2_GLOBAL_CAP_MULTI_CHANNEL on 3.x with
+    # --multichannel.
+    a = Raw(port)
+    rsp = a.negotiate()
+    target.expect_equal(struct.unpack_from("<I", rsp, 88)[0] & 0x8, 0x8, "MULTI_CHANNEL")
+    target.expect_equal(status(a.session_setup("alice", "Passw0rd", "TESTDOM")), SUCCESS,
+                        "alice's SESSION_SETUP")
+    target.expect_equal(status(a.tree_connect("data", sign=True)), SUCCESS, "TREE_CONNECT")
+    fid, _ = open_file(a, "shared.bin", disposition=5)
+    # [MS-SMB2] 3.3.5.5.2: a second connection binds the session: signed
+    # with the session's key, authenticated again, the final response
+    # signed.
+    b = Raw(port)
+    b.negotiate()
+    rsp = b.session_setup("alice", "Passw0rd", "TESTDOM", bind=(a.session_id, a.signing_key))
+    target.expect_equal(status(rsp), SUCCESS, "the binding SESSION_SETUP")
+    target.expect_equal(b.sign(rsp), rsp, "its final response, signed with the session's key")
+    # The session's open is reachable through the new channel; the first
+    # connection goes and the session stays ([MS-SMB2] 3.3.7.1).
+    b.tree_id = a.tree_id
+    a.close()
+    time.sleep(0.3)
+    b.request(CLOSE, t.close_body(fid), sign=True)
+    target.expect_equal(status(b.reply()), SUCCESS, "CLOSE through the second channel")
+    # FSCTL_QUERY_NETWORK_INTERFACE_INFO ([MS-SMB2] 3.3.5.15.11): one
+    # NETWORK_INTERFACE_INFO of 152 bytes, the IPv4 address clients reach.
+    body = struct.pack("<HHI16sIIIIIIII", 57, 0, 0x001401FC, b"\xff" * 16, 120, 0, 0, 0, 0,
+                       4096, 1, 0) + b"\0"
+    b.request(IOCTL, body, sign=True)
+    rsp = b.reply()
+    target.expect_equal(status(rsp), SUCCESS, "QUERY_NETWORK_INTERFACE_INFO")
+    out_off, out_len = struct.unpack_from("<II", rsp, 64 + 32)
+    target.expect_equal(out_len, 152, "one interface")
+    target.expect_equal(rsp[out_off + 24:out_off + 26], b"\x02\x00", "an IPv4 address")
+    target.expect_equal(rsp[out_off + 28:out_off + 32], bytes([127, 0, 0, 1]), "127.0.0.1")
+    b.close()
+
+
 def test():
     srv = target.Server(sys.argv[1])
     data = srv.share_dir("data")
@@ -340,6 +379,16 @@ def test():
         target.check(srv.alive(), "the server is still running")
     finally:
         srv.stop()
+    mc = target.Server(sys.argv[1])
+    data = mc.share_dir("data")
+    users = mc.path("users")
+    with open(users, "w") as f:
+        f.write("TESTDOM:alice:Passw0rd\n")
+    mc.start("--share", f"data={data}", "--users", users, "--multichannel")
+    try:
+        multichannel_binds_a_second_connection(mc.port)
+    finally:
+        mc.stop()
 
 
 if __name__ == "__main__":
