@@ -143,7 +143,7 @@ static uint32_t established(tgt_req *r, tgt_session *s, const tgt_session_setup_
 }
 
 /* [MS-SMB2] 3.3.5.5.2: binding a 3.x session to another connection. */
-static tgt_session *binding(tgt_req *r, const tgt_session_setup_req *q, uint32_t *status)
+static tgt_session *binding(tgt_req *r, uint32_t *status)
 {
     tgt_conn *c = r->conn;
     tgt_session *s = tgt_session_find(r->srv, r->hdr.session_id);
@@ -163,7 +163,6 @@ static tgt_session *binding(tgt_req *r, const tgt_session_setup_req *q, uint32_t
         *status = RSVD_STATUS_ACCESS_DENIED;
         return NULL;
     }
-    (void)q;
     return s;
 }
 
@@ -184,7 +183,7 @@ void tgt_cmd_session_setup(tgt_req *r)
         }
     } else if (!s && (q.flags & TGT_SESSION_FLAG_BINDING)) {
         uint32_t st;
-        s = binding(r, &q, &st);
+        s = binding(r, &st);
         if (!s) {
             tgt_req_fail(r, st);
             return;

@@ -110,6 +110,26 @@ def smb1_negotiate_gets_an_smb2_answer(port):
     c.close()
 
 
+def guest_and_anonymous_sessions(port, guests_allowed):
+    # [MS-SMB2] 3.3.5.5.3, 2.2.6: a user the user file does not know logs in
+    # as guest (SMB2_SESSION_FLAG_IS_GUEST), an anonymous NTLMSSP
+    # AUTHENTICATE ([MS-NLMP] 3.2.5.1.2) as a null session (IS_NULL); their
+    # final responses are not signed. Without --guest both are refused.
+    for user, flag in (("nobody", 0x0001), ("", 0x0002)):
+        c = Raw(port)
+        c.negotiate()
+        rsp = c.session_setup(user, "", "")
+        if not guests_allowed:
+            target.expect_equal(status(rsp), 0xC000006D, f"login of {user or 'anonymous'}")
+            c.close()
+            continue
+        target.expect_equal(status(rsp), SUCCESS, f"login of {user or 'anonymous'}")
+        target.expect_equal(struct.unpack_from("<H", rsp, 66)[0], flag, "SessionFlags")
+        target.expect_equal(flags(rsp) & FLAGS_SIGNED, 0, "not signed")
+        target.expect_equal(status(c.tree_connect("data")), SUCCESS, "TREE_CONNECT")
+        c.close()
+
+
 def credits_and_credit_charge(port):
     c = guest(port)
     fid, _ = open_file(c, "big.bin", access=0x0012019F, disposition=5)
@@ -366,6 +386,7 @@ def test():
               "--oplock-break-timeout", "20000")
     try:
         negotiate_picks_the_highest_common_dialect(srv.port)
+        guest_and_anonymous_sessions(srv.port, True)
         smb1_negotiate_gets_an_smb2_answer(srv.port)
         credits_and_credit_charge(srv.port)
         compounds_are_answered_compounded(srv.port)
@@ -387,6 +408,7 @@ def test():
     mc.start("--share", f"data={data}", "--users", users, "--multichannel")
     try:
         multichannel_binds_a_second_connection(mc.port)
+        guest_and_anonymous_sessions(mc.port, False)
     finally:
         mc.stop()
 
