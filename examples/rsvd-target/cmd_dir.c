@@ -69,7 +69,8 @@ void tgt_cmd_query_directory(tgt_req *r)
     char pattern[TGT_PATH_MAX];
     if (q.file_name_length == 0)
         strcpy(pattern, "*");
-    else if (tgt_utf16_to_utf8(q.file_name, q.file_name_length, pattern, sizeof pattern) != 0) {
+    else if (tgt_utf16_to_utf8(q.file_name, q.file_name_length, pattern, sizeof pattern) != 0 ||
+             strlen(pattern) > TGT_VFS_PATTERN_MAX) {
         tgt_req_fail(r, RSVD_STATUS_OBJECT_NAME_INVALID);
         return;
     }

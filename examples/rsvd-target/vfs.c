@@ -467,53 +467,51 @@ static char fold(char c)
     return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 }
 
-/* [MS-FSA] 2.1.4.4 IsInExpression, recursively on the pattern. */
-static bool match(const char *p, const char *n)
-{
-    for (; *p; p++) {
-        switch (*p) {
-        case '*':
-            for (const char *k = n;; k++) {
-                if (match(p + 1, k))
-                    return true;
-                if (!*k)
-                    return false;
-            }
-        case '<': /* DOS_STAR: any run up to the last '.' */
-            for (const char *k = n;; k++) {
-                if (match(p + 1, k))
-                    return true;
-                if (!*k)
-                    return false;
-                if (*k == '.' && !strchr(k + 1, '.'))
-                    return match(p + 1, k);
-            }
-        case '>': /* DOS_QM: any one character, or nothing at a '.' or the end */
-            if (*n && *n != '.')
-                n++;
-            break;
-        case '"': /* DOS_DOT: a '.', or nothing at the end */
-            if (*n == '.')
-                n++;
-            else if (*n)
-                return false;
-            break;
-        case '?':
-            if (!*n)
-                return false;
-            n++;
-            break;
-        default:
-            if (fold(*p) != fold(*n))
-                return false;
-            n++;
-            break;
-        }
-    }
-    return *n == 0;
-}
-
+/* [MS-FSA] 2.1.4.4 IsInExpression by dynamic programming over (pattern
+ * position, name position): next[j] says whether the pattern from i + 1
+ * matches the name from j, cur[j] the same from i. Time grows with the
+ * product of the lengths, never exponentially with the wildcards. */
 bool tgt_vfs_match(const char *pattern, const char *name)
 {
-    return match(pattern, name);
+    size_t np = strlen(pattern), nn = strlen(name);
+    if (np > TGT_VFS_PATTERN_MAX || nn > TGT_VFS_NAME_MAX)
+        return false;
+    bool next[TGT_VFS_NAME_MAX + 1], cur[TGT_VFS_NAME_MAX + 1];
+    const char *dot = strrchr(name, '.');
+    size_t last_dot = dot ? (size_t)(dot - name) : nn + 1;
+    for (size_t j = 0; j <= nn; j++)
+        next[j] = j == nn; /* the empty pattern matches only the empty rest */
+    for (size_t i = np; i-- > 0;) {
+        const char c = pattern[i];
+        bool run = false; /* DOS_STAR: next[j..end] has a match */
+        for (size_t j = nn + 1; j-- > 0;) {
+            bool m;
+            switch (c) {
+            case '*': /* any run */
+                m = next[j] || (j < nn && cur[j + 1]);
+                break;
+            case '<': /* DOS_STAR: any run that stops at or before the name's last '.' */
+                if (j == last_dot)
+                    run = false;
+                run = run || next[j];
+                m = run;
+                break;
+            case '>': /* DOS_QM: one character, or nothing at a '.' or the end */
+                m = (j < nn && name[j] != '.') ? next[j + 1] : next[j];
+                break;
+            case '"': /* DOS_DOT: a '.', or nothing at the end */
+                m = j < nn ? name[j] == '.' && next[j + 1] : next[j];
+                break;
+            case '?':
+                m = j < nn && next[j + 1];
+                break;
+            default:
+                m = j < nn && fold(c) == fold(name[j]) && next[j + 1];
+                break;
+            }
+            cur[j] = m;
+        }
+        memcpy(next, cur, (nn + 1) * sizeof next[0]);
+    }
+    return next[0];
 }

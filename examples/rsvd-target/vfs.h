@@ -97,6 +97,11 @@ void tgt_vfs_names_free(char **names, size_t n);
 /** @return the status an errno value maps to. */
 uint32_t tgt_vfs_status(int err);
 
+/** The longest pattern and name tgt_vfs_match() compares, in bytes (a
+ * longer one matches nothing). */
+#define TGT_VFS_PATTERN_MAX 1024u
+#define TGT_VFS_NAME_MAX 255u
+
 /**
  * [MS-FSA] 2.1.4.4: does @p name match @p pattern, without ASCII case?
  * '*' matches any run, '?' any one character; the DOS wildcards '<' (DOS_STAR),

@@ -31,6 +31,7 @@ NAME_NOT_FOUND = 0xC0000034
 NO_SUCH_FILE = 0xC000000F
 NO_MORE_FILES = 0x80000006
 USER_SESSION_DELETED = 0xC0000203
+OBJECT_NAME_INVALID = 0xC0000033
 CREATE, CLOSE, READ, LOCK, IOCTL, CANCEL, ECHO, QUERY_DIRECTORY, QUERY_INFO, OPLOCK_BREAK = \
     5, 6, 8, 10, 11, 12, 13, 14, 16, 18
 FLAGS_SERVER_TO_REDIR, FLAGS_ASYNC, FLAGS_RELATED, FLAGS_SIGNED = 1, 2, 4, 8
@@ -324,6 +325,21 @@ def query_directory_ends(port):
     target.expect_equal(status(rsp), SUCCESS, "'*'")
     target.check(b"l\0o\0c\0k\0.\0b\0i\0n\0" in rsp, "lock.bin is listed")
     target.expect_equal(status(query("*")), NO_MORE_FILES, "the next query")
+    # Many wildcards against a long name of the letter they precede: a
+    # matcher that tried every split of the name would not answer within
+    # the client's timeout. A pattern longer than the server compares is an
+    # invalid name.
+    long_name = "l" * 200
+    fl, _ = open_file(c, long_name, disposition=5, options=0x1000, access=0x001F01FF)
+    target.expect_equal(status(query("*l" * 100 + "z", flags=0x01)), NO_SUCH_FILE,
+                        "a pattern of 100 wildcards without a match")
+    rsp = query("*l" * 100, flags=0x01)
+    target.expect_equal(status(rsp), SUCCESS, "a pattern of 100 wildcards that matches")
+    target.check(long_name.encode("utf-16le") in rsp, "the long name is listed")
+    c.request(CLOSE, t.close_body(fl))
+    target.expect_equal(status(c.reply()), SUCCESS, "CLOSE of the long name")
+    target.expect_equal(status(query("*" * 1025, flags=0x01)), OBJECT_NAME_INVALID,
+                        "a pattern of 1025 characters")
     c.close()
 
 

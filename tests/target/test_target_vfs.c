@@ -78,6 +78,37 @@ static void patterns_match_as_ms_fsa_says(void **state)
     assert_true(tgt_vfs_match("a>\"txt", "ab.txt"));
     assert_true(tgt_vfs_match("abc\"", "abc"));
     assert_false(tgt_vfs_match("abc\"", "abcd"));
+    assert_true(tgt_vfs_match("<", "abc"));
+    assert_false(tgt_vfs_match("<", "a.b")); /* '<' stops at the last '.' */
+    assert_false(tgt_vfs_match("<b", "a.b"));
+    assert_true(tgt_vfs_match("<.b", "a.c.b"));
+}
+
+/* Wildcards that would make a backtracking matcher try every split: the
+ * answer still comes, and a pattern over the limit matches nothing. */
+static void patterns_that_backtrack_still_answer(void **state)
+{
+    (void)state;
+    char name[TGT_VFS_NAME_MAX + 1];
+    memset(name, 'a', TGT_VFS_NAME_MAX);
+    name[TGT_VFS_NAME_MAX] = 0;
+    char pattern[TGT_VFS_PATTERN_MAX + 2];
+    size_t n = 0;
+    while (n + 2 < TGT_VFS_PATTERN_MAX) {
+        pattern[n++] = '*';
+        pattern[n++] = 'a';
+    }
+    pattern[n++] = 'b';
+    pattern[n] = 0;
+    assert_false(tgt_vfs_match(pattern, name));
+    pattern[n - 1] = '*';
+    assert_false(tgt_vfs_match(pattern, name)); /* more 'a's than the name has */
+    memset(pattern, '<', TGT_VFS_PATTERN_MAX);
+    pattern[TGT_VFS_PATTERN_MAX] = 0;
+    assert_true(tgt_vfs_match(pattern, name));
+    pattern[TGT_VFS_PATTERN_MAX] = '*';
+    pattern[TGT_VFS_PATTERN_MAX + 1] = 0;
+    assert_false(tgt_vfs_match(pattern, name));
 }
 
 static char dir[256];
@@ -232,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_become_relative_paths),
         cmocka_unit_test(patterns_match_as_ms_fsa_says),
+        cmocka_unit_test(patterns_that_backtrack_still_answer),
         cmocka_unit_test_setup_teardown(dispositions_of_a_create, setup, teardown),
         cmocka_unit_test_setup_teardown(directories_and_their_options, setup, teardown),
         cmocka_unit_test_setup_teardown(lookup_ignores_case_and_links_lead_nowhere, setup,
