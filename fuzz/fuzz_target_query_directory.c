@@ -4,6 +4,7 @@
  * and matches ([MS-FSA] 2.1.4.4), and the names it encodes into entries
  * ([MS-FSCC] 2.4).
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "fscc_info.h"
@@ -33,6 +34,57 @@ static int enc_rsp(const void *o, uint8_t *b, size_t cap, size_t *len)
     return tgt_query_directory_rsp_encode(o, b, cap, len);
 }
 
+static char fold(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* [MS-FSA] 2.1.4.4 read literally, by backtracking: exponential in the
+ * wildcards, so only ever run on short patterns and names, as the model
+ * the server's matcher must agree with. */
+static bool model_match(const char *p, const char *n)
+{
+    for (; *p; p++) {
+        switch (*p) {
+        case '*':
+            for (const char *k = n;; k++) {
+                if (model_match(p + 1, k))
+                    return true;
+                if (!*k)
+                    return false;
+            }
+        case '<': /* any run that stops at or before the last '.' */
+            for (const char *k = n;; k++) {
+                if (model_match(p + 1, k))
+                    return true;
+                if (!*k || (*k == '.' && !strchr(k + 1, '.')))
+                    return false;
+            }
+        case '>':
+            if (*n && *n != '.')
+                n++;
+            break;
+        case '"':
+            if (*n == '.')
+                n++;
+            else if (*n)
+                return false;
+            break;
+        case '?':
+            if (!*n)
+                return false;
+            n++;
+            break;
+        default:
+            if (fold(*p) != fold(*n))
+                return false;
+            n++;
+            break;
+        }
+    }
+    return *n == 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char pattern[4 * 65536 + 1];
@@ -47,10 +99,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     /* The pattern against names, and one entry of the class asked for. */
     static const char *const names[] = {".", "..", "a.txt", "disk.vhdx", "README", "x.y.z"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        (void)tgt_vfs_match(pattern, names[i]);
-    (void)tgt_vfs_match(pattern, pattern);
-    FUZZ_CHECK(strchr(pattern, '*') == NULL || tgt_vfs_match("*", pattern));
+    const size_t plen = strlen(pattern);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        bool m = tgt_vfs_match(pattern, names[i]);
+        FUZZ_CHECK(plen > 24 || m == model_match(pattern, names[i]));
+        FUZZ_CHECK(plen <= TGT_VFS_PATTERN_MAX || !m);
+    }
+    bool self = tgt_vfs_match(pattern, pattern);
+    FUZZ_CHECK(plen > TGT_VFS_NAME_MAX || strpbrk(pattern, "*?<>\"") != NULL || self);
+    FUZZ_CHECK(plen > TGT_VFS_NAME_MAX || tgt_vfs_match("*", pattern));
     tgt_file_info fi;
     memset(&fi, 0, sizeof fi);
     rsvd_wr w;
