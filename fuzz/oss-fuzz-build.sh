@@ -51,6 +51,13 @@ for support in fake_backend fail_alloc; do
     "$CC" "${cflags[@]}" -c "$here/tests/support/$support.c" -o "$work/$support.o"
     objs+=("$work/$support.o")
 done
+# rsvd-target's codecs, which its harnesses (fuzz_target_*) reach.
+cflags+=(-D_GNU_SOURCE -I"$here/examples/rsvd-target")
+for src in fscc_info framing ntlmssp_msg smb2_negotiate smb2_query_directory smb2_session \
+           smb2_simple smb2_tree spnego timeutil utf16 vfs; do
+    "$CC" "${cflags[@]}" -c "$here/examples/rsvd-target/$src.c" -o "$work/target_$src.o"
+    objs+=("$work/target_$src.o")
+done
 
 # The seed corpora: the committed corpus, plus the golden vectors that
 # seed_corpus writes per family.

@@ -876,6 +876,184 @@ const tu_golden tu_golden_vectors[] = {
     {"rsvd_server", "rsvd_server_no_initiator_vhd_shared_dispatch", false,
      "1C 00 | 00 00 00000000 00 10 | 02 00 1E 00 00 00 | 00 05 00000000 00 10 | 08 00 |"
      "06 00 00 20 00 00 | 07 00 03 08 00 00 | 04 00 00 40 00 00"},
+    /* ---- rsvd-target's own SMB2 codecs (examples/rsvd-target) ---------------- */
+
+    /* ---- target_negotiate: [MS-SMB2] 2.2.3, 2.2.4, 2.2.31.4, 2.2.32.6; [MS-SMB]
+     * 2.2.4.52.1 ---- */
+
+    /* NEGOTIATE request (2.2.3): four dialects 2.0.2, 2.1, 3.0, 3.0.2,
+     * SecurityMode SIGNING_ENABLED, Capabilities 0x7F, ClientGuid 11..11. */
+    {"target_negotiate", "target_negotiate_request", true,
+     "FE534D42 4000 0000 00000000 0000 1F00 00000000 00000000"
+     "0000000000000000 FFFE0000 00000000 0000000000000000"
+     "00000000000000000000000000000000"
+     "2400 0400 0100 0000 7F000000 11111111111111111111111111111111"
+     "0000000000000000 | 0202 1002 0003 0203"},
+
+    /* NEGOTIATE response (2.2.4): 3.0.2, LARGE_MTU | MULTI_CHANNEL, 1 MiB
+     * sizes, and a SPNEGO NegTokenInit offering NTLMSSP at 0x80 (30 bytes). */
+    {"target_negotiate", "target_negotiate_response", true,
+     "FE534D42 4000 0000 00000000 0000 0100 01000000 00000000"
+     "0000000000000000 FFFE0000 00000000 0000000000000000"
+     "00000000000000000000000000000000"
+     "4100 0100 0203 0000 22222222222222222222222222222222 0C000000"
+     "00001000 00001000 00001000 0080C9A3B5E5DA01 0000000000000000"
+     "8000 1E00 00000000"
+     "601C 06062B0601050502 A012 3010 A00E 300C 060A2B0601040182370202 0A"},
+
+    /* SMB_COM_NEGOTIATE ([MS-SMB] 2.2.4.52.1) offering "NT LM 0.12",
+     * "SMB 2.002" and "SMB 2.???" ([MS-SMB2] 3.3.5.3). */
+    {"target_negotiate", "target_smb1_negotiate", false,
+     "FF534D42 72 00000000 18 53C8 0000 0000000000000000 0000 FFFF FEFF 0000 0000"
+     "00 2200"
+     "02 4E54204C4D20302E313200 02 534D4220322E30303200 02 534D4220322E3F3F3F00"},
+
+    /* VALIDATE_NEGOTIATE_INFO request (2.2.31.4), the IOCTL input. */
+    {"target_negotiate", "target_validate_negotiate_request", false,
+     "7F000000 11111111111111111111111111111111 0100 0400 0202 1002 0003 0203"},
+
+    /* VALIDATE_NEGOTIATE_INFO response (2.2.32.6). */
+    {"target_negotiate", "target_validate_negotiate_response", false,
+     "0C000000 22222222222222222222222222222222 0100 0203"},
+
+    /* ---- target_session: [MS-SMB2] 2.2.5, 2.2.6; [RFC 4178] 4.2; [MS-NLMP]
+     * 2.2.1 ---- */
+
+    /* SESSION_SETUP request (2.2.5): SPNEGO NegTokenInit (74 bytes at 0x58)
+     * with mechTypes {NTLMSSP} and an NTLMSSP NEGOTIATE of 40 bytes. */
+    {"target_session", "target_session_setup_request", true,
+     "FE534D42 4000 0100 00000000 0100 1F00 00000000 00000000"
+     "0100000000000000 FFFE0000 00000000 0000000000000000"
+     "00000000000000000000000000000000"
+     "1900 00 01 01000000 00000000 5800 4A00 0000000000000000"
+     "6048 06062B0601050502 A03E 303C A00E 300C060A2B0601040182370202 0A A22A 0428"
+     "4E544C4D53535000 01000000 978208E2 0000000000000000 0000000000000000"
+     "0601B11D0000000F"},
+
+    /* SESSION_SETUP response (2.2.6): SessionFlags IS_GUEST, NegTokenResp
+     * accept-completed (9 bytes at 0x48). */
+    {"target_session", "target_session_setup_response", true,
+     "FE534D42 4000 0000 00000000 0100 0100 01000000 00000000"
+     "0200000000000000 FFFE0000 00000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "0900 0100 4800 0900 A107 3005 A003 0A0100"},
+
+    /* NegTokenResp with an anonymous NTLMSSP AUTHENTICATE ([MS-NLMP]
+     * 3.2.5.1.2): LmChallengeResponse Z(1), everything else empty. */
+    {"target_session", "target_spnego_authenticate_anonymous", false,
+     "A14F 304D A24B 0449"
+     "4E544C4D53535000 03000000 0100 0100 48000000 0000 0000 49000000"
+     "0000 0000 49000000 0000 0000 49000000 0000 0000 49000000 0000 0000 49000000"
+     "050288A0 0000000000000000 00"},
+
+    /* NegTokenResp with an NTLMSSP AUTHENTICATE of TESTDOM\alice (UTF-16,
+     * NEGOTIATE_UNICODE) and a 16-byte NT response. */
+    {"target_session", "target_spnego_authenticate_alice", false,
+     "A176 3074 A272 0470"
+     "4E544C4D53535000 03000000 0000 0000 48000000 1000 1000 48000000"
+     "0E00 0E00 58000000 0A00 0A00 66000000 0000 0000 70000000 0000 0000 70000000"
+     "050288A0 0000000000000000 000102030405060708090A0B0C0D0E0F"
+     "540045005300540044004F004D00 61006C00690063006500"},
+
+    /* ---- target_tree: [MS-SMB2] 2.2.9, 2.2.10 ---- */
+
+    /* TREE_CONNECT request: the path \\127.0.0.1\data (32 bytes at 0x48). */
+    {"target_tree", "target_tree_connect_request", true,
+     "FE534D42 4000 0100 00000000 0300 1F00 00000000 00000000"
+     "0300000000000000 FFFE0000 00000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "0900 0000 4800 2000"
+     "5C005C003100320037002E0030002E0030002E0031005C006400610074006100"},
+
+    /* TREE_CONNECT response: a disk share, continuously available,
+     * MaximalAccess FILE_ALL_ACCESS. */
+    {"target_tree", "target_tree_connect_response", true,
+     "FE534D42 4000 0000 00000000 0300 0100 01000000 00000000"
+     "0300000000000000 FFFE0000 01000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "1000 01 00 00000000 10000000 FF011F00"},
+
+    /* ---- target_simple: [MS-SMB2] 2.2.17, 2.2.23.1, 2.2.28, 2.2.8 ---- */
+
+    /* ECHO request (2.2.28). */
+    {"target_simple", "target_echo_request", true,
+     "FE534D42 4000 0100 00000000 0D00 0100 00000000 00000000"
+     "0400000000000000 FFFE0000 00000000 0000000000000000"
+     "00000000000000000000000000000000"
+     "0400 0000"},
+
+    /* LOGOFF response (2.2.8). */
+    {"target_simple", "target_logoff_response", true,
+     "FE534D42 4000 0000 00000000 0200 0100 01000000 00000000"
+     "0500000000000000 FFFE0000 00000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "0400 0000"},
+
+    /* FLUSH request (2.2.17) of FileId {0x400000001, 0x400000001}. */
+    {"target_simple", "target_flush_request", true,
+     "FE534D42 4000 0100 00000000 0700 0100 00000000 00000000"
+     "0600000000000000 FFFE0000 01000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "1800 0000 00000000 0100000004000000 0100000004000000"},
+
+    /* OPLOCK_BREAK notification (2.2.23.1): MessageId 0xFFFFFFFFFFFFFFFF,
+     * to level NONE. */
+    {"target_simple", "target_oplock_break_notification", true,
+     "FE534D42 4000 0000 00000000 1200 0000 01000000 00000000"
+     "FFFFFFFFFFFFFFFF 00000000 00000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "1800 00 00 00000000 0100000004000000 0100000004000000"},
+
+    /* ---- target_query_directory: [MS-SMB2] 2.2.33, 2.2.34; [MS-FSCC] 2.4.33 ---- */
+
+    /* QUERY_DIRECTORY request: FileNamesInformation (0x0C), pattern "*"
+     * at 0x60, OutputBufferLength 65536. */
+    {"target_query_directory", "target_query_directory_request", true,
+     "FE534D42 4000 0100 00000000 0E00 0100 00000000 00000000"
+     "0700000000000000 FFFE0000 01000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "2100 0C 00 00000000 0100000004000000 0100000004000000 6000 0200 00000100"
+     "2A00"},
+
+    /* QUERY_DIRECTORY response: one FileNamesInformation entry, ".". */
+    {"target_query_directory", "target_query_directory_response", true,
+     "FE534D42 4000 0000 00000000 0E00 0100 01000000 00000000"
+     "0700000000000000 FFFE0000 01000000 4100000000001000"
+     "00000000000000000000000000000000"
+     "0900 4800 0E000000 00000000 00000000 02000000 2E00"},
+
+    /* ---- target_fscc: [MS-FSCC] 2.4.7, 2.4.11, 2.4.13, 2.4.37.2 ---- */
+
+    /* FileBasicInformation: times 2023-11-14 and -1 (LastAccessTime: stop
+     * updates), FileAttributes ARCHIVE. */
+    {"target_fscc", "target_fscc_basic", false,
+     "0080C9A3B5E5DA01 FFFFFFFFFFFFFFFF 0080C9A3B5E5DA01 0000000000000000 20000000 00000000"},
+
+    /* FILE_RENAME_INFORMATION_TYPE_2 (2.4.37.2): to "new.txt", replacing. */
+    {"target_fscc", "target_fscc_rename", false,
+     "01 00000000000000 0000000000000000 0E000000 6E00650077002E00740078007400"},
+
+    /* FileDispositionInformation (2.4.11): DeletePending. */
+    {"target_fscc", "target_fscc_disposition", false, "01"},
+
+    /* FileEndOfFileInformation (2.4.13): 4096. */
+    {"target_fscc", "target_fscc_end_of_file", false, "0010000000000000"},
+
+    /* ---- target_frames: [MS-SMB2] 2.1 Direct TCP, [RFC 1002] 4.3 ---- */
+
+    /* One Direct TCP frame holding an ECHO request. */
+    {"target_frames", "target_frame_echo", false,
+     "00000044"
+     "FE534D42 4000 0100 00000000 0D00 0100 00000000 00000000"
+     "0400000000000000 FFFE0000 00000000 0000000000000000"
+     "00000000000000000000000000000000"
+     "0400 0000"},
+
+    /* A keep-alive, then an NBSS session request with two encoded names. */
+    {"target_frames", "target_frame_session_request", false,
+     "85000000 81000044"
+     "20 4345434143414341434143414341434143414341434143414341434143414341 00"
+     "20 4545454545454545454545454545454545454545454545454545454545454545 00"},
 };
 
 const size_t tu_golden_count = sizeof tu_golden_vectors / sizeof tu_golden_vectors[0];
