@@ -81,7 +81,8 @@ static uint32_t mem_info(void *ctx, rsvd_block_info *out)
     return 0;
 }
 
-static const rsvd_block_ops mem_ops = {mem_read, mem_write, mem_flush, mem_info};
+static const rsvd_block_ops mem_ops = {
+    .read = mem_read, .write = mem_write, .flush = mem_flush, .info = mem_info};
 
 /* ---- completion capture ---- */
 

@@ -194,9 +194,17 @@ static void a_set_info(void *ctx, void *h, uint32_t cls, const uint8_t *in, uint
     }
 }
 
-static const rsvd_scsi_disk_ops async_ops = {a_open,     a_close,    a_read,
-                                             a_write,    a_execute,  a_get_info,
-                                             a_validate, a_query_info, a_set_info};
+static const rsvd_scsi_disk_ops async_ops = {
+    .open = a_open,
+    .close = a_close,
+    .read = a_read,
+    .write = a_write,
+    .execute = a_execute,
+    .get_info = a_get_info,
+    .validate = a_validate,
+    .query_info = a_query_info,
+    .set_info = a_set_info,
+};
 
 /* The loop's part: the eventfd fired; each queued call now goes to the disk
  * that does the work, with the completion the library issued - it finishes

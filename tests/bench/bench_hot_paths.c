@@ -107,8 +107,13 @@ static void null_validate(void *ctx, void *h, rsvd_completion c)
 }
 
 static const rsvd_scsi_disk_ops null_disk = {
-    null_open, null_close, null_read, null_write, null_execute,
-    null_get_info, null_validate, NULL, NULL,
+    .open = null_open,
+    .close = null_close,
+    .read = null_read,
+    .write = null_write,
+    .execute = null_execute,
+    .get_info = null_get_info,
+    .validate = null_validate,
 };
 
 /* The sink of the direct calls: what a host's completion costs at least. */

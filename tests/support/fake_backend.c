@@ -351,9 +351,15 @@ void fb_init(fake_backend *fb)
     memset(fb, 0, sizeof *fb);
     fb->store_ops = (rsvd_object_store_ops){st_open,  st_close,      st_read,     st_write,
                                             st_flush, st_query_info, st_set_info, st_fsctl};
-    fb->disk_ops = (rsvd_scsi_disk_ops){dk_open,     dk_close,    dk_read,
-                                        dk_write,    dk_execute,  dk_get_info,
-                                        dk_validate, dk_query_info, dk_set_info};
+    fb->disk_ops = (rsvd_scsi_disk_ops){.open = dk_open,
+                                        .close = dk_close,
+                                        .read = dk_read,
+                                        .write = dk_write,
+                                        .execute = dk_execute,
+                                        .get_info = dk_get_info,
+                                        .validate = dk_validate,
+                                        .query_info = dk_query_info,
+                                        .set_info = dk_set_info};
     for (int s = 0; s < FB_SIDE_COUNT; s++)
         for (int op = 0; op < FB_OP_COUNT; op++)
             fb->deflt[s][op] = fb_ok();
