@@ -84,13 +84,36 @@ typedef struct rsvd_scsi_disk_config {
     uint32_t max_initiators;
     /** Allocator (NULL: the C library's). */
     const rsvd_mem *mem;
+    /** Version-2 storage: the directory that keeps the disk's metadata,
+     * snapshot and change-log files, and under which extract and convert
+     * to VHD set create the files they are asked for (NULL: none; the
+     * snapshot, change-tracking, extract, convert and optimize functions
+     * then complete with STATUS_INVALID_DEVICE_REQUEST). */
+    const char *storage_dir;
+    /** What the disk's files in storage_dir are called (required with
+     * storage_dir; no separator, at most 200 bytes): NAME.rsvdmeta,
+     * NAME.rsvdlog and NAME.SNAPSHOTID.rsvdsnap. */
+    const char *storage_name;
+    /** Copy-on-write unit of snapshots, bytes: a power of two, a multiple of
+     * the logical sector size, at most 16 MiB (0: 64 KiB, or the logical
+     * sector size if larger). Storage created earlier keeps its own. */
+    uint32_t chunk_size;
+    /** Most snapshots at once (0: 64, at most 4096); one more fails with
+     * STATUS_INSUFFICIENT_RESOURCES. */
+    uint32_t max_snapshots;
 } rsvd_scsi_disk_config;
 
 /**
- * Creates a disk. Queries the block source once for its geometry.
+ * Creates a disk. Queries the block source once for its geometry; with
+ * storage_dir, opens the directory and reads the disk's files there (the
+ * snapshots and change log of an earlier life of the disk).
  * @return RSVD_OK; RSVD_E_INVAL (no block source, a block source smaller
- * than one sector or with invalid sector sizes); RSVD_E_IO (the block
- * source's info failed); RSVD_E_NOMEM.
+ * than one sector or with invalid sector sizes, storage settings without
+ * storage_dir, an invalid storage_name or chunk_size); RSVD_E_IO (the block
+ * source's info failed, the storage directory cannot be opened, or its
+ * metadata file cannot be read, does not decode or was written for
+ * another sector size); RSVD_E_LIMIT (the metadata file lists more
+ * snapshots than max_snapshots); RSVD_E_NOMEM.
  */
 RSVD_API int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *cfg, rsvd_scsi_disk **out);
 

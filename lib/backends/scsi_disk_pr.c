@@ -8,9 +8,10 @@
  * LU_SCOPE; there is one target port, so ALL_TG_PT is accepted and changes
  * nothing; SPEC_I_PT, APTPL and REGISTER AND MOVE are not supported.
  */
+#include "backends/scsi_disk_int.h"
+
 #include <string.h>
 
-#include "backends/scsi_disk_int.h"
 
 static bool type_registrants_only(uint8_t t)
 {
