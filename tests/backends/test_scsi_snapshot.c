@@ -394,6 +394,41 @@ static void stages_run_in_order_within_their_transaction(void **state)
     tu_v2_fini(&t);
 }
 
+/* [MS-RSVD] 3.2.2, 3.2.5.2, 3.2.5.5.7.1: a CDP creation abandoned after
+ * UnblockIO keeps its snapshot and fails change tracking with
+ * STATUS_FILE_FORCED_CLOSED; one abandoned before keeps tracking as it was. */
+static void an_abandoned_cdp_creation_fails_change_tracking(void **state)
+{
+    (void)state;
+    tu_v2 t;
+    tu_v2_init(&t, false, MIB, 0);
+    assert_int_equal(tu_v2_ct_start(&t, 9, 0, false), RSVD_STATUS_SUCCESS);
+    rsvd_disk_meta_result out;
+    const uint32_t upto_block[] = {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE,
+                                   RSVD_SVHDX_SNAPSHOT_STAGE_BLOCK_IO};
+    assert_int_equal(create_call(&t, 1, 1, CDP, 0, upto_block, 2, &out), RSVD_STATUS_SUCCESS);
+    assert_int_equal(out.change_tracking_status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(abort_call(&t, 1), RSVD_STATUS_SUCCESS); /* the 700 ms time-out */
+    rsvd_disk_change_tracking_parameters p;
+    assert_int_equal(tu_v2_ct_params(&t, &p), RSVD_STATUS_SUCCESS);
+    assert_int_equal(p.change_tracking_status, RSVD_STATUS_SUCCESS);
+    const uint32_t upto_unblock[] = {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE,
+                                     RSVD_SVHDX_SNAPSHOT_STAGE_BLOCK_IO,
+                                     RSVD_SVHDX_SNAPSHOT_STAGE_SWITCH_OBJECT_STORE,
+                                     RSVD_SVHDX_SNAPSHOT_STAGE_UNBLOCK_IO};
+    assert_int_equal(create_call(&t, 2, 2, CDP, 0, upto_unblock, 4, &out), RSVD_STATUS_SUCCESS);
+    assert_true(out.progress_current == 4 && out.progress_complete == 4);
+    assert_int_equal(abort_call(&t, 2), RSVD_STATUS_SUCCESS); /* the handle closed */
+    assert_int_equal(tu_v2_ct_params(&t, &p), RSVD_STATUS_SUCCESS);
+    assert_int_equal(p.change_tracking_status, RSVD_STATUS_FILE_FORCED_CLOSED);
+    rsvd_disk_vhdset_info info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(tu_v2_query(&t, RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_ENTRY, CDP, 2,
+                                 &info),
+                     RSVD_STATUS_SUCCESS); /* taken: it stays */
+    tu_v2_fini(&t);
+}
+
 /* max_snapshots bounds the snapshots and the creations under way. */
 static void snapshots_beyond_the_bound_are_refused(void **state)
 {
@@ -653,6 +688,7 @@ int main(void)
         cmocka_unit_test(persist_reference_keeps_the_entry_without_its_data),
         cmocka_unit_test(apply_returns_the_disk_to_the_snapshot),
         cmocka_unit_test(stages_run_in_order_within_their_transaction),
+        cmocka_unit_test(an_abandoned_cdp_creation_fails_change_tracking),
         cmocka_unit_test(snapshots_beyond_the_bound_are_refused),
         cmocka_unit_test(an_open_of_a_snapshot_is_read_only),
         cmocka_unit_test(vhdset_information),
