@@ -382,7 +382,8 @@ typedef struct rsvd_disk_vhdset_info {
     uint32_t snapshot_type;
     /** Entries: IsValidSnapshot (1 valid, 0 not: its data is gone). */
     uint32_t is_valid_snapshot;
-    /** Entries: ParentSnapshotId (CDP snapshots; zero otherwise). */
+    /** Entries: ParentSnapshotId, the previous snapshot of its chain (zero
+     * for the first). */
     rsvd_guid parent_snapshot_id;
     /** Entries: LogFileId (CDP snapshots; zero otherwise). */
     rsvd_guid log_file_id;

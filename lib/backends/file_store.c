@@ -142,8 +142,9 @@ static void fs_open(void *ctx, const rsvd_backend_open_args *args, rsvd_completi
     rsvd_file_store *fs = ctx;
     memset(&fs->last_error, 0, sizeof fs->last_error);
     char path[FS_PATH_MAX];
-    uint32_t st = rsvd_posix_resolve_name(args ? args->file_name : NULL, path, sizeof path);
-    if (st != RSVD_STATUS_SUCCESS) {
+    uint32_t st = args ? rsvd_posix_resolve_name(args->file_name, path, sizeof path)
+                       : RSVD_STATUS_OBJECT_NAME_INVALID;
+    if (!args || st != RSVD_STATUS_SUCCESS) {
         rsvd_diag_set(&fs->last_error, st, 0, "invalid file name");
         fs_done(c, st, 0, NULL);
         return;

@@ -259,11 +259,16 @@ int sd_capacity_update(rsvd_scsi_disk *d)
         return RSVD_E_IO;
     if (bi.logical_sector_size != d->lbs || bi.size < d->lbs)
         return RSVD_E_INVAL; /* the block size of a logical unit does not change */
-    d->blocks = bi.size / d->lbs;
+    sd_capacity_set(d, bi.size / d->lbs);
+    return RSVD_OK;
+}
+
+void sd_capacity_set(rsvd_scsi_disk *d, uint64_t blocks)
+{
+    d->blocks = blocks;
     /* [SBC-3]: CAPACITY DATA HAS CHANGED for every I_T nexus */
     for (uint32_t i = 0; i < d->max_nexus; i++)
         sd_ua_add(&d->nexus[i], RSVD_SCSI_ASCQ_CAPACITY_DATA_HAS_CHANGED);
-    return RSVD_OK;
 }
 
 void rsvd_scsi_disk_pr_state_get(const rsvd_scsi_disk *d, rsvd_scsi_disk_pr_state *out)

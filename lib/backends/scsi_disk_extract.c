@@ -37,20 +37,20 @@
 #include "util/crc32c.h"
 #include "util/mem.h"
 
-#define VX_KIB 1024u
-#define VX_MIB (1024u * 1024u)
-#define VX_HEADER1_OFF (64u * VX_KIB)
-#define VX_HEADER2_OFF (128u * VX_KIB)
-#define VX_REGION1_OFF (192u * VX_KIB)
-#define VX_REGION2_OFF (256u * VX_KIB)
-#define VX_HEADER_SIZE (4u * VX_KIB)
-#define VX_REGION_SIZE (64u * VX_KIB)
-#define VX_LOG_OFF (1u * VX_MIB)
-#define VX_LOG_LEN (1u * VX_MIB)
-#define VX_META_OFF (2u * VX_MIB)
-#define VX_META_ITEMS (64u * VX_KIB) /* items start past the table ([MS-VHDX] 2.6.1) */
-#define VX_BAT_OFF (3u * VX_MIB)
-#define VX_BLOCK (1u * VX_MIB)
+/* Offsets and sizes, in bytes. */
+#define VX_MIB 0x100000u
+#define VX_HEADER1_OFF 0x10000u  /* 64 KiB */
+#define VX_HEADER2_OFF 0x20000u  /* 128 KiB */
+#define VX_REGION1_OFF 0x30000u  /* 192 KiB */
+#define VX_REGION2_OFF 0x40000u  /* 256 KiB */
+#define VX_HEADER_SIZE 0x1000u   /* 4 KiB */
+#define VX_REGION_SIZE 0x10000u  /* 64 KiB */
+#define VX_LOG_OFF 0x100000u     /* 1 MiB */
+#define VX_LOG_LEN 0x100000u
+#define VX_META_OFF 0x200000u    /* 2 MiB */
+#define VX_META_ITEMS 0x10000u   /* items start past the table ([MS-VHDX] 2.6.1) */
+#define VX_BAT_OFF 0x300000u     /* 3 MiB */
+#define VX_BLOCK 0x100000u       /* payload block: 1 MiB */
 /* The largest virtual disk VHDX allows: 64 TiB. */
 #define VX_MAX_SIZE (64ull << 40)
 
@@ -237,9 +237,8 @@ static uint32_t vx_write(rsvd_scsi_disk *d, const sd_snap *s, rsvd_pfile *f,
     if (r == RSVD_STATUS_SUCCESS)
         r = put(f, VX_BAT_OFF, bat, (size_t)entries * 8);
     uint32_t pbs = d->pbs >= 4096u ? 4096u : 512u;
-    size_t n = 0;
     if (r == RSVD_STATUS_SUCCESS) {
-        n = vx_metadata(buf, VX_BLOCK, s->size, &d->disk_id, d->lbs, pbs);
+        size_t n = vx_metadata(buf, VX_BLOCK, s->size, &d->disk_id, d->lbs, pbs);
         r = put(f, VX_META_OFF, buf, n);
     }
     if (r == RSVD_STATUS_SUCCESS) {
@@ -259,9 +258,9 @@ static uint32_t vx_write(rsvd_scsi_disk *d, const sd_snap *s, rsvd_pfile *f,
         vx_file_identifier(buf, VX_HEADER1_OFF);
         r = put(f, 0, buf, VX_HEADER1_OFF);
     }
-    /* The log, metadata and BAT regions end where the payload begins. */
-    if (r == RSVD_STATUS_SUCCESS && payload == VX_BAT_OFF + bat_len &&
-        f->sys->ftruncate(f->fd, (off_t)payload) != 0)
+    /* The file ends where the payload does (the regions before it are
+     * there even when no block is). */
+    if (r == RSVD_STATUS_SUCCESS && f->sys->ftruncate(f->fd, (off_t)payload) != 0)
         r = rsvd_status_from_errno(errno);
     if (r == RSVD_STATUS_SUCCESS)
         r = rsvd_pfile_flush(f);
@@ -311,10 +310,10 @@ void sd_extract(void *ctx, void *handle, const rsvd_disk_extract_args *args,
     else if (!s->readable)
         r = (s->flags & SD_SNAP_DATA) ? RSVD_STATUS_FILE_CORRUPT_ERROR
                                       : RSVD_STATUS_INVALID_PARAMETER; /* a reference */
-    else if (!rsvd_guid_is_zero(&args->source_limit_snapshot_id))
-        r = RSVD_STATUS_NOT_SUPPORTED; /* a differencing VHDX: docs/backends.md */
-    else if ((d->lbs != 512u && d->lbs != 4096u) || s->size > VX_MAX_SIZE)
-        r = RSVD_STATUS_NOT_SUPPORTED; /* what VHDX cannot hold */
+    else if (!rsvd_guid_is_zero(&args->source_limit_snapshot_id) ||
+             (d->lbs != 512u && d->lbs != 4096u) || s->size > VX_MAX_SIZE)
+        /* A differencing VHDX (docs/backends.md), or what VHDX cannot hold. */
+        r = RSVD_STATUS_NOT_SUPPORTED;
     else
         r = rsvd_posix_resolve_name(args->destination_file_name, path, sizeof path);
     sd_progress_start(out, s && r == RSVD_STATUS_SUCCESS ? s->size : 0);

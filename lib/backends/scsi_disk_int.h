@@ -139,6 +139,9 @@ bool sd_ua_pop(sd_nexus *nx, uint16_t *ascq);
  * DATA HAS CHANGED for every initiator. @return RSVD_OK, RSVD_E_IO or
  * RSVD_E_INVAL (rsvd_scsi_disk_capacity_changed()). */
 int sd_capacity_update(rsvd_scsi_disk *d);
+/* Sets the capacity to @p blocks and establishes CAPACITY DATA HAS CHANGED
+ * for every initiator. */
+void sd_capacity_set(rsvd_scsi_disk *d, uint64_t blocks);
 
 /* ---- backend plumbing (scsi_disk.c) ---- */
 /* rsvd_scsi_disk_create() over the given system calls (tests inject
@@ -186,6 +189,9 @@ void sd_io(sd_cmd *x, bool write, uint64_t lba, uint64_t blocks, uint8_t *in_buf
 
 #define SD_CHUNK_DEFAULT (64u * 1024u)
 #define SD_CHUNK_MAX (16u * 1024u * 1024u)
+/* Chunks a snapshot covers at most: its bitmap stays within 32 MiB (16 TiB
+ * of disk with the default chunk). */
+#define SD_CHUNKS_MAX (1u << 28)
 #define SD_SNAPSHOTS_DEFAULT 64u
 #define SD_SNAPSHOTS_LIMIT 4096u
 /* Snapshot creations between Initialize and Finalize at one time. */

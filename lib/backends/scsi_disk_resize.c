@@ -3,10 +3,10 @@
  * 3.2.5.5.15).
  *
  * The virtual size is the block source's size: a resize asks the block
- * source to change it (rsvd_block_ops.resize), then the disk reads it back
- * as rsvd_scsi_disk_capacity_changed() does, so READ CAPACITY, MODE SENSE
- * and get_info report the new size and every initiator gets CAPACITY DATA
- * HAS CHANGED. A shrink first preserves what it cuts for the snapshots;
+ * source to change it (rsvd_block_ops.resize) and takes the new size as
+ * rsvd_scsi_disk_capacity_changed() would, so READ CAPACITY, MODE SENSE
+ * and get_info report it and every initiator gets CAPACITY DATA HAS
+ * CHANGED. A shrink first preserves what it cuts for the snapshots;
  * both directions are recorded as changes of the range added or cut.
  *
  * The safe size is the end of what the block source has allocated
@@ -54,9 +54,9 @@ uint32_t sd_resize_to(rsvd_scsi_disk *d, uint64_t size)
     uint32_t r = d->block.ops->resize(d->block.ctx, size);
     if (r != RSVD_STATUS_SUCCESS)
         return r;
-    if (sd_capacity_update(d) != RSVD_OK)
-        return RSVD_STATUS_IO_DEVICE_ERROR; /* the source no longer answers as it did */
-    return d->blocks * d->lbs == size ? RSVD_STATUS_SUCCESS : RSVD_STATUS_IO_DEVICE_ERROR;
+    /* The source has the new size now (rsvd_block_ops.resize). */
+    sd_capacity_set(d, size / d->lbs);
+    return RSVD_STATUS_SUCCESS;
 }
 
 /* [MS-RSVD] 3.2.5.5.7.5, the rules the disk owns: the server has checked

@@ -98,7 +98,7 @@ int sd_snap_decode_header(const uint8_t *buf, size_t len, sd_snap_header *out)
         return RSVD_E_WIRE_VALUE;
     uint32_t c = out->chunk_size, s = out->sector_size;
     if (s < 512u || s > 65536u || (s & (s - 1)) || c < s || c > SD_CHUNK_MAX || (c & (c - 1)) ||
-        out->size == 0 || out->size % s || out->size > (uint64_t)INT64_MAX / 2 ||
+        out->size == 0 || out->size % s || out->size / c >= SD_CHUNKS_MAX ||
         out->nchunks != div_up(out->size, c))
         return RSVD_E_WIRE_VALUE;
     if (out->bitmap_off != SNAP_BITMAP_OFF || out->data_off % 4096u || out->data_off % c ||
@@ -420,9 +420,19 @@ static bool pending_names(const sd_store *st, const rsvd_guid *snapshot_id)
     return false;
 }
 
-/* Initialize: the snapshot is checked and its slot reserved. */
-static uint32_t stage_initialize(sd_store *st, const rsvd_disk_snapshot_args *a)
+/* A snapshot's bitmap has a bound (SD_CHUNKS_MAX): a disk larger than
+ * that many chunks needs a larger chunk_size. */
+static bool size_snapshottable(const rsvd_scsi_disk *d)
 {
+    return disk_bytes(d) / d->store->chunk < SD_CHUNKS_MAX;
+}
+
+/* Initialize: the snapshot is checked and its slot reserved. */
+static uint32_t stage_initialize(rsvd_scsi_disk *d, const rsvd_disk_snapshot_args *a)
+{
+    sd_store *st = d->store;
+    if (!size_snapshottable(d))
+        return RSVD_STATUS_NOT_SUPPORTED;
     if (pending_find(st, &a->transaction_id))
         return RSVD_STATUS_INVALID_PARAMETER; /* Initialize twice */
     if (rsvd_guid_is_zero(&a->snapshot_id))
@@ -455,6 +465,8 @@ static uint32_t stage_initialize(sd_store *st, const rsvd_disk_snapshot_args *a)
 static uint32_t stage_switch(rsvd_scsi_disk *d, sd_pending *p, uint32_t *ct)
 {
     sd_store *st = d->store;
+    if (!size_snapshottable(d))
+        return RSVD_STATUS_NOT_SUPPORTED; /* grown since Initialize */
     sd_snap *s = &st->snaps[st->nsnaps];
     memset(s, 0, sizeof *s);
     s->file.fd = -1;
@@ -466,15 +478,18 @@ static uint32_t stage_switch(rsvd_scsi_disk *d, sd_pending *p, uint32_t *ct)
     s->flags = SD_SNAP_DATA;
     if (p->flags & RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING)
         s->flags |= SD_SNAP_TRACKED;
-    if (p->type == RSVD_SVHDX_SNAPSHOT_TYPE_CDP) {
+    /* Its parent: the previous snapshot of its chain - CDP snapshots
+     * follow CDP snapshots, VM and writeable ones each other. */
+    bool cdp = p->type == RSVD_SVHDX_SNAPSHOT_TYPE_CDP;
+    for (uint32_t i = st->nsnaps; i-- > 0;)
+        if ((st->snaps[i].type == RSVD_SVHDX_SNAPSHOT_TYPE_CDP) == cdp) {
+            s->parent_id = st->snaps[i].id;
+            break;
+        }
+    if (cdp) {
         /* [MS-RSVD] 3.2.5.5.12: made while tracking runs, it is active. */
         if (st->ct_active)
             s->flags |= SD_SNAP_CDP_ACTIVE;
-        for (uint32_t i = st->nsnaps; i-- > 0;)
-            if (st->snaps[i].type == RSVD_SVHDX_SNAPSHOT_TYPE_CDP) {
-                s->parent_id = st->snaps[i].id;
-                break;
-            }
         s->log_file_id = rsvd_guid_is_zero(&p->log_file_id) ? st->ct_log_id : p->log_file_id;
         *ct = sd_track_status(d);
     }
@@ -507,7 +522,7 @@ static uint32_t run_stage(rsvd_scsi_disk *d, const rsvd_disk_snapshot_args *a, u
 {
     sd_store *st = d->store;
     if (stage == RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE)
-        return stage_initialize(st, a);
+        return stage_initialize(d, a);
     sd_pending *p = pending_find(st, &a->transaction_id);
     /* A later stage belongs to the creation its transaction began, in order. */
     if (!p || !rsvd_guid_equal(&p->snapshot_id, &a->snapshot_id) || p->type != a->snapshot_type ||

@@ -133,7 +133,7 @@ int sd_meta_decode_entry(const uint8_t *buf, size_t len, const sd_meta_header *h
         return RSVD_E_WIRE_SHORT;
     if (rsvd_guid_is_zero(&out->id) || !snap_type_valid(out->type) ||
         (out->flags & ~SD_SNAP_FLAGS_KNOWN) || out->size == 0 || out->size % h->sector_size ||
-        out->size > (uint64_t)INT64_MAX / 2 || out->seq >= h->next_seq)
+        out->size / h->chunk_size >= SD_CHUNKS_MAX || out->seq >= h->next_seq)
         return RSVD_E_WIRE_VALUE;
     return RSVD_OK;
 }

@@ -190,10 +190,10 @@ void sd_track_load(rsvd_scsi_disk *d)
     uint32_t r = rsvd_pfile_open(&st->log, st->sys, &pa, NULL);
     if (r == RSVD_STATUS_OBJECT_NAME_NOT_FOUND && !recording(st))
         return; /* never needed */
-    uint8_t hb[SD_LOG_HEADER_SIZE];
-    size_t done = 0;
     struct statx sx;
     if (r == RSVD_STATUS_SUCCESS) {
+        uint8_t hb[SD_LOG_HEADER_SIZE];
+        size_t done = 0;
         st->log_open = true;
         r = rsvd_pfile_read(&st->log, 0, hb, sizeof hb, &done);
         if (r == RSVD_STATUS_SUCCESS && sd_log_decode_header(hb, done) != RSVD_OK)

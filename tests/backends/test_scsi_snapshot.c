@@ -571,6 +571,16 @@ static void vhdset_information(void **state)
     assert_memory_equal(info.parent_snapshot_id.b, tu_guid(3).b, 16);
     assert_memory_equal(info.log_file_id.b, tu_guid(9).b, 16);
     assert_true(info.snapshot_creation_time == 1700000000005ull);
+    /* A VM snapshot's parent is the previous VM snapshot; the first has none. */
+    assert_int_equal(tu_v2_query(&t, RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_ENTRY, VM, 4,
+                                 &info),
+                     RSVD_STATUS_SUCCESS);
+    assert_memory_equal(info.parent_snapshot_id.b, tu_guid(1).b, 16);
+    assert_true(rsvd_guid_is_zero(&info.log_file_id));
+    assert_int_equal(tu_v2_query(&t, RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_ENTRY, VM, 1,
+                                 &info),
+                     RSVD_STATUS_SUCCESS);
+    assert_true(rsvd_guid_is_zero(&info.parent_snapshot_id));
     /* 3.2.5.5.10: of the active ones only the first may be deleted. */
     assert_int_equal(tu_v2_delete(&t, 5, CDP, false), RSVD_STATUS_SHARING_VIOLATION);
     assert_int_equal(tu_v2_delete(&t, 2, CDP, false), RSVD_STATUS_SUCCESS); /* inactive */
