@@ -688,6 +688,90 @@ static void a_disk_without_storage_is_not_a_vhd_set(void **state)
     tu_disk_fini(&td);
 }
 
+/* Every version-2 function refuses a handle that is not the disk's
+ * (STATUS_INVALID_HANDLE) and a missing argument (STATUS_INVALID_PARAMETER),
+ * and completes once either way. */
+static void every_function_checks_its_handle_and_arguments(void **state)
+{
+    (void)state;
+    tu_v2 t;
+    tu_v2_init(&t, false, MIB, 0);
+    const rsvd_scsi_disk_ops *o = t.ops;
+    int junk = 0;
+    void *bad = &junk;
+    tu_capture c;
+    rsvd_disk_meta_result out;
+    rsvd_guid g = tu_guid(1);
+    rsvd_disk_snapshot_args sa;
+    memset(&sa, 0, sizeof sa);
+    rsvd_disk_extract_args ea;
+    memset(&ea, 0, sizeof ea);
+    rsvd_disk_convert_args ca;
+    memset(&ca, 0, sizeof ca);
+    rsvd_disk_resize_args ra;
+    memset(&ra, 0, sizeof ra);
+    rsvd_disk_apply_args aa;
+    memset(&aa, 0, sizeof aa);
+    rsvd_disk_vhdset_query q;
+    memset(&q, 0, sizeof q);
+    rsvd_disk_vhdset_info vi;
+    memset(&vi, 0, sizeof vi);
+    rsvd_disk_delete_snapshot_args da;
+    memset(&da, 0, sizeof da);
+    rsvd_disk_change_tracking_parameters p;
+    rsvd_disk_change_tracking_start_args cs;
+    memset(&cs, 0, sizeof cs);
+    uint32_t ct;
+    rsvd_disk_query_changes_args qa;
+    memset(&qa, 0, sizeof qa);
+    rsvd_disk_changes ch;
+    memset(&ch, 0, sizeof ch);
+    uint64_t safe;
+    for (int pass = 0; pass < 2; pass++) {
+        void *h = pass ? t.h : bad;
+        uint32_t want = pass ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE;
+        o->create_snapshot(t.set, h, pass ? NULL : &sa, &out, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->abort_snapshot(t.set, h, pass ? NULL : &g, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->optimize(t.set, h, pass ? NULL : &g, &out, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->extract(t.set, h, pass ? NULL : &ea, &out, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->convert_to_vhdset(t.set, h, pass ? NULL : &ca, &out, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->resize(t.set, h, pass ? NULL : &ra, &out, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->apply_snapshot(t.set, h, pass ? NULL : &aa, &out, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->query_vhdset(t.set, h, pass ? NULL : &q, &vi, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->delete_snapshot(t.set, h, pass ? NULL : &da, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->change_tracking_get_parameters(t.set, h, pass ? NULL : &p, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->change_tracking_start(t.set, h, pass ? NULL : &cs, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->change_tracking_stop(t.set, h, pass ? NULL : &ct, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->query_changes(t.set, h, pass ? NULL : &qa, &ch, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+        o->query_safe_size(t.set, h, pass ? NULL : &safe, tu_capture_begin(&c));
+        assert_int_equal(tu_capture_end(&c).status, want);
+    }
+    /* A name of another disk set, and a convert without a name. */
+    rsvd_backend_open_args oa;
+    memset(&oa, 0, sizeof oa);
+    oa.file_name = "other.vhdx";
+    rsvd_disk_snapshot_target tg = {.snapshot_type = VM, .snapshot_id = g};
+    o->open_snapshot(t.set, &oa, &tg, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).status, RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(tu_v2_convert(&t, NULL), RSVD_STATUS_INVALID_PARAMETER);
+    assert_int_equal(tu_v2_convert(&t, ".vhds"), RSVD_STATUS_INVALID_PARAMETER);
+    assert_int_equal(tu_v2_convert(&t, "a/../b.vhds"), RSVD_STATUS_OBJECT_NAME_INVALID);
+    tu_v2_fini(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -703,6 +787,7 @@ int main(void)
         cmocka_unit_test(an_open_of_a_snapshot_is_read_only),
         cmocka_unit_test(vhdset_information),
         cmocka_unit_test(a_disk_without_storage_is_not_a_vhd_set),
+        cmocka_unit_test(every_function_checks_its_handle_and_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
