@@ -52,10 +52,15 @@
  *    statuses their sections give;
  *  - callbacks cannot re-enter; at the end every allocation is freed.
  */
-#include <rsvd/resilient.h>
-
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/resilient.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
+#include "fail_alloc.h"
 #include "fuzz_common.h"
 
 /* Build with -DFUZZ_TRACE to print what each operation did. */
@@ -79,50 +84,6 @@ enum {
 #define MAX_REQS 128
 #define MSG_MAX 320
 #define MAX_STEPS 1024
-
-/* ---- a failing, counting allocator ----------------------------------------------- */
-
-typedef struct alloc_state {
-    size_t live, n, fail_at;
-} alloc_state;
-
-static void *a_malloc(size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_calloc(size_t k, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = calloc(k ? k : 1, n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_realloc(void *p, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p)
-        a->live++;
-    return q;
-}
-static void a_free(void *p, void *ud)
-{
-    alloc_state *a = ud;
-    if (p)
-        a->live--;
-    free(p);
-}
 
 /* ---- the model ---------------------------------------------------------------------- */
 
@@ -181,8 +142,7 @@ typedef struct harness {
     const uint8_t *p;
     size_t n, pos;
     rsvd_res_client *cli;
-    alloc_state alloc;
-    rsvd_mem mem;
+    fa_alloc alloc; /* the instance's allocator */
     uint32_t max_outstanding;
     uint64_t now;
     int op;
@@ -322,7 +282,7 @@ static void on_lost(rsvd_res_client *cli, uint64_t open, void *oud, rsvd_res_los
      * response being handled). */
     for (int i = 0; i < MAX_REQS; i++)
         FUZZ_CHECK(!h->reqs[i].live || h->reqs[i].open != oi || i == o->attempt);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     FUZZ_CHECK(rsvd_res_client_open_info_get(cli, open, &info) == RSVD_E_NOENT);
     open_forget(h, oi);
     FUZZ_CHECK(rsvd_res_client_open_close(cli, open) == RSVD_E_BUSY);
@@ -390,8 +350,7 @@ static int find_free_conn(const harness *h)
 static void op_add_conn(harness *h)
 {
     uint8_t d = in_u8(h), cr = in_u8(h);
-    rsvd_res_client_conn_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_conn_params p = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     p.dialect = dialects[d & 3];
     p.supports_multi_credit = (d & 4) != 0;
     p.supports_multi_channel = (d & 8) != 0;
@@ -479,7 +438,9 @@ static void op_add_tree(harness *h)
     int si = in_u8(h) % MAX_SESS;
     uint64_t hd;
     uint32_t tid = ++h->next_tid;
-    int rc = rsvd_res_client_tree_add(h->cli, h->sess[si].h, tid, &hd);
+    rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
+    tp.tree_id = tid;
+    int rc = rsvd_res_client_tree_add(h->cli, h->sess[si].h, &tp, &hd);
     if (!h->sess[si].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
         return;
@@ -502,8 +463,7 @@ static void op_add_open(harness *h)
 {
     int ti = in_u8(h) % MAX_TREES;
     uint8_t f = in_u8(h);
-    rsvd_res_client_open_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_open_params p = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     p.file_id.persistent_id = 0x1000u + (uint64_t)h->next_vid;
     p.file_id.volatile_id = 0x100000000ull + h->next_vid++;
     p.name = fname;
@@ -552,7 +512,7 @@ static void check_nothing_sent(const harness *h)
     for (int i = 0; i < MAX_CONNS; i++) {
         if (!h->conns[i].live)
             continue;
-        rsvd_res_client_conn_info ci;
+        rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
         FUZZ_CHECK(rsvd_res_client_conn_info_get(h->cli, h->conns[i].h, &ci) == RSVD_OK);
         FUZZ_CHECK(ci.next_message_id == h->conns[i].next);
     }
@@ -759,7 +719,7 @@ static void apply_done(harness *h, int ri, const rsvd_res_client_done *d)
     default:
         if (d->status == RSVD_STATUS_SUCCESS) {
             FUZZ_CHECK(alive);
-            rsvd_res_client_open_info info;
+            rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
             FUZZ_CHECK(rsvd_res_client_open_info_get(h->cli, o->h, &info) == RSVD_OK);
             FUZZ_CHECK(info.file_id.persistent_id == o->fid.persistent_id);
             o->fid = info.file_id;
@@ -791,7 +751,7 @@ static void respond(harness *h, int ci, const uint8_t *msg, size_t len, int want
 {
     m_conn *c = &h->conns[ci];
     int ri = req_matching(h, ci, msg, len);
-    rsvd_res_client_conn_info before;
+    rsvd_res_client_conn_info before = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     FUZZ_CHECK(rsvd_res_client_conn_info_get(h->cli, c->h, &before) == RSVD_OK);
     rsvd_res_client_done d;
     int rc = rsvd_res_client_on_response(h->cli, c->h, msg, len, h->now, &d);
@@ -802,7 +762,7 @@ static void respond(harness *h, int ci, const uint8_t *msg, size_t len, int want
          * is unreadable: discarded, nothing changed. */
         FUZZ_CHECK(rc != RSVD_OK);
         FUZZ_CHECK(kind == R_MUTATED || kind == R_CUT || kind < 0);
-        rsvd_res_client_conn_info after;
+        rsvd_res_client_conn_info after = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
         FUZZ_CHECK(rsvd_res_client_conn_info_get(h->cli, c->h, &after) == RSVD_OK);
         FUZZ_CHECK(after.available == before.available &&
                    after.outstanding == before.outstanding &&
@@ -1173,7 +1133,7 @@ static void check_step(harness *h)
 {
     for (int ci = 0; ci < MAX_CONNS; ci++) {
         m_conn *c = &h->conns[ci];
-        rsvd_res_client_conn_info info;
+        rsvd_res_client_conn_info info = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
         int rc = rsvd_res_client_conn_info_get(h->cli, c->h, &info);
         if (!c->live) {
             FUZZ_CHECK(c->h == 0 || rc == RSVD_E_NOENT);
@@ -1202,7 +1162,7 @@ static void check_step(harness *h)
     uint64_t next = UINT64_MAX;
     for (int oi = 0; oi < MAX_OPENS; oi++) {
         m_open *o = &h->opens[oi];
-        rsvd_res_client_open_info info;
+        rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
         int rc = rsvd_res_client_open_info_get(h->cli, o->h, &info);
         if (!o->live) {
             FUZZ_CHECK(o->h == 0 || rc == RSVD_E_NOENT);
@@ -1244,11 +1204,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->n = size;
     h->now = 1000;
     uint8_t cfgb = in_u8(h);
+    fa_init(&h->alloc);
     h->alloc.fail_at = in_u8(h);
-    h->mem = (rsvd_mem){a_malloc, a_calloc, a_realloc, a_free, &h->alloc};
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mem = &h->mem;
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
+    cfg.mem = &h->alloc.mem;
     cfg.max_connections = MAX_CONNS;
     cfg.max_sessions = MAX_SESS;
     cfg.max_trees = MAX_TREES;
@@ -1258,7 +1217,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->max_outstanding = (cfgb & 8) ? 96u : (cfgb & 7u) + 1u;
     cfg.max_outstanding = h->max_outstanding;
     cfg.resiliency_options = (cfgb & 0x10) ? RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO : 0;
-    const rsvd_res_client_callbacks cb = {on_failed, on_lost};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed,
+                                          .open_lost = on_lost};
     int rc = rsvd_res_client_new(&cfg, &cb, h, &h->cli);
     if (rc != RSVD_OK) {
         FUZZ_CHECK(rc == RSVD_E_NOMEM && h->alloc.live == 0);

@@ -49,10 +49,15 @@
  *    of the server's tables or a live connection, channel, session, tree
  *    connect or open; at the end nothing is left.
  */
-#include <rsvd/resilient.h>
-
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/resilient.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
+#include "fail_alloc.h"
 #include "fuzz_common.h"
 #include "resilient/server_int.h"
 
@@ -76,49 +81,6 @@ enum {
 #define MAX_OPENS 48
 #define MAX_CHANNELS 3
 #define MAX_PENDING 8
-
-/* ---- a failing, counting allocator ------------------------------------------------ */
-
-typedef struct alloc_state {
-    size_t live, n, fail_at, failed;
-} alloc_state;
-
-static bool a_fail(alloc_state *a)
-{
-    if (++a->n != a->fail_at)
-        return false;
-    a->failed++;
-    return true;
-}
-static void *a_malloc(size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    void *p = a_fail(a) ? NULL : malloc(n ? n : 1);
-    a->live += p != NULL;
-    return p;
-}
-static void *a_calloc(size_t k, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    void *p = a_fail(a) ? NULL : calloc(k ? k : 1, n ? n : 1);
-    a->live += p != NULL;
-    return p;
-}
-static void *a_realloc(void *p, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (a_fail(a))
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    a->live += q && !p;
-    return q;
-}
-static void a_free(void *p, void *ud)
-{
-    alloc_state *a = ud;
-    a->live -= p != NULL;
-    free(p);
-}
 
 typedef struct m_conn {
     bool live;
@@ -166,8 +128,7 @@ typedef struct harness {
     uint32_t next_tid;
     uint64_t next_mid;
     bool shutting_down;
-    alloc_state alloc;
-    rsvd_mem mem;
+    fa_alloc alloc; /* the instance's allocator */
     size_t failed_before; /* alloc.failed when the step began */
 } harness;
 
@@ -201,7 +162,7 @@ static void on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *
     FUZZ_CHECK(srv == h->srv);
     m_open *o = open_by_persistent(h, c->file_id.persistent_id);
     FUZZ_CHECK(o != NULL); /* a live open, closed once */
-    rsvd_res_open_info gone;
+    rsvd_res_open_info gone = RSVD_STRUCT_INIT(rsvd_res_open_info);
     FUZZ_CHECK(rsvd_res_server_open_info(srv, c->file_id.persistent_id, &gone) == RSVD_E_NOENT);
     switch (c->reason) {
     case RSVD_RES_CLOSE_EXPIRED:
@@ -336,7 +297,7 @@ static void check_step(harness *h)
         fprintf(stderr, "server invariant: %s\n", broken);
         FUZZ_CHECK(broken == NULL);
     }
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(h->srv, &st);
     FUZZ_CHECK((int)st.connections == count_live(h->conns, sizeof h->conns[0], MAX_CONNS));
     FUZZ_CHECK((int)st.sessions == count_live(h->sess, sizeof h->sess[0], MAX_SESS));
@@ -347,7 +308,7 @@ static void check_step(harness *h)
         m_open *o = &h->opens[i];
         if (!o->live)
             continue;
-        rsvd_res_open_info info;
+        rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, o->persistent, &info) == RSVD_OK);
         if (info.state != o->info.state) {
             if (info.state == RSVD_RES_OPEN_DETACHED) {
@@ -501,7 +462,10 @@ static void op_add_conn(harness *h, input *in)
 {
     uint8_t d = in_u8(in);
     int slot = find_free(h->conns, sizeof h->conns[0], MAX_CONNS);
-    const rsvd_res_conn_params p = {dialects[d & 3], (d & 4) != 0, (d & 8) ? 64u : 0u};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = dialects[d & 3],
+                                    .supports_multi_credit = (d & 4) != 0,
+                                    .max_transact_size = (d & 8) ? 64u : 0u};
     uint64_t hd;
     int rc = rsvd_res_server_conn_add(h->srv, &p, &hd);
     if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
@@ -584,7 +548,9 @@ static void op_add_tree(harness *h, input *in)
     int si = in_u8(in) % MAX_SESS;
     uint64_t hd;
     uint32_t tid = ++h->next_tid;
-    int rc = rsvd_res_server_tree_add(h->srv, h->sess[si].h, tid, &hd);
+    rsvd_res_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_tree_params);
+    tp.tree_id = tid;
+    int rc = rsvd_res_server_tree_add(h->srv, h->sess[si].h, &tp, &hd);
     if (!h->sess[si].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
         return;
@@ -630,6 +596,7 @@ static void op_add_open(harness *h, input *in)
     o->live = true;
     o->persistent = fid.persistent_id;
     o->owner = -1;
+    o->info = (rsvd_res_open_info)RSVD_STRUCT_INIT(rsvd_res_open_info);
     FUZZ_CHECK(rsvd_res_server_open_info(h->srv, fid.persistent_id, &o->info) == RSVD_OK);
     FUZZ_CHECK(o->info.state == RSVD_RES_OPEN_ATTACHED && !o->info.is_resilient);
 }
@@ -659,7 +626,7 @@ static void run_ioctl(harness *h, const rsvd_res_server_ctx *ctx, bool ctx_ok, i
                    r.output_offset == 112 && r.flags == 0);
         m_open *granted = open_by_persistent(h, r.file_id.persistent_id);
         FUZZ_CHECK(granted != NULL);
-        rsvd_res_open_info info;
+        rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, granted->persistent, &info) == RSVD_OK);
         FUZZ_CHECK(info.is_resilient && info.state == RSVD_RES_OPEN_ATTACHED);
         FUZZ_CHECK(info.session == ctx->session && info.tree == ctx->tree);
@@ -672,7 +639,7 @@ static void run_ioctl(harness *h, const rsvd_res_server_ctx *ctx, bool ctx_ok, i
         FUZZ_CHECK(rn == 64 + 9);
         if (pristine && o->live) {
             /* Refused: nothing changed. */
-            rsvd_res_open_info info;
+            rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
             FUZZ_CHECK(rsvd_res_server_open_info(h->srv, o->persistent, &info) == RSVD_OK);
             FUZZ_CHECK(info.is_resilient == was_resilient);
             if (timeout > RSVD_RES_DEFAULT_MAX_TIMEOUT_MS)
@@ -860,7 +827,7 @@ static void op_reconnect(harness *h, input *in, bool mutate)
         FUZZ_CHECK(got != NULL && got->info.state == RSVD_RES_OPEN_DETACHED);
         FUZZ_CHECK(got->deadline >= h->now);                       /* not expired */
         FUZZ_CHECK(got->owner == h->sess[h->trees[t].sess].user); /* DurableOwner */
-        rsvd_res_open_info info;
+        rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, got->persistent, &info) == RSVD_OK);
         FUZZ_CHECK(info.state == RSVD_RES_OPEN_ATTACHED && info.session == ctx.session &&
                    info.tree == ctx.tree);
@@ -894,8 +861,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static harness h;
     memset(&h, 0, sizeof h);
     h.now = 1000;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_connections = MAX_CONNS;
     cfg.max_sessions = MAX_SESS;
     cfg.max_trees = MAX_TREES;
@@ -903,9 +869,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_opens_per_session = 12;
     cfg.max_detached = 16;
     cfg.max_channels = MAX_CHANNELS;
-    h.mem = (rsvd_mem){a_malloc, a_calloc, a_realloc, a_free, &h.alloc};
-    cfg.mem = &h.mem;
-    const rsvd_res_server_callbacks cb = {on_close};
+    fa_init(&h.alloc);
+    cfg.mem = &h.alloc.mem;
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close};
     FUZZ_CHECK(rsvd_res_server_new(&cfg, &cb, &h, &h.srv) == RSVD_OK);
     input in = {data, size, 0};
     size_t steps = 0;
@@ -941,7 +908,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OP_SESSION_CLOSE: op_logoff(&h, &in, true); break;
         case OP_RECONNECT_MUT: op_reconnect(&h, &in, true); break;
         case OP_TICK: h.now += in_u8(&in); break;
-        case OP_FAIL_ALLOC: h.alloc.fail_at = h.alloc.n + 1u + in_u8(&in); break;
+        case OP_FAIL_ALLOC: h.alloc.fail_at = h.alloc.calls + 1u + in_u8(&in); break;
         default: break;
         }
         check_step(&h);

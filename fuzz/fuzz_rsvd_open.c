@@ -5,6 +5,7 @@
  * ([MS-FSCC] 2.4.16) and the target specifier they carry.
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
 
@@ -75,13 +76,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int vrc = rsvd_svhdx_open_device_context_version(data, size, &version);
     FUZZ_CHECK((vrc == RSVD_OK) == (size >= 4));
 
-    rsvd_svhdx_open_device_context c;
-    if (rsvd_svhdx_open_device_context_v1_decode(data, size, &c) == RSVD_OK) {
+    /* [MS-RSVD] 2.2.4.12: the decoders take a whole layout exactly when its
+     * InitiatorHostNameLength is even and at most 126, and then the name is
+     * readable; the round trips above show the encoders take it too. */
+    rsvd_svhdx_open_device_context c, c2;
+    const int d1 = rsvd_svhdx_open_device_context_v1_decode(data, size, &c);
+    const int d2 = rsvd_svhdx_open_device_context_v2_decode(data, size, &c2);
+    if (size >= RSVD_SVHDX_OPEN_DEVICE_CONTEXT_SIZE) {
+        const uint16_t len = (uint16_t)(data[40] | data[41] << 8);
+        const bool ok = len <= RSVD_MAXIMUM_NAME_LENGTH && len % 2 == 0;
+        FUZZ_CHECK(d1 == (ok ? RSVD_OK : RSVD_E_WIRE_NAME));
+        if (size >= RSVD_SVHDX_OPEN_DEVICE_CONTEXT_V2_SIZE)
+            FUZZ_CHECK(d2 == d1);
+    }
+    if (d1 == RSVD_OK) {
         FUZZ_CHECK(vrc == RSVD_OK && c.version == version);
         const uint8_t *name;
         size_t name_len;
-        if (rsvd_svhdx_open_device_context_host_name(&c, &name, &name_len) == RSVD_OK)
-            FUZZ_CHECK(name_len <= RSVD_MAXIMUM_NAME_LENGTH && name_len % 2 == 0);
+        FUZZ_CHECK(rsvd_svhdx_open_device_context_host_name(&c, &name, &name_len) == RSVD_OK);
+        FUZZ_CHECK(name_len == c.initiator_host_name_length && name == data + 42);
     }
 
     /* The target specifier, found in the chain, is the one the builder writes. */
@@ -103,5 +116,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     (void)rsvd_is_svhdx_open_device_context_name(data, size);
     (void)rsvd_utf16le_ends_with_ascii(data, size, RSVD_SHARED_VIRTUAL_DISK_SUFFIX);
+    /* A name the client sent: converting it to UTF-8 and back gives the same
+     * bytes, and measuring agrees with converting. */
+    size_t n8;
+    if (rsvd_utf16le_to_utf8(data, size, NULL, 0, &n8) == RSVD_OK) {
+        static char u8[4 * 65536];
+        static uint8_t u16[2 * 65536];
+        size_t got, n16;
+        FUZZ_CHECK(n8 <= sizeof u8 || size > sizeof u16);
+        if (n8 <= sizeof u8 && size <= sizeof u16) {
+            FUZZ_CHECK(rsvd_utf16le_to_utf8(data, size, u8, sizeof u8, &got) == RSVD_OK);
+            FUZZ_CHECK(got == n8);
+            FUZZ_CHECK(rsvd_utf8_to_utf16le(u8, got, u16, sizeof u16, &n16) == RSVD_OK);
+            FUZZ_CHECK(n16 == size && memcmp(u16, data, size) == 0);
+        }
+    }
     return 0;
 }

@@ -24,8 +24,10 @@
  * After every step: the open count and the calls in flight agree with the
  * harness's own account, the backend contract holds, no request has two
  * replies, every reply is within its request's output limit, failures
- * carry no output, tunnel replies echo the request's header, and each
- * open's StatusKeys follow its SenseErrorSequence. At the end every pending
+ * carry no output, tunnel replies echo the request's header, a new open's
+ * response context decodes (and no CREATE whose InitiatorHostNameLength is
+ * above 126 or odd opens), and each open's StatusKeys follow its
+ * SenseErrorSequence. At the end every pending
  * call is completed, every open closed and the server freed: every accepted
  * request got exactly one reply (a CLOSE's after those of every request in
  * flight on its open), every write that succeeded reached the backend
@@ -33,58 +35,19 @@
  * again - now that every open is closed - is refused without a reply, and
  * nothing leaked.
  */
+#include <rsvd/fscc.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
 
+#include "fail_alloc.h"
 #include "fake_backend.h"
 #include "fuzz_common.h"
 
 /* At most one request and one new open per step, and one CLOSE per open at
  * the end. */
 enum { MAX_STEPS = 256, MAX_HIST = MAX_STEPS + 1, MAX_REQS = MAX_STEPS + MAX_HIST };
-
-/* ---- a failing, counting allocator ------------------------------------------------------ */
-
-typedef struct alloc_state {
-    size_t live, n, fail_at;
-} alloc_state;
-
-static void *a_malloc(size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_calloc(size_t k, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *p = calloc(k ? k : 1, n ? n : 1);
-    if (p)
-        a->live++;
-    return p;
-}
-static void *a_realloc(void *p, size_t n, void *ud)
-{
-    alloc_state *a = ud;
-    if (++a->n == a->fail_at)
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p)
-        a->live++;
-    return q;
-}
-static void a_free(void *p, void *ud)
-{
-    alloc_state *a = ud;
-    if (p)
-        a->live--;
-    free(p);
-}
 
 /* ---- the harness's account --------------------------------------------------------------- */
 
@@ -101,6 +64,7 @@ typedef struct req {
     rsvd_tunnel_hdr hdr; /* its header */
     bool closes_live;    /* a CLOSE of an open in the OpenTable */
     bool new_create;     /* a CREATE of a new open */
+    bool bad_host_name;  /* its InitiatorHostNameLength is above 126 or odd */
     uint32_t status;
     uint8_t *in, *out;
     size_t in_len;
@@ -118,8 +82,7 @@ typedef struct harness {
     size_t left;
     rsvd_server *srv;
     fake_backend fb;
-    alloc_state alloc;
-    rsvd_mem mem;
+    fa_alloc alloc; /* the instance's allocator */
     uint32_t version;
     req reqs[MAX_REQS];
     size_t nreqs;
@@ -214,6 +177,16 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
             FUZZ_CHECK(r->local_open != 0);
             if (q->new_create) {
                 FUZZ_CHECK(r->create_context_len == 168 || r->create_context_len == 192);
+                /* [MS-RSVD] 2.2.4.12: a bad InitiatorHostNameLength never
+                 * opens, nor reaches the wire in a response. */
+                FUZZ_CHECK(!q->bad_host_name);
+                rsvd_svhdx_open_device_context echo;
+                FUZZ_CHECK((r->create_context_len == 168
+                                ? rsvd_svhdx_open_device_context_v1_decode(
+                                      r->create_context, r->create_context_len, &echo)
+                                : rsvd_svhdx_open_device_context_v2_decode(
+                                      r->create_context, r->create_context_len, &echo)) ==
+                           RSVD_OK);
                 FUZZ_CHECK(hist_of(h, r->local_open) == NULL); /* never reused */
                 FUZZ_CHECK(h->nhist < MAX_HIST); /* one CREATE per step at most */
                 hist *e = &h->hist[h->nhist++];
@@ -442,12 +415,12 @@ static void step_create(harness *h)
     d.has_initiator_id = (flags & 0x04u) ? 1 : 0;
     memset(d.initiator_id.b, 0x11, 16);
     d.originator_flags = orig[flags & 3u];
-    d.initiator_host_name_length = (uint16_t)(take8(h) % 140u);
-    static const uint8_t host[126];
-    d.initiator_host_name = host;
     int rc = d.version == 2 ? rsvd_svhdx_open_device_context_v2_encode(&d, ctx, 256, &ctx_len)
                             : rsvd_svhdx_open_device_context_v1_encode(&d, ctx, 256, &ctx_len);
     FUZZ_CHECK(rc == RSVD_OK);
+    /* InitiatorHostNameLength 0 - 139 (a zero-filled name), odd and above 126
+     * included: the encoders refuse those, so it is written on the wire. */
+    ctx[40] = (uint8_t)(take8(h) % 140u);
     if (flags & 0x20u) { /* a few bytes changed, and maybe cut short */
         for (unsigned e = take8(h) % 4u; e > 0; e--) {
             size_t at = take8(h) % ctx_len;
@@ -459,6 +432,10 @@ static void step_create(harness *h)
     }
     c.context = ctx;
     c.context_len = ctx_len;
+    if (ctx_len >= 42u) {
+        uint16_t name_len = (uint16_t)(ctx[40] | ctx[41] << 8);
+        q->bad_host_name = name_len > RSVD_MAXIMUM_NAME_LENGTH || name_len % 2 != 0;
+    }
     q->out = malloc(RSVD_SERVER_CREATE_CONTEXT_MAX);
     c.response_context = q->out;
     c.response_context_cap = RSVD_SERVER_CREATE_CONTEXT_MAX;
@@ -696,14 +673,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fb_init(&h->fb);
     uint8_t cfgb = take8(h);
     uint8_t allocb = take8(h);
+    fa_init(&h->alloc);
     h->alloc.fail_at = allocb < 0xF0 ? allocb : 0;
-    h->mem = (rsvd_mem){a_malloc, a_calloc, a_realloc, a_free, &h->alloc};
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     h->version = (cfgb & 1u) ? 2 : 1;
     cfg.service_version = h->version;
     cfg.svhdx_supported = (cfgb & 0xFEu) != 0xFEu;
-    cfg.mem = &h->mem;
+    cfg.mem = &h->alloc.mem;
     cfg.object_store = (allocb & 0xF8u) == 0xF0u ? NULL : &h->fb.store_ops;
     cfg.object_store_ctx = &h->fb;
     cfg.scsi_disk = (allocb & 0xF8u) == 0xF8u ? NULL : &h->fb.disk_ops;

@@ -5,6 +5,7 @@
  * (the seeds are whole tunnel messages).
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
 

@@ -6,6 +6,7 @@
  * header (the seeds are whole tunnel messages).
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
 

@@ -46,10 +46,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
 #include "util/completion.h"
@@ -123,9 +126,12 @@ static uint32_t mem_resize(void *ctx, uint64_t size)
     return 0;
 }
 
-static const rsvd_block_ops mem_ops = {
-    .read = mem_read, .write = mem_write, .flush = mem_flush, .info = mem_info,
-    .resize = mem_resize};
+static const rsvd_block_ops mem_ops = {.struct_size = sizeof(rsvd_block_ops),
+                                       .read = mem_read,
+                                       .write = mem_write,
+                                       .flush = mem_flush,
+                                       .info = mem_info,
+                                       .resize = mem_resize};
 
 /* ---- the model of the data (while the block source works) ---- */
 
@@ -592,6 +598,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static fz f;
     memset(&f, 0, sizeof f);
+    f.cfg.struct_size = sizeof f.cfg;
     f.cfg.block.ops = &mem_ops;
     f.cfg.max_registrants = MAX_REGISTRANTS;
     f.cfg.max_initiators = 3;

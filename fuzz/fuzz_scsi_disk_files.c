@@ -36,6 +36,7 @@
 #include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
 #include "util/completion.h"
@@ -79,8 +80,11 @@ static uint32_t mem_info(void *ctx, rsvd_block_info *out)
     return 0;
 }
 
-static const rsvd_block_ops mem_ops = {
-    .read = mem_read, .write = mem_write, .flush = mem_flush, .info = mem_info};
+static const rsvd_block_ops mem_ops = {.struct_size = sizeof(rsvd_block_ops),
+                                       .read = mem_read,
+                                       .write = mem_write,
+                                       .flush = mem_flush,
+                                       .info = mem_info};
 
 /* ---- completions ---- */
 
@@ -387,6 +391,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(disk_data, 0, sizeof disk_data);
     rsvd_scsi_disk_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
     cfg.block.ops = &mem_ops;
     cfg.storage_dir = dir;
     cfg.storage_name = "disk";

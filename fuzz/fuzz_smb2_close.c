@@ -2,6 +2,7 @@
  * Fuzz harness: SMB2 CLOSE request and response ([MS-SMB2] 2.2.15, 2.2.16).
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 

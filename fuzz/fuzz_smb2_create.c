@@ -6,7 +6,9 @@
  * message and of the raw input, rebuilds each chain with the builder and
  * checks that the rebuilt chain walks to the same names and data.
  */
+#include <rsvd/smb2.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 

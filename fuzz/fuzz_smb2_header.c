@@ -1,7 +1,10 @@
 /*
  * Fuzz harness: SMB2 header ([MS-SMB2] 2.2.1) and ERROR response (2.2.2).
  */
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 

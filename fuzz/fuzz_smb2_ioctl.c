@@ -3,7 +3,10 @@
  * NETWORK_RESILIENCY_REQUEST (2.2.31.3) and the FSCTL_LMR_REQUEST_RESILIENCY
  * helpers (3.2.4.20.8, 3.3.5.15.9).
  */
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 

@@ -2,7 +2,9 @@
  * Fuzz harness: SMB2 LOCK request with its elements, LOCK response
  * ([MS-SMB2] 2.2.26, 2.2.26.1, 2.2.27).
  */
+#include <rsvd/smb2.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 

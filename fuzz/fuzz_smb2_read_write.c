@@ -3,6 +3,7 @@
  * - 2.2.22).
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
 

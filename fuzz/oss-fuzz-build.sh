@@ -39,15 +39,18 @@ engine=($LIB_FUZZING_ENGINE)
 objs=()
 for src in "$here"/lib/*/*.c; do
     case "$src" in
-        */iscsi_disk.c | */nbd_block.c) continue ;;
+        */iscsi_*.c | */nbd_block.c) continue ;;
     esac
     obj="$work/lib_$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
     "$CC" "${cflags[@]}" -c "$src" -o "$obj"
     objs+=("$obj")
 done
-# Test support the stateful harnesses use (the scriptable fake backend).
-"$CC" "${cflags[@]}" -c "$here/tests/support/fake_backend.c" -o "$work/fake_backend.o"
-objs+=("$work/fake_backend.o")
+# Test support the stateful harnesses use (the scriptable fake backend, the
+# counting, failing allocator).
+for support in fake_backend fail_alloc; do
+    "$CC" "${cflags[@]}" -c "$here/tests/support/$support.c" -o "$work/$support.o"
+    objs+=("$work/$support.o")
+done
 
 # The seed corpora: the committed corpus, plus the golden vectors that
 # seed_corpus writes per family.

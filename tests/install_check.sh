@@ -18,13 +18,31 @@ pc=$(find "$root" -name rsvd.pc | head -n 1)
 [ -f "$root/include/rsvd/rsvd.h" ] || { echo "rsvd/rsvd.h not installed"; exit 1; }
 find "$root" -name 'librsvd.so.0' | grep -q . || { echo "librsvd.so.0 not installed"; exit 1; }
 find "$root" -name 'librsvd.a' | grep -q . || { echo "librsvd.a not installed"; exit 1; }
+# Every public header is installed (the optional backends' only when built).
+src=$(cd "$(dirname "$0")/.." && pwd)
+for h in "$src"/include/rsvd/*.h; do
+    name=${h##*/}
+    case "$name" in iscsi_disk.h|nbd_block.h) continue ;; esac
+    [ -f "$root/include/rsvd/$name" ] || { echo "rsvd/$name not installed"; exit 1; }
+done
 
 cat > "$dest/use.c" <<'C'
 #include <rsvd/rsvd.h>
 #include <stdio.h>
+static void on_reply(void *ctx, const rsvd_server_reply *reply)
+{
+    (void)ctx;
+    (void)reply;
+}
 int main(void)
 {
     char buf[64];
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
+    cfg.service_version = RSVD_PROTOCOL_VERSION_1;
+    cfg.reply = on_reply;
+    rsvd_server *srv = NULL;
+    if (rsvd_server_new(&cfg, &srv) != RSVD_OK || rsvd_server_free(srv) != RSVD_OK)
+        return 1;
     printf("librsvd %s: %s\n", rsvd_version(),
            rsvd_status_format(RSVD_STATUS_SVHDX_ERROR_STORED | 1u, buf, sizeof buf));
     return 0;
@@ -62,7 +80,7 @@ int main(void)
 {
     rsvd_nbd_block *nb;
     rsvd_backend_diag why;
-    rsvd_nbd_block_config cfg = {0};
+    rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     return rsvd_nbd_block_open(&cfg, &nb, &why) == RSVD_E_INVAL && printf("%s\n", why.reason) > 0
                ? 0 : 1;
 }

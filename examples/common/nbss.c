@@ -1,5 +1,5 @@
 /*
- * examples: SMB2 messages over a stream socket, in NBSS frames (see nbss.h).
+ * Integrator template: SMB2 messages in NBSS frames (see nbss.h).
  */
 #include "nbss.h"
 
@@ -43,20 +43,42 @@ static int read_all(int fd, uint8_t *p, size_t n)
     return 0;
 }
 
+/* NBSS session message ([RFC 1002] 4.3.1). */
+#define NBSS_SESSION_MESSAGE 0x00u
+
+int nbss_header_put(uint8_t h[NBSS_HEADER_LEN], size_t len)
+{
+    if (len > NBSS_LEN_MAX)
+        return -1;
+    h[0] = NBSS_SESSION_MESSAGE;
+    h[1] = (uint8_t)(len >> 16);
+    h[2] = (uint8_t)(len >> 8);
+    h[3] = (uint8_t)len;
+    return 0;
+}
+
+int nbss_header_get(const uint8_t h[NBSS_HEADER_LEN], size_t *len)
+{
+    if (h[0] != NBSS_SESSION_MESSAGE)
+        return -1;
+    *len = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    return 0;
+}
+
 int nbss_send(int fd, const uint8_t *msg, size_t len)
 {
-    if (len > 0xFFFFFFu)
+    uint8_t h[NBSS_HEADER_LEN];
+    if (nbss_header_put(h, len) != 0)
         return -1;
-    uint8_t h[4] = {0x00, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
     return write_all(fd, h, sizeof h) == 0 && write_all(fd, msg, len) == 0 ? 0 : -1;
 }
 
 int nbss_recv(int fd, uint8_t *buf, size_t cap, size_t *len)
 {
-    uint8_t h[4];
-    if (read_all(fd, h, sizeof h) != 0 || h[0] != 0x00)
+    uint8_t h[NBSS_HEADER_LEN];
+    size_t n;
+    if (read_all(fd, h, sizeof h) != 0 || nbss_header_get(h, &n) != 0)
         return -1;
-    size_t n = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
     if (n > cap || read_all(fd, buf, n) != 0)
         return -1;
     *len = n;
@@ -76,16 +98,16 @@ long nbss_reader_fill(nbss_reader *r, int fd)
 
 int nbss_reader_next(nbss_reader *r, uint8_t *msg, size_t cap, size_t *len)
 {
-    if (r->len < 4)
+    if (r->len < NBSS_HEADER_LEN)
         return 0;
-    size_t n = (size_t)r->buf[1] << 16 | (size_t)r->buf[2] << 8 | r->buf[3];
-    if (r->buf[0] != 0x00 || n > cap || n > sizeof r->buf - 4)
+    size_t n;
+    if (nbss_header_get(r->buf, &n) != 0 || n > cap || n > sizeof r->buf - NBSS_HEADER_LEN)
         return -1;
-    if (r->len < 4 + n)
+    if (r->len < NBSS_HEADER_LEN + n)
         return 0;
-    memcpy(msg, r->buf + 4, n);
-    r->len -= 4 + n;
-    memmove(r->buf, r->buf + 4 + n, r->len);
+    memcpy(msg, r->buf + NBSS_HEADER_LEN, n);
+    r->len -= NBSS_HEADER_LEN + n;
+    memmove(r->buf, r->buf + NBSS_HEADER_LEN + n, r->len);
     *len = n;
     return 1;
 }

@@ -1,8 +1,8 @@
 /*
- * examples: SMB2 messages over a stream socket, in NBSS frames (the Direct
- * TCP transport of [MS-SMB2] 2.1: a zero byte and a 24-bit big-endian
- * length before each message). librsvd does no I/O: this is the host's
- * part, shared by the host-integration examples.
+ * Integrator template: SMB2 messages in NBSS frames (the Direct TCP
+ * transport of [MS-SMB2] 2.1: a zero byte and a 24-bit big-endian length
+ * before each message), over a stream socket. librsvd does no I/O: this is
+ * the host's part.
  */
 #ifndef RSVD_EXAMPLES_NBSS_H
 #define RSVD_EXAMPLES_NBSS_H
@@ -12,6 +12,19 @@
 
 /** The largest message the examples carry. */
 #define NBSS_MSG_MAX (65536u + 256u)
+
+/** An NBSS session message header ([RFC 1002] 4.3.1): type 0x00 and the
+ * 24-bit length of the message that follows. */
+#define NBSS_HEADER_LEN 4u
+/** The longest message a header can announce. */
+#define NBSS_LEN_MAX 0xFFFFFFu
+
+/** Writes the header of a message of @p len bytes. @return 0, or -1
+ * (longer than NBSS_LEN_MAX). */
+int nbss_header_put(uint8_t h[NBSS_HEADER_LEN], size_t len);
+
+/** Reads a header. @return 0 (*len set), or -1 (not a session message). */
+int nbss_header_get(const uint8_t h[NBSS_HEADER_LEN], size_t *len);
 
 /** Writes @p msg as one frame (blocking). @return 0, or -1 (the
  * connection is gone). */
@@ -23,7 +36,7 @@ int nbss_recv(int fd, uint8_t *buf, size_t cap, size_t *len);
 
 /** Collects frames from a non-blocking socket in a poll() loop. */
 typedef struct nbss_reader {
-    uint8_t buf[2 * (NBSS_MSG_MAX + 4)];
+    uint8_t buf[2 * (NBSS_MSG_MAX + NBSS_HEADER_LEN)];
     size_t len;
 } nbss_reader;
 

@@ -2,11 +2,12 @@
  * rsvd-demo: a guest cluster's shared virtual disk at work, on the wire.
  *
  * One process runs a file server (librsvd's RSVD server and resilient-
- * handle server behind an SMB2 dispatch, server.c) and three hosts
- * (librsvd's wire encoders and resilient client, client.c). Every request
- * and response travels as SMB2 bytes and is written to a pcap that
- * Wireshark dissects as SMB2/RSVD. See scenario.c for the story and
- * README.md for how to read the output.
+ * handle server behind the SMB2 dispatch of examples/common/smb2_dispatch.c)
+ * and three hosts (librsvd's wire encoders and resilient client,
+ * examples/common/smb2_client.c), linked by an in-memory network
+ * (network.c). Every request and response travels as SMB2 bytes and is
+ * written to a pcap that Wireshark dissects as SMB2/RSVD. See scenario.c
+ * for the story and README.md for how to read the output.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,12 +36,12 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0 when every answer was the one the specs require, 1 when\n"
             "one was not (the step is named), 2 when the demo could not run.\n",
-#if RSVD_DEMO_HAVE_ISCSI
+#if EXAMPLES_HAVE_ISCSI
             "",
 #else
             " (not built)",
 #endif
-#if RSVD_DEMO_HAVE_NBD
+#if EXAMPLES_HAVE_NBD
             ""
 #else
             " (not built)"

@@ -16,12 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
-#include "disk.h"
-#include "files.h"
-#include "server.h"
-#include "wire.h"
+#include <rsvd/scsi.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
 
+#include "file_table.h"
+#include "network.h"
+#include "smb2_client.h"
+#include "smb2_dispatch.h"
+#include "vdisk.h"
+
+/* The name the shared disk is opened by. */
+#define DEMO_DISK_NAME "cluster.vhdx"
 /* 2024-01-01T00:00:00Z: where the demo's clock starts. */
 #define START_MS 1704067200000ull
 /* The size of every SMB2 READ and WRITE of the demo. */
@@ -51,15 +58,15 @@ typedef struct host {
     uint64_t pr_key; /* its persistent-reservation key */
     uint64_t session_id;
     uint32_t tree_id;
-    demo_client *c;
+    smb2_client *c;
     demo_link *link;
-    demo_copen disk; /* cluster.vhdx:SharedVirtualDisk */
-    demo_copen cfg;  /* its VM's configuration file */
+    smb2_open disk; /* cluster.vhdx:SharedVirtualDisk */
+    smb2_open cfg;  /* its VM's configuration file */
 } host;
 
 /* Something a server or client did on its own, kept for the checks. */
 typedef struct server_ev {
-    demo_server_event_kind kind;
+    smb2_dispatch_event_kind kind;
     rsvd_res_close_reason reason;
     bool shared_disk;
     uint32_t status;
@@ -77,10 +84,10 @@ typedef struct client_ev {
 
 struct demo {
     demo_options opt;
-    demo_disk disk;
-    demo_files *files;
+    vdisk disk;
+    file_table *files;
     demo_wire *wire;
-    demo_server *srv;
+    smb2_dispatch *srv;
     host a, b, m;
     demo_link *links[MAX_LINKS];
     size_t nlinks;
@@ -184,7 +191,7 @@ static void guid_str(const rsvd_guid *g, char *buf, size_t cap)
 
 /* ---- what the server and the clients report on their own -------------------- */
 
-static void on_server_event(demo *d, const demo_server_event *ev)
+static void on_server_event(demo *d, const smb2_dispatch_event *ev)
 {
     const char *who = ev->conn_ctx ? demo_link_label(ev->conn_ctx) : "?";
     if (d->nsev < MAX_EVENTS) {
@@ -199,7 +206,7 @@ static void on_server_event(demo *d, const demo_server_event *ev)
         snprintf(e->name, sizeof e->name, "%s", ev->name ? ev->name : "");
     }
     char what[128], s[48];
-    if (ev->kind == DEMO_EV_CLOSED) {
+    if (ev->kind == SMB2_DISPATCH_EV_CLOSED) {
         snprintf(what, sizeof what, "closes %s's %s (%s)", who, ev->name,
                  rsvd_res_close_reason_name((int)ev->reason));
         line(d, "S", what, status_str(ev->status, s, sizeof s),
@@ -211,25 +218,25 @@ static void on_server_event(demo *d, const demo_server_event *ev)
     }
 }
 
-static void server_event(void *ctx, const demo_server_event *ev)
+static void server_event(void *ctx, const smb2_dispatch_event *ev)
 {
     on_server_event(ctx, ev);
 }
 
-static void client_event(void *ctx, demo_client *c, const demo_client_event *ev)
+static void client_event(void *ctx, smb2_client *c, const smb2_client_event *ev)
 {
     demo *d = ctx;
     if (d->ncev < MAX_EVENTS) {
         client_ev *e = &d->cev[d->ncev++];
         memset(e, 0, sizeof *e);
-        snprintf(e->who, sizeof e->who, "%s", demo_client_name(c));
+        snprintf(e->who, sizeof e->who, "%s", smb2_client_name(c));
         if (ev->lost)
             snprintf(e->name, sizeof e->name, "%s", ev->lost->name);
         e->reason = ev->reason;
         e->request_failed = ev->request_failed;
     }
     char who[16], what[128];
-    snprintf(who, sizeof who, "%s", demo_client_name(c));
+    snprintf(who, sizeof who, "%s", smb2_client_name(c));
     if (ev->lost) {
         snprintf(what, sizeof what, "(client) gives up %s", ev->lost->name);
         line(d, who, what, rsvd_res_lost_reason_name((int)ev->reason), NULL);
@@ -279,8 +286,8 @@ static bool host_connect(host *h, uint64_t session_id, uint32_t tree_id)
                  : RSVD_E_LIMIT;
     if (rc == RSVD_OK) {
         d->links[d->nlinks++] = h->link; /* freed at the end: events name them */
-        demo_transport t = {xp_send, xp_recv, xp_now, h};
-        rc = demo_client_attach(h->c, &t, FIRST_MESSAGE_ID, CREDITS_AFTER_SETUP, session_id,
+        smb2_transport t = {xp_send, xp_recv, xp_now, h};
+        rc = smb2_client_attach(h->c, &t, FIRST_MESSAGE_ID, CREDITS_AFTER_SETUP, session_id,
                                 tree_id);
     }
     char what[96], detail[96];
@@ -301,14 +308,14 @@ static void host_drop(host *h)
     snprintf(what, sizeof what, "connection from port %u", demo_link_port(h->link));
     line(d, h->name, what, "lost (RST)", NULL);
     demo_link_drop(h->link);
-    demo_client_detached(h->c);
+    smb2_client_detached(h->c);
     h->link = NULL;
 }
 
 /* ---- SCSI commands through the tunnel ------------------------------------------ */
 
-static uint32_t prout(host *h, demo_copen *o, enum rsvd_scsi_prout_action sa, uint8_t type,
-                      uint64_t key, uint64_t sa_key, demo_scsi_result *r)
+static uint32_t prout(host *h, smb2_open *o, enum rsvd_scsi_prout_action sa, uint8_t type,
+                      uint64_t key, uint64_t sa_key, smb2_scsi_result *r)
 {
     uint8_t cdb[RSVD_SCSI_CDB_MAX], param[RSVD_SCSI_PROUT_PARAM_LEN];
     int n = rsvd_scsi_cdb_prout(cdb, sizeof cdb, sa, RSVD_SCSI_PR_SCOPE_LU, type,
@@ -316,15 +323,15 @@ static uint32_t prout(host *h, demo_copen *o, enum rsvd_scsi_prout_action sa, ui
     rsvd_scsi_prout_params p = {key, sa_key, false, false, false};
     if (n < 0 || rsvd_scsi_prout_params_encode(&p, param, sizeof param) < 0)
         return RSVD_STATUS_INVALID_PARAMETER;
-    demo_scsi cmd = {cdb, (uint8_t)n, RSVD_SCSI_DATA_OUT, param, sizeof param, 0};
-    return demo_client_scsi(h->c, o, &cmd, r);
+    smb2_scsi_cmd cmd = {cdb, (uint8_t)n, RSVD_SCSI_DATA_OUT, param, sizeof param, 0};
+    return smb2_client_scsi(h->c, o, &cmd, r);
 }
 
 /* Prints and checks a tunnelled SCSI command: SMB2 success, tunnel header
  * success, the SCSI status @p want. The status shown is the tunnel
  * header's. */
 static bool expect_scsi(demo *d, host *h, const char *what, uint32_t st,
-                        const demo_scsi_result *r, uint8_t want, const char *more)
+                        const smb2_scsi_result *r, uint8_t want, const char *more)
 {
     char s[48], detail[160];
     uint32_t shown = st == RSVD_STATUS_SUCCESS ? r->t.hdr.status : st;
@@ -345,9 +352,9 @@ static bool step1_open(demo *d)
     host *hosts[] = {&d->a, &d->b, &d->m};
     for (size_t i = 0; i < 3; i++) {
         host *h = hosts[i];
-        demo_disk_open_args a = {h->has_initiator ? &h->initiator : NULL, h->machine};
+        smb2_disk_open_args a = {h->has_initiator ? &h->initiator : NULL, h->machine};
         rsvd_svhdx_open_device_context echo;
-        uint32_t st = demo_client_open_disk(h->c, DEMO_DISK_NAME, &a, &h->disk, &echo);
+        uint32_t st = smb2_client_open_disk(h->c, DEMO_DISK_NAME, &a, &h->disk, &echo);
         char what[96], detail[128], g[40];
         snprintf(what, sizeof what, "CREATE %s%s%s", DEMO_DISK_NAME,
                  RSVD_SHARED_VIRTUAL_DISK_SUFFIX, h->has_initiator ? "" : " (no InitiatorId)");
@@ -359,7 +366,7 @@ static bool step1_open(demo *d)
             snprintf(detail, sizeof detail, "HasInitiatorId 0, FileId 0x%llx",
                      (unsigned long long)h->disk.file_id.persistent_id);
         if (!expect(d, h, what, st, RSVD_STATUS_SUCCESS, detail)) {
-            const char *why = demo_disk_why(&d->disk);
+            const char *why = vdisk_why(&d->disk);
             if (why)
                 printf("  the disk says: %s\n", why);
             return false;
@@ -367,8 +374,8 @@ static bool step1_open(demo *d)
     }
 
     /* RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION ([MS-RSVD] 3.1.4.4, 3.2.5.5.1). */
-    demo_tunnel_result t;
-    uint32_t st = demo_client_tunnel(d->a.c, &d->a.disk, RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION,
+    smb2_tunnel_result t;
+    uint32_t st = smb2_client_tunnel(d->a.c, &d->a.disk, RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION,
                                      NULL, 0,
                                      RSVD_TUNNEL_MESSAGE_SIZE(
                                          RSVD_SVHDX_TUNNEL_INITIAL_INFO_RESPONSE_SIZE),
@@ -392,7 +399,7 @@ static bool step1_open(demo *d)
     /* FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT ([MS-RSVD] 3.2.5.6). */
     rsvd_svhdx_shared_virtual_disk_support_response sup;
     memset(&sup, 0, sizeof sup);
-    st = demo_client_query_support(d->a.c, &d->a.disk, &sup);
+    st = smb2_client_query_support(d->a.c, &d->a.disk, &sup);
     snprintf(detail, sizeof detail, "SharedVirtualDiskSupport 0x%X, HandleState 0x%X (%s)",
              sup.shared_virtual_disk_support, sup.shared_virtual_disk_handle_state,
              sup.shared_virtual_disk_handle_state == RSVD_HANDLE_STATE_SHARED ? "shared by this open"
@@ -410,7 +417,7 @@ static bool step2_reserve(demo *d)
     title(d, 2, "A and B register their keys; A reserves the disk (Write Exclusive)");
     host *hosts[] = {&d->a, &d->b};
     char what[96];
-    demo_scsi_result r;
+    smb2_scsi_result r;
     for (size_t i = 0; i < 2; i++) {
         host *h = hosts[i];
         uint32_t st = prout(h, &h->disk, RSVD_SCSI_PROUT_REGISTER, 0, 0, h->pr_key, &r);
@@ -428,8 +435,8 @@ static bool step2_reserve(demo *d)
     /* B looks: PERSISTENT RESERVE IN READ RESERVATION (data in). */
     uint8_t cdb[RSVD_SCSI_CDB_MAX];
     int n = rsvd_scsi_cdb_prin(cdb, sizeof cdb, RSVD_SCSI_PRIN_READ_RESERVATION, 24);
-    demo_scsi cmd = {cdb, (uint8_t)(n > 0 ? n : 0), RSVD_SCSI_DATA_IN, NULL, 0, 24};
-    st = demo_client_scsi(d->b.c, &d->b.disk, &cmd, &r);
+    smb2_scsi_cmd cmd = {cdb, (uint8_t)(n > 0 ? n : 0), RSVD_SCSI_DATA_IN, NULL, 0, 24};
+    st = smb2_client_scsi(d->b.c, &d->b.disk, &cmd, &r);
     rsvd_scsi_prin_reservation res;
     memset(&res, 0, sizeof res);
     bool decoded = st == RSVD_STATUS_SUCCESS && r.t.hdr.status == RSVD_STATUS_SUCCESS &&
@@ -453,29 +460,29 @@ static bool step3_writes(demo *d)
     title(d, 3, "A writes; B's writes meet A's reservation; B may still read");
     char detail[96];
     uint32_t count = 0, got = 0;
-    uint32_t st = demo_client_write(d->a.c, &d->a.disk, 0, d->data_a, IO_SIZE, &count);
+    uint32_t st = smb2_client_write(d->a.c, &d->a.disk, 0, d->data_a, IO_SIZE, &count);
     snprintf(detail, sizeof detail, "%u bytes written", count);
     expect(d, &d->a, "SMB2 WRITE 4 KiB @0", st, RSVD_STATUS_SUCCESS, detail);
     check(d, count == IO_SIZE, "A WRITE: %u bytes written, want %u", count, IO_SIZE);
 
     /* [MS-RSVD] 3.2.5.4: a write denied by a persistent reservation. */
-    st = demo_client_write(d->b.c, &d->b.disk, 0, d->data_b, IO_SIZE, &count);
+    st = smb2_client_write(d->b.c, &d->b.disk, 0, d->data_b, IO_SIZE, &count);
     expect(d, &d->b, "SMB2 WRITE 4 KiB @0", st, RSVD_STATUS_SVHDX_RESERVATION_CONFLICT,
            "MS-RSVD 3.2.5.4");
 
     /* The same through the tunnel: the SCSI status itself comes back. */
     uint8_t cdb[RSVD_SCSI_CDB_MAX];
     int n = rsvd_scsi_cdb_write10(cdb, sizeof cdb, 8, 1, 0);
-    demo_scsi cmd = {cdb, (uint8_t)(n > 0 ? n : 0), RSVD_SCSI_DATA_OUT, d->data_b, 512, 0};
-    demo_scsi_result r;
-    st = demo_client_scsi(d->b.c, &d->b.disk, &cmd, &r);
+    smb2_scsi_cmd cmd = {cdb, (uint8_t)(n > 0 ? n : 0), RSVD_SCSI_DATA_OUT, d->data_b, 512, 0};
+    smb2_scsi_result r;
+    st = smb2_client_scsi(d->b.c, &d->b.disk, &cmd, &r);
     snprintf(detail, sizeof detail, "SrbStatus 0x%02X", r.r.srb_status);
     expect_scsi(d, &d->b, "SCSI WRITE(10) LBA 8, 1 block", st, &r,
                 RSVD_SCSI_STATUS_RESERVATION_CONFLICT, detail);
 
     /* WRITE EXCLUSIVE leaves reading to everyone. */
     uint8_t buf[IO_SIZE];
-    st = demo_client_read(d->b.c, &d->b.disk, 0, buf, IO_SIZE, &got);
+    st = smb2_client_read(d->b.c, &d->b.disk, 0, buf, IO_SIZE, &got);
     bool same = got == IO_SIZE && memcmp(buf, d->data_a, IO_SIZE) == 0;
     snprintf(detail, sizeof detail, "%u bytes, %s", got, same ? "the data A wrote" : "NOT A's data");
     expect(d, &d->b, "SMB2 READ 4 KiB @0", st, RSVD_STATUS_SUCCESS, detail);
@@ -487,7 +494,7 @@ static bool step4_sense(demo *d)
 {
     title(d, 4, "M, without an InitiatorId, writes; the stored sense error is fetched back");
     uint32_t count = 0;
-    uint32_t st = demo_client_write(d->m.c, &d->m.disk, 0, d->data_m, IO_SIZE, &count);
+    uint32_t st = smb2_client_write(d->m.c, &d->m.disk, 0, d->data_m, IO_SIZE, &count);
     bool stored = rsvd_status_is_error_stored(st);
     uint8_t key = (uint8_t)(st & 0xFFu);
     expect(d, &d->m, "SMB2 WRITE 4 KiB @0", st, RSVD_STATUS_SVHDX_ERROR_STORED | 0x01u,
@@ -500,8 +507,8 @@ static bool step4_sense(demo *d)
     uint8_t body[RSVD_SVHDX_TUNNEL_SRB_STATUS_REQUEST_SIZE];
     size_t n = 0;
     (void)rsvd_svhdx_tunnel_srb_status_request_encode(&q, body, sizeof body, &n);
-    demo_tunnel_result t;
-    st = demo_client_tunnel(d->m.c, &d->m.disk, RSVD_TUNNEL_SRB_STATUS_OPERATION, body, n,
+    smb2_tunnel_result t;
+    st = smb2_client_tunnel(d->m.c, &d->m.disk, RSVD_TUNNEL_SRB_STATUS_OPERATION, body, n,
                             RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SRB_STATUS_RESPONSE_SIZE),
                             &t);
     rsvd_svhdx_tunnel_srb_status_response r;
@@ -533,7 +540,7 @@ static bool step5_resilient(demo *d)
                 "a lost connection");
     host *a = &d->a;
     char detail[160], what[96];
-    uint32_t st = demo_client_open_file(a->c, "vm-a.vmcx", &a->cfg);
+    uint32_t st = smb2_client_open_file(a->c, "vm-a.vmcx", &a->cfg);
     snprintf(detail, sizeof detail, "FileId 0x%llx/0x%llx",
              (unsigned long long)a->cfg.file_id.persistent_id,
              (unsigned long long)a->cfg.file_id.volatile_id);
@@ -545,17 +552,17 @@ static bool step5_resilient(demo *d)
      * 0, no bucket ([MS-SMB2] 3.2.4.19). */
     rsvd_smb2_lock_element e = {0, IO_SIZE, RSVD_SMB2_LOCKFLAG_EXCLUSIVE_LOCK};
     uint32_t seq = 0;
-    st = demo_client_lock(a->c, &a->cfg, &e, 1, true, &seq);
+    st = smb2_client_lock(a->c, &a->cfg, &e, 1, true, &seq);
     snprintf(detail, sizeof detail, "LockSequence 0x%02X (not resilient yet: no bucket)", seq);
     expect(d, a, "LOCK vm-a.vmcx 4 KiB @0 exclusive", st, RSVD_STATUS_SUCCESS, detail);
     check(d, seq == 0, "A's first LOCK carries LockSequence 0x%02X, want 0", seq);
 
-    st = demo_client_request_resiliency(a->c, &a->cfg, RESILIENCY_A_MS);
+    st = smb2_client_request_resiliency(a->c, &a->cfg, RESILIENCY_A_MS);
     snprintf(what, sizeof what, "FSCTL_LMR_REQUEST_RESILIENCY %u ms", RESILIENCY_A_MS);
     expect(d, a, what, st, RSVD_STATUS_SUCCESS, "the open is resilient");
 
     /* MS-RSVD 3.2.4: no byte-range locks on a shared virtual disk. */
-    st = demo_client_lock(a->c, &a->disk, &e, 1, true, &seq);
+    st = smb2_client_lock(a->c, &a->disk, &e, 1, true, &seq);
     expect(d, a, "LOCK cluster.vhdx:SharedVirtualDisk 4 KiB @0", st,
            RSVD_STATUS_LOCK_NOT_GRANTED, "MS-RSVD 3.2.4");
 
@@ -564,13 +571,13 @@ static bool step5_resilient(demo *d)
     demo_link_cut(a->link);
     e.offset = IO_SIZE;
     uint32_t lost_seq = 0;
-    st = demo_client_lock(a->c, &a->cfg, &e, 1, false, &lost_seq);
+    st = smb2_client_lock(a->c, &a->cfg, &e, 1, false, &lost_seq);
     snprintf(detail, sizeof detail, "LockSequence 0x%02X (index %u, number %u); the answer is lost",
              lost_seq, rsvd_smb2_lock_seq_index(lost_seq), rsvd_smb2_lock_seq_number(lost_seq));
     line(d, "A", "LOCK vm-a.vmcx 4 KiB @4 KiB exclusive", "(sent)", detail);
     check(d, st == RSVD_STATUS_PENDING && rsvd_smb2_lock_seq_index(lost_seq) == 1,
           "A's second LOCK was not sent with a bucket (LockSequence 0x%02X)", lost_seq);
-    size_t locks = demo_server_locks_held(d->srv, before.persistent_id);
+    size_t locks = smb2_dispatch_locks_held(d->srv, before.persistent_id);
     check(d, locks == 2, "the server holds %zu locks on vm-a.vmcx, want 2", locks);
 
     size_t sev = d->nsev, cev = d->ncev;
@@ -580,10 +587,11 @@ static bool step5_resilient(demo *d)
     bool disk_closed = false, kept = false;
     for (size_t i = sev; i < d->nsev; i++) {
         const server_ev *x = &d->sev[i];
-        if (x->kind == DEMO_EV_CLOSED && x->shared_disk && x->reason == RSVD_RES_CLOSE_DISCONNECT &&
+        if (x->kind == SMB2_DISPATCH_EV_CLOSED && x->shared_disk &&
+            x->reason == RSVD_RES_CLOSE_DISCONNECT &&
             x->status == RSVD_STATUS_SUCCESS && strcmp(x->who, "A") == 0)
             disk_closed = true;
-        if (x->kind == DEMO_EV_CONN_LOST && x->kept == 1)
+        if (x->kind == SMB2_DISPATCH_EV_CONN_LOST && x->kept == 1)
             kept = true;
     }
     check(d, disk_closed, "A's shared-disk open was not closed through the RSVD close path");
@@ -599,11 +607,11 @@ static bool step5_resilient(demo *d)
      * to do; A reconnects with the durable reconnect context. */
     demo_wire_advance(d->wire, 5000);
     out(d, "  -- 5 s later --\n");
-    size_t closed = demo_server_handle_expiry(d->srv);
+    size_t closed = smb2_dispatch_handle_expiry(d->srv);
     check(d, closed == 0, "the scavenger closed %zu opens before their deadline", closed);
     if (!host_connect(a, 0x00001000000000A2ull, 5))
         return false;
-    st = demo_client_reconnect(a->c, &a->cfg);
+    st = smb2_client_reconnect(a->c, &a->cfg);
     snprintf(detail, sizeof detail, "DHnC; same FileId.Persistent 0x%llx, new Volatile 0x%llx",
              (unsigned long long)a->cfg.file_id.persistent_id,
              (unsigned long long)a->cfg.file_id.volatile_id);
@@ -617,15 +625,15 @@ static bool step5_resilient(demo *d)
 
     /* [MS-SMB2] 3.2.4.4 / 3.3.5.14: the LOCK goes again with its
      * LockSequence; the server recognises it and locks nothing. */
-    st = demo_client_resend_lock(a->c, &a->cfg, &seq);
+    st = smb2_client_resend_lock(a->c, &a->cfg, &seq);
     snprintf(detail, sizeof detail, "LockSequence 0x%02X replayed; locks held: %zu", seq,
-             demo_server_locks_held(d->srv, before.persistent_id));
+             smb2_dispatch_locks_held(d->srv, before.persistent_id));
     expect(d, a, "LOCK vm-a.vmcx 4 KiB @4 KiB (re-sent)", st, RSVD_STATUS_SUCCESS, detail);
-    locks = demo_server_locks_held(d->srv, before.persistent_id);
+    locks = smb2_dispatch_locks_held(d->srv, before.persistent_id);
     check(d, seq == lost_seq && locks == 2,
           "replay: LockSequence 0x%02X (sent 0x%02X), %zu locks held, want 2", seq, lost_seq,
           locks);
-    check(d, demo_client_resend_lock(a->c, &a->cfg, &seq) == DEMO_NOTHING_TO_RESEND,
+    check(d, smb2_client_resend_lock(a->c, &a->cfg, &seq) == SMB2_CLIENT_NOTHING_TO_RESEND,
           "A's client has more LOCKs to re-send");
     return true;
 }
@@ -635,10 +643,10 @@ static bool step6_expiry(demo *d)
     title(d, 6, "B's resilient handle expires: B drops and does not come back");
     host *b = &d->b;
     char what[96];
-    uint32_t st = demo_client_open_file(b->c, "vm-b.vmcx", &b->cfg);
+    uint32_t st = smb2_client_open_file(b->c, "vm-b.vmcx", &b->cfg);
     if (!expect(d, b, "CREATE vm-b.vmcx", st, RSVD_STATUS_SUCCESS, NULL))
         return false;
-    st = demo_client_request_resiliency(b->c, &b->cfg, RESILIENCY_B_MS);
+    st = smb2_client_request_resiliency(b->c, &b->cfg, RESILIENCY_B_MS);
     snprintf(what, sizeof what, "FSCTL_LMR_REQUEST_RESILIENCY %u ms", RESILIENCY_B_MS);
     expect(d, b, what, st, RSVD_STATUS_SUCCESS, "the open is resilient");
 
@@ -646,13 +654,13 @@ static bool step6_expiry(demo *d)
     host_drop(b);
     bool disk_closed = false;
     for (size_t i = sev; i < d->nsev; i++)
-        disk_closed |= d->sev[i].kind == DEMO_EV_CLOSED && d->sev[i].shared_disk &&
+        disk_closed |= d->sev[i].kind == SMB2_DISPATCH_EV_CLOSED && d->sev[i].shared_disk &&
                        d->sev[i].reason == RSVD_RES_CLOSE_DISCONNECT &&
                        strcmp(d->sev[i].who, "B") == 0;
     check(d, disk_closed, "B's shared-disk open was not closed through the RSVD close path");
 
     /* The open lives through its deadline; the clock moves past it. */
-    uint64_t due = demo_server_next_expiry(d->srv);
+    uint64_t due = smb2_dispatch_next_expiry(d->srv);
     uint64_t now = demo_wire_now_ms(d->wire);
     check(d, due == now + RESILIENCY_B_MS + 1, "the scavenger is due at +%lld ms, want +%u ms",
           (long long)(due - now), RESILIENCY_B_MS + 1);
@@ -660,15 +668,15 @@ static bool step6_expiry(demo *d)
     out(d, "  -- %llu ms later: past B's deadline --\n", (unsigned long long)(due - now));
     sev = d->nsev;
     size_t cev = d->ncev;
-    size_t closed = demo_server_handle_expiry(d->srv);
-    size_t lost = demo_client_expire(b->c);
+    size_t closed = smb2_dispatch_handle_expiry(d->srv);
+    size_t lost = smb2_client_expire(b->c);
     bool expired = d->nsev - sev == 1 && d->sev[sev].reason == RSVD_RES_CLOSE_EXPIRED &&
                    strcmp(d->sev[sev].name, "vm-b.vmcx") == 0;
     check(d, closed == 1 && expired, "the scavenger closed %zu opens, want B's vm-b.vmcx", closed);
     check(d, lost == 1 && d->ncev - cev == 1 && d->cev[cev].reason == RSVD_RES_LOST_TIMEOUT,
           "B's client gave up %zu opens, want vm-b.vmcx (timeout)", lost);
-    rsvd_res_client_open_info info;
-    check(d, demo_client_open_info(d->a.c, &d->a.cfg, &info) &&
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
+    check(d, smb2_client_open_info(d->a.c, &d->a.cfg, &info) &&
                  info.state == RSVD_RES_CLIENT_OPEN_CONNECTED,
           "A's open was touched by B's expiry");
     return true;
@@ -678,20 +686,20 @@ static bool step7_close(demo *d)
 {
     title(d, 7, "the cluster shuts down: A clears the reservations; everything is closed");
     host *a = &d->a;
-    demo_disk_open_args args = {&a->initiator, a->machine};
+    smb2_disk_open_args args = {&a->initiator, a->machine};
     rsvd_svhdx_open_device_context echo;
-    uint32_t st = demo_client_open_disk(a->c, DEMO_DISK_NAME, &args, &a->disk, &echo);
+    uint32_t st = smb2_client_open_disk(a->c, DEMO_DISK_NAME, &args, &a->disk, &echo);
     if (!expect(d, a, "CREATE cluster.vhdx:SharedVirtualDisk", st, RSVD_STATUS_SUCCESS, NULL))
         return false;
-    demo_scsi_result r;
+    smb2_scsi_result r;
     st = prout(a, &a->disk, RSVD_SCSI_PROUT_CLEAR, 0, a->pr_key, 0, &r);
     expect_scsi(d, a, "SCSI PERSISTENT RESERVE OUT CLEAR", st, &r, RSVD_SCSI_STATUS_GOOD,
                 "no key, no reservation left");
-    expect(d, a, "CLOSE cluster.vhdx:SharedVirtualDisk", demo_client_close(a->c, &a->disk),
+    expect(d, a, "CLOSE cluster.vhdx:SharedVirtualDisk", smb2_client_close(a->c, &a->disk),
            RSVD_STATUS_SUCCESS, NULL);
-    expect(d, a, "CLOSE vm-a.vmcx", demo_client_close(a->c, &a->cfg), RSVD_STATUS_SUCCESS,
+    expect(d, a, "CLOSE vm-a.vmcx", smb2_client_close(a->c, &a->cfg), RSVD_STATUS_SUCCESS,
            "its locks are released");
-    expect(d, &d->m, "CLOSE cluster.vhdx:SharedVirtualDisk", demo_client_close(d->m.c, &d->m.disk),
+    expect(d, &d->m, "CLOSE cluster.vhdx:SharedVirtualDisk", smb2_client_close(d->m.c, &d->m.disk),
            RSVD_STATUS_SUCCESS, NULL);
     host *done[] = {a, &d->m};
     for (size_t i = 0; i < 2; i++) {
@@ -699,12 +707,12 @@ static bool step7_close(demo *d)
         snprintf(what, sizeof what, "connection from port %u", demo_link_port(done[i]->link));
         line(d, done[i]->name, what, "closed (FIN)", NULL);
         demo_link_close(done[i]->link);
-        demo_client_detached(done[i]->c);
+        smb2_client_detached(done[i]->c);
         done[i]->link = NULL;
     }
 
-    demo_server_stats s;
-    demo_server_get_stats(d->srv, &s);
+    smb2_dispatch_stats s;
+    smb2_dispatch_get_stats(d->srv, &s);
     check(d, s.rsvd_opens == 0 && s.res.opens == 0 && s.file_opens == 0 && s.pending == 0,
           "opens left: RSVD %zu, SMB2 %u, files %zu; requests pending %u", s.rsvd_opens,
           s.res.opens, s.file_opens, s.pending);
@@ -731,16 +739,17 @@ static void host_init(host *h, demo *d, const char *name, const char *machine, c
 static int setup(demo *d)
 {
     char err[400] = "";
-    int rc = demo_disk_open(&d->disk, d->opt.disk, err, sizeof err);
+    vdisk_config dc = {d->opt.disk, DEMO_DISK_NAME, "rsvd-demo", 0};
+    int rc = vdisk_open(&d->disk, &dc, err, sizeof err);
     if (rc != RSVD_OK) {
         fprintf(stderr, "rsvd-demo: %s\n", err);
         return rc;
     }
     static const char cfg_a[] = "<VirtualMachine name=\"node-a\"/>\n";
     static const char cfg_b[] = "<VirtualMachine name=\"node-b\"/>\n";
-    if ((rc = demo_files_new(&d->files)) != RSVD_OK ||
-        (rc = demo_files_add(d->files, "vm-a.vmcx", cfg_a, sizeof cfg_a - 1)) != RSVD_OK ||
-        (rc = demo_files_add(d->files, "vm-b.vmcx", cfg_b, sizeof cfg_b - 1)) != RSVD_OK) {
+    if ((rc = file_table_new(&d->files)) != RSVD_OK ||
+        (rc = file_table_add(d->files, "vm-a.vmcx", cfg_a, sizeof cfg_a - 1)) != RSVD_OK ||
+        (rc = file_table_add(d->files, "vm-b.vmcx", cfg_b, sizeof cfg_b - 1)) != RSVD_OK) {
         fprintf(stderr, "rsvd-demo: %s\n", rsvd_strerror(rc));
         return rc;
     }
@@ -749,9 +758,9 @@ static int setup(demo *d)
         fprintf(stderr, "rsvd-demo: %s\n", err);
         return rc;
     }
-    demo_server_config sc = {d->disk.ops, d->disk.ctx, d->files, server_send, d, server_event,
+    smb2_dispatch_config sc = {d->disk.ops, d->disk.ctx, d->files, server_send, d, server_event,
                              server_now};
-    if ((rc = demo_server_new(&sc, &d->srv)) != RSVD_OK) {
+    if ((rc = smb2_dispatch_new(&sc, &d->srv)) != RSVD_OK) {
         fprintf(stderr, "rsvd-demo: cannot create the server: %s\n", rsvd_strerror(rc));
         return rc;
     }
@@ -766,7 +775,7 @@ static int setup(demo *d)
     host_init(&d->m, d, "M", "mgmt-1", "CLUSTER\\backup", 13, NULL, 0);
     host *hosts[] = {&d->a, &d->b, &d->m};
     for (size_t i = 0; i < 3; i++)
-        if ((rc = demo_client_new(hosts[i]->name, DIALECT, client_event, d, &hosts[i]->c)) !=
+        if ((rc = smb2_client_new(hosts[i]->name, DIALECT, client_event, d, &hosts[i]->c)) !=
             RSVD_OK) {
             fprintf(stderr, "rsvd-demo: cannot create a client: %s\n", rsvd_strerror(rc));
             return rc;
@@ -781,13 +790,13 @@ static void teardown(demo *d)
 {
     host *hosts[] = {&d->a, &d->b, &d->m};
     for (size_t i = 0; i < 3; i++)
-        demo_client_free(hosts[i]->c);
+        smb2_client_free(hosts[i]->c);
     for (size_t i = 0; i < d->nlinks; i++)
         demo_link_free(d->links[i]); /* a link still up is closed */
-    demo_server_free(d->srv);
+    smb2_dispatch_free(d->srv);
     demo_wire_free(d->wire);
-    demo_files_free(d->files);
-    demo_disk_close(&d->disk);
+    file_table_free(d->files);
+    vdisk_close(&d->disk);
 }
 
 static void summary(demo *d)

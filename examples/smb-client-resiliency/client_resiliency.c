@@ -20,9 +20,10 @@
  *     without locking twice;
  *  4. CLOSE.
  *
- * The server is rsvd-demo's server side (examples/rsvd-demo/server.c) in a
- * child process, reached over two socketpairs, one per connection; it drops
- * the first right after it processed the second LOCK. Exit status 0 when
+ * The server is the integrator template's SMB2 dispatch
+ * (examples/common/smb2_dispatch.c) in a child process, reached over two
+ * socketpairs, one per connection; it drops the first right after it
+ * processed the second LOCK. Exit status 0 when
  * every answer was the expected one on both sides.
  */
 #include <errno.h>
@@ -35,11 +36,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
 
-#include "files.h"
+#include "file_table.h"
 #include "nbss.h"
-#include "server.h"
+#include "smb2_dispatch.h"
 
 #define DIALECT RSVD_SMB2_DIALECT_302
 #define SESSION_1 0x0000300000000001ull
@@ -115,15 +120,16 @@ static void on_open_lost(rsvd_res_client *cli, uint64_t open, void *open_ud,
  * the library takes over the connection's window from MessageId 3. */
 static void connection_up(client *c, int fd, uint64_t session_id)
 {
-    rsvd_res_client_conn_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_conn_params p = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     p.dialect = DIALECT;
     p.supports_multi_credit = true;
     p.next_message_id = 3;
     p.credits = 8;
+    rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
+    tp.tree_id = TREE_ID;
     if (rsvd_res_client_conn_add(c->cli, &p, &c->conn) != RSVD_OK ||
         rsvd_res_client_session_add(c->cli, c->conn, session_id, &c->session) != RSVD_OK ||
-        rsvd_res_client_tree_add(c->cli, c->session, TREE_ID, &c->tree) != RSVD_OK) {
+        rsvd_res_client_tree_add(c->cli, c->session, &tp, &c->tree) != RSVD_OK) {
         fprintf(stderr, "cannot register the connection\n");
         exit(2);
     }
@@ -199,8 +205,7 @@ static void create_file(client *c)
     if (st != RSVD_STATUS_SUCCESS)
         exit(1);
     /* [MS-SMB2] 3.2.5.7: the library keeps what a reconnect CREATE needs. */
-    rsvd_res_client_open_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_open_params p = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     p.file_id = r.file_id;
     p.name = q.name;
     p.name_len = q.name_length;
@@ -233,7 +238,9 @@ static uint32_t lock(client *c, uint64_t offset, bool await)
 static int run_client(int fd1, int fd2)
 {
     client *c = calloc(1, sizeof *c);
-    rsvd_res_client_callbacks cb = {on_request_failed, on_open_lost};
+    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                    .request_failed = on_request_failed,
+                                    .open_lost = on_open_lost};
     if (!c || rsvd_res_client_new(NULL, &cb, c, &c->cli) != RSVD_OK)
         return 2;
 
@@ -257,7 +264,7 @@ static int run_client(int fd1, int fd2)
     say("client", "the connection is gone");
     close(c->fd);
     (void)rsvd_res_client_on_disconnect(c->cli, c->conn, monotonic_ms()); /* [MS-SMB2] 3.2.7.1 */
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     if (rsvd_res_client_open_info_get(c->cli, c->open, &info) == RSVD_OK)
         say("client", "the open is kept: %s, resilient %s, %u LOCK(s) to re-send",
             info.state == RSVD_RES_CLIENT_OPEN_DETACHED ? "detached" : "connected",
@@ -300,10 +307,10 @@ static int run_client(int fd1, int fd2)
     return failures ? 1 : 0;
 }
 
-/* ==== the server: rsvd-demo's server side, with a fault ====================== */
+/* ==== the server: the template's SMB2 dispatch, with a fault ================= */
 
 typedef struct server_side {
-    demo_server *srv;
+    smb2_dispatch *srv;
     int fd;
     bool cut;            /* the network failed: answers are lost */
     unsigned locks_seen;
@@ -336,9 +343,9 @@ static uint64_t srv_now(void *ctx)
  * first connection, after which the network fails. */
 static void serve(server_side *s, int fd, uint64_t session_id, bool fail_after_second_lock)
 {
-    demo_server_conn *conn;
-    if (demo_server_connect(s->srv, DIALECT, session_id, user, sizeof user - 1, TREE_ID, NULL,
-                            &conn) != RSVD_OK)
+    smb2_dispatch_conn *conn;
+    if (smb2_dispatch_connect(s->srv, DIALECT, session_id, user, sizeof user - 1, TREE_ID, NULL,
+                              &conn) != RSVD_OK)
         exit(2);
     s->fd = fd;
     s->cut = false;
@@ -349,9 +356,9 @@ static void serve(server_side *s, int fd, uint64_t session_id, bool fail_after_s
         bool is_lock = rsvd_smb2_lock_req_decode(msg, len, &q) == RSVD_OK;
         if (is_lock && ++s->locks_seen == 2 && fail_after_second_lock)
             s->cut = true;
-        demo_server_receive(s->srv, conn, msg, len);
+        smb2_dispatch_receive(s->srv, conn, msg, len);
         if (is_lock) {
-            size_t held = demo_server_locks_held(s->srv, q.file_id.persistent_id);
+            size_t held = smb2_dispatch_locks_held(s->srv, q.file_id.persistent_id);
             say("server", "byte-range locks held on vm.vmcx: %zu", held);
             if (s->locks_seen == 3)
                 s->locks_after_replay = held;
@@ -360,25 +367,26 @@ static void serve(server_side *s, int fd, uint64_t session_id, bool fail_after_s
             break;
     }
     close(fd);
-    demo_server_conn_lost(s->srv, conn); /* [MS-SMB2] 3.3.7.1: the resilient open is kept */
+    smb2_dispatch_conn_lost(s->srv, conn); /* [MS-SMB2] 3.3.7.1: the resilient open is kept */
 }
 
 static int run_server(int fd1, int fd2)
 {
     server_side s;
     memset(&s, 0, sizeof s);
-    demo_files *files;
-    if (demo_files_new(&files) != RSVD_OK || demo_files_add(files, "vm.vmcx", "<vm/>", 5) != RSVD_OK)
+    file_table *files;
+    if (file_table_new(&files) != RSVD_OK ||
+        file_table_add(files, "vm.vmcx", "<vm/>", 5) != RSVD_OK)
         return 2;
-    demo_server_config cfg = {NULL, NULL, files, srv_send, &s, NULL, srv_now};
-    if (demo_server_new(&cfg, &s.srv) != RSVD_OK)
+    smb2_dispatch_config cfg = {NULL, NULL, files, srv_send, &s, NULL, srv_now};
+    if (smb2_dispatch_new(&cfg, &s.srv) != RSVD_OK)
         return 2;
     serve(&s, fd1, SESSION_1, true);
     serve(&s, fd2, SESSION_2, false);
-    demo_server_stats st;
-    demo_server_get_stats(s.srv, &st);
-    demo_server_free(s.srv);
-    demo_files_free(files);
+    smb2_dispatch_stats st;
+    smb2_dispatch_get_stats(s.srv, &st);
+    smb2_dispatch_free(s.srv);
+    file_table_free(files);
     /* The replayed LOCK locked nothing: still the two locks. */
     return s.locks_seen == 3 && s.locks_after_replay == 2 && st.res.opens == 0 ? 0 : 1;
 }

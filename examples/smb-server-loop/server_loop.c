@@ -10,11 +10,12 @@
  *    queues every call and wakes the loop through an eventfd, so that each
  *    call completes later, from the loop, as a disk on real hardware would;
  *  - the expiry clock: the loop's poll() timeout is
- *    rsvd_res_server_next_expiry() - now (demo_server_next_expiry()), and
+ *    rsvd_res_server_next_expiry() - now (smb2_dispatch_next_expiry()), and
  *    when it is due the loop runs the resilient-open scavenger.
  *
- * The SMB2 dispatch itself - decoded requests in, replies out - is
- * rsvd-demo's server side (examples/rsvd-demo/server.c), used unchanged.
+ * The SMB2 dispatch itself - decoded requests in, replies out - and the
+ * client are the integrator template's (examples/common/smb2_dispatch.c,
+ * smb2_client.c), used unchanged.
  *
  * The client process opens the shared disk, writes, runs a tunnelled SCSI
  * command, makes its open resilient for RESILIENCY_MS and then dies
@@ -35,14 +36,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rsvd/file_store.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/scsi.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
 
-#include "client.h"
-#include "disk.h"
-#include "files.h"
+#include "file_table.h"
 #include "nbss.h"
-#include "server.h"
+#include "smb2_client.h"
+#include "smb2_dispatch.h"
+#include "vdisk.h"
 
+#define DISK_NAME "cluster.vhdx"
 #define RESILIENCY_MS 300u
 #define SESSION_ID 0x0000200000000001ull
 #define TREE_ID 1u
@@ -194,17 +202,16 @@ static void a_set_info(void *ctx, void *h, uint32_t cls, const uint8_t *in, uint
     }
 }
 
-static const rsvd_scsi_disk_ops async_ops = {
-    .open = a_open,
-    .close = a_close,
-    .read = a_read,
-    .write = a_write,
-    .execute = a_execute,
-    .get_info = a_get_info,
-    .validate = a_validate,
-    .query_info = a_query_info,
-    .set_info = a_set_info,
-};
+static const rsvd_scsi_disk_ops async_ops = {.struct_size = sizeof(rsvd_scsi_disk_ops),
+                                             .open = a_open,
+                                             .close = a_close,
+                                             .read = a_read,
+                                             .write = a_write,
+                                             .execute = a_execute,
+                                             .get_info = a_get_info,
+                                             .validate = a_validate,
+                                             .query_info = a_query_info,
+                                             .set_info = a_set_info};
 
 /* The loop's part: the eventfd fired; each queued call now goes to the disk
  * that does the work, with the completion the library issued - it finishes
@@ -266,7 +273,7 @@ static void say(const loop *l, const char *fmt, ...)
     fflush(stdout);
 }
 
-/* demo_server_config.send: a reply leaves through the socket. */
+/* smb2_dispatch_config.send: a reply leaves through the socket. */
 static void on_send(void *ctx, void *conn_ctx, const uint8_t *msg, size_t len)
 {
     (void)conn_ctx;
@@ -280,11 +287,11 @@ static void on_send(void *ctx, void *conn_ctx, const uint8_t *msg, size_t len)
         say(l, "   (the client is gone: the answer is dropped)");
 }
 
-static void on_event(void *ctx, const demo_server_event *ev)
+static void on_event(void *ctx, const smb2_dispatch_event *ev)
 {
     loop *l = ctx;
     char st[48];
-    if (ev->kind == DEMO_EV_CONN_LOST) {
+    if (ev->kind == SMB2_DISPATCH_EV_CONN_LOST) {
         l->kept = ev->kept;
         say(l, "connection lost: %u resilient open kept, the others closed", ev->kept);
         return;
@@ -302,7 +309,7 @@ static uint64_t on_now(void *ctx)
     return monotonic_ms();
 }
 
-/* ---- the client process (rsvd-demo's client side over the socket) ----------- */
+/* ---- the client process (the template's client over the socket) ------------- */
 
 static int sock_send(void *ctx, const uint8_t *msg, size_t len)
 {
@@ -330,38 +337,38 @@ static int client_expect(const char *what, uint32_t got, uint32_t want)
 
 static int run_client(int fd)
 {
-    demo_client *c;
-    if (demo_client_new("C", RSVD_SMB2_DIALECT_302, NULL, NULL, &c) != RSVD_OK)
+    smb2_client *c;
+    if (smb2_client_new("C", RSVD_SMB2_DIALECT_302, NULL, NULL, &c) != RSVD_OK)
         return 1;
-    demo_transport t = {sock_send, sock_recv, sock_now, &fd};
-    if (demo_client_attach(c, &t, 3, 8, SESSION_ID, TREE_ID) != RSVD_OK)
+    smb2_transport t = {sock_send, sock_recv, sock_now, &fd};
+    if (smb2_client_attach(c, &t, 3, 8, SESSION_ID, TREE_ID) != RSVD_OK)
         return 1;
     static const rsvd_guid initiator = {{0x10, 0x20, 0x30, 0x40}};
     static uint8_t data[65536];
     memset(data, 0x5A, sizeof data);
-    demo_disk_open_args a = {&initiator, "node-c"};
+    smb2_disk_open_args a = {&initiator, "node-c"};
     rsvd_svhdx_open_device_context echo;
-    demo_copen o;
+    smb2_open o;
     int bad = client_expect("CREATE cluster.vhdx:SharedVirtualDisk",
-                            demo_client_open_disk(c, DEMO_DISK_NAME, &a, &o, &echo),
+                            smb2_client_open_disk(c, DISK_NAME, &a, &o, &echo),
                             RSVD_STATUS_SUCCESS);
     uint32_t count = 0;
-    bad |= client_expect("WRITE 64 KiB @0", demo_client_write(c, &o, 0, data, sizeof data, &count),
+    bad |= client_expect("WRITE 64 KiB @0", smb2_client_write(c, &o, 0, data, sizeof data, &count),
                          RSVD_STATUS_SUCCESS);
     uint8_t cdb[RSVD_SCSI_CDB_MAX];
     int n = rsvd_scsi_cdb_read_capacity10(cdb, sizeof cdb);
-    demo_scsi cmd = {cdb, (uint8_t)(n > 0 ? n : 0), RSVD_SCSI_DATA_IN, NULL, 0,
+    smb2_scsi_cmd cmd = {cdb, (uint8_t)(n > 0 ? n : 0), RSVD_SCSI_DATA_IN, NULL, 0,
                      RSVD_SCSI_READ_CAPACITY10_LEN};
-    demo_scsi_result r;
-    bad |= client_expect("RSVD SCSI READ CAPACITY(10)", demo_client_scsi(c, &o, &cmd, &r),
+    smb2_scsi_result r;
+    bad |= client_expect("RSVD SCSI READ CAPACITY(10)", smb2_client_scsi(c, &o, &cmd, &r),
                          RSVD_STATUS_SUCCESS);
     bad |= r.r.scsi_status != RSVD_SCSI_STATUS_GOOD;
     bad |= client_expect("FSCTL_LMR_REQUEST_RESILIENCY 300 ms",
-                         demo_client_request_resiliency(c, &o, RESILIENCY_MS),
+                         smb2_client_request_resiliency(c, &o, RESILIENCY_MS),
                          RSVD_STATUS_SUCCESS);
     printf("client         exits without closing anything (a crash)\n");
     fflush(stdout);
-    demo_client_free(c);
+    smb2_client_free(c);
     return bad;
 }
 
@@ -388,25 +395,26 @@ int main(void)
 
     loop l = {sv[0], monotonic_ms(), 0, 0, 0};
     char err[400];
-    demo_disk disk;
-    demo_files *files = NULL;
-    demo_server *srv = NULL;
+    vdisk disk;
+    file_table *files = NULL;
+    smb2_dispatch *srv = NULL;
     async_disk ad;
     memset(&ad, 0, sizeof ad);
     ad.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (ad.efd < 0 || demo_disk_open(&disk, NULL, err, sizeof err) != RSVD_OK ||
-        demo_files_new(&files) != RSVD_OK) {
+    vdisk_config dc = {NULL, DISK_NAME, "smb-server-loop", 0};
+    if (ad.efd < 0 || vdisk_open(&disk, &dc, err, sizeof err) != RSVD_OK ||
+        file_table_new(&files) != RSVD_OK) {
         fprintf(stderr, "smb-server-loop: cannot set up: %s\n", ad.efd < 0 ? "eventfd" : err);
         return 2;
     }
     ad.inner = disk.ops;
     ad.inner_ctx = disk.ctx;
-    demo_server_config cfg = {&async_ops, &ad, files, on_send, &l, on_event, on_now};
-    demo_server_conn *conn = NULL;
+    smb2_dispatch_config cfg = {&async_ops, &ad, files, on_send, &l, on_event, on_now};
+    smb2_dispatch_conn *conn = NULL;
     static const char user[] = "CLUSTER\\node-c$";
-    if (demo_server_new(&cfg, &srv) != RSVD_OK ||
-        demo_server_connect(srv, RSVD_SMB2_DIALECT_302, SESSION_ID, user, sizeof user - 1,
-                            TREE_ID, NULL, &conn) != RSVD_OK) {
+    if (smb2_dispatch_new(&cfg, &srv) != RSVD_OK ||
+        smb2_dispatch_connect(srv, RSVD_SMB2_DIALECT_302, SESSION_ID, user, sizeof user - 1,
+                              TREE_ID, NULL, &conn) != RSVD_OK) {
         fprintf(stderr, "smb-server-loop: cannot create the server\n");
         return 2;
     }
@@ -417,9 +425,9 @@ int main(void)
     static nbss_reader rd;
     static uint8_t msg[NBSS_MSG_MAX];
     for (;;) {
-        demo_server_stats s;
-        demo_server_get_stats(srv, &s);
-        uint64_t due = demo_server_next_expiry(srv);
+        smb2_dispatch_stats s;
+        smb2_dispatch_get_stats(srv, &s);
+        uint64_t due = smb2_dispatch_next_expiry(srv);
         /* Done: no connection, no backend call queued or in flight, no
          * resilient open waiting for its deadline. */
         if (l.sock < 0 && ad.count == 0 && s.pending == 0 && s.rsvd_opens == 0 &&
@@ -450,19 +458,19 @@ int main(void)
                 if (rsvd_smb2_hdr_decode(msg, len, &h) == RSVD_OK)
                     say(&l, "<- %s request, MessageId %llu", command_name(h.command),
                         (unsigned long long)h.message_id);
-                demo_server_receive(srv, conn, msg, len); /* decoded requests in */
+                smb2_dispatch_receive(srv, conn, msg, len); /* decoded requests in */
             }
             if (got == 0 || (got < 0 && errno != EAGAIN) || more < 0) {
                 /* The connection is gone: [MS-SMB2] 3.3.7.1. */
                 close(l.sock);
                 l.sock = -1;
                 l.lost_ms = monotonic_ms();
-                demo_server_conn_lost(srv, conn);
+                smb2_dispatch_conn_lost(srv, conn);
             }
         }
 
         if (monotonic_ms() >= due) {
-            size_t closed = demo_server_handle_expiry(srv); /* the scavenger */
+            size_t closed = smb2_dispatch_handle_expiry(srv); /* the scavenger */
             say(&l, "timer: the scavenger ran and closed %zu open(s), %llu ms after the loss",
                 closed, (unsigned long long)(monotonic_ms() - l.lost_ms));
         }
@@ -474,9 +482,9 @@ int main(void)
     bool client_ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
     say(&l, "done: %u backend calls completed from the loop, client %s", ad.completed_later,
         client_ok ? "succeeded" : "FAILED");
-    demo_server_free(srv);
-    demo_files_free(files);
-    demo_disk_close(&disk);
+    smb2_dispatch_free(srv);
+    file_table_free(files);
+    vdisk_close(&disk);
     close(ad.efd);
 
     bool ok = client_ok && l.kept == 1 && l.expired_rsvd_closes == 1 && ad.completed_later > 0;

@@ -27,6 +27,8 @@
 #define RSVD_BACKEND_H
 
 #include <rsvd/common.h>
+#include <rsvd/fscc.h>
+#include <rsvd/svhdx.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,37 +50,7 @@ typedef struct rsvd_completion {
     uint64_t tag; /**< library-private */
 } rsvd_completion;
 
-/** @name SCSI status codes ([SAM-4] 5.3) the library interprets
- * @{ */
-/** GOOD: the command succeeded. */
-#define RSVD_SCSI_STATUS_GOOD 0x00u
-/** CHECK CONDITION: sense data says what failed. */
-#define RSVD_SCSI_STATUS_CHECK_CONDITION 0x02u
-/** BUSY. */
-#define RSVD_SCSI_STATUS_BUSY 0x08u
-/** RESERVATION CONFLICT ([SPC-3] 5.6). */
-#define RSVD_SCSI_STATUS_RESERVATION_CONFLICT 0x18u
-/** @} */
 
-/** @name SRB status codes ([MS-RSVD] 2.2.5), 7-bit values
- * @{ */
-/** The request is in progress. */
-#define RSVD_SRB_STATUS_PENDING 0x00u
-/** The request completed successfully. */
-#define RSVD_SRB_STATUS_SUCCESS 0x01u
-/** The request was aborted. */
-#define RSVD_SRB_STATUS_ABORTED 0x02u
-/** The request completed with an error. */
-#define RSVD_SRB_STATUS_ERROR 0x04u
-/** The shared virtual disk does not support the request. */
-#define RSVD_SRB_STATUS_INVALID_REQUEST 0x06u
-/** The device is no longer available. */
-#define RSVD_SRB_STATUS_NO_DEVICE 0x08u
-/** Selection timed out. */
-#define RSVD_SRB_STATUS_SELECTION_TIMEOUT 0x0Au
-/** Data overrun or underrun. */
-#define RSVD_SRB_STATUS_DATA_OVERRUN 0x12u
-/** @} */
 
 /** The outcome of a SCSI command as a virtual SCSI disk reports it. */
 typedef struct rsvd_scsi_result {
@@ -131,22 +103,18 @@ typedef struct rsvd_io_result {
  */
 RSVD_API int rsvd_complete(rsvd_completion c, const rsvd_io_result *r);
 
-/** @name Information classes ([MS-FSCC] 2.4) that MS-RSVD 3.2.5.8/3.2.5.9 name
- * @{ */
-/** FileRenameInformation. */
-#define RSVD_FILE_RENAME_INFORMATION 10u
-/** FileLinkInformation. */
-#define RSVD_FILE_LINK_INFORMATION 11u
-/** FileStandardInformation. */
-#define RSVD_FILE_STANDARD_INFORMATION 5u
-/** FileEndOfFileInformation. */
-#define RSVD_FILE_END_OF_FILE_INFORMATION 20u
-/** FileNetworkOpenInformation. */
-#define RSVD_FILE_NETWORK_OPEN_INFORMATION 34u
-/** @} */
 
-/** CreateOptions bit FILE_NO_INTERMEDIATE_BUFFERING ([MS-SMB2] 2.2.13). */
-#define RSVD_FILE_NO_INTERMEDIATE_BUFFERING 0x00000008u
+/** What a backend reports about a failed open (or how an open runs), for
+ * the operator: the built-in backends fill it (rsvd/file_store.h,
+ * rsvd/iscsi_disk.h). */
+typedef struct rsvd_backend_diag {
+    /** NTSTATUS of the failure (STATUS_SUCCESS when there was none). */
+    uint32_t status;
+    /** The errno behind it, 0 if none. */
+    int sys_errno;
+    /** One line of English, NUL-terminated (empty when there is nothing to say). */
+    char reason[160];
+} rsvd_backend_diag;
 
 /** What the server asks a backend to open. */
 typedef struct rsvd_backend_open_args {
@@ -170,6 +138,8 @@ typedef struct rsvd_backend_open_args {
  * the store cannot do completes with STATUS_NOT_SUPPORTED.
  */
 typedef struct rsvd_object_store_ops {
+    /** Set by RSVD_STRUCT_INIT(rsvd_object_store_ops): the size the caller was built with. */
+    size_t struct_size;
     /** Opens the file for read and write; completes with result.handle. */
     void (*open)(void *ctx, const rsvd_backend_open_args *args, rsvd_completion c);
     /** Closes @p handle; with @p delete_file also deletes the file (PendingDelete). */
@@ -195,17 +165,6 @@ typedef struct rsvd_object_store_ops {
                   uint8_t *out, uint32_t out_cap, rsvd_completion c);
 } rsvd_object_store_ops;
 
-/** @name DiskType and DiskFormat ([MS-RSVD] 2.2.4.6)
- * @{ */
-/** VHD_TYPE_FIXED. */
-#define RSVD_VHD_TYPE_FIXED 0x00000002u
-/** VHD_TYPE_DYNAMIC. */
-#define RSVD_VHD_TYPE_DYNAMIC 0x00000003u
-/** VIRTUAL_STORAGE_TYPE_DEVICE_VHDX. */
-#define RSVD_VIRTUAL_STORAGE_TYPE_DEVICE_VHDX 0x00000003u
-/** VIRTUAL_STORAGE_TYPE_DEVICE_VHDSET. */
-#define RSVD_VIRTUAL_STORAGE_TYPE_DEVICE_VHDSET 0x00000004u
-/** @} */
 
 /** The virtual disk's properties ([MS-RSVD] 2.2.4.6, 2.2.4.14, 2.2.4.33). */
 typedef struct rsvd_disk_info {
@@ -221,13 +180,6 @@ typedef struct rsvd_disk_info {
     rsvd_guid virtual_disk_id;     /**< the disk's GUID */
 } rsvd_disk_info;
 
-/** Data direction of a SCSI command, numbered as the RSVD Disposition field
- * is used on the wire (docs/decisions.md): 0 data out, 1 data in, 2 none. */
-typedef enum rsvd_scsi_direction {
-    RSVD_SCSI_DATA_OUT = 0,
-    RSVD_SCSI_DATA_IN = 1,
-    RSVD_SCSI_NO_DATA = 2
-} rsvd_scsi_direction;
 
 /** A SCSI command for the virtual SCSI disk. */
 typedef struct rsvd_scsi_cmd {
@@ -487,6 +439,8 @@ typedef struct rsvd_disk_snapshot_target {
  * tunnel header.
  */
 typedef struct rsvd_scsi_disk_ops {
+    /** Set by RSVD_STRUCT_INIT(rsvd_scsi_disk_ops): the size the caller was built with. */
+    size_t struct_size;
     /** Opens the disk for one initiator; completes with result.handle. */
     void (*open)(void *ctx, const rsvd_backend_open_args *args, rsvd_completion c);
     /** Closes @p handle; with @p delete_file also deletes the disk file. */

@@ -46,6 +46,8 @@ typedef struct rsvd_block_info {
 /** Functions of a block source. read, write, flush and info must be set;
  * the ones marked optional may be NULL. */
 typedef struct rsvd_block_ops {
+    /** Set by RSVD_STRUCT_INIT(rsvd_block_ops): the size the caller was built with. */
+    size_t struct_size;
     /** Reads @p len bytes at byte @p offset into @p buf. */
     uint32_t (*read)(void *ctx, uint64_t offset, uint8_t *buf, size_t len);
     /** Writes @p len bytes at byte @p offset. */

@@ -107,13 +107,37 @@ RSVD_API const char *rsvd_strerror(int err);
 RSVD_API const char *rsvd_error_name(int err);
 
 /**
+ * Initialiser of a struct that can grow: sets its struct_size to the size
+ * the caller is built with and every other member to zero (each member's
+ * default).
+ *
+ * Every config struct, callback table, registration and inspection struct
+ * of the API starts with `size_t struct_size`. A later release may append
+ * members; a program built against older headers keeps working, because
+ * the library reads (and writes) only the bytes the program's struct_size
+ * covers and takes zero for the rest. Initialise such a struct with this
+ * macro:
+ *
+ *     rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
+ *     static const rsvd_object_store_ops ops = {
+ *         .struct_size = sizeof(rsvd_object_store_ops), .open = my_open, ...};
+ *
+ * A struct_size below the struct's first release is refused with
+ * RSVD_E_INVAL. docs/abi.md gives the rules.
+ */
+#define RSVD_STRUCT_INIT(type) {.struct_size = sizeof(type)}
+
+/**
  * Replaceable allocator. Every allocation librsvd makes goes through the
  * instance's rsvd_mem; pass NULL wherever an `const rsvd_mem *` is accepted
  * to use the C library's malloc/calloc/realloc/free.
  *
- * All four functions must be set. free(NULL) must be a no-op.
+ * All four functions must be set. free(NULL) must be a no-op. The library
+ * keeps the pointer: the table must outlive every instance that uses it.
  */
 typedef struct rsvd_mem {
+    /** Set by RSVD_STRUCT_INIT(rsvd_mem): the size the caller was built with. */
+    size_t struct_size;
     /** As malloc(): @p size bytes, or NULL. */
     void *(*malloc_fn)(size_t size, void *user_data);
     /** As calloc(): @p nmemb * @p size zeroed bytes, or NULL. */

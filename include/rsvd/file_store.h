@@ -75,16 +75,6 @@ typedef enum rsvd_io_mode {
     RSVD_IO_WRITE_THROUGH = 2
 } rsvd_io_mode;
 
-/** Why an open failed, or why it runs in the mode it does. */
-typedef struct rsvd_backend_diag {
-    /** NTSTATUS of the failure (STATUS_SUCCESS when there was none). */
-    uint32_t status;
-    /** The errno behind it, 0 if none. */
-    int sys_errno;
-    /** One line of English, NUL-terminated (empty when there is nothing to say). */
-    char reason[160];
-} rsvd_backend_diag;
-
 /** @return the NTSTATUS for an errno value (table in the file comment). */
 RSVD_API uint32_t rsvd_status_from_errno(int err);
 
@@ -100,6 +90,8 @@ typedef struct rsvd_file_store rsvd_file_store;
 
 /** Configuration of a file object store. */
 typedef struct rsvd_file_store_config {
+    /** Set by RSVD_STRUCT_INIT(rsvd_file_store_config): the size the caller was built with. */
+    size_t struct_size;
     /** Directory the opened names resolve under (required). */
     const char *root;
     /** Policy for FILE_NO_INTERMEDIATE_BUFFERING opens (default PREFER). */
@@ -168,15 +160,6 @@ RSVD_API const rsvd_backend_diag *rsvd_file_store_last_error(const rsvd_file_sto
 RSVD_API rsvd_io_mode rsvd_file_store_io_mode(const rsvd_file_store *fs, const void *handle,
                                               const char **why);
 
-/** @name FSCTL codes the store answers ([MS-FSCC] 2.3)
- * @{ */
-/** FSCTL_SET_SPARSE: marks the file sparse; a no-op here (POSIX files are
- * sparse-capable). */
-#define RSVD_FSCTL_SET_SPARSE 0x000900C4u
-/** FSCTL_SET_ZERO_DATA: input FILE_ZERO_DATA_INFORMATION (FileOffset,
- * BeyondFinalZero); the store deallocates or zeroes that range. */
-#define RSVD_FSCTL_SET_ZERO_DATA 0x000980C8u
-/** @} */
 
 /* ------------------------------------------------------------------------ */
 /* File block source                                                         */
@@ -187,6 +170,8 @@ typedef struct rsvd_file_block rsvd_file_block;
 
 /** Configuration of a file block source. */
 typedef struct rsvd_file_block_config {
+    /** Set by RSVD_STRUCT_INIT(rsvd_file_block_config): the size the caller was built with. */
+    size_t struct_size;
     /** The file (required). */
     const char *path;
     /** 0: the file must exist. Otherwise a missing file is created with this

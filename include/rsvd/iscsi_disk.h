@@ -112,6 +112,8 @@ typedef struct rsvd_iscsi_disk rsvd_iscsi_disk;
 
 /** Configuration of an iSCSI disk. The strings are copied. */
 typedef struct rsvd_iscsi_disk_config {
+    /** Set by RSVD_STRUCT_INIT(rsvd_iscsi_disk_config): the size the caller was built with. */
+    size_t struct_size;
     /** Target portal, "host:port" or "[v6addr]:port" (port 3260 if omitted).
      * Required. */
     const char *portal;

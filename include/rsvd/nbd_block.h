@@ -54,6 +54,8 @@ typedef struct rsvd_nbd_block rsvd_nbd_block;
 
 /** Configuration of an NBD block source. */
 typedef struct rsvd_nbd_block_config {
+    /** Set by RSVD_STRUCT_INIT(rsvd_nbd_block_config): the size the caller was built with. */
+    size_t struct_size;
     /** NBD URI (required): "nbd://host:port/export",
      * "nbd+unix:///export?socket=/path" (libnbd's nbd_connect_uri()). */
     const char *uri;

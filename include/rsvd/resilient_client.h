@@ -7,8 +7,8 @@
 #define RSVD_RESILIENT_CLIENT_H
 
 #include <rsvd/common.h>
+#include <rsvd/smb2.h>
 #include <rsvd/status.h>
-#include <rsvd/wire.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,8 +74,8 @@ typedef struct rsvd_res_client rsvd_res_client;
 
 /** Client configuration. Zero-initialise it and set what you need. */
 typedef struct rsvd_res_client_config {
-    /** Allocator; NULL for the C library's. */
-    const rsvd_mem *mem;
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_config): the size the caller was built with. */
+    size_t struct_size;
     /** Connections at once. This and the limits below: 0 takes the
      * RSVD_RES_CLIENT_DEFAULT_* value; going over one is RSVD_E_LIMIT (or
      * RSVD_E_INVAL for a LOCK's elements). */
@@ -99,6 +99,9 @@ typedef struct rsvd_res_client_config {
      * RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_WINDOWS (0, the default: 128 as
      * Windows sends it, <173>) or RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO. */
     uint32_t resiliency_options;
+    /** Allocator; NULL for the C library's (last: the struct ends
+     * without padding, docs/abi.md). */
+    const rsvd_mem *mem;
 } rsvd_res_client_config;
 
 /** Which request of the library a completion is about. */
@@ -156,6 +159,8 @@ RSVD_API const char *rsvd_res_lost_reason_name(int reason);
 
 /** Callbacks, set once at creation. Both are required. */
 typedef struct rsvd_res_client_callbacks {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_callbacks): the size the caller was built with. */
+    size_t struct_size;
     /** A request the library sent (or kept for re-sending) ends without a
      * response: done->status is STATUS_CONNECTION_DISCONNECTED. */
     void (*request_failed)(rsvd_res_client *cli, const rsvd_res_client_done *done,
@@ -179,6 +184,8 @@ RSVD_API void rsvd_res_client_free(rsvd_res_client *cli);
 
 /** A connection after NEGOTIATE ([MS-SMB2] 3.2.1.2). */
 typedef struct rsvd_res_client_conn_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_conn_params): the size the caller was built with. */
+    size_t struct_size;
     /** Connection.Dialect: RSVD_SMB2_DIALECT_202 ... _311. */
     uint16_t dialect;
     /** Connection.SupportsMultiCredit (SMB2_GLOBAL_CAP_LARGE_MTU). */
@@ -187,13 +194,13 @@ typedef struct rsvd_res_client_conn_params {
     bool supports_multi_channel;
     /** Connection.SupportsPersistentHandles (3.x). */
     bool supports_persistent_handles;
+    /** Size of the window handed over (see next_message_id). */
+    uint32_t credits;
     /** The sequence window handed over ([MS-SMB2] 3.2.4.1.6): MessageIds
      * [next_message_id, next_message_id + credits) are available. A new
      * connection: 0 and 1 (the window {0}); credits 0 counts as 1, more
      * than 65535 as 65535. */
     uint64_t next_message_id;
-    /** Size of the window handed over (see next_message_id). */
-    uint32_t credits;
 } rsvd_res_client_conn_params;
 
 /** Registers a connection. @return RSVD_OK, RSVD_E_INVAL, RSVD_E_LIMIT,
@@ -219,14 +226,16 @@ RSVD_API int rsvd_res_client_conn_grant_credits(rsvd_res_client *cli, uint64_t c
 
 /** A connection's window and load. */
 typedef struct rsvd_res_client_conn_info {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_conn_info): the size the caller was built with. */
+    size_t struct_size;
     /** Connection.Dialect. */
     uint16_t dialect;
+    /** Requests of the library in flight. */
+    uint32_t outstanding;
     /** Lowest MessageId available; the window is [next, next + available). */
     uint64_t next_message_id;
     /** MessageIds available (credits not yet used). */
     uint64_t available;
-    /** Requests of the library in flight. */
-    uint32_t outstanding;
 } rsvd_res_client_conn_info;
 
 /** A connection's window and load. @return RSVD_OK, RSVD_E_INVAL or
@@ -248,9 +257,22 @@ RSVD_API int rsvd_res_client_session_bind(rsvd_res_client *cli, uint64_t session
  * RSVD_E_STATE (tree connects remain) or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_client_session_remove(rsvd_res_client *cli, uint64_t session);
 
-/** Registers a tree connect of @p session with its TreeId. */
-RSVD_API int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session, uint32_t tree_id,
-                                      uint64_t *tree);
+/** A tree connect as the TREE_CONNECT response left it ([MS-SMB2] 3.2.1.4). */
+typedef struct rsvd_res_client_tree_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_tree_params): the size the caller was built with. */
+    size_t struct_size;
+    /** TreeConnect.TreeConnectId. */
+    uint32_t tree_id;
+    /** Zero. */
+    uint32_t reserved;
+} rsvd_res_client_tree_params;
+
+/** Registers a tree connect of @p session. @return RSVD_OK, RSVD_E_NOENT,
+ * RSVD_E_INVAL (@p p NULL, not initialised with RSVD_STRUCT_INIT, or
+ * reserved not zero), RSVD_E_NOTSUP, RSVD_E_LIMIT, RSVD_E_NOMEM or
+ * RSVD_E_BUSY. */
+RSVD_API int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session,
+                                      const rsvd_res_client_tree_params *p, uint64_t *tree);
 
 /** Forgets a tree connect after its TREE_DISCONNECT. @return RSVD_OK,
  * RSVD_E_NOENT, RSVD_E_STATE (opens remain on it, or a reconnect aims at
@@ -260,6 +282,8 @@ RSVD_API int rsvd_res_client_tree_remove(rsvd_res_client *cli, uint64_t tree);
 /** What 3.2.4.4 needs to rebuild the CREATE of an open (3.2.5.7 copies
  * these from the original request). */
 typedef struct rsvd_res_client_open_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_open_params): the size the caller was built with. */
+    size_t struct_size;
     /** Open.FileId from the CREATE response. */
     rsvd_smb2_fileid file_id;
     /** The name sent in the CREATE (UTF-16LE, relative to the share), copied. */
@@ -454,6 +478,8 @@ typedef enum rsvd_res_client_open_state {
 
 /** A snapshot of an open ([MS-SMB2] 3.2.1.6). */
 typedef struct rsvd_res_client_open_info {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_open_info): the size the caller was built with. */
+    size_t struct_size;
     /** Connected or detached. */
     rsvd_res_client_open_state state;
     /** Open.FileId. */

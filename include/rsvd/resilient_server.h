@@ -7,8 +7,8 @@
 #define RSVD_RESILIENT_SERVER_H
 
 #include <rsvd/common.h>
+#include <rsvd/smb2.h>
 #include <rsvd/status.h>
-#include <rsvd/wire.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,6 +74,8 @@ typedef struct rsvd_res_server rsvd_res_server;
 
 /** Server configuration. Zero-initialise it and set what you need. */
 typedef struct rsvd_res_server_config {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_server_config): the size the caller was built with. */
+    size_t struct_size;
     /** Allocator; NULL for the C library's. */
     const rsvd_mem *mem;
     /** MaxResiliencyTimeout in milliseconds; a request above it fails with
@@ -154,6 +156,8 @@ typedef struct rsvd_res_closed_open {
 
 /** Callbacks, set once at creation. */
 typedef struct rsvd_res_server_callbacks {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_server_callbacks): the size the caller was built with. */
+    size_t struct_size;
     /**
      * The library has closed an open ([MS-SMB2] 3.3.4.17): it is already
      * unreachable (its FileIds name nothing). The host closes
@@ -171,7 +175,9 @@ typedef struct rsvd_res_server_callbacks {
  * @param cb callbacks (copied); close_open is required.
  * @param user_data passed to every callback.
  * @param out the new server.
- * @return RSVD_OK, RSVD_E_INVAL (no callback) or RSVD_E_NOMEM.
+ * @return RSVD_OK, RSVD_E_INVAL (no callback, a struct_size not set by
+ * RSVD_STRUCT_INIT, an unusable allocator), RSVD_E_NOTSUP (a struct from
+ * newer headers sets a member this library does not know) or RSVD_E_NOMEM.
  */
 RSVD_API int rsvd_res_server_new(const rsvd_res_server_config *cfg,
                                  const rsvd_res_server_callbacks *cb, void *user_data,
@@ -185,6 +191,8 @@ RSVD_API void rsvd_res_server_free(rsvd_res_server *srv);
 
 /** A connection as NEGOTIATE left it ([MS-SMB2] 3.3.1.7). */
 typedef struct rsvd_res_conn_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_conn_params): the size the caller was built with. */
+    size_t struct_size;
     /** Connection.Dialect: RSVD_SMB2_DIALECT_202 ... _311. */
     uint16_t dialect;
     /** Connection.SupportsMultiCredit (the IOCTL CreditCharge check,
@@ -223,10 +231,23 @@ RSVD_API int rsvd_res_server_session_add(rsvd_res_server *srv, uint64_t conn, ui
  * RSVD_E_LIMIT, RSVD_E_NOMEM or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_server_session_bind(rsvd_res_server *srv, uint64_t session, uint64_t conn);
 
-/** Registers a tree connect of @p session with the TreeId the host gave it.
- * @return RSVD_OK, RSVD_E_NOENT, RSVD_E_LIMIT, RSVD_E_NOMEM or RSVD_E_BUSY. */
-RSVD_API int rsvd_res_server_tree_add(rsvd_res_server *srv, uint64_t session, uint32_t tree_id,
-                                      uint64_t *tree);
+/** A tree connect as TREE_CONNECT left it ([MS-SMB2] 3.3.1.9). */
+typedef struct rsvd_res_tree_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_tree_params): the size the caller was built with. */
+    size_t struct_size;
+    /** TreeConnect.TreeId, as the host gave it. */
+    uint32_t tree_id;
+    /** Zero. */
+    uint32_t reserved;
+} rsvd_res_tree_params;
+
+/** Registers a tree connect of @p session.
+ * @return RSVD_OK, RSVD_E_NOENT, RSVD_E_INVAL (@p p NULL, not initialised
+ * with RSVD_STRUCT_INIT, or reserved not zero), RSVD_E_NOTSUP (from newer
+ * headers, with a member this library does not know set), RSVD_E_LIMIT,
+ * RSVD_E_NOMEM or RSVD_E_BUSY. */
+RSVD_API int rsvd_res_server_tree_add(rsvd_res_server *srv, uint64_t session,
+                                      const rsvd_res_tree_params *p, uint64_t *tree);
 
 /**
  * Where a request arrived: the host has located its session (3.3.5.2.9) and
@@ -491,12 +512,16 @@ typedef enum rsvd_res_open_state {
 
 /** A snapshot of an open's state ([MS-SMB2] 3.3.1.10). */
 typedef struct rsvd_res_open_info {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_open_info): the size the caller was built with. */
+    size_t struct_size;
     /** Attached or detached. */
     rsvd_res_open_state state;
     /** volatile_id 0 while detached. */
     rsvd_smb2_fileid file_id;
     /** Open.IsResilient. */
     bool is_resilient;
+    /** Registered with RSVD_RES_OPEN_LEASED. */
+    bool leased;
     /** Open.ResiliencyTimeout (ms). */
     uint32_t resiliency_timeout_ms;
     /** Open.ResilientOpenTimeout while detached (ms, host clock); 0 while
@@ -508,11 +533,11 @@ typedef struct rsvd_res_open_info {
     uint64_t tree;
     /** The host's object of the open. */
     void *open_user_data;
-    /** Registered with RSVD_RES_OPEN_LEASED. */
-    bool leased;
 } rsvd_res_open_info;
 
-/** @return RSVD_OK or RSVD_E_NOENT (no open has this persistent id). */
+/** Fills @p out, initialised with RSVD_STRUCT_INIT. @return RSVD_OK,
+ * RSVD_E_NOENT (no open has this persistent id) or RSVD_E_INVAL (@p out NULL
+ * or its struct_size not set). */
 RSVD_API int rsvd_res_server_open_info(const rsvd_res_server *srv, uint64_t persistent_id,
                                        rsvd_res_open_info *out);
 
@@ -523,6 +548,8 @@ RSVD_API int rsvd_res_server_lock_seq(const rsvd_res_server *srv, uint64_t persi
 
 /** Counts of live objects. */
 typedef struct rsvd_res_server_stats {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_server_stats): the size the caller was built with. */
+    size_t struct_size;
     uint32_t connections; /**< registered connections */
     uint32_t sessions;    /**< registered sessions */
     uint32_t trees;       /**< registered tree connects */
@@ -531,8 +558,10 @@ typedef struct rsvd_res_server_stats {
     uint32_t detached;    /**< opens waiting for a reconnect */
 } rsvd_res_server_stats;
 
-/** Fills @p out with the counts of live objects (zeros for a NULL server). */
-RSVD_API void rsvd_res_server_get_stats(const rsvd_res_server *srv, rsvd_res_server_stats *out);
+/** Fills @p out (initialised with RSVD_STRUCT_INIT) with the counts of live
+ * objects (zeros for a NULL server). @return RSVD_OK or RSVD_E_INVAL (@p out
+ * NULL or its struct_size not set). */
+RSVD_API int rsvd_res_server_get_stats(const rsvd_res_server *srv, rsvd_res_server_stats *out);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,8 @@ typedef struct rsvd_scsi_disk rsvd_scsi_disk;
 
 /** Configuration of a virtual SCSI disk. */
 typedef struct rsvd_scsi_disk_config {
+    /** Set by RSVD_STRUCT_INIT(rsvd_scsi_disk_config): the size the caller was built with. */
+    size_t struct_size;
     /** The storage (required). The disk does not own it: keep it alive
      * until the disk is destroyed. */
     rsvd_block_source block;

@@ -45,8 +45,10 @@
 
 #include <rsvd/backend.h>
 #include <rsvd/common.h>
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
 #include <rsvd/status.h>
-#include <rsvd/wire.h>
+#include <rsvd/svhdx.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,20 +62,6 @@ extern "C" {
 /** An RSVD server instance (opaque). */
 typedef struct rsvd_server rsvd_server;
 
-/** @name FSCTLs that [MS-RSVD] 3.2.4 answers itself ([MS-FSCC] 2.3)
- * (the three RSVD FSCTLs are in rsvd/wire_rsvd.h)
- * @{ */
-/** FSCTL_OFFLOAD_READ: an RSVD open fails it with
- * STATUS_OFFLOAD_READ_FILE_NOT_SUPPORTED. */
-#define RSVD_FSCTL_OFFLOAD_READ 0x00094264u
-/** FSCTL_OFFLOAD_WRITE: an RSVD open fails it with
- * STATUS_OFFLOAD_WRITE_FILE_NOT_SUPPORTED. */
-#define RSVD_FSCTL_OFFLOAD_WRITE 0x00098268u
-/** @} */
-
-/** SMB2 QUERY_INFO / SET_INFO InfoType SMB2_0_INFO_FILE ([MS-SMB2] 2.2.37):
- * the only type the server passes to a backend. */
-#define RSVD_SMB2_0_INFO_FILE 0x01u
 
 /** Room a new open's CREATE must provide for the response context: the
  * larger of SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE (168) and
@@ -121,7 +109,7 @@ typedef struct rsvd_server_reply {
     uint64_t local_open;
     /** CREATE: the data of the SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE or
      * _V2_RESPONSE create context to return (name
-     * RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME), inside the request's
+     * RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT), inside the request's
      * response_context buffer; NULL and 0 when there is none (a reconnect). */
     const uint8_t *create_context;
     /** Bytes at create_context: 168 (V1 response), 192 (V2 response) or 0. */
@@ -144,7 +132,8 @@ RSVD_API bool rsvd_server_reply_is_error(const rsvd_server_reply *reply);
 typedef void (*rsvd_server_reply_fn)(void *ctx, const rsvd_server_reply *reply);
 
 /**
- * Server configuration, copied by rsvd_server_new().
+ * Server configuration, copied by rsvd_server_new() (with the backend
+ * tables it points to). Initialise it with RSVD_STRUCT_INIT().
  *
  * Either backend may be absent (NULL ops). A CREATE that needs the missing
  * one (OriginatorFlags SVHDX_ORIGINATOR_VHDMP needs the object store, any
@@ -152,6 +141,8 @@ typedef void (*rsvd_server_reply_fn)(void *ctx, const rsvd_server_reply *reply);
  * no open ever exists on a missing backend.
  */
 typedef struct rsvd_server_config {
+    /** Set by RSVD_STRUCT_INIT(rsvd_server_config): the size the caller was built with. */
+    size_t struct_size;
     /** IsSVHDXSupported ([MS-RSVD] 3.2.1.1). When false every request fails
      * with STATUS_INVALID_DEVICE_REQUEST ([MS-RSVD] 3.2.5). */
     bool svhdx_supported;
@@ -192,9 +183,12 @@ typedef struct rsvd_server_config {
 
 /**
  * Creates a server with an empty OpenTable and its request pool.
- * @return RSVD_OK (*out set), RSVD_E_INVAL (NULL argument, no reply
- * callback, a service version other than 1 or 2, or a backend table with a
- * required function missing) or RSVD_E_NOMEM.
+ * @return RSVD_OK (*out set), RSVD_E_INVAL (NULL argument, a struct_size
+ * not set by RSVD_STRUCT_INIT, no reply callback, a service version other
+ * than 1 or 2, a backend table with a required function missing, or an
+ * unusable allocator), RSVD_E_NOTSUP (the config or a backend table comes
+ * from newer headers and sets a member this library does not know) or
+ * RSVD_E_NOMEM.
  */
 RSVD_API int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out);
 

@@ -17,15 +17,15 @@
 #include <string.h>
 
 #include <rsvd/common.h>
-#include <rsvd/status.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** @file
- * @brief The bounds-checked little-endian reader and writer, and the message
- * codecs built on them (rsvd/wire_smb2.h, rsvd/wire_rsvd.h).
+ * @brief The bounds-checked little-endian reader and writer, and the UTF-16LE
+ * string helpers; the message codecs built on them are in rsvd/wire_smb2.h and
+ * rsvd/wire_rsvd.h (toolkit).
  */
 
 /**
@@ -323,11 +323,51 @@ static inline int rsvd_wr_finish(const rsvd_wr *w, size_t *out_len)
     return RSVD_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* UTF-16LE strings                                                          */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Converts the UTF-16LE string (@p src, @p src_len bytes) to UTF-8.
+ * With @p dst NULL it only measures. A name on the wire is neither
+ * NUL-terminated nor allowed to contain a NUL.
+ * @return RSVD_OK with the UTF-8 length in *out_len (no NUL written or
+ * counted), RSVD_E_WIRE_NAME (odd length, an unpaired surrogate or a NUL
+ * code unit) or RSVD_E_NOSPC (@p dst is shorter than the result; nothing is
+ * guaranteed about its content).
+ */
+RSVD_API int rsvd_utf16le_to_utf8(const uint8_t *src, size_t src_len, char *dst, size_t cap,
+                                  size_t *out_len);
+
+/**
+ * Converts the UTF-8 string (@p src, @p src_len bytes) to UTF-16LE, code
+ * points above U+FFFF as surrogate pairs. With @p dst NULL it only
+ * measures.
+ * @return RSVD_OK with the UTF-16LE length in bytes in *out_len,
+ * RSVD_E_INVAL (not well-formed UTF-8: an overlong form, a surrogate code
+ * point, a value above U+10FFFF, a truncated sequence) or RSVD_E_NOSPC.
+ */
+RSVD_API int rsvd_utf8_to_utf16le(const char *src, size_t src_len, uint8_t *dst, size_t cap,
+                                  size_t *out_len);
+
+/**
+ * Checks a NUL-terminated UTF-16LE name whose length field counts the NUL
+ * (MS-RSVD DestinationFileName, DestinationVhdSetName): @p len is even and
+ * at least 2, the last code unit is 0x0000 and no earlier one is.
+ * @return RSVD_OK or RSVD_E_WIRE_NAME.
+ */
+RSVD_API int rsvd_utf16z_check(const uint8_t *name, size_t len);
+
+/**
+ * @return true if the UTF-16LE string (@p s, @p len bytes; a trailing odd
+ * byte is ignored) ends with the ASCII string @p suffix, compared without
+ * regard to ASCII case.
+ */
+RSVD_API bool rsvd_utf16le_ends_with_ascii(const uint8_t *s, size_t len, const char *suffix);
+
 #ifdef __cplusplus
 }
 #endif
 
-#include <rsvd/wire_rsvd.h>
-#include <rsvd/wire_smb2.h>
 
 #endif /* RSVD_WIRE_H */

@@ -1,7 +1,9 @@
 /*
  * librsvd - SMB2 message codecs ([MS-SMB2] section 2.2).
  *
- * Included by rsvd/wire.h; include that header rather than this one.
+ * Part of the opt-in toolkit: no core header includes it. The identifiers the
+ * codecs use (commands, flags, FileId, create-context names) are the core's
+ * (rsvd/smb2.h, rsvd/fscc.h).
  *
  * Conventions for every codec in this file:
  *  - Decoders take (const uint8_t *buf, size_t len) and never read past len.
@@ -17,8 +19,9 @@
 #ifndef RSVD_WIRE_SMB2_H
 #define RSVD_WIRE_SMB2_H
 
-#include <rsvd/backend.h> /* FILE_* information classes, CreateOptions bit */
 #include <rsvd/common.h>
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,116 +38,7 @@ extern "C" {
 #define RSVD_SMB2_HEADER_SIZE 64u
 /** @} */
 
-/** @name SMB2 header Command values ([MS-SMB2] 2.2.1)
- * @{ */
-/** SMB2 NEGOTIATE. */
-#define RSVD_SMB2_NEGOTIATE 0x0000u
-/** SMB2 SESSION_SETUP. */
-#define RSVD_SMB2_SESSION_SETUP 0x0001u
-/** SMB2 LOGOFF. */
-#define RSVD_SMB2_LOGOFF 0x0002u
-/** SMB2 TREE_CONNECT. */
-#define RSVD_SMB2_TREE_CONNECT 0x0003u
-/** SMB2 TREE_DISCONNECT. */
-#define RSVD_SMB2_TREE_DISCONNECT 0x0004u
-/** SMB2 CREATE. */
-#define RSVD_SMB2_CREATE 0x0005u
-/** SMB2 CLOSE. */
-#define RSVD_SMB2_CLOSE 0x0006u
-/** SMB2 FLUSH. */
-#define RSVD_SMB2_FLUSH 0x0007u
-/** SMB2 READ. */
-#define RSVD_SMB2_READ 0x0008u
-/** SMB2 WRITE. */
-#define RSVD_SMB2_WRITE 0x0009u
-/** SMB2 LOCK. */
-#define RSVD_SMB2_LOCK 0x000Au
-/** SMB2 IOCTL. */
-#define RSVD_SMB2_IOCTL 0x000Bu
-/** SMB2 CANCEL. */
-#define RSVD_SMB2_CANCEL 0x000Cu
-/** SMB2 ECHO. */
-#define RSVD_SMB2_ECHO 0x000Du
-/** SMB2 QUERY_DIRECTORY. */
-#define RSVD_SMB2_QUERY_DIRECTORY 0x000Eu
-/** SMB2 CHANGE_NOTIFY. */
-#define RSVD_SMB2_CHANGE_NOTIFY 0x000Fu
-/** SMB2 QUERY_INFO. */
-#define RSVD_SMB2_QUERY_INFO 0x0010u
-/** SMB2 SET_INFO. */
-#define RSVD_SMB2_SET_INFO 0x0011u
-/** SMB2 OPLOCK_BREAK. */
-#define RSVD_SMB2_OPLOCK_BREAK 0x0012u
-/** @} */
 
-/** @name SMB2 header Flags ([MS-SMB2] 2.2.1)
- * @{ */
-/** SMB2_FLAGS_SERVER_TO_REDIR: the message is a response. */
-#define RSVD_SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u
-/** SMB2_FLAGS_ASYNC_COMMAND: the ASYNC header form (AsyncId in place of
- * Reserved and TreeId). */
-#define RSVD_SMB2_FLAGS_ASYNC_COMMAND 0x00000002u
-/** SMB2_FLAGS_RELATED_OPERATIONS: a related member of a compound. */
-#define RSVD_SMB2_FLAGS_RELATED_OPERATIONS 0x00000004u
-/** SMB2_FLAGS_SIGNED: the message is signed. */
-#define RSVD_SMB2_FLAGS_SIGNED 0x00000008u
-/** SMB2_FLAGS_PRIORITY_MASK: the I/O priority, 0-7 (3.1.1 only). */
-#define RSVD_SMB2_FLAGS_PRIORITY_MASK 0x00000070u
-/** SMB2_FLAGS_DFS_OPERATIONS: a DFS operation. */
-#define RSVD_SMB2_FLAGS_DFS_OPERATIONS 0x10000000u
-/** SMB2_FLAGS_REPLAY_OPERATION: a replayed request (3.x only). */
-#define RSVD_SMB2_FLAGS_REPLAY_OPERATION 0x20000000u
-/** @} */
-
-/** @name SMB2 dialect revision numbers ([MS-SMB2] 2.2.3)
- * @{ */
-/** SMB 2.0.2. */
-#define RSVD_SMB2_DIALECT_202 0x0202u
-/** SMB 2.1. */
-#define RSVD_SMB2_DIALECT_210 0x0210u
-/** SMB 3.0. */
-#define RSVD_SMB2_DIALECT_300 0x0300u
-/** SMB 3.0.2 (the first dialect that carries RSVD, [MS-RSVD] 2.1). */
-#define RSVD_SMB2_DIALECT_302 0x0302u
-/** SMB 3.1.1. */
-#define RSVD_SMB2_DIALECT_311 0x0311u
-/** @} */
-
-/**
- * SMB2 packet header, SYNC or ASYNC form ([MS-SMB2] 2.2.1.1, 2.2.1.2).
- * The form is chosen by RSVD_SMB2_FLAGS_ASYNC_COMMAND in flags: the ASYNC
- * form carries async_id, the SYNC form reserved and tree_id.
- */
-typedef struct rsvd_smb2_hdr {
-    /** CreditCharge: credits the request consumes (2.0.2: 0). */
-    uint16_t credit_charge;
-    /** Response: NTSTATUS. Request: ChannelSequence (low 16 bits) and
-     * Reserved (3.x), or Status which the server ignores (2.0.2/2.1). */
-    uint32_t status;
-    /** Command: an RSVD_SMB2_* command code. */
-    uint16_t command;
-    /** CreditRequest in a request, CreditResponse in a response. */
-    uint16_t credit;
-    /** Flags: RSVD_SMB2_FLAGS_* bits; ASYNC_COMMAND picks the form. */
-    uint32_t flags;
-    /** NextCommand: offset from this header to the next one of a compound;
-     * 0 for the last or only message. */
-    uint32_t next_command;
-    /** MessageId: identifies the request on the connection; the response
-     * echoes it. */
-    uint64_t message_id;
-    /** AsyncId: ASYNC form only (0 after decoding a SYNC header). */
-    uint64_t async_id;
-    /** SYNC form only: Reserved (Windows clients send 0xFEFF). */
-    uint32_t reserved;
-    /** TreeId: the tree connect; SYNC form only (0 after decoding an ASYNC
-     * header). */
-    uint32_t tree_id;
-    /** SessionId: the session (0 in NEGOTIATE). */
-    uint64_t session_id;
-    /** Signature: when SMB2_FLAGS_SIGNED is set, else zero. */
-    uint8_t signature[16];
-} rsvd_smb2_hdr;
 
 /**
  * Decodes the 64-byte header at the start of @p buf.
@@ -159,17 +53,6 @@ RSVD_API int rsvd_smb2_hdr_decode(const uint8_t *buf, size_t len, rsvd_smb2_hdr 
  */
 RSVD_API int rsvd_smb2_hdr_encode(const rsvd_smb2_hdr *h, uint8_t *buf, size_t cap);
 
-/** @return true if @p h is a response (SMB2_FLAGS_SERVER_TO_REDIR). */
-static inline bool rsvd_smb2_hdr_is_response(const rsvd_smb2_hdr *h)
-{
-    return (h->flags & RSVD_SMB2_FLAGS_SERVER_TO_REDIR) != 0;
-}
-
-/** @return true if @p h uses the ASYNC form. */
-static inline bool rsvd_smb2_hdr_is_async(const rsvd_smb2_hdr *h)
-{
-    return (h->flags & RSVD_SMB2_FLAGS_ASYNC_COMMAND) != 0;
-}
 
 /** Size of the ERROR response body before ErrorData ([MS-SMB2] 2.2.2). */
 #define RSVD_SMB2_ERROR_FIXED_SIZE 8u
@@ -260,22 +143,6 @@ RSVD_API int rsvd_smb2_error_response_build(const rsvd_smb2_hdr *req, uint32_t s
  * (with offsets normalised), and encoding that struct gives the same bytes.
  */
 
-/** SMB2_FILEID ([MS-SMB2] 2.2.14.1). */
-typedef struct rsvd_smb2_fileid {
-    /** Persistent: survives a reconnect (the server's Open.DurableFileId). */
-    uint64_t persistent_id;
-    /** Volatile: may change on a reconnect (the server's Open.FileId). */
-    uint64_t volatile_id;
-} rsvd_smb2_fileid;
-
-/** Size of SMB2_FILEID on the wire. */
-#define RSVD_SMB2_FILEID_SIZE 16u
-
-/** @return true if @p a and @p b name the same open (both halves equal). */
-static inline bool rsvd_smb2_fileid_equal(const rsvd_smb2_fileid *a, const rsvd_smb2_fileid *b)
-{
-    return a->persistent_id == b->persistent_id && a->volatile_id == b->volatile_id;
-}
 
 /* ------------------------------------------------------------------------ */
 /* IOCTL ([MS-SMB2] 2.2.31, 2.2.32)                                          */
@@ -283,46 +150,7 @@ static inline bool rsvd_smb2_fileid_equal(const rsvd_smb2_fileid *a, const rsvd_
 
 /** @name IOCTL constants ([MS-SMB2] 2.2.31, [MS-FSCC] 2.3)
  * @{ */
-/** Flags: the request is an FSCTL (0 means an IOCTL). */
-#define RSVD_SMB2_0_IOCTL_IS_FSCTL 0x00000001u
 
-/** FSCTL_DFS_GET_REFERRALS: a DFS referral request. */
-#define RSVD_FSCTL_DFS_GET_REFERRALS 0x00060194u
-/** FSCTL_PIPE_PEEK: read a named pipe without removing the data. */
-#define RSVD_FSCTL_PIPE_PEEK 0x0011400Cu
-/** FSCTL_PIPE_WAIT: wait for a named pipe to be available. */
-#define RSVD_FSCTL_PIPE_WAIT 0x00110018u
-/** FSCTL_PIPE_TRANSCEIVE: write and read a named pipe in one exchange. */
-#define RSVD_FSCTL_PIPE_TRANSCEIVE 0x0011C017u
-/** FSCTL_SRV_COPYCHUNK: server-side copy. */
-#define RSVD_FSCTL_SRV_COPYCHUNK 0x001440F2u
-/** FSCTL_SRV_ENUMERATE_SNAPSHOTS: the previous versions of the share. */
-#define RSVD_FSCTL_SRV_ENUMERATE_SNAPSHOTS 0x00144064u
-/** FSCTL_SRV_REQUEST_RESUME_KEY: the copy key of a source file. */
-#define RSVD_FSCTL_SRV_REQUEST_RESUME_KEY 0x00140078u
-/** FSCTL_SRV_READ_HASH: BranchCache hashes of a file. */
-#define RSVD_FSCTL_SRV_READ_HASH 0x001441BBu
-/** FSCTL_SRV_COPYCHUNK_WRITE: server-side copy that needs only write access
- * to the target. */
-#define RSVD_FSCTL_SRV_COPYCHUNK_WRITE 0x001480F2u
-/** Request resiliency on an open ([MS-SMB2] 2.2.31.3, 3.2.4.20.8, 3.3.5.15.9). */
-#define RSVD_FSCTL_LMR_REQUEST_RESILIENCY 0x001401D4u
-/** FSCTL_QUERY_NETWORK_INTERFACE_INFO: the server's network interfaces. */
-#define RSVD_FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
-/** FSCTL_SET_REPARSE_POINT: sets a reparse point. */
-#define RSVD_FSCTL_SET_REPARSE_POINT 0x000900A4u
-/** FSCTL_DFS_GET_REFERRALS_EX: an extended DFS referral request. */
-#define RSVD_FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
-/** FSCTL_FILE_LEVEL_TRIM: ranges of the file the storage may reclaim. */
-#define RSVD_FSCTL_FILE_LEVEL_TRIM 0x00098208u
-/** FSCTL_VALIDATE_NEGOTIATE_INFO: validates the negotiated dialect and
- * capabilities. */
-#define RSVD_FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
-/** [MS-FSCC] 2.3.42: FILE_DEVICE_FILE_SYSTEM, function 153, METHOD_BUFFERED,
- * FILE_READ_ACCESS. An RSVD open fails it (MS-RSVD 3.2.4). */
-#define RSVD_FSCTL_OFFLOAD_READ 0x00094264u
-/** [MS-FSCC] 2.3.44: function 154, FILE_WRITE_ACCESS. */
-#define RSVD_FSCTL_OFFLOAD_WRITE 0x00098268u
 
 /** IOCTL request body before Buffer. */
 #define RSVD_SMB2_IOCTL_REQ_FIXED_SIZE 56u
@@ -454,14 +282,6 @@ RSVD_API int rsvd_smb2_network_resiliency_req_decode(const uint8_t *buf, size_t 
 RSVD_API int rsvd_smb2_network_resiliency_req_encode(const rsvd_smb2_network_resiliency_req *r,
                                                      uint8_t *buf, size_t cap, size_t *out_len);
 
-/** @name Options of rsvd_smb2_resiliency_req_build()
- * @{ */
-/** OutputOffset = InputOffset + InputCount rounded up to 8 = 128, as
- * Windows clients send it ([MS-SMB2] 3.2.4.20.8 <173>). The default. */
-#define RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_WINDOWS 0x0u
-/** OutputOffset = 0, as the SHOULD of [MS-SMB2] 3.2.4.20.8 says. */
-#define RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO 0x1u
-/** @} */
 
 /** What rsvd_smb2_resiliency_req_build() needs to know. */
 typedef struct rsvd_smb2_resiliency_req_args {
@@ -490,10 +310,6 @@ typedef struct rsvd_smb2_resiliency_req_args {
     uint32_t options;
 } rsvd_smb2_resiliency_req_args;
 
-/** Length of the message rsvd_smb2_resiliency_req_build() writes. */
-#define RSVD_SMB2_RESILIENCY_REQ_SIZE 128u
-/** Length of the message rsvd_smb2_resiliency_rsp_build() writes. */
-#define RSVD_SMB2_RESILIENCY_RSP_SIZE 112u
 
 /**
  * Builds the complete 128-byte FSCTL_LMR_REQUEST_RESILIENCY request as
@@ -774,15 +590,6 @@ RSVD_API int rsvd_smb2_write_rsp_encode(const rsvd_smb2_write_rsp *m, uint8_t *b
 
 /** @name LOCK constants ([MS-SMB2] 2.2.26, 2.2.26.1, 2.2.27)
  * @{ */
-/** SMB2_LOCKFLAG_SHARED_LOCK: a shared lock on the range. */
-#define RSVD_SMB2_LOCKFLAG_SHARED_LOCK 0x00000001u
-/** SMB2_LOCKFLAG_EXCLUSIVE_LOCK: an exclusive lock on the range. */
-#define RSVD_SMB2_LOCKFLAG_EXCLUSIVE_LOCK 0x00000002u
-/** SMB2_LOCKFLAG_UNLOCK: releases a lock on exactly this range. */
-#define RSVD_SMB2_LOCKFLAG_UNLOCK 0x00000004u
-/** SMB2_LOCKFLAG_FAIL_IMMEDIATELY: with SHARED or EXCLUSIVE, fail at once
- * instead of waiting for a conflicting lock. */
-#define RSVD_SMB2_LOCKFLAG_FAIL_IMMEDIATELY 0x00000010u
 
 /** LOCK request body before the Locks array. */
 #define RSVD_SMB2_LOCK_REQ_FIXED_SIZE 24u
@@ -792,55 +599,8 @@ RSVD_API int rsvd_smb2_write_rsp_encode(const rsvd_smb2_write_rsp *m, uint8_t *b
 #define RSVD_SMB2_LOCK_ELEMENT_SIZE 24u
 /** StructureSize of the LOCK response. */
 #define RSVD_SMB2_LOCK_RSP_STRUCTURE_SIZE 4u
-/** Highest LockSequenceIndex a server tracks (1..64; 0 = no bucket). */
-#define RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX 64u
 /** @} */
 
-/** @return LockSequenceNumber: the low 4 bits of the LockSequence field. */
-static inline uint8_t rsvd_smb2_lock_seq_number(uint32_t lock_sequence)
-{
-    return (uint8_t)(lock_sequence & 0xFu);
-}
-
-/** @return LockSequenceIndex: the upper 28 bits of the LockSequence field. */
-static inline uint32_t rsvd_smb2_lock_seq_index(uint32_t lock_sequence)
-{
-    return lock_sequence >> 4;
-}
-
-/** @return the LockSequence field (index << 4) | (number & 0xF); bits of
- * @p index above the 28 that fit are dropped. */
-static inline uint32_t rsvd_smb2_lock_seq_encode(uint32_t index, uint8_t number)
-{
-    return (index << 4) | ((uint32_t)number & 0xFu);
-}
-
-/** SMB2_LOCK_ELEMENT ([MS-SMB2] 2.2.26.1); Reserved is skipped. */
-typedef struct rsvd_smb2_lock_element {
-    /** Offset: start of the range, in bytes. */
-    uint64_t offset;
-    /** Length: bytes in the range. */
-    uint64_t length;
-    /** Flags: RSVD_SMB2_LOCKFLAG_* (SHARED or EXCLUSIVE, either with
-     * FAIL_IMMEDIATELY, or UNLOCK alone). */
-    uint32_t flags;
-} rsvd_smb2_lock_element;
-
-/** SMB2 LOCK Request ([MS-SMB2] 2.2.26) as a whole message. */
-typedef struct rsvd_smb2_lock_req {
-    /** The SMB2 header (Command LOCK). */
-    rsvd_smb2_hdr hdr;
-    /** Number of elements; at least 1. */
-    uint16_t lock_count;
-    /** LockSequenceNumber (low 4 bits) and LockSequenceIndex (upper 28):
-     * see rsvd_smb2_lock_seq_number() / _index(). */
-    uint32_t lock_sequence;
-    /** FileId: the open whose ranges are locked. */
-    rsvd_smb2_fileid file_id;
-    /** View: lock_count * 24 bytes of SMB2_LOCK_ELEMENTs; read them with
-     * rsvd_smb2_lock_element_get(). */
-    const uint8_t *locks;
-} rsvd_smb2_lock_req;
 
 /**
  * Decodes a LOCK request message.
@@ -885,20 +645,6 @@ RSVD_API int rsvd_smb2_lock_rsp_encode(const rsvd_smb2_lock_rsp *m, uint8_t *buf
 /* CREATE ([MS-SMB2] 2.2.13, 2.2.14) and create contexts (2.2.13.2, 2.2.14.2)*/
 /* ------------------------------------------------------------------------ */
 
-/** @name Oplock levels ([MS-SMB2] 2.2.13 RequestedOplockLevel, 2.2.14 OplockLevel)
- * @{ */
-/** SMB2_OPLOCK_LEVEL_NONE: no oplock. */
-#define RSVD_SMB2_OPLOCK_LEVEL_NONE 0x00u
-/** SMB2_OPLOCK_LEVEL_II: a level II (shared) oplock. */
-#define RSVD_SMB2_OPLOCK_LEVEL_II 0x01u
-/** SMB2_OPLOCK_LEVEL_EXCLUSIVE: an exclusive oplock. */
-#define RSVD_SMB2_OPLOCK_LEVEL_EXCLUSIVE 0x08u
-/** SMB2_OPLOCK_LEVEL_BATCH: a batch oplock. */
-#define RSVD_SMB2_OPLOCK_LEVEL_BATCH 0x09u
-/** SMB2_OPLOCK_LEVEL_LEASE: a lease, described by an RqLs context (not
- * 2.0.2). */
-#define RSVD_SMB2_OPLOCK_LEVEL_LEASE 0xFFu
-/** @} */
 
 /** @name ImpersonationLevel ([MS-SMB2] 2.2.13)
  * @{ */
@@ -912,69 +658,6 @@ RSVD_API int rsvd_smb2_lock_rsp_encode(const rsvd_smb2_lock_rsp *m, uint8_t *buf
 #define RSVD_SMB2_IMPERSONATION_DELEGATE 0x00000003u
 /** @} */
 
-/** @name ShareAccess bits ([MS-SMB2] 2.2.13)
- * @{ */
-/** FILE_SHARE_READ: other opens may read. */
-#define RSVD_FILE_SHARE_READ 0x00000001u
-/** FILE_SHARE_WRITE: other opens may write. */
-#define RSVD_FILE_SHARE_WRITE 0x00000002u
-/** FILE_SHARE_DELETE: other opens may delete or rename. */
-#define RSVD_FILE_SHARE_DELETE 0x00000004u
-/** @} */
-
-/** @name CreateDisposition ([MS-SMB2] 2.2.13)
- * @{ */
-/** FILE_SUPERSEDE: replace the file if it exists, else create it. */
-#define RSVD_FILE_SUPERSEDE 0x00000000u
-/** FILE_OPEN: open the file; fail if it does not exist. */
-#define RSVD_FILE_OPEN 0x00000001u
-/** FILE_CREATE: create the file; fail if it exists. */
-#define RSVD_FILE_CREATE 0x00000002u
-/** FILE_OPEN_IF: open the file, or create it if it does not exist. */
-#define RSVD_FILE_OPEN_IF 0x00000003u
-/** FILE_OVERWRITE: overwrite the file; fail if it does not exist. */
-#define RSVD_FILE_OVERWRITE 0x00000004u
-/** FILE_OVERWRITE_IF: overwrite the file, or create it if it does not
- * exist. */
-#define RSVD_FILE_OVERWRITE_IF 0x00000005u
-/** @} */
-
-/** @name CreateOptions bits ([MS-SMB2] 2.2.13)
- * @{ */
-/** FILE_DIRECTORY_FILE: the object is a directory. */
-#define RSVD_FILE_DIRECTORY_FILE 0x00000001u
-/** FILE_WRITE_THROUGH: writes reach storage before they complete. */
-#define RSVD_FILE_WRITE_THROUGH 0x00000002u
-/** FILE_SEQUENTIAL_ONLY: the file is accessed sequentially. */
-#define RSVD_FILE_SEQUENTIAL_ONLY 0x00000004u
-/* FILE_NO_INTERMEDIATE_BUFFERING (0x8), which an RSVD client sets on a shared
- * virtual disk open (MS-RSVD 3.1.4.2), is RSVD_FILE_NO_INTERMEDIATE_BUFFERING
- * in rsvd/backend.h. */
-/** FILE_SYNCHRONOUS_IO_ALERT: the server ignores it. */
-#define RSVD_FILE_SYNCHRONOUS_IO_ALERT 0x00000010u
-/** FILE_SYNCHRONOUS_IO_NONALERT: the server ignores it. */
-#define RSVD_FILE_SYNCHRONOUS_IO_NONALERT 0x00000020u
-/** FILE_NON_DIRECTORY_FILE: the object must not be a directory. */
-#define RSVD_FILE_NON_DIRECTORY_FILE 0x00000040u
-/** FILE_RANDOM_ACCESS: the file is accessed at random. */
-#define RSVD_FILE_RANDOM_ACCESS 0x00000800u
-/** FILE_DELETE_ON_CLOSE: delete the file when the last open closes. */
-#define RSVD_FILE_DELETE_ON_CLOSE 0x00001000u
-/** FILE_OPEN_BY_FILE_ID: the name is a file id. */
-#define RSVD_FILE_OPEN_BY_FILE_ID 0x00002000u
-/** @} */
-
-/** @name CreateAction ([MS-SMB2] 2.2.14)
- * @{ */
-/** FILE_SUPERSEDED: an existing file was replaced. */
-#define RSVD_FILE_SUPERSEDED 0x00000000u
-/** FILE_OPENED: an existing file was opened. */
-#define RSVD_FILE_OPENED 0x00000001u
-/** FILE_CREATED: a new file was created. */
-#define RSVD_FILE_CREATED 0x00000002u
-/** FILE_OVERWRITTEN: an existing file was overwritten. */
-#define RSVD_FILE_OVERWRITTEN 0x00000003u
-/** @} */
 
 /** @name CREATE response Flags and CREATE sizes ([MS-SMB2] 2.2.13, 2.2.14)
  * @{ */
@@ -1091,51 +774,6 @@ RSVD_API int rsvd_smb2_create_rsp_decode(const uint8_t *buf, size_t len,
 RSVD_API int rsvd_smb2_create_rsp_encode(const rsvd_smb2_create_rsp *m, uint8_t *buf, size_t cap,
                                          size_t *out_len);
 
-/** @name Create context names ([MS-SMB2] 2.2.13.2, 2.2.14.2)
- * A name is a byte string compared byte for byte. The 4-byte tags are ASCII
- * (the spec writes them as big-endian numbers: 0x44486e43 is 'D' 'H' 'n'
- * 'C'); pass RSVD_SMB2_CC_TAG_LEN as their length.
- * @{ */
-/** Length of a 4-byte tag name. */
-#define RSVD_SMB2_CC_TAG_LEN 4u
-/** SMB2_CREATE_EA_BUFFER (FILE_FULL_EA_INFORMATION list). */
-#define RSVD_SMB2_CC_EA_BUFFER "ExtA"
-/** SMB2_CREATE_SD_BUFFER: a security descriptor for the new file. */
-#define RSVD_SMB2_CC_SD_BUFFER "SecD"
-/** SMB2_CREATE_DURABLE_HANDLE_REQUEST: asks for a durable open. */
-#define RSVD_SMB2_CC_DURABLE_HANDLE_REQUEST "DHnQ"
-/** SMB2_CREATE_DURABLE_HANDLE_RESPONSE (the request's tag). */
-#define RSVD_SMB2_CC_DURABLE_HANDLE_RESPONSE "DHnQ"
-/** SMB2_CREATE_DURABLE_HANDLE_RECONNECT: reconnects a durable or
- * resilient open. */
-#define RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT "DHnC"
-/** SMB2_CREATE_ALLOCATION_SIZE: the allocation size of a new file. */
-#define RSVD_SMB2_CC_ALLOCATION_SIZE "AlSi"
-/** SMB2_CREATE_QUERY_MAXIMAL_ACCESS_REQUEST: asks for the maximal
- * access the user has (the response has the same tag). */
-#define RSVD_SMB2_CC_QUERY_MAXIMAL_ACCESS_REQUEST "MxAc"
-/** SMB2_CREATE_TIMEWARP_TOKEN: opens a previous version of the file. */
-#define RSVD_SMB2_CC_TIMEWARP_TOKEN "TWrp"
-/** SMB2_CREATE_QUERY_ON_DISK_ID: asks for the file's on-disk id. */
-#define RSVD_SMB2_CC_QUERY_ON_DISK_ID "QFid"
-/** SMB2_CREATE_REQUEST_LEASE and _V2 (told apart by DataLength). */
-#define RSVD_SMB2_CC_REQUEST_LEASE "RqLs"
-/** SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2: asks for a durable or persistent
- * open (3.x only). */
-#define RSVD_SMB2_CC_DURABLE_HANDLE_REQUEST_V2 "DH2Q"
-/** SMB2_CREATE_DURABLE_HANDLE_RESPONSE_V2 (the request's tag). */
-#define RSVD_SMB2_CC_DURABLE_HANDLE_RESPONSE_V2 "DH2Q"
-/** SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2: reconnects a durable open
- * (3.x only). */
-#define RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT_V2 "DH2C"
-/** SVHDX_OPEN_DEVICE_CONTEXT (and _V2, and their responses): a 16-byte name,
- * 0x9CCBCF9E04C1E643980E158DA1F6EC83 in network byte order (3.0.2 and
- * 3.1.1 only). Its data is MS-RSVD's (rsvd/wire_rsvd.h). */
-#define RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT                                                    \
-    "\x9C\xCB\xCF\x9E\x04\xC1\xE6\x43\x98\x0E\x15\x8D\xA1\xF6\xEC\x83"
-/** NameLength of RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT. */
-#define RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN 16u
-/** @} */
 
 /** Size of the SMB2_CREATE_CONTEXT fields before Buffer. */
 #define RSVD_SMB2_CC_HEADER_SIZE 16u
@@ -1272,9 +910,6 @@ RSVD_API int rsvd_smb2_cc_builder_finish(const rsvd_smb2_cc_builder *b, size_t *
 #define RSVD_SMB2_DHNQ_RSP_SIZE 8u
 /** DataLength of SMB2_CREATE_DURABLE_HANDLE_RESPONSE_V2. */
 #define RSVD_SMB2_DH2Q_RSP_SIZE 8u
-/** SMB2_DHANDLE_FLAG_PERSISTENT (Flags of DH2Q, DH2C and the DH2Q response):
- * a persistent handle is requested, or granted. */
-#define RSVD_SMB2_DHANDLE_FLAG_PERSISTENT 0x00000002u
 /** @} */
 
 /** Checks SMB2_CREATE_DURABLE_HANDLE_REQUEST (DHnQ) data: 16 reserved bytes. */
@@ -1405,14 +1040,6 @@ RSVD_API int rsvd_smb2_close_rsp_encode(const rsvd_smb2_close_rsp *m, uint8_t *b
 
 /** @name QUERY_INFO / SET_INFO constants ([MS-SMB2] 2.2.37 - 2.2.40)
  * @{ */
-/** SMB2_0_INFO_FILE: file information ([MS-FSCC] 2.4). */
-#define RSVD_SMB2_0_INFO_FILE 0x01u
-/** SMB2_0_INFO_FILESYSTEM: file system information ([MS-FSCC] 2.5). */
-#define RSVD_SMB2_0_INFO_FILESYSTEM 0x02u
-/** SMB2_0_INFO_SECURITY: the security descriptor. */
-#define RSVD_SMB2_0_INFO_SECURITY 0x03u
-/** SMB2_0_INFO_QUOTA: quota information. */
-#define RSVD_SMB2_0_INFO_QUOTA 0x04u
 /** SL_RESTART_SCAN (QUERY_INFO Flags, EA queries): scan the EAs from the
  * beginning. */
 #define RSVD_SL_RESTART_SCAN 0x00000001u
@@ -1423,7 +1050,7 @@ RSVD_API int rsvd_smb2_close_rsp_encode(const rsvd_smb2_close_rsp *m, uint8_t *b
 #define RSVD_SL_INDEX_SPECIFIED 0x00000004u
 
 /* The FileInfoClass values ([MS-FSCC] 2.4) the RSVD server looks at
- * (MS-RSVD 3.2.5.8, 3.2.5.9) are RSVD_FILE_*_INFORMATION in rsvd/backend.h. */
+ * (MS-RSVD 3.2.5.8, 3.2.5.9) are RSVD_FILE_*_INFORMATION in rsvd/fscc.h. */
 
 /** QUERY_INFO request body before Buffer. */
 #define RSVD_SMB2_QUERY_INFO_REQ_FIXED_SIZE 40u

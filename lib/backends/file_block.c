@@ -9,9 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
 #include <rsvd/status.h>
 
 #include "util/mem.h"
+#include "util/versioned.h"
 
 struct rsvd_file_block {
     const rsvd_mem *mem;
@@ -114,6 +117,7 @@ static uint32_t fb_allocated_end(void *ctx, uint64_t *end)
 }
 
 static const rsvd_block_ops file_block_ops = {
+    .struct_size = sizeof(rsvd_block_ops),
     .read = fb_read,
     .write = fb_write,
     .flush = fb_flush,
@@ -127,12 +131,20 @@ static bool pow2(uint32_t v)
     return v && !(v & (v - 1));
 }
 
-int rsvd_file_block_open_sys(const rsvd_file_block_config *cfg, const rsvd_posix_sys *sys,
+int rsvd_file_block_open_sys(const rsvd_file_block_config *config, const rsvd_posix_sys *sys,
                              rsvd_file_block **out, rsvd_backend_diag *diag)
 {
     if (diag)
         memset(diag, 0, sizeof *diag);
-    if (!cfg || !out || !cfg->path) {
+    rsvd_file_block_config c;
+    int rc = rsvd_struct_import(&c, sizeof c, config, RSVD_V0_FILE_BLOCK_CONFIG);
+    if (rc != RSVD_OK) {
+        rsvd_diag_set(diag, RSVD_STATUS_INVALID_PARAMETER, 0,
+                      "configuration not set with RSVD_STRUCT_INIT, or from newer headers");
+        return rc;
+    }
+    const rsvd_file_block_config *cfg = &c;
+    if (!out || !cfg->path) {
         rsvd_diag_set(diag, RSVD_STATUS_INVALID_PARAMETER, 0, "no path");
         return RSVD_E_INVAL;
     }
@@ -149,7 +161,11 @@ int rsvd_file_block_open_sys(const rsvd_file_block_config *cfg, const rsvd_posix
     uint32_t bounce = cfg->bounce_size ? cfg->bounce_size : 65536u;
     bounce = (bounce + logical - 1) & ~(logical - 1);
 
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
+    const rsvd_mem *mem = rsvd_mem_resolve(cfg->mem);
+    if (!mem) {
+        rsvd_diag_set(diag, RSVD_STATUS_INVALID_PARAMETER, 0, "unusable allocator");
+        return RSVD_E_INVAL;
+    }
     rsvd_file_block *fb = rsvd_mem_calloc(mem, 1, sizeof *fb);
     if (!fb) {
         rsvd_diag_set(diag, RSVD_STATUS_INSUFFICIENT_RESOURCES, ENOMEM, "no memory");

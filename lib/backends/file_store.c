@@ -11,10 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 
 #include "util/mem.h"
+#include "util/versioned.h"
+#include "wire/fscc_info.h"
 
 #define FS_HANDLE_MAGIC 0x52534653u /* "RSFS" */
 #define FS_PATH_MAX 4096u
@@ -51,11 +55,18 @@ static bool pow2_between(uint32_t v, uint32_t lo, uint32_t hi)
     return v >= lo && v <= hi && !(v & (v - 1));
 }
 
-int rsvd_file_store_create(const rsvd_file_store_config *cfg, rsvd_file_store **out)
+int rsvd_file_store_create(const rsvd_file_store_config *config, rsvd_file_store **out)
 {
-    if (!cfg || !out || !cfg->root)
+    if (!out)
         return RSVD_E_INVAL;
     *out = NULL;
+    rsvd_file_store_config c;
+    int rc = rsvd_struct_import(&c, sizeof c, config, RSVD_V0_FILE_STORE_CONFIG);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_file_store_config *cfg = &c;
+    if (!cfg->root)
+        return RSVD_E_INVAL;
     uint32_t sector = cfg->sector_size ? cfg->sector_size : 512u;
     if (!pow2_between(sector, 512u, 65536u))
         return RSVD_E_INVAL;
@@ -67,7 +78,9 @@ int rsvd_file_store_create(const rsvd_file_store_config *cfg, rsvd_file_store **
         return RSVD_E_INVAL;
     bounce = (bounce + sector - 1) & ~(sector - 1);
 
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
+    const rsvd_mem *mem = rsvd_mem_resolve(cfg->mem);
+    if (!mem)
+        return RSVD_E_INVAL;
     rsvd_file_store *fs = rsvd_mem_calloc(mem, 1, sizeof *fs);
     if (!fs)
         return RSVD_E_NOMEM;
@@ -302,8 +315,7 @@ static uint64_t filetime(const struct statx_timestamp *t)
     return (uint64_t)(t->tv_sec + epoch_delta) * 10000000u + t->tv_nsec / 100u;
 }
 
-#define FILE_ATTRIBUTE_ARCHIVE 0x00000020u
-
+/* [MS-RSVD] 3.2.5.8 on an object-store open: the file's own information. */
 static void fs_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t *out,
                           uint32_t cap, rsvd_completion c)
 {
@@ -313,22 +325,12 @@ static void fs_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t 
         fs_done(c, RSVD_STATUS_INVALID_HANDLE, 0, NULL);
         return;
     }
-    uint32_t need;
-    switch (info_class) {
-    case RSVD_FILE_STANDARD_INFORMATION:
-        need = 24;
-        break;
-    case RSVD_FILE_END_OF_FILE_INFORMATION:
-        need = 8;
-        break;
-    case RSVD_FILE_NETWORK_OPEN_INFORMATION:
-        need = 56;
-        break;
-    default:
+    size_t need = rsvd_fscc_file_info_size(info_class);
+    if (need == 0) {
         fs_done(c, RSVD_STATUS_NOT_SUPPORTED, 0, NULL);
         return;
     }
-    if (cap < need) {
+    if (cap < need || !out) {
         fs_done(c, RSVD_STATUS_BUFFER_TOO_SMALL, 0, NULL); /* as [MS-RSVD] 3.2.5.8 */
         return;
     }
@@ -338,37 +340,24 @@ static void fs_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t 
         fs_done(c, st, 0, NULL);
         return;
     }
-    uint64_t alloc = sx.stx_blocks * 512u;
-    rsvd_wr w;
-    rsvd_wr_init(&w, out, cap);
-    switch (info_class) {
-    case RSVD_FILE_STANDARD_INFORMATION: /* [MS-FSCC] 2.4 FileStandardInformation */
-        rsvd_wr_u64(&w, alloc);          /* 0: AllocationSize */
-        rsvd_wr_u64(&w, sx.stx_size);    /* 8: EndOfFile */
-        rsvd_wr_u32(&w, sx.stx_nlink);   /* 16: NumberOfLinks */
-        rsvd_wr_u8(&w, 0);               /* 20: DeletePending (the server keeps PendingDelete) */
-        rsvd_wr_u8(&w, 0);               /* 21: Directory */
-        rsvd_wr_u16(&w, 0);              /* 22: Reserved */
-        break;
-    case RSVD_FILE_END_OF_FILE_INFORMATION: /* [MS-FSCC] 2.4 FileEndOfFileInformation */
-        rsvd_wr_u64(&w, sx.stx_size);       /* 0: EndOfFile */
-        break;
-    default: /* [MS-FSCC] 2.4 FileNetworkOpenInformation */
-    {
-        uint64_t btime = (sx.stx_mask & STATX_BTIME) ? filetime(&sx.stx_btime)
-                                                      : filetime(&sx.stx_mtime);
-        rsvd_wr_u64(&w, btime);                     /* 0: CreationTime */
-        rsvd_wr_u64(&w, filetime(&sx.stx_atime));   /* 8: LastAccessTime */
-        rsvd_wr_u64(&w, filetime(&sx.stx_mtime));   /* 16: LastWriteTime */
-        rsvd_wr_u64(&w, filetime(&sx.stx_ctime));   /* 24: ChangeTime */
-        rsvd_wr_u64(&w, alloc);                     /* 32: AllocationSize */
-        rsvd_wr_u64(&w, sx.stx_size);               /* 40: EndOfFile */
-        rsvd_wr_u32(&w, FILE_ATTRIBUTE_ARCHIVE);    /* 48: FileAttributes */
-        rsvd_wr_u32(&w, 0);                         /* 52: Reserved */
-        break;
-    }
-    }
-    fs_done(c, RSVD_STATUS_SUCCESS, (uint32_t)rsvd_wr_pos(&w), NULL);
+    rsvd_fscc_file_info fi;
+    memset(&fi, 0, sizeof fi);
+    fi.creation_time = (sx.stx_mask & STATX_BTIME) ? filetime(&sx.stx_btime)
+                                                    : filetime(&sx.stx_mtime);
+    fi.last_access_time = filetime(&sx.stx_atime);
+    fi.last_write_time = filetime(&sx.stx_mtime);
+    fi.change_time = filetime(&sx.stx_ctime);
+    fi.allocation_size = sx.stx_blocks * 512u;
+    fi.end_of_file = sx.stx_size;
+    fi.number_of_links = sx.stx_nlink;
+    fi.delete_pending = 0; /* the server keeps PendingDelete */
+    fi.directory = 0;      /* regular files only */
+    fi.file_attributes = FSCC_FILE_ATTRIBUTE_ARCHIVE;
+    size_t n = 0;
+    st = rsvd_fscc_file_info_encode(info_class, &fi, out, cap, &n) == RSVD_OK
+             ? RSVD_STATUS_SUCCESS
+             : RSVD_STATUS_BUFFER_TOO_SMALL;
+    fs_done(c, st, (uint32_t)n, NULL);
 }
 
 static void fs_set_info(void *ctx, void *handle, uint32_t info_class, const uint8_t *in,
@@ -388,15 +377,14 @@ static void fs_set_info(void *ctx, void *handle, uint32_t info_class, const uint
         fs_done(c, RSVD_STATUS_INVALID_PARAMETER, 0, NULL);
         return;
     case RSVD_FILE_END_OF_FILE_INFORMATION: {
-        rsvd_rd r;
-        rsvd_rd_init(&r, in, len);
-        uint64_t eof = rsvd_rd_u64(&r); /* 0: EndOfFile (signed) */
-        if (!rsvd_rd_ok(&r) || eof > (uint64_t)INT64_MAX) {
+        /* Shorter than the class, or a negative EndOfFile. */
+        rsvd_fscc_file_info fi;
+        if (rsvd_fscc_file_info_decode(info_class, in, len, &fi) != RSVD_OK) {
             fs_done(c, RSVD_STATUS_INVALID_PARAMETER, 0, NULL);
             return;
         }
         uint32_t st = RSVD_STATUS_SUCCESS;
-        if (h->file.sys->ftruncate(h->file.fd, (off_t)eof) != 0)
+        if (h->file.sys->ftruncate(h->file.fd, (off_t)fi.end_of_file) != 0)
             st = rsvd_status_from_errno(errno);
         fs_done(c, st, 0, NULL);
         return;
@@ -455,6 +443,7 @@ static void fs_fsctl(void *ctx, void *handle, uint32_t ctl_code, const uint8_t *
 }
 
 static const rsvd_object_store_ops file_store_ops = {
+    .struct_size = sizeof(rsvd_object_store_ops),
     .open = fs_open,
     .close = fs_close,
     .read = fs_read,

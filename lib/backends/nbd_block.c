@@ -3,18 +3,19 @@
  * export through libnbd's synchronous calls.
  */
 #define _GNU_SOURCE
-#include <rsvd/nbd_block.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
 #include <libnbd.h>
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
+#include <rsvd/nbd_block.h>
 #include <rsvd/status.h>
 
 #include "util/mem.h"
+#include "util/versioned.h"
 
 /* Largest request sent at once: qemu-nbd and the NBD protocol's usual
  * maximum block size. */
@@ -143,6 +144,7 @@ static uint32_t nb_info(void *ctx, rsvd_block_info *out)
 }
 
 static const rsvd_block_ops nbd_block_ops = {
+    .struct_size = sizeof(rsvd_block_ops),
     .read = nb_read,
     .write = nb_write,
     .flush = nb_flush,
@@ -154,7 +156,7 @@ static bool pow2(uint32_t v)
     return v && !(v & (v - 1));
 }
 
-int rsvd_nbd_block_open(const rsvd_nbd_block_config *cfg, rsvd_nbd_block **out,
+int rsvd_nbd_block_open(const rsvd_nbd_block_config *config, rsvd_nbd_block **out,
                         rsvd_backend_diag *diag)
 {
     if (diag)
@@ -162,7 +164,15 @@ int rsvd_nbd_block_open(const rsvd_nbd_block_config *cfg, rsvd_nbd_block **out,
     if (!out)
         return RSVD_E_INVAL;
     *out = NULL;
-    if (!cfg || !cfg->uri || !*cfg->uri) {
+    rsvd_nbd_block_config c;
+    int rc = rsvd_struct_import(&c, sizeof c, config, RSVD_V0_NBD_BLOCK_CONFIG);
+    if (rc != RSVD_OK) {
+        nb_diag(diag, RSVD_STATUS_INVALID_PARAMETER, 0,
+                "configuration not set with RSVD_STRUCT_INIT, or from newer headers");
+        return rc;
+    }
+    const rsvd_nbd_block_config *cfg = &c;
+    if (!cfg->uri || !*cfg->uri) {
         nb_diag(diag, RSVD_STATUS_INVALID_PARAMETER, 0, "no NBD URI");
         return RSVD_E_INVAL;
     }
@@ -175,7 +185,11 @@ int rsvd_nbd_block_open(const rsvd_nbd_block_config *cfg, rsvd_nbd_block **out,
                 "sector sizes %u/%u: powers of two, 512..65536, physical >= logical", lbs, pbs);
         return RSVD_E_INVAL;
     }
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
+    const rsvd_mem *mem = rsvd_mem_resolve(cfg->mem);
+    if (!mem) {
+        nb_diag(diag, RSVD_STATUS_INVALID_PARAMETER, 0, "unusable allocator");
+        return RSVD_E_INVAL;
+    }
     rsvd_nbd_block *nb = rsvd_mem_calloc(mem, 1, sizeof *nb);
     if (!nb)
         return RSVD_E_NOMEM;
@@ -189,7 +203,7 @@ int rsvd_nbd_block_open(const rsvd_nbd_block_config *cfg, rsvd_nbd_block **out,
         rsvd_mem_free(mem, nb);
         return RSVD_E_NOMEM;
     }
-    int rc = RSVD_E_IO;
+    rc = RSVD_E_IO;
     if (nbd_connect_uri(nb->nbd, cfg->uri) == -1) {
         nb_diag(diag, RSVD_STATUS_DEVICE_NOT_READY, nbd_get_errno(), "connect to %s: %s",
                 cfg->uri, nbd_get_error() ? nbd_get_error() : "failed");

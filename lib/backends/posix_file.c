@@ -21,6 +21,7 @@
 #endif
 #endif
 
+#include <rsvd/file_store.h>
 #include <rsvd/status.h>
 
 #include "util/mem.h"

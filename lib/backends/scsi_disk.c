@@ -8,7 +8,16 @@
 
 #include <string.h>
 
+#include <rsvd/block.h>
+#include <rsvd/fscc.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+
 #include "util/mem.h"
+#include "util/versioned.h"
+#include "wire/fscc_info.h"
 
 #define SD_HANDLE_MAGIC 0x52534453u /* "RSDS" */
 
@@ -162,14 +171,22 @@ static int sd_apply_geometry(rsvd_scsi_disk *d, const rsvd_block_info *bi)
     return RSVD_OK;
 }
 
-int rsvd_scsi_disk_create_sys(const rsvd_scsi_disk_config *cfg, const rsvd_posix_sys *sys,
+int rsvd_scsi_disk_create_sys(const rsvd_scsi_disk_config *config, const rsvd_posix_sys *sys,
                               rsvd_scsi_disk **out)
 {
-    if (!cfg || !out)
+    if (!out)
         return RSVD_E_INVAL;
     *out = NULL;
-    const rsvd_block_ops *bo = cfg->block.ops;
-    if (!bo || !bo->read || !bo->write || !bo->flush || !bo->info)
+    rsvd_scsi_disk_config c;
+    rsvd_block_ops ops;
+    int rc = rsvd_struct_import(&c, sizeof c, config, RSVD_V0_SCSI_DISK_CONFIG);
+    if (rc == RSVD_OK)
+        rc = rsvd_struct_import(&ops, sizeof ops, c.block.ops, RSVD_V0_BLOCK_OPS);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_scsi_disk_config *cfg = &c;
+    const rsvd_block_ops *bo = &ops;
+    if (!bo->read || !bo->write || !bo->flush || !bo->info)
         return RSVD_E_INVAL;
     rsvd_block_info bi;
     memset(&bi, 0, sizeof bi);
@@ -185,14 +202,18 @@ int rsvd_scsi_disk_create_sys(const rsvd_scsi_disk_config *cfg, const rsvd_posix
     if (max_reg > (1u << 20) || max_nexus > (1u << 20))
         return RSVD_E_INVAL;
 
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
+    const rsvd_mem *mem = rsvd_mem_resolve(cfg->mem);
+    if (!mem)
+        return RSVD_E_INVAL;
     rsvd_scsi_disk *d = rsvd_mem_calloc(mem, 1, sizeof *d);
     if (!d)
         return RSVD_E_NOMEM;
     d->mem = mem;
-    d->block = cfg->block;
+    d->block_ops = ops;
+    d->block.ops = &d->block_ops;
+    d->block.ctx = cfg->block.ctx;
     d->disk_id = cfg->disk_id;
-    int rc = sd_apply_geometry(d, &bi);
+    rc = sd_apply_geometry(d, &bi);
     if (rc != RSVD_OK) {
         rsvd_mem_free(mem, d);
         return rc;
@@ -675,8 +696,6 @@ static void sd_validate(void *ctx, void *handle, rsvd_completion c)
     sd_finish(c, &r);
 }
 
-#define FILE_ATTRIBUTE_ARCHIVE 0x00000020u
-
 /* [MS-RSVD] 3.2.5.8 on a virtual-SCSI open: the backing storage's sizes. */
 static void sd_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t *out,
                           uint32_t cap, rsvd_completion c)
@@ -687,10 +706,7 @@ static void sd_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t 
         sd_fail(c, RSVD_STATUS_INVALID_HANDLE);
         return;
     }
-    uint32_t need = info_class == RSVD_FILE_STANDARD_INFORMATION      ? 24u
-                    : info_class == RSVD_FILE_END_OF_FILE_INFORMATION  ? 8u
-                    : info_class == RSVD_FILE_NETWORK_OPEN_INFORMATION ? 56u
-                                                                        : 0u;
+    size_t need = rsvd_fscc_file_info_size(info_class);
     if (need == 0) {
         sd_fail(c, RSVD_STATUS_NOT_SUPPORTED);
         return;
@@ -706,28 +722,20 @@ static void sd_query_info(void *ctx, void *handle, uint32_t info_class, uint8_t 
         sd_fail(c, st);
         return;
     }
-    rsvd_wr w;
-    rsvd_wr_init(&w, out, cap);
-    if (info_class == RSVD_FILE_STANDARD_INFORMATION) { /* [MS-FSCC] 2.4 */
-        rsvd_wr_u64(&w, bi.file_size); /* 0: AllocationSize */
-        rsvd_wr_u64(&w, bi.file_size); /* 8: EndOfFile */
-        rsvd_wr_u32(&w, 1);            /* 16: NumberOfLinks */
-        rsvd_wr_u8(&w, 0);             /* 20: DeletePending */
-        rsvd_wr_u8(&w, 0);             /* 21: Directory */
-        rsvd_wr_u16(&w, 0);            /* 22: Reserved */
-    } else if (info_class == RSVD_FILE_END_OF_FILE_INFORMATION) {
-        rsvd_wr_u64(&w, bi.file_size); /* 0: EndOfFile */
-    } else {
-        rsvd_wr_zeros(&w, 32);         /* 0-31: the four times: a block source has none */
-        rsvd_wr_u64(&w, bi.file_size); /* 32: AllocationSize */
-        rsvd_wr_u64(&w, bi.file_size); /* 40: EndOfFile */
-        rsvd_wr_u32(&w, FILE_ATTRIBUTE_ARCHIVE); /* 48: FileAttributes */
-        rsvd_wr_u32(&w, 0);            /* 52: Reserved */
-    }
+    /* A plain file of the block source's size; a block source has no times. */
+    rsvd_fscc_file_info fi;
+    memset(&fi, 0, sizeof fi);
+    fi.allocation_size = bi.file_size;
+    fi.end_of_file = bi.file_size;
+    fi.number_of_links = 1;
+    fi.file_attributes = FSCC_FILE_ATTRIBUTE_ARCHIVE;
+    size_t n = 0;
     rsvd_io_result r;
     memset(&r, 0, sizeof r);
-    r.status = RSVD_STATUS_SUCCESS;
-    r.bytes = (uint32_t)rsvd_wr_pos(&w);
+    r.status = rsvd_fscc_file_info_encode(info_class, &fi, out, cap, &n) == RSVD_OK
+                   ? RSVD_STATUS_SUCCESS
+                   : RSVD_STATUS_BUFFER_TOO_SMALL;
+    r.bytes = (uint32_t)n;
     sd_finish(c, &r);
 }
 
@@ -747,6 +755,7 @@ static void sd_set_info(void *ctx, void *handle, uint32_t info_class, const uint
 }
 
 static const rsvd_scsi_disk_ops scsi_disk_ops = {
+    .struct_size = sizeof(rsvd_scsi_disk_ops),
     .open = sd_open,
     .close = sd_close,
     .read = sd_read,

@@ -8,6 +8,11 @@
 
 #include <string.h>
 
+#include <rsvd/block.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
 
 /* ------------------------------------------------------------------------ */
 /* Block I/O                                                                 */

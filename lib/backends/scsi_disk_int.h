@@ -24,9 +24,11 @@
 /* First: it sets _GNU_SOURCE for the system headers (statx, O_DIRECT). */
 #include "backends/posix_file.h"
 
+#include <rsvd/block.h>
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
+#include <rsvd/wire.h>
 
 #include "scsi/be.h"
 
@@ -49,7 +51,9 @@ typedef struct sd_store sd_store;
 
 struct rsvd_scsi_disk {
     const rsvd_mem *mem;
+    /** The block source; its ops point at the copy block_ops. */
     rsvd_block_source block;
+    rsvd_block_ops block_ops;
     rsvd_guid disk_id;
     char vendor[9], product[17], revision[5];
     char serial[33]; /* the disk id in hex: VPD 80h */

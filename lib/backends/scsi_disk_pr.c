@@ -12,6 +12,9 @@
 
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/wire.h>
 
 static bool type_registrants_only(uint8_t t)
 {

@@ -35,6 +35,7 @@
 
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "util/crc32c.h"
 #include "util/mem.h"

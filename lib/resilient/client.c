@@ -10,8 +10,14 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/client_int.h"
 #include "util/mem.h"
+#include "util/versioned.h"
 
 #define CLI_GUARD(c)                                                                        \
     do {                                                                                    \
@@ -39,16 +45,20 @@ int rsvd_res_client_new(const rsvd_res_client_config *cfg, const rsvd_res_client
     if (!out)
         return RSVD_E_INVAL;
     *out = NULL;
-    if (!cb || !cb->request_failed || !cb->open_lost)
+    rsvd_res_client_config c = RSVD_STRUCT_INIT(rsvd_res_client_config);
+    rsvd_res_client_callbacks callbacks;
+    int rc = rsvd_struct_import(&callbacks, sizeof callbacks, cb, RSVD_V0_RES_CLIENT_CALLBACKS);
+    if (rc == RSVD_OK && cfg)
+        rc = rsvd_struct_import(&c, sizeof c, cfg, RSVD_V0_RES_CLIENT_CONFIG);
+    if (rc != RSVD_OK)
+        return rc;
+    if (!callbacks.request_failed || !callbacks.open_lost)
         return RSVD_E_INVAL;
-    rsvd_res_client_config c;
-    if (cfg)
-        c = *cfg;
-    else
-        memset(&c, 0, sizeof c);
     if (c.resiliency_options & ~RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO)
         return RSVD_E_INVAL;
-    const rsvd_mem *mem = rsvd_mem_or_default(c.mem);
+    const rsvd_mem *mem = rsvd_mem_resolve(c.mem);
+    if (!mem)
+        return RSVD_E_INVAL;
     rsvd_res_client *cli = rsvd_mem_calloc(mem, 1, sizeof *cli);
     if (!cli)
         return RSVD_E_NOMEM;
@@ -65,7 +75,7 @@ int rsvd_res_client_new(const rsvd_res_client_config *cfg, const rsvd_res_client
         c.credit_target = RSVD_RES_CLIENT_DEFAULT_CREDIT_TARGET;
     cli->mem = mem;
     cli->cfg = c;
-    cli->cb = *cb;
+    cli->cb = callbacks;
     cli->user_data = user_data;
     rsvd_handle_table_init(&cli->conns, mem, c.max_connections);
     rsvd_handle_table_init(&cli->sessions, mem, c.max_sessions);
@@ -234,12 +244,17 @@ void cli_body(const uint8_t *msg, size_t len, const uint8_t **body, size_t *body
 
 /* ---- registration --------------------------------------------------------- */
 
-int rsvd_res_client_conn_add(rsvd_res_client *cli, const rsvd_res_client_conn_params *p,
+int rsvd_res_client_conn_add(rsvd_res_client *cli, const rsvd_res_client_conn_params *params,
                              uint64_t *conn)
 {
-    if (!cli || !p || !conn)
+    if (!cli || !conn)
         return RSVD_E_INVAL;
     CLI_GUARD(cli);
+    rsvd_res_client_conn_params pv;
+    int rc = rsvd_struct_import(&pv, sizeof pv, params, RSVD_V0_RES_CLIENT_CONN_PARAMS);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_res_client_conn_params *p = &pv;
     if (p->dialect != RSVD_SMB2_DIALECT_202 && p->dialect != RSVD_SMB2_DIALECT_210 &&
         p->dialect != RSVD_SMB2_DIALECT_300 && p->dialect != RSVD_SMB2_DIALECT_302 &&
         p->dialect != RSVD_SMB2_DIALECT_311)
@@ -260,7 +275,7 @@ int rsvd_res_client_conn_add(rsvd_res_client *cli, const rsvd_res_client_conn_pa
                                    : 1u);
     rsvd_list_init(&c->requests);
     rsvd_list_init(&c->channels);
-    int rc = rsvd_handle_table_add(&cli->conns, c, &c->handle);
+    rc = rsvd_handle_table_add(&cli->conns, c, &c->handle);
     if (rc != RSVD_OK) {
         rsvd_mem_free(cli->mem, c);
         return rc;
@@ -302,14 +317,17 @@ int rsvd_res_client_conn_info_get(const rsvd_res_client *cli, uint64_t conn,
 {
     if (!cli || !out)
         return RSVD_E_INVAL;
+    if (out->struct_size < RSVD_V0_RES_CLIENT_CONN_INFO)
+        return RSVD_E_INVAL;
     const cli_conn *c = rsvd_handle_table_get(&cli->conns, conn);
     if (!c)
         return RSVD_E_NOENT;
-    out->dialect = c->dialect;
-    out->next_message_id = c->next_id;
-    out->available = c->end_id - c->next_id;
-    out->outstanding = c->outstanding;
-    return RSVD_OK;
+    rsvd_res_client_conn_info info = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
+    info.dialect = c->dialect;
+    info.next_message_id = c->next_id;
+    info.available = c->end_id - c->next_id;
+    info.outstanding = c->outstanding;
+    return rsvd_struct_export(out, &info, sizeof info, RSVD_V0_RES_CLIENT_CONN_INFO);
 }
 
 static int channel_add(rsvd_res_client *cli, cli_session *ss, cli_conn *c)
@@ -410,22 +428,28 @@ int rsvd_res_client_session_remove(rsvd_res_client *cli, uint64_t session)
     return RSVD_OK;
 }
 
-int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session, uint32_t tree_id,
-                             uint64_t *tree)
+int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session,
+                             const rsvd_res_client_tree_params *params, uint64_t *tree)
 {
     if (!cli || !tree)
         return RSVD_E_INVAL;
     CLI_GUARD(cli);
+    rsvd_res_client_tree_params p;
+    int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_CLIENT_TREE_PARAMS);
+    if (rc != RSVD_OK)
+        return rc;
+    if (p.reserved)
+        return RSVD_E_INVAL;
     cli_session *ss = rsvd_handle_table_get(&cli->sessions, session);
     if (!ss)
         return RSVD_E_NOENT;
     cli_tree *t = rsvd_mem_calloc(cli->mem, 1, sizeof *t);
     if (!t)
         return RSVD_E_NOMEM;
-    t->tree_id = tree_id;
+    t->tree_id = p.tree_id;
     t->sess = ss;
     rsvd_list_init(&t->opens);
-    int rc = rsvd_handle_table_add(&cli->trees, t, &t->handle);
+    rc = rsvd_handle_table_add(&cli->trees, t, &t->handle);
     if (rc != RSVD_OK) {
         rsvd_mem_free(cli->mem, t);
         return rc;
@@ -457,11 +481,16 @@ int rsvd_res_client_tree_remove(rsvd_res_client *cli, uint64_t tree)
 }
 
 int rsvd_res_client_open_add(rsvd_res_client *cli, uint64_t tree,
-                             const rsvd_res_client_open_params *p, uint64_t *open)
+                             const rsvd_res_client_open_params *params, uint64_t *open)
 {
-    if (!cli || !p || !open)
+    if (!cli || !open)
         return RSVD_E_INVAL;
     CLI_GUARD(cli);
+    rsvd_res_client_open_params pv;
+    int rc = rsvd_struct_import(&pv, sizeof pv, params, RSVD_V0_RES_CLIENT_OPEN_PARAMS);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_res_client_open_params *p = &pv;
     if ((p->name_len && !p->name) || p->name_len > RSVD_RES_CLIENT_NAME_MAX ||
         (p->name_len & 1u))
         return RSVD_E_INVAL;
@@ -470,7 +499,7 @@ int rsvd_res_client_open_add(rsvd_res_client *cli, uint64_t tree,
         return RSVD_E_NOENT;
     /* Room for its deadline now, so that a disconnect never fails for
      * memory (the heap never holds more than one entry per open). */
-    int rc = rsvd_heap_reserve(&cli->deadlines, (size_t)cli->opens.count + 1u);
+    rc = rsvd_heap_reserve(&cli->deadlines, (size_t)cli->opens.count + 1u);
     if (rc != RSVD_OK)
         return rc;
     cli_open *o = rsvd_mem_calloc(cli->mem, 1, sizeof *o);
@@ -720,21 +749,23 @@ int rsvd_res_client_open_info_get(const rsvd_res_client *cli, uint64_t open,
 {
     if (!cli || !out)
         return RSVD_E_INVAL;
+    if (out->struct_size < RSVD_V0_RES_CLIENT_OPEN_INFO)
+        return RSVD_E_INVAL;
     const cli_open *o = rsvd_handle_table_get(&cli->opens, open);
     if (!o)
         return RSVD_E_NOENT;
-    memset(out, 0, sizeof *out);
-    out->state = (rsvd_res_client_open_state)o->state;
-    out->file_id = o->file_id;
-    out->resilient_handle = o->resilient_handle;
-    out->durable = o->durable;
-    out->resilient_timeout_ms = o->resilient_timeout_ms;
-    out->last_disconnect_ms = o->last_disconnect_ms;
-    out->tree = o->tree ? o->tree->handle : 0;
-    out->reconnecting = o->attempt != NULL;
-    out->resend_pending = o->resend_pending;
-    out->user_data = o->user_data;
-    return RSVD_OK;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
+    info.state = (rsvd_res_client_open_state)o->state;
+    info.file_id = o->file_id;
+    info.resilient_handle = o->resilient_handle;
+    info.durable = o->durable;
+    info.resilient_timeout_ms = o->resilient_timeout_ms;
+    info.last_disconnect_ms = o->last_disconnect_ms;
+    info.tree = o->tree ? o->tree->handle : 0;
+    info.reconnecting = o->attempt != NULL;
+    info.resend_pending = o->resend_pending;
+    info.user_data = o->user_data;
+    return rsvd_struct_export(out, &info, sizeof info, RSVD_V0_RES_CLIENT_OPEN_INFO);
 }
 
 int rsvd_res_client_bucket(const rsvd_res_client *cli, uint64_t open, uint32_t index,

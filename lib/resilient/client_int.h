@@ -21,6 +21,7 @@
 #define RSVD_LIB_RESILIENT_CLIENT_INT_H
 
 #include <rsvd/resilient_client.h>
+#include <rsvd/smb2.h>
 
 #include "util/handle_table.h"
 #include "util/heap.h"

@@ -6,6 +6,11 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/client_int.h"
 #include "util/mem.h"
 

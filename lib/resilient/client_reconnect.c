@@ -6,6 +6,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/client_int.h"
 
 /* Room for the DHnC context and the host's extra contexts. */

@@ -7,6 +7,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/client_int.h"
 
 /* [MS-SMB2] 3.2.4.20.8 Application Requests Resiliency on an Open File */

@@ -11,8 +11,13 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 #include "util/mem.h"
+#include "util/versioned.h"
 
 #define RES_GUARD(s)                                                                        \
     do {                                                                                    \
@@ -53,14 +58,16 @@ int rsvd_res_server_new(const rsvd_res_server_config *cfg, const rsvd_res_server
     if (!out)
         return RSVD_E_INVAL;
     *out = NULL;
-    if (!cb || !cb->close_open)
+    rsvd_res_server_config c = RSVD_STRUCT_INIT(rsvd_res_server_config);
+    rsvd_res_server_callbacks callbacks;
+    int rc = rsvd_struct_import(&callbacks, sizeof callbacks, cb, RSVD_V0_RES_SERVER_CALLBACKS);
+    if (rc == RSVD_OK && cfg)
+        rc = rsvd_struct_import(&c, sizeof c, cfg, RSVD_V0_RES_SERVER_CONFIG);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_mem *mem = rsvd_mem_resolve(c.mem);
+    if (!callbacks.close_open || !mem)
         return RSVD_E_INVAL;
-    rsvd_res_server_config c;
-    if (cfg)
-        c = *cfg;
-    else
-        memset(&c, 0, sizeof c);
-    const rsvd_mem *mem = rsvd_mem_or_default(c.mem);
     rsvd_res_server *s = rsvd_mem_calloc(mem, 1, sizeof *s);
     if (!s)
         return RSVD_E_NOMEM;
@@ -79,7 +86,7 @@ int rsvd_res_server_new(const rsvd_res_server_config *cfg, const rsvd_res_server
     c.max_channels = or_default(c.max_channels, RSVD_RES_DEFAULT_MAX_CHANNELS);
     s->mem = mem;
     s->cfg = c;
-    s->cb = *cb;
+    s->cb = callbacks;
     s->user_data = user_data;
     rsvd_handle_table_init(&s->conns, mem, c.max_connections);
     rsvd_handle_table_init(&s->sessions, mem, c.max_sessions);
@@ -243,21 +250,26 @@ int res_open_reattach(rsvd_res_server *s, res_open *o, res_session *sess, res_tr
 
 /* ---- registration -------------------------------------------------------- */
 
-int rsvd_res_server_conn_add(rsvd_res_server *s, const rsvd_res_conn_params *p, uint64_t *conn)
+int rsvd_res_server_conn_add(rsvd_res_server *s, const rsvd_res_conn_params *params,
+                             uint64_t *conn)
 {
-    if (!s || !p || !conn)
+    if (!s || !conn)
         return RSVD_E_INVAL;
     RES_GUARD(s);
-    if (!dialect_known(p->dialect))
+    rsvd_res_conn_params p;
+    int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_CONN_PARAMS);
+    if (rc != RSVD_OK)
+        return rc;
+    if (!dialect_known(p.dialect))
         return RSVD_E_INVAL;
     res_conn *c = rsvd_mem_calloc(s->mem, 1, sizeof *c);
     if (!c)
         return RSVD_E_NOMEM;
-    c->dialect = p->dialect;
-    c->multi_credit = p->supports_multi_credit;
-    c->max_transact_size = p->max_transact_size;
+    c->dialect = p.dialect;
+    c->multi_credit = p.supports_multi_credit;
+    c->max_transact_size = p.max_transact_size;
     rsvd_list_init(&c->channels);
-    int rc = rsvd_handle_table_add(&s->conns, c, &c->handle);
+    rc = rsvd_handle_table_add(&s->conns, c, &c->handle);
     if (rc != RSVD_OK) {
         rsvd_mem_free(s->mem, c);
         return rc;
@@ -350,22 +362,28 @@ int rsvd_res_server_session_bind(rsvd_res_server *s, uint64_t session, uint64_t 
     return channel_add(s, ss, c);
 }
 
-int rsvd_res_server_tree_add(rsvd_res_server *s, uint64_t session, uint32_t tree_id,
-                             uint64_t *tree)
+int rsvd_res_server_tree_add(rsvd_res_server *s, uint64_t session,
+                             const rsvd_res_tree_params *params, uint64_t *tree)
 {
     if (!s || !tree)
         return RSVD_E_INVAL;
     RES_GUARD(s);
+    rsvd_res_tree_params p;
+    int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_TREE_PARAMS);
+    if (rc != RSVD_OK)
+        return rc;
+    if (p.reserved)
+        return RSVD_E_INVAL;
     res_session *ss = rsvd_handle_table_get(&s->sessions, session);
     if (!ss)
         return RSVD_E_NOENT;
     res_tree *t = rsvd_mem_calloc(s->mem, 1, sizeof *t);
     if (!t)
         return RSVD_E_NOMEM;
-    t->tree_id = tree_id;
+    t->tree_id = p.tree_id;
     t->sess = ss;
     rsvd_list_init(&t->opens);
-    int rc = rsvd_handle_table_add(&s->trees, t, &t->handle);
+    rc = rsvd_handle_table_add(&s->trees, t, &t->handle);
     if (rc != RSVD_OK) {
         rsvd_mem_free(s->mem, t);
         return rc;
@@ -391,27 +409,6 @@ int res_ctx_resolve(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, re
     *sess = ss;
     *tree = t;
     return RSVD_OK;
-}
-
-static int ctx_check_hdr(const rsvd_smb2_hdr *h, const res_session *sess, const res_tree *tree)
-{
-    if (h->flags & RSVD_SMB2_FLAGS_RELATED_OPERATIONS)
-        return RSVD_OK; /* ids inherited from the previous operation */
-    if (h->session_id != sess->session_id)
-        return RSVD_E_INVAL;
-    if (!(h->flags & RSVD_SMB2_FLAGS_ASYNC_COMMAND) && h->tree_id != tree->tree_id)
-        return RSVD_E_INVAL;
-    return RSVD_OK;
-}
-
-int res_ctx_resolve_req(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
-                        const rsvd_smb2_hdr *h, res_conn **conn, res_session **sess,
-                        res_tree **tree)
-{
-    int rc = res_ctx_resolve(s, ctx, conn, sess, tree);
-    if (rc != RSVD_OK)
-        return rc;
-    return ctx_check_hdr(h, *sess, *tree);
 }
 
 rsvd_smb2_fileid res_ctx_file_id(const rsvd_res_server_ctx *ctx, const rsvd_smb2_hdr *h,
@@ -676,21 +673,23 @@ int rsvd_res_server_open_info(const rsvd_res_server *s, uint64_t persistent_id,
 {
     if (!s || !out)
         return RSVD_E_INVAL;
+    if (out->struct_size < RSVD_V0_RES_OPEN_INFO)
+        return RSVD_E_INVAL;
     const res_open *o = res_open_by_persistent(s, persistent_id);
     if (!o)
         return RSVD_E_NOENT;
-    memset(out, 0, sizeof *out);
-    out->state = (rsvd_res_open_state)o->state;
-    out->file_id.persistent_id = o->persistent_id;
-    out->file_id.volatile_id = o->volatile_id;
-    out->is_resilient = o->is_resilient;
-    out->resiliency_timeout_ms = o->resiliency_timeout_ms;
-    out->deadline_ms = o->state == RES_OPEN_DETACHED ? o->deadline.key : 0;
-    out->session = o->sess ? o->sess->handle : 0;
-    out->tree = o->tree ? o->tree->handle : 0;
-    out->open_user_data = o->user_data;
-    out->leased = o->leased;
-    return RSVD_OK;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
+    info.state = (rsvd_res_open_state)o->state;
+    info.file_id.persistent_id = o->persistent_id;
+    info.file_id.volatile_id = o->volatile_id;
+    info.is_resilient = o->is_resilient;
+    info.resiliency_timeout_ms = o->resiliency_timeout_ms;
+    info.deadline_ms = o->state == RES_OPEN_DETACHED ? o->deadline.key : 0;
+    info.session = o->sess ? o->sess->handle : 0;
+    info.tree = o->tree ? o->tree->handle : 0;
+    info.open_user_data = o->user_data;
+    info.leased = o->leased;
+    return rsvd_struct_export(out, &info, sizeof info, RSVD_V0_RES_OPEN_INFO);
 }
 
 int rsvd_res_server_lock_seq(const rsvd_res_server *s, uint64_t persistent_id, uint32_t index,
@@ -709,19 +708,18 @@ int rsvd_res_server_lock_seq(const rsvd_res_server *s, uint64_t persistent_id, u
     return RSVD_OK;
 }
 
-void rsvd_res_server_get_stats(const rsvd_res_server *s, rsvd_res_server_stats *out)
+int rsvd_res_server_get_stats(const rsvd_res_server *s, rsvd_res_server_stats *out)
 {
-    if (!out)
-        return;
-    memset(out, 0, sizeof *out);
-    if (!s)
-        return;
-    out->connections = s->conns.count;
-    out->sessions = s->sessions.count;
-    out->trees = s->trees.count;
-    out->opens = s->persistent.count;
-    out->detached = s->n_detached;
-    out->attached = s->persistent.count - s->n_detached;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+    if (s) {
+        st.connections = s->conns.count;
+        st.sessions = s->sessions.count;
+        st.trees = s->trees.count;
+        st.opens = s->persistent.count;
+        st.detached = s->n_detached;
+        st.attached = s->persistent.count - s->n_detached;
+    }
+    return rsvd_struct_export(out, &st, sizeof st, RSVD_V0_RES_SERVER_STATS);
 }
 
 uint64_t res_server_heap_ops(const rsvd_res_server *s)

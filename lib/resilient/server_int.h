@@ -19,6 +19,8 @@
 #define RSVD_LIB_RESILIENT_SERVER_INT_H
 
 #include <rsvd/resilient_server.h>
+#include <rsvd/smb2.h>
+#include <rsvd/wire_smb2.h> /* res_req_begin() decodes the header */
 
 #include "util/handle_table.h"
 #include "util/heap.h"
@@ -114,12 +116,47 @@ struct rsvd_res_server {
 int res_ctx_resolve(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx, res_conn **conn,
                     res_session **sess, res_tree **tree);
 
-/* res_ctx_resolve(), then checks that the request header names ctx's session
- * and tree (unless it is a related compounded request, whose ids are
- * inherited). */
-int res_ctx_resolve_req(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
-                        const rsvd_smb2_hdr *h, res_conn **conn, res_session **sess,
-                        res_tree **tree);
+/* A request message an entry point takes, as res_req_begin() accepted it. */
+typedef struct res_req {
+    rsvd_smb2_hdr hdr;
+    res_conn *conn;
+    res_session *sess;
+    res_tree *tree;
+} res_req;
+
+/*
+ * The opening of every entry point that takes a request message
+ * (rsvd_res_server_ioctl, _lock_begin, _reconnect), in this order: refused
+ * while close_open runs (RSVD_E_BUSY); the header decoded (its error); a
+ * message of another command, or one the entry point leaves to the host
+ * (leave_to_host: another CtlCode), RSVD_E_WIRE_COMMAND; then ctx resolved
+ * (res_ctx_resolve()) and the header's SessionId and TreeId checked against
+ * it (RSVD_E_INVAL), unless it is a related compounded request, whose ids
+ * are inherited. Inline: the LOCK path is hot (docs/performance.md).
+ */
+static inline int res_req_begin(const rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
+                                const uint8_t *msg, size_t len, uint16_t command,
+                                bool leave_to_host, res_req *out)
+{
+    if (s->in_callback)
+        return RSVD_E_BUSY;
+    int rc = rsvd_smb2_hdr_decode(msg, len, &out->hdr);
+    if (rc != RSVD_OK)
+        return rc;
+    if (out->hdr.command != command || leave_to_host)
+        return RSVD_E_WIRE_COMMAND;
+    rc = res_ctx_resolve(s, ctx, &out->conn, &out->sess, &out->tree);
+    if (rc != RSVD_OK)
+        return rc;
+    const rsvd_smb2_hdr *h = &out->hdr;
+    if (h->flags & RSVD_SMB2_FLAGS_RELATED_OPERATIONS)
+        return RSVD_OK; /* ids inherited from the previous operation */
+    if (h->session_id != out->sess->session_id)
+        return RSVD_E_INVAL;
+    if (!(h->flags & RSVD_SMB2_FLAGS_ASYNC_COMMAND) && h->tree_id != out->tree->tree_id)
+        return RSVD_E_INVAL;
+    return RSVD_OK;
+}
 
 /* The FileId a request names, with the related-compound substitution. */
 rsvd_smb2_fileid res_ctx_file_id(const rsvd_res_server_ctx *ctx, const rsvd_smb2_hdr *h,

@@ -5,6 +5,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 
 /* 3.1.5.2: the credits a payload of @p size bytes is charged. */
@@ -102,26 +106,14 @@ int rsvd_res_server_ioctl(rsvd_res_server *s, const rsvd_res_server_ctx *ctx, co
 {
     if (!s || !req || !rsp_len || !status || (!rsp && cap))
         return RSVD_E_INVAL;
-    if (s->in_callback)
-        return RSVD_E_BUSY;
     *rsp_len = 0;
     *status = 0;
-    rsvd_smb2_hdr h;
-    int rc = rsvd_smb2_hdr_decode(req, len, &h);
-    if (rc != RSVD_OK)
-        return rc;
-    if (h.command != RSVD_SMB2_IOCTL)
-        return RSVD_E_WIRE_COMMAND;
     rsvd_smb2_resiliency_req r;
     memset(&r, 0, sizeof r);
     int dec = rsvd_smb2_resiliency_req_decode(req, len, &r);
-    if (dec == RSVD_E_WIRE_COMMAND)
-        return RSVD_E_WIRE_COMMAND; /* another CtlCode: the host's */
-
-    res_conn *c;
-    res_session *ss;
-    res_tree *t;
-    rc = res_ctx_resolve_req(s, ctx, &h, &c, &ss, &t);
+    res_req rq;
+    /* Another CtlCode is the host's (RSVD_E_WIRE_COMMAND), whatever ctx says. */
+    int rc = res_req_begin(s, ctx, req, len, RSVD_SMB2_IOCTL, dec == RSVD_E_WIRE_COMMAND, &rq);
     if (rc != RSVD_OK)
         return rc;
 
@@ -133,9 +125,9 @@ int rsvd_res_server_ioctl(rsvd_res_server *s, const rsvd_res_server_ctx *ctx, co
     if (cap < need)
         return RSVD_E_NOSPC;
 
-    uint32_t st = resiliency_rules(s, c, ss, t, dec, &r, ctx);
+    uint32_t st = resiliency_rules(s, rq.conn, rq.sess, rq.tree, dec, &r, ctx);
     *status = st;
     if (st == RSVD_STATUS_SUCCESS)
         return rsvd_smb2_resiliency_rsp_build(&r.ioctl, ctx->credits, rsp, cap, rsp_len);
-    return res_error_response(&h, st, ctx->credits, rsp, cap, rsp_len);
+    return res_error_response(&rq.hdr, st, ctx->credits, rsp, cap, rsp_len);
 }

@@ -9,6 +9,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 
 /* Does the lock sequence apply to this open? (3.3.5.14: IsResilient,
@@ -26,25 +30,15 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
 {
     if (!s || !req || !op)
         return RSVD_E_INVAL;
-    if (s->in_callback)
-        return RSVD_E_BUSY;
     memset(op, 0, sizeof *op);
-    rsvd_smb2_hdr h;
-    int rc = rsvd_smb2_hdr_decode(req, len, &h);
-    if (rc != RSVD_OK)
-        return rc;
-    if (h.command != RSVD_SMB2_LOCK)
-        return RSVD_E_WIRE_COMMAND;
-    res_conn *c;
-    res_session *ss;
-    res_tree *t;
-    rc = res_ctx_resolve_req(s, ctx, &h, &c, &ss, &t);
+    res_req rq;
+    int rc = res_req_begin(s, ctx, req, len, RSVD_SMB2_LOCK, false, &rq);
     if (rc != RSVD_OK)
         return rc;
 
     int dec = rsvd_smb2_lock_req_decode(req, len, &op->req);
     if (dec != RSVD_OK) {
-        op->req.hdr = h;
+        op->req.hdr = rq.hdr;
         op->action = RSVD_RES_LOCK_FAIL;
         op->status = RSVD_STATUS_INVALID_PARAMETER;
         return RSVD_OK;
@@ -52,8 +46,8 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
 
     /* Step 3: look up Session.OpenTable by FileId.Volatile; none, or
      * DurableFileId != FileId.Persistent -> STATUS_FILE_CLOSED. */
-    rsvd_smb2_fileid fid = res_ctx_file_id(ctx, &h, &op->req.file_id);
-    res_open *o = res_open_find(s, ss, t, &fid);
+    rsvd_smb2_fileid fid = res_ctx_file_id(ctx, &rq.hdr, &op->req.file_id);
+    res_open *o = res_open_find(s, rq.sess, rq.tree, &fid);
     if (!o) {
         op->action = RSVD_RES_LOCK_FAIL;
         op->status = RSVD_STATUS_FILE_CLOSED;
@@ -64,7 +58,7 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
     op->action = RSVD_RES_LOCK_PROCESS;
 
     /* Step 5: the lock sequence check (Connection.Dialect != 2.0.2). */
-    if (c->dialect == RSVD_SMB2_DIALECT_202)
+    if (rq.conn->dialect == RSVD_SMB2_DIALECT_202)
         return RSVD_OK;
     uint32_t index = rsvd_smb2_lock_seq_index(op->req.lock_sequence);
     uint8_t number = rsvd_smb2_lock_seq_number(op->req.lock_sequence);
@@ -77,7 +71,7 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
     op->priv_number = number;
     op->priv_check = true;
     uint8_t *e = &o->lock_seq[index - 1];
-    if (!(*e & RES_LOCK_SEQ_VALID) || !lock_seq_applies(s, o, c->dialect))
+    if (!(*e & RES_LOCK_SEQ_VALID) || !lock_seq_applies(s, o, rq.conn->dialect))
         return RSVD_OK;
     if ((*e & 0xFu) == number) {
         /* Equal: a replay of a request already applied - success without

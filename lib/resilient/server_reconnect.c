@@ -5,6 +5,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 
 /* The create contexts of the request that matter here. */
@@ -162,19 +166,9 @@ int rsvd_res_server_reconnect(rsvd_res_server *s, const rsvd_res_server_ctx *ctx
 {
     if (!s || !req || !out)
         return RSVD_E_INVAL;
-    if (s->in_callback)
-        return RSVD_E_BUSY;
     memset(out, 0, sizeof *out);
-    rsvd_smb2_hdr h;
-    int rc = rsvd_smb2_hdr_decode(req, len, &h);
-    if (rc != RSVD_OK)
-        return rc;
-    if (h.command != RSVD_SMB2_CREATE)
-        return RSVD_E_WIRE_COMMAND;
-    res_conn *c;
-    res_session *ss;
-    res_tree *t;
-    rc = res_ctx_resolve_req(s, ctx, &h, &c, &ss, &t);
+    res_req rq;
+    int rc = res_req_begin(s, ctx, req, len, RSVD_SMB2_CREATE, false, &rq);
     if (rc != RSVD_OK)
         return rc;
 
@@ -187,13 +181,13 @@ int rsvd_res_server_reconnect(rsvd_res_server *s, const rsvd_res_server_ctx *ctx
     }
     if (x.dhnc) {
         out->context = RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT;
-        out->status = reconnect_dhnc(s, c, ss, t, &x, now_ms, out);
+        out->status = reconnect_dhnc(s, rq.conn, rq.sess, rq.tree, &x, now_ms, out);
         return RSVD_OK;
     }
     /* DH2C is a 3.x context (3.3.5.9.12 applies to 3.x servers only). */
-    if (x.dh2c && res_dialect_is_3x(c->dialect)) {
+    if (x.dh2c && res_dialect_is_3x(rq.conn->dialect)) {
         out->context = RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT_V2;
-        out->status = reconnect_dh2c(s, c, ss, t, &x, now_ms, out);
+        out->status = reconnect_dh2c(s, rq.conn, rq.sess, rq.tree, &x, now_ms, out);
         return RSVD_OK;
     }
     return RSVD_E_NOENT; /* not a reconnect */

@@ -3,6 +3,7 @@
  * one line per field in byte order, with the field's byte offset beside it.
  */
 #include <rsvd/scsi.h>
+#include <rsvd/wire.h>
 
 #include "scsi/be.h"
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <rsvd/scsi.h>
+#include <rsvd/wire.h>
 
 #include "scsi/be.h"
 

@@ -6,6 +6,7 @@
 
 #include <rsvd/scsi.h>
 #include <rsvd/status.h>
+#include <rsvd/wire.h>
 
 #include "scsi/be.h"
 

@@ -5,10 +5,16 @@
  */
 #include "server/server_internal.h"
 
-/* [MS-FSCC] 2.4.41, 2.4.29, 2.4.14: the sizes 3.2.5.8 compares with. */
-#define FILE_STANDARD_INFORMATION_SIZE 24u
-#define FILE_NETWORK_OPEN_INFORMATION_SIZE 56u
-#define FILE_END_OF_FILE_INFORMATION_SIZE 8u
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
+#include "wire/fscc_info.h"
+
+static rsvd_step query_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                      rsvd_server_reply *reply);
+static rsvd_step set_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                    rsvd_server_reply *reply);
 
 static void query_info(rsvd_server *srv, const rsvd_server_query_info_req *req, void *cookie)
 {
@@ -26,11 +32,11 @@ static void query_info(rsvd_server *srv, const rsvd_server_query_info_req *req, 
          * STATUS_BUFFER_TOO_SMALL." */
         uint32_t need = 0;
         if (req->info_class == RSVD_FILE_STANDARD_INFORMATION)
-            need = FILE_STANDARD_INFORMATION_SIZE;
+            need = FSCC_FILE_STANDARD_INFORMATION_SIZE;
         else if (req->info_class == RSVD_FILE_NETWORK_OPEN_INFORMATION)
-            need = FILE_NETWORK_OPEN_INFORMATION_SIZE;
+            need = FSCC_FILE_NETWORK_OPEN_INFORMATION_SIZE;
         else if (req->info_class == RSVD_FILE_END_OF_FILE_INFORMATION)
-            need = FILE_END_OF_FILE_INFORMATION_SIZE;
+            need = FSCC_FILE_END_OF_FILE_INFORMATION_SIZE;
         if (req->output_len < need) {
             rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
             return;
@@ -49,7 +55,7 @@ static void query_info(rsvd_server *srv, const rsvd_server_query_info_req *req, 
         rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_NOT_SUPPORTED, cookie);
         return;
     }
-    rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_QUERY_INFO, cmd, cookie);
+    rsvd_req *q = rsvd_srv_req_get(srv, o, cmd, cookie);
     if (!q) {
         rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
         return;
@@ -59,7 +65,7 @@ static void query_info(rsvd_server *srv, const rsvd_server_query_info_req *req, 
     /* "If Open.IsVirtualSCSIDisk is FALSE, the server MUST query the
      * information from the object store; otherwise from the virtual disk.
      * The server MUST return the result." */
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, query_info_completed);
     if (o->is_virtual_scsi_disk)
         d->query_info(srv->cfg.scsi_disk_ctx, o->backend_handle, req->info_class, req->output,
                       req->output_len, c);
@@ -99,7 +105,7 @@ static void set_info(rsvd_server *srv, const rsvd_server_set_info_req *req, void
         rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_NOT_SUPPORTED, cookie);
         return;
     }
-    rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_SET_INFO, cmd, cookie);
+    rsvd_req *q = rsvd_srv_req_get(srv, o, cmd, cookie);
     if (!q) {
         rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
         return;
@@ -107,7 +113,7 @@ static void set_info(rsvd_server *srv, const rsvd_server_set_info_req *req, void
     /* "Otherwise, the server MUST apply the information to the virtual disk
      * and return the status": through the virtual disk of a virtual-SCSI
      * open, through the object store of any other (docs/decisions.md). */
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, set_info_completed);
     if (o->is_virtual_scsi_disk)
         d->set_info(srv->cfg.scsi_disk_ctx, o->backend_handle, req->info_class, req->input,
                     req->input_len, c);
@@ -116,15 +122,25 @@ static void set_info(rsvd_server *srv, const rsvd_server_set_info_req *req, void
                                         req->info_class, req->input, req->input_len, c);
 }
 
-rsvd_step rsvd_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                              rsvd_server_reply *reply)
+/* 3.2.5.8: "The server MUST return the result": the status, and the
+ * information (never more than OutputBufferLength). */
+static rsvd_step query_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                      rsvd_server_reply *reply)
 {
     (void)srv;
     reply->status = r->status;
-    if (q->kind == RSVD_REQ_QUERY_INFO) {
-        reply->output = q->out;
-        reply->output_len = r->bytes < q->out_cap ? r->bytes : q->out_cap;
-    }
+    reply->output = q->out;
+    reply->output_len = r->bytes < q->out_cap ? r->bytes : q->out_cap;
+    return RSVD_STEP_REPLY;
+}
+
+/* 3.2.5.9: "... and return the status". */
+static rsvd_step set_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                    rsvd_server_reply *reply)
+{
+    (void)srv;
+    (void)q;
+    reply->status = r->status;
     return RSVD_STEP_REPLY;
 }
 

@@ -5,6 +5,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "util/mem.h"
 
@@ -104,6 +109,9 @@ int rsvd_server_query_support(rsvd_server *srv, const rsvd_server_query_support_
 
 /* ---- FSCTLs passed to the object store ---------------------------------------------- */
 
+static rsvd_step fsctl_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply);
+
 static void fsctl_pass(rsvd_server *srv, const rsvd_server_ioctl_req *req, void *cookie)
 {
     const uint16_t cmd = RSVD_SMB2_IOCTL;
@@ -118,7 +126,7 @@ static void fsctl_pass(rsvd_server *srv, const rsvd_server_ioctl_req *req, void 
         rsvd_srv_fail(srv, cmd, req->ctl_code, RSVD_STATUS_INVALID_DEVICE_REQUEST, cookie);
         return;
     }
-    rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_FSCTL, cmd, cookie);
+    rsvd_req *q = rsvd_srv_req_get(srv, o, cmd, cookie);
     if (!q) {
         rsvd_srv_fail(srv, cmd, req->ctl_code, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
         return;
@@ -128,11 +136,11 @@ static void fsctl_pass(rsvd_server *srv, const rsvd_server_ioctl_req *req, void 
     q->out_cap = req->max_output;
     srv->cfg.object_store->fsctl(srv->cfg.object_store_ctx, o->backend_handle, req->ctl_code,
                                  req->input, req->input_len, req->output, req->max_output,
-                                 rsvd_srv_req_issue(q));
+                                 rsvd_srv_req_issue(q, fsctl_completed));
 }
 
-rsvd_step rsvd_ioctl_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                               rsvd_server_reply *reply)
+static rsvd_step fsctl_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply)
 {
     (void)srv;
     /* [MS-RSVD] 3.2.4: "... and return the result": the store's status, and

@@ -4,12 +4,16 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "util/mem.h"
 
 /* What a CREATE needs until its reply: allocated by the CREATE (not a hot
  * path), freed when it replies. */
-struct rsvd_create_state {
+typedef struct rsvd_create_state {
     /** The request's context, decoded; its host name points at host_name. */
     rsvd_svhdx_open_device_context ctx;
     uint8_t host_name[RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE];
@@ -21,7 +25,7 @@ struct rsvd_create_state {
     /** info holds the disk's sizes. */
     bool have_info;
     rsvd_disk_info info;
-};
+} rsvd_create_state;
 
 void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o)
 {
@@ -35,13 +39,16 @@ static void create_state_free(rsvd_server *srv, rsvd_create_state *cs)
     rsvd_mem_free(srv->mem, cs);
 }
 
-/* A CREATE that failed after its open was set up: the open leaves both
- * indexes and is freed. */
-static void create_abort(rsvd_server *srv, rsvd_open *o, rsvd_create_state *cs)
+/* The one cleanup of a CREATE that fails, whatever it had set up: its open
+ * leaves the indexes it joined and is freed, with its state. */
+static void create_undo(rsvd_server *srv, rsvd_open *o, rsvd_create_state *cs)
 {
-    rsvd_handle_table_remove(&srv->opens, o->local_open);
-    rsvd_names_remove(srv, o);
-    create_state_free(srv, cs);
+    if (o->local_open) { /* handle 0 is never issued */
+        rsvd_handle_table_remove(&srv->opens, o->local_open);
+        rsvd_names_remove(srv, o); /* no-op if it had not joined */
+    }
+    if (cs)
+        create_state_free(srv, cs);
     rsvd_open_destroy(srv, o);
 }
 
@@ -68,204 +75,208 @@ static bool any_open(rsvd_open *o, void *arg)
     return false; /* one is enough */
 }
 
-static void create_new(rsvd_server *srv, const rsvd_server_create_req *req, void *cookie)
-{
-    const uint16_t cmd = RSVD_SMB2_CREATE;
+static rsvd_step open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply);
 
+/* The context rules of 3.2.5.1, in the spec's order: the context decoded
+ * into @p ctx, its Version in @p version. @return STATUS_SUCCESS, or the
+ * status to fail the CREATE with. */
+static uint32_t create_check_context(const rsvd_server *srv, const rsvd_server_create_req *req,
+                                     rsvd_svhdx_open_device_context *ctx, uint32_t *version)
+{
     /* [MS-RSVD] 3.2.5.1: "The server MUST fail the request with
      * STATUS_BUFFER_TOO_SMALL if the size of the create context data is less
      * than sizeof(SVHDX_OPEN_DEVICE_CONTEXT)" */
-    uint32_t version = 0;
     if (req->context_len < RSVD_SVHDX_OPEN_DEVICE_CONTEXT_SIZE ||
-        rsvd_svhdx_open_device_context_version(req->context, req->context_len, &version) !=
-            RSVD_OK) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
-        return;
-    }
+        rsvd_svhdx_open_device_context_version(req->context, req->context_len, version) !=
+            RSVD_OK)
+        return RSVD_STATUS_BUFFER_TOO_SMALL;
     /* "... or if ServerServiceVersion is 2 and the Version field of the create
      * context is 2 and the size is less than sizeof(SVHDX_OPEN_DEVICE_CONTEXT_V2)" */
     if (srv->cfg.service_version == RSVD_PROTOCOL_VERSION_2 &&
-        version == RSVD_ECP_CONTEXT_VERSION_2 &&
-        req->context_len < RSVD_SVHDX_OPEN_DEVICE_CONTEXT_V2_SIZE) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
-        return;
-    }
+        *version == RSVD_ECP_CONTEXT_VERSION_2 &&
+        req->context_len < RSVD_SVHDX_OPEN_DEVICE_CONTEXT_V2_SIZE)
+        return RSVD_STATUS_BUFFER_TOO_SMALL;
     /* "If ServerServiceVersion is 1 and the Version field is not
      * RSVD_ECP_CONTEXT_VERSION_1, the server SHOULD fail the request with
      * STATUS_INVALID_PARAMETER" (<8>: an old build answered status 0). */
     if (srv->cfg.service_version == RSVD_PROTOCOL_VERSION_1 &&
-        version != RSVD_ECP_CONTEXT_VERSION_1) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INVALID_PARAMETER, cookie);
-        return;
-    }
+        *version != RSVD_ECP_CONTEXT_VERSION_1)
+        return RSVD_STATUS_INVALID_PARAMETER;
     /* "If ServerServiceVersion is 2 and the Version field is neither 1 nor 2,
      * the server MUST fail the request with STATUS_INVALID_PARAMETER." */
     if (srv->cfg.service_version == RSVD_PROTOCOL_VERSION_2 &&
-        version != RSVD_ECP_CONTEXT_VERSION_1 && version != RSVD_ECP_CONTEXT_VERSION_2) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INVALID_PARAMETER, cookie);
-        return;
-    }
-    rsvd_svhdx_open_device_context ctx;
-    int rc = version == RSVD_ECP_CONTEXT_VERSION_2
-                 ? rsvd_svhdx_open_device_context_v2_decode(req->context, req->context_len, &ctx)
-                 : rsvd_svhdx_open_device_context_v1_decode(req->context, req->context_len, &ctx);
-    if (rc != RSVD_OK) { /* cannot happen after the size checks above */
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
-        return;
-    }
+        *version != RSVD_ECP_CONTEXT_VERSION_1 && *version != RSVD_ECP_CONTEXT_VERSION_2)
+        return RSVD_STATUS_INVALID_PARAMETER;
+    int rc = *version == RSVD_ECP_CONTEXT_VERSION_2
+                 ? rsvd_svhdx_open_device_context_v2_decode(req->context, req->context_len, ctx)
+                 : rsvd_svhdx_open_device_context_v1_decode(req->context, req->context_len, ctx);
+    /* [MS-RSVD] 2.2.4.12: "InitiatorHostNameLength ... MUST NOT exceed
+     * RSVD_MAXIMUM_NAME_LENGTH", and the name is UTF-16: the decoders refuse
+     * a longer or odd length, which fails as the context's other malformed
+     * fields do; the response could not copy it (docs/decisions.md). */
+    if (rc == RSVD_E_WIRE_NAME)
+        return RSVD_STATUS_INVALID_PARAMETER;
+    if (rc != RSVD_OK) /* cannot happen after the size checks above */
+        return RSVD_STATUS_BUFFER_TOO_SMALL;
     /* "If HasInitiatorId is neither 0x00 nor 0x01, the server MUST fail the
      * request with STATUS_INVALID_PARAMETER." */
-    if (ctx.has_initiator_id > 1u) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INVALID_PARAMETER, cookie);
-        return;
-    }
-    /* Open.FileName (docs/decisions.md: a name that is not UTF-16 fails with
-     * STATUS_OBJECT_NAME_INVALID). */
+    if (ctx->has_initiator_id > 1u)
+        return RSVD_STATUS_INVALID_PARAMETER;
+    return RSVD_STATUS_SUCCESS;
+}
+
+/* A new OPENING open holding Open.FileName (docs/decisions.md: a name that
+ * is not UTF-16 fails with STATUS_OBJECT_NAME_INVALID), counted among the
+ * server's opens from here on. */
+static uint32_t create_alloc_open(rsvd_server *srv, const rsvd_server_create_req *req,
+                                  rsvd_open **out)
+{
     size_t name_len = 0;
     if (rsvd_name_from_utf16(req->file_name, req->file_name_len, NULL, 0, &name_len) !=
             RSVD_OK ||
-        name_len > UINT32_MAX - 1u) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_OBJECT_NAME_INVALID, cookie);
-        return;
-    }
-    const bool vhdmp = ctx.originator_flags == RSVD_SVHDX_ORIGINATOR_VHDMP;
-
+        name_len > UINT32_MAX - 1u)
+        return RSVD_STATUS_OBJECT_NAME_INVALID;
     rsvd_open *o = rsvd_mem_alloc(srv->mem, sizeof *o + name_len + 1u);
-    if (!o) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
-        return;
-    }
+    if (!o)
+        return RSVD_STATUS_INSUFFICIENT_RESOURCES;
     memset(o, 0, sizeof *o);
     size_t got = 0;
     (void)rsvd_name_from_utf16(req->file_name, req->file_name_len, o->name, name_len, &got);
     o->name[name_len] = '\0';
     o->name_len = (uint32_t)name_len;
-    rsvd_name name = {o->name, name_len};
-    o->name_hash = rsvd_name_hash(srv, name);
+    o->name_hash = rsvd_name_hash(srv, (rsvd_name){o->name, name_len});
+    o->state = RSVD_OPEN_OPENING;
+    srv->open_count++;
+    *out = o;
+    return RSVD_STATUS_SUCCESS;
+}
 
+/* The rules that decide where the open goes, before anything is reserved
+ * for it. */
+static uint32_t create_check_open(rsvd_server *srv, const rsvd_open *o, bool vhdmp)
+{
     /* "If OriginatorFlags is SVHDX_ORIGINATOR_VHDMP, the server MUST search the
      * OpenTable for an Open whose FileName matches the file name. If an Open
      * is found, the server MUST fail the request with STATUS_VHD_SHARED."
      * A CREATE still in progress counts (docs/decisions.md). */
     if (vhdmp) {
         bool found = false;
-        rsvd_names_each(srv, name, o->name_hash, any_open, &found);
-        if (found) {
-            rsvd_mem_free(srv->mem, o);
-            rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_VHD_SHARED, cookie);
-            return;
-        }
+        rsvd_names_each(srv, (rsvd_name){o->name, o->name_len}, o->name_hash, any_open,
+                        &found);
+        if (found)
+            return RSVD_STATUS_VHD_SHARED;
     }
     /* A backend the configuration does not have: STATUS_NOT_SUPPORTED
      * (rsvd/server.h). */
-    if ((vhdmp && !srv->cfg.object_store) || (!vhdmp && !srv->cfg.scsi_disk)) {
-        rsvd_mem_free(srv->mem, o);
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_NOT_SUPPORTED, cookie);
-        return;
-    }
+    if ((vhdmp && !srv->cfg.object_store) || (!vhdmp && !srv->cfg.scsi_disk))
+        return RSVD_STATUS_NOT_SUPPORTED;
+    return RSVD_STATUS_SUCCESS;
+}
 
-    rsvd_create_state *cs = rsvd_mem_calloc(srv->mem, 1, sizeof *cs);
-    if (!cs || rsvd_names_reserve(srv) != RSVD_OK) {
-        rsvd_mem_free(srv->mem, cs);
-        rsvd_mem_free(srv->mem, o);
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
-        return;
-    }
-    rc = rsvd_handle_table_add(&srv->opens, o, &o->local_open);
-    if (rc != RSVD_OK) { /* max_opens reached, or no memory */
-        rsvd_mem_free(srv->mem, cs);
-        rsvd_mem_free(srv->mem, o);
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
-        return;
-    }
-    o->state = RSVD_OPEN_OPENING;
-    srv->open_count++;
-    rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_OPEN, cmd, cookie);
-    if (!q) { /* the request pool is empty */
-        rsvd_handle_table_remove(&srv->opens, o->local_open);
-        create_state_free(srv, cs);
-        rsvd_open_destroy(srv, o);
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
-        return;
-    }
+/* What the open needs before its backend call: its state, room in the name
+ * index, its LocalOpen and a request. Each is handed out as soon as it is
+ * taken, so that create_undo() releases exactly what was. */
+static uint32_t create_reserve(rsvd_server *srv, rsvd_open *o, void *cookie,
+                               rsvd_create_state **cs, rsvd_req **q)
+{
+    *cs = rsvd_mem_calloc(srv->mem, 1, sizeof **cs);
+    if (!*cs || rsvd_names_reserve(srv) != RSVD_OK)
+        return RSVD_STATUS_INSUFFICIENT_RESOURCES;
+    if (rsvd_handle_table_add(&srv->opens, o, &o->local_open) != RSVD_OK)
+        return RSVD_STATUS_INSUFFICIENT_RESOURCES; /* max_opens reached, or no memory */
+    *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_CREATE, cookie);
+    if (!*q)
+        return RSVD_STATUS_INSUFFICIENT_RESOURCES; /* the request pool is empty */
+    return RSVD_STATUS_SUCCESS;
+}
+
+/* The new Open joins the name index, gets the fields that do not depend on
+ * the backend, and is handed to the backend. */
+static void create_start(rsvd_server *srv, const rsvd_server_create_req *req, rsvd_open *o,
+                         rsvd_create_state *cs, rsvd_req *q,
+                         const rsvd_svhdx_open_device_context *ctx, uint32_t version)
+{
+    const bool vhdmp = ctx->originator_flags == RSVD_SVHDX_ORIGINATOR_VHDMP;
     rsvd_names_insert(srv, o);
 
     /* Keep what the response echoes: the context, with its host-name field. */
-    cs->ctx = ctx;
-    memcpy(cs->host_name, ctx.initiator_host_name, sizeof cs->host_name);
+    cs->ctx = *ctx;
+    memcpy(cs->host_name, ctx->initiator_host_name, sizeof cs->host_name);
     cs->ctx.initiator_host_name = cs->host_name;
     cs->resp = req->response_context;
     cs->v2_response = srv->cfg.service_version == RSVD_PROTOCOL_VERSION_2 &&
                       version == RSVD_ECP_CONTEXT_VERSION_2;
-    q->u.create = cs;
+    q->u.state = cs;
 
     /* The fields of the new Open that do not depend on the backend
      * ("On success, the server MUST initialize the Open"): */
     /* Open.InitiatorId: 0 if HasInitiatorId is 0x00, else the context's. */
-    if (ctx.has_initiator_id)
-        o->initiator_id = ctx.initiator_id;
-    /* Open.SenseErrorDataList empty, Open.SenseErrorSequence 0x00 (calloc). */
+    if (ctx->has_initiator_id)
+        o->initiator_id = ctx->initiator_id;
+    /* Open.SenseErrorDataList empty, Open.SenseErrorSequence 0x00 (memset). */
     /* Open.IsVirtualSCSIDisk: SHOULD be TRUE when OriginatorFlags is not
      * SVHDX_ORIGINATOR_VHDMP (so also for <10>'s 0x00000008), else FALSE. */
     o->is_virtual_scsi_disk = !vhdmp;
     /* Open.CreateOptions. */
     o->create_options = req->create_options;
     /* Open.IsVHDSet: the file name has the ".vhds" extension. */
-    o->is_vhd_set = ends_with_vhds(o->name, name_len);
-    /* Open.PendingDelete FALSE (calloc). */
+    o->is_vhd_set = ends_with_vhds(o->name, o->name_len);
+    /* Open.PendingDelete FALSE (memset). */
 
     cs->args.file_name = o->name;
     cs->args.create_options = req->create_options;
     cs->args.initiator_id = o->initiator_id;
     cs->args.has_initiator = !rsvd_guid_is_zero(&o->initiator_id);
-    const uint8_t *host_name = NULL;
-    size_t host_name_len = 0;
-    if (rsvd_svhdx_open_device_context_host_name(&cs->ctx, &host_name, &host_name_len) ==
-        RSVD_OK) {
-        cs->args.initiator_host_name = host_name;
-        cs->args.initiator_host_name_len = host_name_len;
-    }
+    /* The decoder has checked its length (create_check_context). */
+    (void)rsvd_svhdx_open_device_context_host_name(&cs->ctx, &cs->args.initiator_host_name,
+                                                   &cs->args.initiator_host_name_len);
 
     /* "If OriginatorFlags is SVHDX_ORIGINATOR_VHDMP ... the server MUST open
      * the file in the underlying object store with read and write access.
      * Otherwise, the server SHOULD pass the open request to the virtual SCSI
      * disk." From here on q and o belong to the backend call. */
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, open_completed);
     if (vhdmp)
         srv->cfg.object_store->open(srv->cfg.object_store_ctx, &cs->args, c);
     else
         srv->cfg.scsi_disk->open(srv->cfg.scsi_disk_ctx, &cs->args, c);
 }
 
-rsvd_step rsvd_open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                              rsvd_server_reply *reply)
+/* [MS-RSVD] 3.2.5.1 for a new open: each step returns the status to fail
+ * with, and a failure after the open exists is undone in one place. */
+static void create_new(rsvd_server *srv, const rsvd_server_create_req *req, void *cookie)
+{
+    rsvd_svhdx_open_device_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    uint32_t version = 0;
+    rsvd_open *o = NULL;
+    rsvd_create_state *cs = NULL;
+    rsvd_req *q = NULL;
+
+    uint32_t status = create_check_context(srv, req, &ctx, &version);
+    if (status == RSVD_STATUS_SUCCESS)
+        status = create_alloc_open(srv, req, &o);
+    if (status == RSVD_STATUS_SUCCESS)
+        status = create_check_open(srv, o,
+                                   ctx.originator_flags == RSVD_SVHDX_ORIGINATOR_VHDMP);
+    if (status == RSVD_STATUS_SUCCESS)
+        status = create_reserve(srv, o, cookie, &cs, &q);
+    if (status != RSVD_STATUS_SUCCESS) {
+        if (o)
+            create_undo(srv, o, cs);
+        rsvd_srv_fail(srv, RSVD_SMB2_CREATE, 0, status, cookie);
+        return;
+    }
+    create_start(srv, req, o, cs, q, &ctx, version);
+}
+
+/* The CREATE's reply once its open is in the backend: the open joins the
+ * OpenTable and the response context is built. */
+static rsvd_step open_reply(rsvd_server *srv, rsvd_req *q, rsvd_server_reply *reply)
 {
     rsvd_open *o = q->open;
-    rsvd_create_state *cs = q->u.create;
-    if (q->kind == RSVD_REQ_OPEN) {
-        /* "If the open of the file in the object store or the virtual SCSI disk
-         * fails, the server MUST return the error code received." */
-        if (r->status != RSVD_STATUS_SUCCESS) {
-            uint32_t status = r->status;
-            void *cookie = q->cookie;
-            rsvd_srv_req_put(srv, q);
-            create_abort(srv, o, cs);
-            rsvd_srv_fail(srv, RSVD_SMB2_CREATE, 0, status, cookie);
-            return RSVD_STEP_DONE;
-        }
-        /* Open.LocalOpen is the open obtained (our handle maps to it). */
-        o->backend_handle = r->handle;
-        /* The V2 response carries the disk's sizes: ask a virtual SCSI disk. */
-        if (cs->v2_response && o->is_virtual_scsi_disk) {
-            q->kind = RSVD_REQ_OPEN_INFO;
-            srv->cfg.scsi_disk->get_info(srv->cfg.scsi_disk_ctx, o->backend_handle, &cs->info,
-                                         rsvd_srv_req_issue(q));
-            return RSVD_STEP_CONTINUED;
-        }
-    } else if (r->status == RSVD_STATUS_SUCCESS) { /* RSVD_REQ_OPEN_INFO */
-        cs->have_info = true;
-    }
-
+    rsvd_create_state *cs = q->u.state;
     /* The open is in the OpenTable from now on. */
     o->state = RSVD_OPEN_OPEN;
     size_t len = 0;
@@ -297,8 +308,44 @@ rsvd_step rsvd_open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_resul
         reply->create_context_len = (uint32_t)len;
     }
     create_state_free(srv, cs);
-    q->u.create = NULL;
+    q->u.state = NULL;
     return RSVD_STEP_REPLY;
+}
+
+/* The disk's sizes for the V2 response, or none if it could not say. */
+static rsvd_step open_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                     rsvd_server_reply *reply)
+{
+    rsvd_create_state *cs = q->u.state;
+    if (r->status == RSVD_STATUS_SUCCESS)
+        cs->have_info = true;
+    return open_reply(srv, q, reply);
+}
+
+static rsvd_step open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply)
+{
+    rsvd_open *o = q->open;
+    rsvd_create_state *cs = q->u.state;
+    /* "If the open of the file in the object store or the virtual SCSI disk
+     * fails, the server MUST return the error code received." */
+    if (r->status != RSVD_STATUS_SUCCESS) {
+        uint32_t status = r->status;
+        void *cookie = q->cookie;
+        rsvd_srv_req_put(srv, q);
+        create_undo(srv, o, cs);
+        rsvd_srv_fail(srv, RSVD_SMB2_CREATE, 0, status, cookie);
+        return RSVD_STEP_DONE;
+    }
+    /* Open.LocalOpen is the open obtained (our handle maps to it). */
+    o->backend_handle = r->handle;
+    /* The V2 response carries the disk's sizes: ask a virtual SCSI disk. */
+    if (cs->v2_response && o->is_virtual_scsi_disk) {
+        srv->cfg.scsi_disk->get_info(srv->cfg.scsi_disk_ctx, o->backend_handle, &cs->info,
+                                     rsvd_srv_req_issue(q, open_info_completed));
+        return RSVD_STEP_CONTINUED;
+    }
+    return open_reply(srv, q, reply);
 }
 
 int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req, void *cookie)
@@ -340,11 +387,14 @@ int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req, void
 
 /* ---- [MS-RSVD] 3.2.5.2 Receiving a Close Request ------------------------------- */
 
+static rsvd_step close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply);
+
 void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q)
 {
     /* "The server MUST close the underlying object store open": with
      * PendingDelete, "request the object store to delete the file". */
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, close_completed);
     if (o->is_virtual_scsi_disk)
         srv->cfg.scsi_disk->close(srv->cfg.scsi_disk_ctx, o->backend_handle, o->pending_delete, c);
     else
@@ -352,8 +402,8 @@ void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q)
                                      o->pending_delete, c);
 }
 
-rsvd_step rsvd_close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                               rsvd_server_reply *reply)
+static rsvd_step close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply)
 {
     rsvd_open *o = q->open;
     /* "If the object store indicates success, the server MUST remove the Open

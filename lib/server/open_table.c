@@ -12,71 +12,23 @@
  */
 #include <string.h>
 
+#include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "util/mem.h"
 
-/* ---- UTF-16LE to UTF-8 ------------------------------------------------------ */
-
-static size_t utf8_put(char *dst, size_t cap, size_t at, uint32_t cp)
-{
-    uint8_t b[4];
-    size_t n;
-    if (cp < 0x80u) {
-        b[0] = (uint8_t)cp;
-        n = 1;
-    } else if (cp < 0x800u) {
-        b[0] = (uint8_t)(0xC0u | (cp >> 6));
-        b[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
-        n = 2;
-    } else if (cp < 0x10000u) {
-        b[0] = (uint8_t)(0xE0u | (cp >> 12));
-        b[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-        b[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
-        n = 3;
-    } else {
-        b[0] = (uint8_t)(0xF0u | (cp >> 18));
-        b[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
-        b[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-        b[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
-        n = 4;
-    }
-    if (dst && at + n <= cap)
-        memcpy(dst + at, b, n);
-    return n;
-}
+/* ---- names ------------------------------------------------------------------ */
 
 int rsvd_name_from_utf16(const uint8_t *src, size_t src_len, char *dst, size_t cap,
                          size_t *out_len)
 {
-    if (src_len % 2 != 0 || (!src && src_len))
-        return RSVD_E_WIRE_NAME;
     /* [MS-RSVD] 3.1.4.2: the client appends ":SharedVirtualDisk"; the Open's
      * FileName is the file's name without it (docs/decisions.md). */
-    if (rsvd_utf16le_ends_with_ascii(src, src_len, RSVD_SHARED_VIRTUAL_DISK_SUFFIX))
+    if (src_len % 2 == 0 &&
+        rsvd_utf16le_ends_with_ascii(src, src_len, RSVD_SHARED_VIRTUAL_DISK_SUFFIX))
         src_len -= 2u * (sizeof RSVD_SHARED_VIRTUAL_DISK_SUFFIX - 1u);
-    rsvd_rd r;
-    rsvd_rd_init(&r, src, src_len);
-    size_t n = 0;
-    while (rsvd_rd_left(&r) > 0) {
-        uint32_t cp = rsvd_rd_u16(&r);
-        if (cp == 0)
-            return RSVD_E_WIRE_NAME;
-        if (cp >= 0xD800u && cp <= 0xDBFFu) {
-            if (rsvd_rd_left(&r) < 2)
-                return RSVD_E_WIRE_NAME;
-            uint32_t lo = rsvd_rd_u16(&r);
-            if (lo < 0xDC00u || lo > 0xDFFFu)
-                return RSVD_E_WIRE_NAME;
-            cp = 0x10000u + ((cp - 0xD800u) << 10) + (lo - 0xDC00u);
-        } else if (cp >= 0xDC00u && cp <= 0xDFFFu) {
-            return RSVD_E_WIRE_NAME;
-        }
-        n += utf8_put(dst, cap, n, cp);
-    }
-    if (dst && n > cap)
-        return RSVD_E_NOSPC;
-    *out_len = n;
-    return RSVD_OK;
+    return rsvd_utf16le_to_utf8(src, src_len, dst, cap, out_len);
 }
 
 /* ---- hashing and comparison ---------------------------------------------------- */

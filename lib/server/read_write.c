@@ -8,6 +8,10 @@
  */
 #include "server/server_internal.h"
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 /* How [MS-RSVD] 3.2.5.3/3.2.5.4 sort what the object store or the virtual
  * SCSI disk reported (rsvd/backend.h says how a disk reports each case). */
 rsvd_io_outcome rsvd_io_classify(const rsvd_open *o, const rsvd_io_result *r)
@@ -31,6 +35,11 @@ rsvd_io_outcome rsvd_io_classify(const rsvd_open *o, const rsvd_io_result *r)
     }
     return rsvd_code ? RSVD_IO_RSVD_ERROR : RSVD_IO_DISK_ERROR;
 }
+
+static rsvd_step read_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply);
+static rsvd_step write_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply);
 
 static void io_start(rsvd_server *srv, bool write, uint64_t local_open, uint64_t offset,
                      uint32_t length, uint8_t *rbuf, const uint8_t *wdata, void *cookie)
@@ -65,7 +74,7 @@ static void io_start(rsvd_server *srv, bool write, uint64_t local_open, uint64_t
         rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_NOT_SUPPORTED, cookie);
         return;
     }
-    rsvd_req *q = rsvd_srv_req_get(srv, o, write ? RSVD_REQ_WRITE : RSVD_REQ_READ, cmd, cookie);
+    rsvd_req *q = rsvd_srv_req_get(srv, o, cmd, cookie);
     if (!q) {
         rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
         return;
@@ -77,7 +86,7 @@ static void io_start(rsvd_server *srv, bool write, uint64_t local_open, uint64_t
      * to the underlying object store; otherwise the server MUST pass the
      * request to the virtual SCSI disk." From here on q and o belong to the
      * backend call. */
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, write ? write_completed : read_completed);
     if (o->is_virtual_scsi_disk) {
         const rsvd_scsi_disk_ops *d = srv->cfg.scsi_disk;
         if (write)
@@ -93,11 +102,11 @@ static void io_start(rsvd_server *srv, bool write, uint64_t local_open, uint64_t
     }
 }
 
-rsvd_step rsvd_io_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                            rsvd_server_reply *reply)
+/* The outcome of a READ or a WRITE: the two sections sort it alike. */
+static inline rsvd_step io_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                     rsvd_server_reply *reply, bool write)
 {
     rsvd_open *o = q->open;
-    const bool write = q->kind == RSVD_REQ_WRITE;
     switch (rsvd_io_classify(o, r)) {
     case RSVD_IO_SUCCESS:
         /* "If the underlying object store or virtual SCSI disk indicates that
@@ -145,6 +154,18 @@ rsvd_step rsvd_io_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result 
         break;
     }
     return RSVD_STEP_REPLY;
+}
+
+static rsvd_step read_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply)
+{
+    return io_completed(srv, q, r, reply, false);
+}
+
+static rsvd_step write_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                 rsvd_server_reply *reply)
+{
+    return io_completed(srv, q, r, reply, true);
 }
 
 int rsvd_server_read(rsvd_server *srv, const rsvd_server_read_req *req, void *cookie)

@@ -8,6 +8,9 @@
  */
 #include <string.h>
 
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "util/mem.h"
 

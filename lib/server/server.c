@@ -4,8 +4,13 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "server/server_internal.h"
 #include "util/mem.h"
+#include "util/versioned.h"
 
 /* ---- completions ------------------------------------------------------------ */
 
@@ -23,23 +28,54 @@ static bool disk_ops_ok(const rsvd_scsi_disk_ops *d)
            d->validate;
 }
 
+/* The configuration as this library reads it: the caller's struct and the
+ * backend tables it points to, each copied as far as both sides know it. */
+static int config_import(rsvd_server *srv, const rsvd_server_config *cfg)
+{
+    int rc = rsvd_struct_import(&srv->cfg, sizeof srv->cfg, cfg, RSVD_V0_SERVER_CONFIG);
+    if (rc != RSVD_OK)
+        return rc;
+    if (srv->cfg.object_store) {
+        rc = rsvd_struct_import(&srv->store_ops, sizeof srv->store_ops, srv->cfg.object_store,
+                                RSVD_V0_OBJECT_STORE_OPS);
+        if (rc != RSVD_OK)
+            return rc;
+        srv->cfg.object_store = &srv->store_ops;
+    }
+    if (srv->cfg.scsi_disk) {
+        rc = rsvd_struct_import(&srv->disk_ops, sizeof srv->disk_ops, srv->cfg.scsi_disk,
+                                RSVD_V0_SCSI_DISK_OPS);
+        if (rc != RSVD_OK)
+            return rc;
+        srv->cfg.scsi_disk = &srv->disk_ops;
+    }
+    return RSVD_OK;
+}
+
 /* [MS-RSVD] 3.2.3: IsSVHDXSupported and ServerServiceVersion come from the
  * configuration; the OpenTable starts empty. */
 int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out)
 {
-    if (!cfg || !out || !cfg->reply)
+    if (!cfg || !out)
         return RSVD_E_INVAL;
-    if (cfg->service_version != RSVD_PROTOCOL_VERSION_1 &&
-        cfg->service_version != RSVD_PROTOCOL_VERSION_2)
+    const rsvd_mem *mem =
+        cfg->struct_size >= RSVD_V0_SERVER_CONFIG ? rsvd_mem_resolve(cfg->mem) : NULL;
+    if (!mem)
         return RSVD_E_INVAL;
-    if ((cfg->object_store && !store_ops_ok(cfg->object_store)) ||
-        (cfg->scsi_disk && !disk_ops_ok(cfg->scsi_disk)))
-        return RSVD_E_INVAL;
-    const rsvd_mem *mem = rsvd_mem_or_default(cfg->mem);
     rsvd_server *srv = rsvd_mem_calloc(mem, 1, sizeof *srv);
     if (!srv)
         return RSVD_E_NOMEM;
-    srv->cfg = *cfg;
+    int rc = config_import(srv, cfg);
+    if (rc == RSVD_OK && (!srv->cfg.reply ||
+                          (srv->cfg.service_version != RSVD_PROTOCOL_VERSION_1 &&
+                           srv->cfg.service_version != RSVD_PROTOCOL_VERSION_2) ||
+                          (srv->cfg.object_store && !store_ops_ok(srv->cfg.object_store)) ||
+                          (srv->cfg.scsi_disk && !disk_ops_ok(srv->cfg.scsi_disk))))
+        rc = RSVD_E_INVAL;
+    if (rc != RSVD_OK) {
+        rsvd_mem_free(mem, srv);
+        return rc;
+    }
     srv->mem = mem;
     if (!srv->cfg.max_opens)
         srv->cfg.max_opens = RSVD_SERVER_DEFAULT_MAX_OPENS;
@@ -107,8 +143,7 @@ void rsvd_srv_fail(rsvd_server *srv, uint16_t command, uint32_t ctl_code, uint32
 
 /* ---- the request pool ------------------------------------------------------------ */
 
-rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind,
-                           uint16_t command, void *cookie)
+rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, uint16_t command, void *cookie)
 {
     rsvd_req *q = srv->free_reqs;
     if (!q)
@@ -117,7 +152,6 @@ rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind
     q->next_free = NULL;
     q->open = open;
     q->cookie = cookie;
-    q->kind = (uint8_t)kind;
     q->command = command;
     q->busy = true;
     q->request_id = 0;
@@ -132,8 +166,9 @@ rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind
     return q;
 }
 
-rsvd_completion rsvd_srv_req_issue(rsvd_req *q)
+rsvd_completion rsvd_srv_req_issue(rsvd_req *q, rsvd_req_finish_fn finish)
 {
+    q->finish = finish;
     q->gen++;
     return rsvd_completion_make(&q->sink, q->gen);
 }
@@ -173,8 +208,7 @@ void rsvd_srv_kick(rsvd_server *srv)
         if (!srv->close_head)
             srv->close_tail = NULL;
         o->close_next = NULL;
-        rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_REQ_CLOSE, RSVD_SMB2_CLOSE,
-                                       o->close_cookie);
+        rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_CLOSE, o->close_cookie);
         rsvd_close_issue(srv, o, q); /* may complete, reply and free o */
     }
 }
@@ -211,34 +245,8 @@ static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_
     reply.command = q->command;
     reply.ctl_code = q->ctl_code;
 
-    rsvd_step step;
-    switch ((rsvd_req_kind)q->kind) {
-    case RSVD_REQ_OPEN:
-    case RSVD_REQ_OPEN_INFO:
-        step = rsvd_open_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_CLOSE:
-        step = rsvd_close_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_READ:
-    case RSVD_REQ_WRITE:
-        step = rsvd_io_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_TUNNEL_INITIAL_INFO:
-    case RSVD_REQ_TUNNEL_DISK_INFO:
-    case RSVD_REQ_TUNNEL_SCSI:
-    case RSVD_REQ_TUNNEL_VALIDATE:
-        step = rsvd_tunnel_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_FSCTL:
-        step = rsvd_ioctl_completed(srv, q, &res, &reply);
-        break;
-    case RSVD_REQ_QUERY_INFO:
-    case RSVD_REQ_SET_INFO:
-    default:
-        step = rsvd_info_completed(srv, q, &res, &reply);
-        break;
-    }
+    /* The handler the request was issued with (its own file's). */
+    const rsvd_step step = q->finish(srv, q, &res, &reply);
     if (step == RSVD_STEP_REPLY) {
         rsvd_srv_req_put(srv, q);
         if (rsvd_server_reply_is_error(&reply)) {

@@ -31,6 +31,7 @@
 #include <rsvd/server.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "util/completion.h"
 #include "util/handle_table.h"
@@ -111,29 +112,34 @@ struct rsvd_open {
 
 /* ---- requests ------------------------------------------------------------- */
 
-/** What a request's outstanding backend call is. */
-typedef enum rsvd_req_kind {
-    RSVD_REQ_OPEN = 1,   /* backend open of a CREATE */
-    RSVD_REQ_OPEN_INFO,  /* get_info after a V2 CREATE's disk open */
-    RSVD_REQ_CLOSE,      /* backend close of a CLOSE */
-    RSVD_REQ_READ,
-    RSVD_REQ_WRITE,
-    RSVD_REQ_TUNNEL_INITIAL_INFO,
-    RSVD_REQ_TUNNEL_DISK_INFO,
-    RSVD_REQ_TUNNEL_SCSI,
-    RSVD_REQ_TUNNEL_VALIDATE,
-    RSVD_REQ_FSCTL,
-    RSVD_REQ_QUERY_INFO,
-    RSVD_REQ_SET_INFO
-} rsvd_req_kind;
-
-typedef struct rsvd_create_state rsvd_create_state;
 typedef struct rsvd_req rsvd_req;
+
+/** What a completion handler tells req_complete() to do next. */
+typedef enum rsvd_step {
+    /** The reply is filled: put the request back and deliver it. */
+    RSVD_STEP_REPLY,
+    /** The request was handed to the backend again: touch nothing. */
+    RSVD_STEP_CONTINUED,
+    /** The handler already released the request and delivered the reply. */
+    RSVD_STEP_DONE
+} rsvd_step;
+
+/**
+ * Finishes a request whose backend call completed, with the backend's
+ * result @p r (its status already sanitised). @p reply comes with the
+ * request's cookie, command and CtlCode set and everything else zero. The
+ * file that issues a request owns the handler it issues it with
+ * (rsvd_srv_req_issue()), so a new kind of request is one file's change.
+ */
+typedef rsvd_step (*rsvd_req_finish_fn)(struct rsvd_server *srv, rsvd_req *q,
+                                        const rsvd_io_result *r, rsvd_server_reply *reply);
 
 struct rsvd_req {
     /** Must stay first: the completion handle points here. */
     rsvd_completion_sink sink;
     struct rsvd_server *srv;
+    /** Finishes the backend call outstanding (set by each issue). */
+    rsvd_req_finish_fn finish;
     /** The open the call runs on (NULL never while busy). */
     rsvd_open *open;
     /** Free-list link. */
@@ -154,22 +160,24 @@ struct rsvd_req {
     uint32_t ctl_code;
     uint32_t op_code;
     uint16_t command;
-    uint8_t kind; /* rsvd_req_kind */
     bool busy;
     union {
         /** RSVD_TUNNEL_SCSI_OPERATION: the command handed to the disk. */
         rsvd_scsi_cmd scsi;
         /** GET_INITIAL_INFO, GET_DISK_INFO: filled by the disk. */
         rsvd_disk_info info;
-        /** CREATE. */
-        rsvd_create_state *create;
+        /** State the issuing file allocated and its handler frees (CREATE). */
+        void *state;
     } u;
 };
 
 /* ---- the server ----------------------------------------------------------- */
 
 struct rsvd_server {
+    /** The configuration; its backend pointers point at the copies below. */
     rsvd_server_config cfg;
+    rsvd_object_store_ops store_ops;
+    rsvd_scsi_disk_ops disk_ops;
     const rsvd_mem *mem;
     /** OpenTable by LocalOpen (OPENING and OPEN opens). */
     rsvd_handle_table opens;
@@ -201,11 +209,11 @@ void rsvd_srv_fail(rsvd_server *srv, uint16_t command, uint32_t ctl_code, uint32
 
 /** Takes a request from the pool for a call on @p open (counted in flight on
  * it). @return the request, or NULL when the pool is empty. */
-rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, rsvd_req_kind kind,
-                           uint16_t command, void *cookie);
+rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, uint16_t command, void *cookie);
 
-/** @return a fresh completion handle for @p q's next backend call. */
-rsvd_completion rsvd_srv_req_issue(rsvd_req *q);
+/** Arms @p q for its next backend call, which @p finish will finish.
+ * @return the completion handle to hand the backend. */
+rsvd_completion rsvd_srv_req_issue(rsvd_req *q, rsvd_req_finish_fn finish);
 
 /** Puts @p q back in the pool (not counted in flight on its open any more).
  * If that was the last request in flight on a CLOSING open, queues its
@@ -285,32 +293,13 @@ const rsvd_sense_slot *rsvd_sense_lookup(const rsvd_open *o, uint8_t key);
 
 void rsvd_sense_free(rsvd_server *srv, rsvd_open *o);
 
-/* ---- per-command completion handlers (return the reply to deliver) -------- */
+/* ---- open.c ------------------------------------------------------------------- */
 
-/** Result of a completion handler. */
-typedef enum rsvd_step {
-    /** The reply is filled: put the request back and deliver it. */
-    RSVD_STEP_REPLY,
-    /** The request was handed to the backend again: touch nothing. */
-    RSVD_STEP_CONTINUED,
-    /** The handler already released the request and delivered the reply. */
-    RSVD_STEP_DONE
-} rsvd_step;
-
-rsvd_step rsvd_open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                              rsvd_server_reply *reply);
-rsvd_step rsvd_close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                               rsvd_server_reply *reply);
+/** Issues the backend close of CLOSING open @p o on request @p q. */
 void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q);
 void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o);
-rsvd_step rsvd_io_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                            rsvd_server_reply *reply);
-rsvd_step rsvd_tunnel_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                                rsvd_server_reply *reply);
-rsvd_step rsvd_ioctl_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                               rsvd_server_reply *reply);
-rsvd_step rsvd_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                              rsvd_server_reply *reply);
+
+/* ---- tunnel.c, ioctl.c ---------------------------------------------------------- */
 
 /** [MS-RSVD] 3.2.5.5: the tunnel operations (both FSCTLs). */
 void rsvd_tunnel_dispatch(rsvd_server *srv, const rsvd_server_ioctl_req *req, void *cookie);
@@ -318,6 +307,8 @@ void rsvd_tunnel_dispatch(rsvd_server *srv, const rsvd_server_ioctl_req *req, vo
 /** [MS-RSVD] 3.2.5.6, once the name to look for is known. */
 void rsvd_query_support_answer(rsvd_server *srv, uint64_t local_open, rsvd_name name,
                                uint32_t max_output, uint8_t *output, void *cookie);
+
+/* ---- read_write.c, sense.c ---------------------------------------------------- */
 
 /** The outcome of a backend call as [MS-RSVD] 3.2.5.3/3.2.5.4 sort it. */
 typedef enum rsvd_io_outcome {

@@ -16,6 +16,11 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 
 /* Writes the response header (OperationCode and RequestId echoed, Status)
@@ -45,11 +50,10 @@ static void tunnel_reply_now(rsvd_server *srv, const rsvd_server_ioctl_req *req,
     rsvd_srv_deliver(srv, &reply);
 }
 
-static rsvd_req *tunnel_req(rsvd_server *srv, rsvd_open *o, rsvd_req_kind kind,
-                            const rsvd_server_ioctl_req *req, const rsvd_tunnel_hdr *h,
-                            void *cookie)
+static rsvd_req *tunnel_req(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *req,
+                            const rsvd_tunnel_hdr *h, void *cookie)
 {
-    rsvd_req *q = rsvd_srv_req_get(srv, o, kind, RSVD_SMB2_IOCTL, cookie);
+    rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_IOCTL, cookie);
     if (!q) {
         rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_INSUFFICIENT_RESOURCES,
                       cookie);
@@ -63,6 +67,16 @@ static rsvd_req *tunnel_req(rsvd_server *srv, rsvd_open *o, rsvd_req_kind kind,
     return q;
 }
 
+/* The operations' completion handlers, each after the rules that issue it. */
+static rsvd_step initial_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                        rsvd_server_reply *reply);
+static rsvd_step disk_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                     rsvd_server_reply *reply);
+static rsvd_step validate_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                    rsvd_server_reply *reply);
+static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                rsvd_server_reply *reply);
+
 /* ---- 3.2.5.5.1 RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION ------------------------- */
 /* ---- 3.2.5.5.4 RSVD_TUNNEL_GET_DISK_INFO_OPERATION ---------------------------- */
 /* ---- 3.2.5.5.6 RSVD_TUNNEL_VALIDATE_DISK_OPERATION ---------------------------- */
@@ -72,25 +86,25 @@ static void disk_query(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
                        const rsvd_tunnel_hdr *h, void *cookie)
 {
     uint32_t need;
-    rsvd_req_kind kind;
+    rsvd_req_finish_fn finish;
     switch (h->operation_code) {
     case RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION:
         /* 3.2.5.5.1: "If MaxOutputResponse is less than the size of
          * SVHDX_TUNNEL_OPERATION_HEADER + SVHDX_TUNNEL_INITIAL_INFO_RESPONSE,
          * the server MUST fail the request with STATUS_BUFFER_TOO_SMALL." */
         need = RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_INITIAL_INFO_RESPONSE_SIZE);
-        kind = RSVD_REQ_TUNNEL_INITIAL_INFO;
+        finish = initial_info_completed;
         break;
     case RSVD_TUNNEL_GET_DISK_INFO_OPERATION:
         /* 3.2.5.5.4: "... SVHDX_TUNNEL_DISK_INFO_RESPONSE ... STATUS_BUFFER_TOO_SMALL" */
         need = RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_DISK_INFO_RESPONSE_SIZE);
-        kind = RSVD_REQ_TUNNEL_DISK_INFO;
+        finish = disk_info_completed;
         break;
     case RSVD_TUNNEL_VALIDATE_DISK_OPERATION:
     default:
         /* 3.2.5.5.6: "... SVHDX_TUNNEL_VALIDATE_DISK_RESPONSE ... STATUS_BUFFER_TOO_SMALL" */
         need = RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_VALIDATE_DISK_RESPONSE_SIZE);
-        kind = RSVD_REQ_TUNNEL_VALIDATE;
+        finish = validate_completed;
         break;
     }
     if (req->max_output < need) {
@@ -103,25 +117,25 @@ static void disk_query(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
         tunnel_reply_now(srv, req, h, RSVD_STATUS_INVALID_DEVICE_REQUEST, 0, cookie);
         return;
     }
-    rsvd_req *q = tunnel_req(srv, o, kind, req, h, cookie);
+    rsvd_req *q = tunnel_req(srv, o, req, h, cookie);
     if (!q)
         return;
-    rsvd_completion c = rsvd_srv_req_issue(q);
+    rsvd_completion c = rsvd_srv_req_issue(q, finish);
     const rsvd_scsi_disk_ops *d = srv->cfg.scsi_disk;
-    if (kind == RSVD_REQ_TUNNEL_VALIDATE)
+    if (finish == validate_completed)
         d->validate(srv->cfg.scsi_disk_ctx, o->backend_handle, c);
     else
         d->get_info(srv->cfg.scsi_disk_ctx, o->backend_handle, &q->u.info, c);
 }
 
-static void initial_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                                   rsvd_server_reply *reply)
+static rsvd_step initial_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                        rsvd_server_reply *reply)
 {
     /* 3.2.5.5.1: "If the virtual disk returns an error, the server MUST
      * construct the header with Status set to the error and return it." */
     if (r->status != RSVD_STATUS_SUCCESS) {
         tunnel_fill(reply, q->out, q->op_code, q->request_id, r->status, 0);
-        return;
+        return RSVD_STEP_REPLY;
     }
     /* "Otherwise ... Status STATUS_SUCCESS ... SVHDX_TUNNEL_INITIAL_INFO_RESPONSE:
      * ServerVersion = ServerServiceVersion; SectorSize, PhysicalSectorSize and
@@ -136,15 +150,16 @@ static void initial_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_
     (void)rsvd_svhdx_tunnel_initial_info_response_encode(
         &resp, q->out + RSVD_TUNNEL_HEADER_SIZE, q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
     tunnel_fill(reply, q->out, q->op_code, q->request_id, RSVD_STATUS_SUCCESS, n);
+    return RSVD_STEP_REPLY;
 }
 
-static void disk_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                                rsvd_server_reply *reply)
+static rsvd_step disk_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                     rsvd_server_reply *reply)
 {
     /* 3.2.5.5.4: a disk error is returned in the header, without a body. */
     if (r->status != RSVD_STATUS_SUCCESS) {
         tunnel_fill(reply, q->out, q->op_code, q->request_id, r->status, 0);
-        return;
+        return RSVD_STEP_REPLY;
     }
     const rsvd_disk_info *i = &q->u.info;
     rsvd_svhdx_tunnel_disk_info_response resp = {
@@ -166,10 +181,13 @@ static void disk_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
     (void)rsvd_svhdx_tunnel_disk_info_response_encode(&resp, q->out + RSVD_TUNNEL_HEADER_SIZE,
                                                       q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
     tunnel_fill(reply, q->out, q->op_code, q->request_id, RSVD_STATUS_SUCCESS, n);
+    return RSVD_STEP_REPLY;
 }
 
-static void validate_completed(rsvd_req *q, const rsvd_io_result *r, rsvd_server_reply *reply)
+static rsvd_step validate_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                    rsvd_server_reply *reply)
 {
+    (void)srv;
     /* 3.2.5.5.6: "Status: STATUS_SUCCESS if the virtual disk reports success,
      * else the error; IsValidDisk: TRUE if the disk is valid" - the body in
      * both cases. */
@@ -180,6 +198,7 @@ static void validate_completed(rsvd_req *q, const rsvd_io_result *r, rsvd_server
     (void)rsvd_svhdx_tunnel_validate_disk_response_encode(
         &resp, q->out + RSVD_TUNNEL_HEADER_SIZE, q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
     tunnel_fill(reply, q->out, q->op_code, q->request_id, r->status, n);
+    return RSVD_STEP_REPLY;
 }
 
 /* ---- 3.2.5.5.2 RSVD_TUNNEL_CHECK_CONNECTION_STATUS_OPERATION ------------------- */
@@ -302,7 +321,7 @@ static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *re
         tunnel_reply_now(srv, req, h, RSVD_STATUS_INVALID_DEVICE_REQUEST, 0, cookie);
         return;
     }
-    rsvd_req *q = tunnel_req(srv, o, RSVD_REQ_TUNNEL_SCSI, req, h, cookie);
+    rsvd_req *q = tunnel_req(srv, o, req, h, cookie);
     if (!q)
         return;
     /* "Otherwise, the server MUST issue the SCSI command to the virtual SCSI
@@ -325,7 +344,7 @@ static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *re
         cmd->data_in_cap = s.data_transfer_length < room ? s.data_transfer_length : room;
     }
     srv->cfg.scsi_disk->execute(srv->cfg.scsi_disk_ctx, o->backend_handle, cmd,
-                                rsvd_srv_req_issue(q));
+                                rsvd_srv_req_issue(q, scsi_completed));
 }
 
 static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
@@ -382,26 +401,6 @@ static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
     (void)rsvd_svhdx_tunnel_scsi_response_encode(&resp, q->out + RSVD_TUNNEL_HEADER_SIZE,
                                                  q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
     tunnel_fill(reply, q->out, q->op_code, q->request_id, RSVD_STATUS_SUCCESS, n);
-    return RSVD_STEP_REPLY;
-}
-
-rsvd_step rsvd_tunnel_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
-                                rsvd_server_reply *reply)
-{
-    switch ((rsvd_req_kind)q->kind) {
-    case RSVD_REQ_TUNNEL_INITIAL_INFO:
-        initial_info_completed(srv, q, r, reply);
-        break;
-    case RSVD_REQ_TUNNEL_DISK_INFO:
-        disk_info_completed(srv, q, r, reply);
-        break;
-    case RSVD_REQ_TUNNEL_VALIDATE:
-        validate_completed(q, r, reply);
-        break;
-    case RSVD_REQ_TUNNEL_SCSI:
-    default:
-        return scsi_completed(srv, q, r, reply);
-    }
     return RSVD_STEP_REPLY;
 }
 

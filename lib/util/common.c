@@ -6,6 +6,9 @@
 
 #include <rsvd/common.h>
 
+#include "util/mem.h"
+#include "util/versioned.h"
+
 const char *rsvd_version(void)
 {
 #define RSVD_STR_(x) #x
@@ -95,11 +98,27 @@ static void libc_free(void *ptr, void *ud)
     free(ptr);
 }
 
-static const rsvd_mem libc_mem = {libc_malloc, libc_calloc, libc_realloc, libc_free, NULL};
+static const rsvd_mem libc_mem = {
+    .struct_size = sizeof(rsvd_mem),
+    .malloc_fn = libc_malloc,
+    .calloc_fn = libc_calloc,
+    .realloc_fn = libc_realloc,
+    .free_fn = libc_free,
+};
 
 const rsvd_mem *rsvd_mem_default(void)
 {
     return &libc_mem;
+}
+
+const rsvd_mem *rsvd_mem_resolve(const rsvd_mem *m)
+{
+    if (!m)
+        return &libc_mem;
+    if (m->struct_size < RSVD_V0_SIZE(rsvd_mem, user_data) || !m->malloc_fn || !m->calloc_fn ||
+        !m->realloc_fn || !m->free_fn)
+        return NULL;
+    return m;
 }
 
 bool rsvd_guid_is_zero(const rsvd_guid *g)

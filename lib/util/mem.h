@@ -27,10 +27,18 @@ static inline void rsvd_mem_free(const rsvd_mem *m, void *ptr)
     m->free_fn(ptr, m->user_data);
 }
 
-/** @return @p m, or the C library allocator when @p m is NULL. */
+/** @return @p m, or the C library allocator when @p m is NULL (for an
+ * allocator already checked by rsvd_mem_resolve()). */
 static inline const rsvd_mem *rsvd_mem_or_default(const rsvd_mem *m)
 {
     return m ? m : rsvd_mem_default();
 }
+
+/**
+ * The allocator a new instance uses: @p m, or the C library's when NULL.
+ * @return the allocator, or NULL when @p m is not one this library can use
+ * (struct_size below the first release, or a function missing).
+ */
+const rsvd_mem *rsvd_mem_resolve(const rsvd_mem *m);
 
 #endif /* RSVD_UTIL_MEM_H */

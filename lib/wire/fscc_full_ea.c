@@ -4,6 +4,7 @@
  * specifier out of such a buffer (it cites the section as 2.4.15).
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "rsvd_wire_util.h"
 

@@ -4,14 +4,17 @@
  * ([MS-RSVD] 2.2.4.32, 2.2.4.33), and the RSVD target specifier carried in
  * an EA ([MS-RSVD] 2.2.4.34, 2.2.4.35, 3.1.4.24, 3.2.5.7).
  */
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "rsvd_wire_util.h"
 
 bool rsvd_is_svhdx_open_device_context_name(const uint8_t *name, size_t len)
 {
-    static const uint8_t want[] = RSVD_SVHDX_OPEN_DEVICE_CONTEXT_NAME;
-    return name && len == sizeof want && memcmp(name, want, sizeof want) == 0;
+    return name && len == RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN &&
+           memcmp(name, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT, len) == 0;
 }
 
 int rsvd_svhdx_open_device_context_version(const uint8_t *buf, size_t len, uint32_t *version)
@@ -20,6 +23,14 @@ int rsvd_svhdx_open_device_context_version(const uint8_t *buf, size_t len, uint3
     rsvd_rd_init(&r, buf, len);
     *version = rsvd_rd_u32(&r);                    /* 0: Version */
     return rsvd_rd_ok(&r) ? RSVD_OK : RSVD_E_WIRE_SHORT;
+}
+
+/* [MS-RSVD] 2.2.4.12, 2.2.4.31 - 2.2.4.33: "InitiatorHostNameLength ...
+ * MUST NOT exceed RSVD_MAXIMUM_NAME_LENGTH", in requests and responses
+ * alike; the name is UTF-16, so its length is even. */
+static bool host_name_length_ok(uint16_t len)
+{
+    return len <= RSVD_MAXIMUM_NAME_LENGTH && len % 2 == 0;
 }
 
 /* [MS-RSVD] 2.2.4.12 / 2.2.4.31: the 168 bytes the two layouts share. */
@@ -37,12 +48,17 @@ static void get_v1_fields(rsvd_rd *r, rsvd_svhdx_open_device_context *out)
         rsvd_rd_take(r, RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE); /* 42: InitiatorHostName */
 }
 
+/* Decoded fields that break a rule of the structure. */
+static int check_v1_fields(const rsvd_svhdx_open_device_context *c)
+{
+    return host_name_length_ok(c->initiator_host_name_length) ? RSVD_OK : RSVD_E_WIRE_NAME;
+}
+
 static int put_v1_fields(rsvd_wr *w, const rsvd_svhdx_open_device_context *in)
 {
-    size_t name_len = in->initiator_host_name_length;
-    if (name_len > RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE)
-        name_len = RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE;
-    if (!wire_view_ok(in->initiator_host_name, name_len))
+    const size_t name_len = in->initiator_host_name_length;
+    if (!host_name_length_ok(in->initiator_host_name_length) ||
+        !wire_view_ok(in->initiator_host_name, name_len))
         return RSVD_E_INVAL;
     rsvd_wr_u32(w, in->version);                   /* 0: Version */
     rsvd_wr_u8(w, in->has_initiator_id);           /* 4: HasInitiatorId */
@@ -68,7 +84,7 @@ int rsvd_svhdx_open_device_context_v1_decode(const uint8_t *buf, size_t len,
     out->virtual_sector_size = 0;
     out->physical_sector_size = 0;
     out->virtual_size = 0;
-    return rsvd_rd_ok(&r) ? RSVD_OK : RSVD_E_WIRE_SHORT;
+    return rsvd_rd_ok(&r) ? check_v1_fields(out) : RSVD_E_WIRE_SHORT;
 }
 
 /* [MS-RSVD] 2.2.4.32 / 2.2.4.33 */
@@ -84,7 +100,7 @@ int rsvd_svhdx_open_device_context_v2_decode(const uint8_t *buf, size_t len,
     out->virtual_sector_size = rsvd_rd_u32(&r);    /* 176: VirtualSectorSize */
     out->physical_sector_size = rsvd_rd_u32(&r);   /* 180: PhysicalSectorSize */
     out->virtual_size = rsvd_rd_u64(&r);           /* 184: VirtualSize */
-    return rsvd_rd_ok(&r) ? RSVD_OK : RSVD_E_WIRE_SHORT;
+    return rsvd_rd_ok(&r) ? check_v1_fields(out) : RSVD_E_WIRE_SHORT;
 }
 
 int rsvd_svhdx_open_device_context_v1_encode(const rsvd_svhdx_open_device_context *in,
@@ -113,13 +129,12 @@ int rsvd_svhdx_open_device_context_v2_encode(const rsvd_svhdx_open_device_contex
     return rsvd_wr_finish(&w, out_len);
 }
 
-/* [MS-RSVD] 2.2.4.12: "InitiatorHostNameLength ... MUST NOT exceed
- * RSVD_MAXIMUM_NAME_LENGTH"; a UTF-16 name has an even length. */
+/* The length checked as the codecs check it: a context filled by hand may
+ * break the rule. */
 int rsvd_svhdx_open_device_context_host_name(const rsvd_svhdx_open_device_context *in,
                                              const uint8_t **name, size_t *len)
 {
-    if (in->initiator_host_name_length > RSVD_MAXIMUM_NAME_LENGTH ||
-        in->initiator_host_name_length % 2 != 0 ||
+    if (!host_name_length_ok(in->initiator_host_name_length) ||
         (in->initiator_host_name_length != 0 && !in->initiator_host_name))
         return RSVD_E_WIRE_NAME;
     *name = in->initiator_host_name;

@@ -4,6 +4,7 @@
  * request (2.2.4.15) has no payload.
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 /* [MS-RSVD] 2.2.4.16 SVHDX_SHARED_VIRTUAL_DISK_SUPPORT_RESPONSE */
 int rsvd_svhdx_shared_virtual_disk_support_response_decode(

@@ -8,6 +8,7 @@
  * field comments are from the start of the body.
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "rsvd_wire_util.h"
 

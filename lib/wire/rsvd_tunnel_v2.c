@@ -2,12 +2,13 @@
  * MS-RSVD version-2 tunnel operations: the request and response bodies of
  * the meta-operations, VHD-set queries, snapshot deletion, change tracking,
  * changed-range queries and safe-size queries ([MS-RSVD] 2.2.4.17 -
- * 2.2.4.40), and the UTF-16LE name helpers their rules need.
+ * 2.2.4.40).
  *
  * The body codecs see the bytes after the 16-byte tunnel header; offsets in
  * the field comments are from the start of the structure.
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "rsvd_wire_util.h"
 
@@ -696,42 +697,4 @@ int rsvd_svhdx_tunnel_query_safe_size_response_encode(
     rsvd_wr_init(&w, buf, cap);
     rsvd_wr_u64(&w, in->safe_virtual_size);        /* 0: SafeVirtualSize */
     return rsvd_wr_finish(&w, out_len);
-}
-
-/* ---- UTF-16LE name helpers --------------------------------------------- */
-
-/* [MS-RSVD] 3.2.5.5.7.3, 3.2.5.5.7.4: the length is the byte size of the
- * UTF-16 string, its terminating NUL included. */
-int rsvd_utf16z_check(const uint8_t *name, size_t len)
-{
-    if (len < 2 || len % 2 != 0 || !name)
-        return RSVD_E_WIRE_NAME;
-    rsvd_rd r;
-    rsvd_rd_init(&r, name, len);
-    for (size_t units = len / 2; units > 1; units--)
-        if (rsvd_rd_u16(&r) == 0)
-            return RSVD_E_WIRE_NAME; /* a NUL before the end */
-    return rsvd_rd_u16(&r) == 0 ? RSVD_OK : RSVD_E_WIRE_NAME;
-}
-
-static unsigned ascii_lower(unsigned c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-bool rsvd_utf16le_ends_with_ascii(const uint8_t *s, size_t len, const char *suffix)
-{
-    size_t n = strlen(suffix);
-    size_t units = s ? len / 2 : 0;
-    if (n > units)
-        return false;
-    rsvd_rd r;
-    rsvd_rd_init(&r, s, units * 2);
-    rsvd_rd_seek(&r, (uint64_t)(units - n) * 2);
-    for (size_t i = 0; i < n; i++) {
-        uint16_t c = rsvd_rd_u16(&r);
-        if (c > 0x7F || ascii_lower(c) != ascii_lower((unsigned char)suffix[i]))
-            return false;
-    }
-    return rsvd_rd_ok(&r);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 /** @return true if a view (@p p, @p n) can be encoded: NULL only when empty. */
 static inline bool wire_view_ok(const void *p, size_t n)

@@ -3,6 +3,10 @@
  */
 #include "smb2_msg.h"
 
+#include <rsvd/smb2.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
+
 /* [MS-SMB2] 2.2.15 SMB2 CLOSE Request */
 int rsvd_smb2_close_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_close_req *out)
 {

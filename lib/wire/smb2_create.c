@@ -4,6 +4,10 @@
  */
 #include "smb2_msg.h"
 
+#include <rsvd/smb2.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
+
 /* The context list of a CREATE message: inside the message and a valid chain. */
 static int create_contexts_view(const uint8_t *buf, size_t len, uint32_t off, uint32_t count,
                                 uint64_t min_off, const uint8_t **view)

@@ -5,6 +5,10 @@
  */
 #include "smb2_msg.h"
 
+#include <rsvd/smb2.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
+
 /*
  * Decodes the context at @p pos of the chain and checks its link and the
  * name and data it locates. Offsets inside a context are from its start.

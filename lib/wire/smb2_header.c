@@ -1,7 +1,9 @@
 /*
  * SMB2 packet header ([MS-SMB2] 2.2.1) and ERROR response ([MS-SMB2] 2.2.2).
  */
+#include <rsvd/smb2.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 int rsvd_smb2_hdr_decode(const uint8_t *buf, size_t len, rsvd_smb2_hdr *out)
 {

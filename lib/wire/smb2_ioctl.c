@@ -5,6 +5,12 @@
  */
 #include "smb2_msg.h"
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
+
 /* [MS-SMB2] 2.2.31 SMB2 IOCTL Request */
 int rsvd_smb2_ioctl_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_req *out)
 {

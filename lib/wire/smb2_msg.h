@@ -9,7 +9,10 @@
 #ifndef RSVD_LIB_WIRE_SMB2_MSG_H
 #define RSVD_LIB_WIRE_SMB2_MSG_H
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 /*
  * Decodes the SMB2 header of a message, checks that it carries @p command

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rsvd/block.h>
 #include <rsvd/file_store.h>
 #include <rsvd/status.h>
 
@@ -49,8 +50,11 @@ static rsvd_file_block *open_ok(rsvd_file_block_config *cfg)
 static void created_file_has_the_configured_size_and_geometry(void **state)
 {
     (void)state;
-    rsvd_file_block_config cfg = {.path = path, .create_size = 1u << 20,
-                                  .logical_sector_size = 512, .physical_sector_size = 4096};
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .create_size = 1u << 20,
+                                  .logical_sector_size = 512,
+                                  .physical_sector_size = 4096};
     rsvd_file_block *fb = open_ok(&cfg);
     rsvd_block_source src = rsvd_file_block_source(fb);
     rsvd_block_info info;
@@ -73,7 +77,9 @@ static void size_is_rounded_down_to_whole_sectors(void **state)
     for (int i = 0; i < 4096 + 100; i++)
         fputc(0, f);
     fclose(f);
-    rsvd_file_block_config cfg = {.path = path, .logical_sector_size = 4096};
+    rsvd_file_block_config cfg = {
+        .struct_size = sizeof(rsvd_file_block_config),
+         .path = path, .logical_sector_size = 4096};
     rsvd_file_block *fb = open_ok(&cfg);
     rsvd_block_source src = rsvd_file_block_source(fb);
     rsvd_block_info info;
@@ -87,7 +93,7 @@ static void size_is_rounded_down_to_whole_sectors(void **state)
 static void missing_file_without_create_size_fails(void **state)
 {
     (void)state;
-    rsvd_file_block_config cfg = {.path = path};
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),.path = path};
     rsvd_file_block *fb = NULL;
     rsvd_backend_diag d;
     assert_int_equal(rsvd_file_block_open(&cfg, &fb, &d), RSVD_E_IO);
@@ -100,7 +106,10 @@ static void invalid_configuration_is_refused(void **state)
 {
     (void)state;
     rsvd_file_block *fb = NULL;
-    rsvd_file_block_config cfg = {.path = path, .create_size = 4096, .logical_sector_size = 1000};
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .create_size = 4096,
+                                  .logical_sector_size = 1000};
     assert_int_equal(rsvd_file_block_open(&cfg, &fb, NULL), RSVD_E_INVAL);
     cfg.logical_sector_size = 4096;
     cfg.physical_sector_size = 512; /* smaller than logical */
@@ -121,7 +130,10 @@ static void invalid_configuration_is_refused(void **state)
 static void data_written_reads_back_through_aligned_and_odd_buffers(void **state)
 {
     (void)state;
-    rsvd_file_block_config cfg = {.path = path, .create_size = 1u << 20, .bounce_size = 4096};
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .create_size = 1u << 20,
+                                  .bounce_size = 4096};
     rsvd_file_block *fb = open_ok(&cfg);
     const char *why = NULL;
     rsvd_io_mode mode = rsvd_file_block_io_mode(fb, &why);
@@ -164,7 +176,9 @@ static void direct_io_refused_follows_the_policy(void **state)
     rsvd_posix_sys sys = *rsvd_posix_sys_default();
     sys.open = fake_open;
     fake_direct_einval = 1;
-    rsvd_file_block_config cfg = {.path = path, .create_size = 65536,
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .create_size = 65536,
                                   .direct_io = RSVD_DIRECT_IO_REQUIRE};
     rsvd_file_block *fb = NULL;
     rsvd_backend_diag d;
@@ -196,7 +210,9 @@ static void fifo_is_refused_as_not_a_regular_file(void **state)
 {
     (void)state;
     assert_int_equal(mkfifo(path, 0600), 0);
-    rsvd_file_block_config cfg = {.path = path, .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .direct_io = RSVD_DIRECT_IO_NEVER};
     rsvd_file_block *fb = NULL;
     rsvd_backend_diag d;
     assert_int_equal(rsvd_file_block_open(&cfg, &fb, &d), RSVD_E_IO);
@@ -209,7 +225,9 @@ static void fifo_is_refused_as_not_a_regular_file(void **state)
 static void create_size_beyond_off_t_is_disk_full(void **state)
 {
     (void)state;
-    rsvd_file_block_config cfg = {.path = path, .create_size = UINT64_MAX,
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .create_size = UINT64_MAX,
                                   .direct_io = RSVD_DIRECT_IO_NEVER};
     rsvd_file_block *fb = NULL;
     rsvd_backend_diag d;
@@ -225,7 +243,9 @@ static void create_size_beyond_off_t_is_disk_full(void **state)
 static void read_of_bytes_the_file_lost_is_end_of_file(void **state)
 {
     (void)state;
-    rsvd_file_block_config cfg = {.path = path, .create_size = 8192,
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .create_size = 8192,
                                   .direct_io = RSVD_DIRECT_IO_NEVER};
     rsvd_file_block *fb = open_ok(&cfg);
     assert_int_equal(truncate(path, 4096), 0);
@@ -255,7 +275,9 @@ static void failed_stat_fails_the_open_and_info(void **state)
     (void)state;
     rsvd_posix_sys sys = *rsvd_posix_sys_default();
     sys.statx = fake_statx;
-    rsvd_file_block_config cfg = {.path = path, .create_size = 8192,
+    rsvd_file_block_config cfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                  .path = path,
+                                  .create_size = 8192,
                                   .direct_io = RSVD_DIRECT_IO_NEVER};
     rsvd_file_block *fb = NULL;
     rsvd_backend_diag d;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
 #include <rsvd/status.h>
 
 #include "backends/posix_file.h"
@@ -61,7 +62,9 @@ static int fx_setup_at(void **state, const char *under, rsvd_direct_io_policy po
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     make_root(f->root, sizeof f->root, under);
-    rsvd_file_store_config cfg = {.root = f->root, .direct_io = policy};
+    rsvd_file_store_config cfg = {
+        .struct_size = sizeof(rsvd_file_store_config),
+         .root = f->root, .direct_io = policy};
     assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
     f->ops = rsvd_file_store_ops();
     *state = f;
@@ -613,6 +616,9 @@ static void query_info_lays_out_the_three_classes(void **state)
     f->ops->query_info(f->fs, h, RSVD_FILE_STANDARD_INFORMATION, out, 23,
                        tu_capture_begin(&cap));
     assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_BUFFER_TOO_SMALL);
+    f->ops->query_info(f->fs, h, RSVD_FILE_END_OF_FILE_INFORMATION, NULL, 8,
+                       tu_capture_begin(&cap)); /* no buffer is no room */
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_BUFFER_TOO_SMALL);
     f->ops->query_info(f->fs, h, 4 /* FileBasicInformation */, out, sizeof out,
                        tu_capture_begin(&cap));
     assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_NOT_SUPPORTED);
@@ -698,7 +704,7 @@ static void store_configuration_is_checked(void **state)
 {
     (void)state;
     rsvd_file_store *fs = NULL;
-    rsvd_file_store_config cfg = {.root = NULL};
+    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),.root = NULL};
     assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_E_INVAL);
     cfg.root = TU_SCRATCH_DIR;
     cfg.sector_size = 1000;
@@ -818,7 +824,9 @@ static void delete_on_close_of_a_file_removed_meanwhile_reports_not_found(void *
     assert_int_equal(unlink(path), 0);
     assert_int_equal(do_close(f, h, true), RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(rsvd_file_store_destroy(f->fs), RSVD_OK); /* nothing left open */
-    rsvd_file_store_config cfg = {.root = f->root, .direct_io = RSVD_DIRECT_IO_PREFER};
+    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),
+                                  .root = f->root,
+                                  .direct_io = RSVD_DIRECT_IO_PREFER};
     assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
 }
 
@@ -957,7 +965,9 @@ static void never_policy_writes_an_unbuffered_open_through_and_says_why(void **s
 {
     fx *f = *state;
     assert_int_equal(rsvd_file_store_destroy(f->fs), RSVD_OK);
-    rsvd_file_store_config cfg = {.root = f->root, .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_store_config cfg = {.struct_size = sizeof(rsvd_file_store_config),
+                                  .root = f->root,
+                                  .direct_io = RSVD_DIRECT_IO_NEVER};
     assert_int_equal(rsvd_file_store_create(&cfg, &f->fs), RSVD_OK);
     write_file(f->root, "d.vhdx", 4096, 0);
     void *h = open_ok(f, "d.vhdx", NIB);

@@ -13,9 +13,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/iscsi_disk.h>
 #include <rsvd/status.h>
 
+#include "fail_alloc.h"
 #include "testutil.h"
 
 /* A GUID whose wire bytes make Data1..Data3 little-endian:
@@ -77,8 +79,7 @@ static void create_refuses_an_incomplete_configuration(void **state)
     rsvd_iscsi_disk *d = (rsvd_iscsi_disk *)1;
     assert_int_equal(rsvd_iscsi_disk_create(NULL, &d), RSVD_E_INVAL);
     assert_null(d);
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.target = "iqn.2024-01.invalid.test:t";
     assert_int_equal(rsvd_iscsi_disk_create(&cfg, &d), RSVD_E_INVAL); /* no portal */
     cfg.portal = "127.0.0.1:3260";
@@ -139,8 +140,7 @@ static void open_fails_with_device_not_ready_when_nothing_listens(void **state)
         int fd;
         char portal[64];
         snprintf(portal, sizeof portal, "127.0.0.1:%d", closed_port(&fd));
-        rsvd_iscsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = portal;
         cfg.target = "iqn.2024-01.invalid.test:nobody";
         cfg.synchronous = synchronous != 0;
@@ -165,8 +165,7 @@ static void open_fails_with_device_not_ready_when_nothing_listens(void **state)
 static void a_foreign_handle_is_refused(void **state)
 {
     (void)state;
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.portal = "127.0.0.1:1";
     cfg.target = "iqn.2024-01.invalid.test:t";
     rsvd_iscsi_disk *d;
@@ -201,46 +200,22 @@ static void a_foreign_handle_is_refused(void **state)
     assert_int_equal(rsvd_iscsi_disk_destroy(d), RSVD_OK);
 }
 
-/* Allocation failures: create fails cleanly at each allocation. */
-typedef struct failing {
-    int left; /* allocations that succeed before one fails */
-} failing;
-
-static void *f_malloc(size_t n, void *u)
-{
-    failing *f = u;
-    return f->left-- > 0 ? malloc(n) : NULL;
-}
-static void *f_calloc(size_t m, size_t n, void *u)
-{
-    failing *f = u;
-    return f->left-- > 0 ? calloc(m, n) : NULL;
-}
-static void *f_realloc(void *p, size_t n, void *u)
-{
-    failing *f = u;
-    return f->left-- > 0 ? realloc(p, n) : NULL;
-}
-static void f_free(void *p, void *u)
-{
-    (void)u;
-    free(p);
-}
-
+/* Allocation failures: create fails cleanly at each allocation, and leaves
+ * nothing behind. */
 static void create_survives_every_allocation_failure(void **state)
 {
     (void)state;
     int ok_at = -1;
     for (int n = 0; n < 32 && ok_at < 0; n++) {
-        failing fl = {n};
-        rsvd_mem mem = {f_malloc, f_calloc, f_realloc, f_free, &fl};
-        rsvd_iscsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        fa_alloc a;
+        fa_init(&a);
+        fa_fail_after(&a, (size_t)n); /* n allocations work, then none */
+        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = "127.0.0.1:1";
         cfg.target = "iqn.2024-01.invalid.test:t";
         cfg.chap_user = "u";
         cfg.chap_password = "p";
-        cfg.mem = &mem;
+        cfg.mem = &a.mem;
         rsvd_iscsi_disk *d = NULL;
         int rc = rsvd_iscsi_disk_create(&cfg, &d);
         if (rc == RSVD_OK) {
@@ -250,6 +225,7 @@ static void create_survives_every_allocation_failure(void **state)
             assert_int_equal(rc, RSVD_E_NOMEM);
             assert_null(d);
         }
+        assert_int_equal(a.live, 0);
     }
     assert_true(ok_at > 0);
 }

@@ -23,8 +23,7 @@ static void open_refuses_an_incomplete_configuration(void **state)
     rsvd_backend_diag why;
     assert_int_equal(rsvd_nbd_block_open(NULL, &nb, &why), RSVD_E_INVAL);
     assert_null(nb);
-    rsvd_nbd_block_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     assert_int_equal(rsvd_nbd_block_open(&cfg, &nb, &why), RSVD_E_INVAL); /* no URI */
     assert_int_equal(why.status, RSVD_STATUS_INVALID_PARAMETER);
     cfg.uri = "nbd://127.0.0.1:1/x";
@@ -53,8 +52,7 @@ static void open_fails_with_device_not_ready_when_nothing_listens(void **state)
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     char uri[64];
     snprintf(uri, sizeof uri, "nbd://127.0.0.1:%d/vdisk", ntohs(a.sin_port));
-    rsvd_nbd_block_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     cfg.uri = uri;
     rsvd_nbd_block *nb = (rsvd_nbd_block *)1;
     rsvd_backend_diag why;

@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
 
 #include "tu_scsi.h"
 
@@ -30,8 +34,7 @@ static void create_checks_its_configuration(void **state)
 {
     (void)state;
     rsvd_scsi_disk *d = NULL;
-    rsvd_scsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     assert_int_equal(rsvd_scsi_disk_create(&cfg, &d), RSVD_E_INVAL); /* no block source */
     tu_memblock mb;
     assert_int_equal(tu_memblock_init(&mb, 4096, 512, 512), 0);
@@ -102,7 +105,9 @@ static void initiators_beyond_the_bound_are_refused(void **state)
     tu_disk t;
     memset(&t, 0, sizeof t);
     assert_int_equal(tu_memblock_init(&t.mb, 1 << 20, 512, 512), 0);
-    rsvd_scsi_disk_config cfg = {.block = tu_memblock_source(&t.mb), .max_registrants = 2,
+    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),
+                                 .block = tu_memblock_source(&t.mb),
+                                 .max_registrants = 2,
                                  .max_initiators = 2};
     assert_int_equal(rsvd_scsi_disk_create(&cfg, &t.disk), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_create(NULL, &t.set), RSVD_OK);
@@ -254,13 +259,17 @@ static void disk_over_a_file_block_source(void **state)
     assert_true(fd >= 0);
     close(fd);
     unlink(path);
-    rsvd_file_block_config fcfg = {.path = path, .create_size = 1u << 20};
+    rsvd_file_block_config fcfg = {
+        .struct_size = sizeof(rsvd_file_block_config),
+         .path = path, .create_size = 1u << 20};
     rsvd_file_block *fb;
     rsvd_backend_diag diag;
     assert_int_equal(rsvd_file_block_open(&fcfg, &fb, &diag), RSVD_OK);
     tu_disk t;
     memset(&t, 0, sizeof t);
-    rsvd_scsi_disk_config cfg = {.block = rsvd_file_block_source(fb), .disk_id = tu_disk_id};
+    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),
+                                 .block = rsvd_file_block_source(fb),
+                                 .disk_id = tu_disk_id};
     assert_int_equal(rsvd_scsi_disk_create(&cfg, &t.disk), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_create(NULL, &t.set), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_add(t.set, "disk.vhdx", t.disk), RSVD_OK);

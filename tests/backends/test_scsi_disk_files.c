@@ -252,6 +252,7 @@ static void storage_settings_are_checked(void **state)
     assert_int_equal(tu_memblock_init(&mb, MIB, 512, 4096), 0);
     rsvd_scsi_disk_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
     cfg.block = tu_memblock_source(&mb);
     cfg.storage_dir = TU_SCRATCH_DIR;
     rsvd_scsi_disk *d = NULL;

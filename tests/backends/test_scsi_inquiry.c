@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+
 #include "tu_scsi.h"
 
 typedef struct fx {
@@ -138,8 +141,11 @@ static void identifiers_follow_the_disk_id(void **state)
     (void)state;
     tu_memblock mb;
     assert_int_equal(tu_memblock_init(&mb, 1 << 20, 512, 512), 0);
-    rsvd_scsi_disk_config cfg = {.block = tu_memblock_source(&mb), .vendor = "ACME",
-                                 .product = "A PRODUCT NAME THAT IS TOO LONG", .revision = "7"};
+    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),
+                                 .block = tu_memblock_source(&mb),
+                                 .vendor = "ACME",
+                                 .product = "A PRODUCT NAME THAT IS TOO LONG",
+                                 .revision = "7"};
     cfg.disk_id.b[15] = 1;
     rsvd_scsi_disk *disk;
     rsvd_scsi_disk_set *set;

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+
 #include "tu_scsi.h"
 
 typedef struct fx {
@@ -74,7 +77,8 @@ static void write_cache_enable_follows_the_block_source(void **state)
     /* the disk reads the geometry at creation: make a new one */
     rsvd_scsi_disk_set_destroy(f->t.set);
     assert_int_equal(rsvd_scsi_disk_destroy(f->t.disk), RSVD_OK);
-    rsvd_scsi_disk_config cfg = {.block = tu_memblock_source(&f->t.mb)};
+    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),
+                                 .block = tu_memblock_source(&f->t.mb)};
     assert_int_equal(rsvd_scsi_disk_create(&cfg, &f->t.disk), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_create(NULL, &f->t.set), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_add(f->t.set, NULL, f->t.disk), RSVD_OK);

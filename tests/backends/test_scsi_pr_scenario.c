@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <rsvd/file_store.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
 
 #include "pr_scenario.h"
 #include "tu_scsi.h"
@@ -52,13 +55,16 @@ static void scenario_holds_on_the_disk_over_a_file(void **state)
     assert_true(fd >= 0);
     close(fd);
     unlink(path);
-    rsvd_file_block_config fcfg = {.path = path, .create_size = 1u << 20,
+    rsvd_file_block_config fcfg = {.struct_size = sizeof(rsvd_file_block_config),
+                                   .path = path,
+                                   .create_size = 1u << 20,
                                    .logical_sector_size = 4096};
     rsvd_file_block *fb;
     assert_int_equal(rsvd_file_block_open(&fcfg, &fb, NULL), RSVD_OK);
     tu_disk t;
     memset(&t, 0, sizeof t);
-    rsvd_scsi_disk_config cfg = {.block = rsvd_file_block_source(fb)};
+    rsvd_scsi_disk_config cfg = {.struct_size = sizeof(rsvd_scsi_disk_config),
+                                 .block = rsvd_file_block_source(fb)};
     assert_int_equal(rsvd_scsi_disk_create(&cfg, &t.disk), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_create(NULL, &t.set), RSVD_OK);
     assert_int_equal(rsvd_scsi_disk_set_add(t.set, "disk.vhdx", t.disk), RSVD_OK);

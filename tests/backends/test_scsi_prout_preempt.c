@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/status.h>
+
 #include "tu_scsi.h"
 
 #define KEY_A 0xAull

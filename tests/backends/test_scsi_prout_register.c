@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/status.h>
+
 #include "tu_scsi.h"
 
 typedef struct fx {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+
 #include "tu_scsi.h"
 
 typedef struct fx {

@@ -13,6 +13,7 @@
 
 #include "tu_disk_v2.h"
 #include "tu_scsi.h"
+#include "util/versioned.h"
 
 #define MIB (1024u * 1024u)
 #define VM RSVD_SVHDX_SNAPSHOT_TYPE_VM
@@ -772,6 +773,37 @@ static void every_function_checks_its_handle_and_arguments(void **state)
     tu_v2_fini(&t);
 }
 
+/* A program built before the storage settings existed passes a shorter
+ * config: whatever lies past its struct_size is not read, and its disk has
+ * no storage (docs/abi.md: zero is the old behaviour). */
+static void a_config_of_the_first_release_has_no_storage(void **state)
+{
+    (void)state;
+    tu_memblock mb;
+    assert_int_equal(tu_memblock_init(&mb, MIB, 512, 4096), 0);
+    rsvd_scsi_disk_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = RSVD_V0_SCSI_DISK_CONFIG;
+    cfg.block = tu_memblock_source(&mb);
+    cfg.storage_dir = "/nonexistent"; /* beyond the first release: ignored */
+    cfg.storage_name = "x";
+    rsvd_scsi_disk *d = NULL;
+    assert_int_equal(rsvd_scsi_disk_create(&cfg, &d), RSVD_OK);
+    rsvd_scsi_disk_set *set = NULL;
+    assert_int_equal(rsvd_scsi_disk_set_create(NULL, &set), RSVD_OK);
+    assert_int_equal(rsvd_scsi_disk_set_add(set, NULL, d), RSVD_OK);
+    tu_disk td = {.disk = d, .set = set, .ops = rsvd_scsi_disk_backend_ops()};
+    void *h = tu_open(&td, 1);
+    rsvd_disk_change_tracking_parameters p;
+    tu_capture c;
+    td.ops->change_tracking_get_parameters(set, h, &p, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).status, RSVD_STATUS_INVALID_DEVICE_REQUEST);
+    tu_close(&td, h);
+    rsvd_scsi_disk_set_destroy(set);
+    assert_int_equal(rsvd_scsi_disk_destroy(d), RSVD_OK);
+    tu_memblock_fini(&mb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -788,6 +820,7 @@ int main(void)
         cmocka_unit_test(vhdset_information),
         cmocka_unit_test(a_disk_without_storage_is_not_a_vhd_set),
         cmocka_unit_test(every_function_checks_its_handle_and_arguments),
+        cmocka_unit_test(a_config_of_the_first_release_has_no_storage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+
 #include "tu_scsi.h"
 
 #define KEY_A 0x1ull

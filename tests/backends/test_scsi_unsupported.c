@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/scsi.h>
+
 #include "tu_scsi.h"
 
 static int setup(void **state)

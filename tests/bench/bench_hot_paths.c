@@ -17,9 +17,15 @@
 #include <string.h>
 #include <time.h>
 
-#include <rsvd/rsvd.h>
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
 #include <rsvd/resilient.h>
+#include <rsvd/rsvd.h>
 #include <rsvd/server.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
 
 #include "util/completion.h"
 
@@ -106,15 +112,16 @@ static void null_validate(void *ctx, void *h, rsvd_completion c)
     null_done(c, 0, NULL);
 }
 
-static const rsvd_scsi_disk_ops null_disk = {
-    .open = null_open,
-    .close = null_close,
-    .read = null_read,
-    .write = null_write,
-    .execute = null_execute,
-    .get_info = null_get_info,
-    .validate = null_validate,
-};
+static const rsvd_scsi_disk_ops null_disk = {.struct_size = sizeof(rsvd_scsi_disk_ops),
+                                             .open = null_open,
+                                             .close = null_close,
+                                             .read = null_read,
+                                             .write = null_write,
+                                             .execute = null_execute,
+                                             .get_info = null_get_info,
+                                             .validate = null_validate,
+                                             .query_info = NULL,
+                                             .set_info = NULL};
 
 /* The sink of the direct calls: what a host's completion costs at least. */
 static unsigned long direct_done;
@@ -148,8 +155,7 @@ static size_t tunnel_in_len;
 
 static rsvd_server *server_new(uint32_t max_opens)
 {
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = RSVD_PROTOCOL_VERSION_2;
     cfg.scsi_disk = &null_disk;
@@ -358,14 +364,18 @@ int main(int argc, char **argv)
     TIMED("server WRITE, many opens", n, phase_server_write_many_opens(srv, los, opens, n));
 
     /* The resilient server's LOCK bookkeeping on a resilient open. */
-    rsvd_res_server_callbacks cb = {res_close};
+    rsvd_res_server_callbacks cb = RSVD_STRUCT_INIT(rsvd_res_server_callbacks);
+    cb.close_open = res_close;
     rsvd_res_server *rs = NULL;
     uint64_t conn = 0, sess = 0, tree = 0;
-    rsvd_res_conn_params cp = {RSVD_SMB2_DIALECT_311, false, 0};
+    rsvd_res_conn_params cp = RSVD_STRUCT_INIT(rsvd_res_conn_params);
+    cp.dialect = RSVD_SMB2_DIALECT_311;
+    rsvd_res_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_tree_params);
+    tp.tree_id = 5;
     if (rsvd_res_server_new(NULL, &cb, NULL, &rs) != RSVD_OK ||
         rsvd_res_server_conn_add(rs, &cp, &conn) != RSVD_OK ||
         rsvd_res_server_session_add(rs, conn, 0x11, "user", 4, &sess) != RSVD_OK ||
-        rsvd_res_server_tree_add(rs, sess, 5, &tree) != RSVD_OK)
+        rsvd_res_server_tree_add(rs, sess, &tp, &tree) != RSVD_OK)
         return 1;
     rsvd_res_server_ctx ctx = {conn, sess, tree, 1, NULL};
     rsvd_smb2_fileid fid;

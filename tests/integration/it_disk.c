@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/scsi.h>
+#include <rsvd/status.h>
+
 rsvd_guid it_initiator(uint8_t n)
 {
     rsvd_guid g;

@@ -28,7 +28,15 @@ static void tgtd_stop_hook(void *ctx)
     tu_run(del_system, t->log);
 }
 
-static void tgtd_fail(it_tgtd *t, const char *what)
+/* tgtd is up when tgtadm reaches it through its control socket. */
+static bool tgtd_answers(void *ctx)
+{
+    it_tgtd *t = ctx;
+    const char *show[] = {t->tgtadm, "--mode", "system", "--op", "show", NULL};
+    return tu_run(show, NULL) == 0;
+}
+
+_Noreturn static void tgtd_fail(it_tgtd *t, const char *what)
 {
     fprintf(stderr, "tgtd: %s\n", what);
     tu_dump_file(t->log);
@@ -70,17 +78,16 @@ void it_tgtd_start(it_tgtd *t, unsigned mib)
     if (t->pid < 0)
         tgtd_fail(t, "cannot start");
 
-    const char *show[] = {t->tgtadm, "--mode", "system", "--op", "show", NULL};
-    bool up = false;
-    for (int i = 0; i < 100 && !up; i++) {
-        if (!tu_daemon_alive(t->pid))
-            tgtd_fail(t, "exited at start");
-        up = tu_run(show, NULL) == 0;
-        if (!up)
-            usleep(50000);
-    }
-    if (!up)
+    switch (tu_daemon_wait(t->pid, tgtd_answers, t, 5000)) {
+    case TU_WAIT_READY:
+        break;
+    case TU_WAIT_EXITED:
+        tgtd_fail(t, "exited at start");
+        break;
+    case TU_WAIT_TIMEOUT:
         tgtd_fail(t, "control socket never answered");
+        break;
+    }
     const char *new_target[] = {t->tgtadm, "--lld", "iscsi", "--mode", "target", "--op", "new",
                                 "--tid", "1", "--targetname", t->target, NULL};
     const char *new_lun[] = {t->tgtadm, "--lld", "iscsi", "--mode", "logicalunit", "--op",
@@ -115,6 +122,12 @@ static long read_pid(const char *path)
         fclose(f);
     }
     return pid;
+}
+
+/* qemu-nbd is up once it has written its PID file. */
+static bool qemu_nbd_wrote_its_pid(void *ctx)
+{
+    return read_pid(((it_qemu_nbd *)ctx)->pid_file) > 0;
 }
 
 void it_qemu_nbd_start(it_qemu_nbd *q, const char *image, const char *format, bool read_only)
@@ -155,16 +168,10 @@ void it_qemu_nbd_start(it_qemu_nbd *q, const char *image, const char *format, bo
     argv[n++] = image;
     argv[n] = NULL;
     q->pid = tu_daemon_start(argv, q->log, NULL, NULL);
-    bool up = q->pid > 0;
-    long pid = 0;
-    for (int i = 0; up && i < 200 && (pid = read_pid(q->pid_file)) <= 0; i++) {
-        if (!tu_daemon_alive(q->pid))
-            up = false;
-        else
-            usleep(25000);
-    }
+    bool up = q->pid > 0 &&
+              tu_daemon_wait(q->pid, qemu_nbd_wrote_its_pid, q, 5000) == TU_WAIT_READY;
     /* The PID qemu-nbd wrote is the child's: the PID it is stopped by. */
-    if (pid != (long)q->pid)
+    if (up && read_pid(q->pid_file) != (long)q->pid)
         up = false;
     if (!up || !tu_wait_port(q->port, 5000)) {
         fprintf(stderr, "qemu-nbd did not start\n");

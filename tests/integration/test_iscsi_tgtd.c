@@ -19,7 +19,10 @@
 
 #if TU_HAVE_ISCSI
 
+#include <rsvd/fscc.h>
 #include <rsvd/iscsi_disk.h>
+#include <rsvd/scsi.h>
+#include <rsvd/status.h>
 
 #define KA 0xA1ull
 #define KB 0xB2ull
@@ -40,8 +43,7 @@ static void pump(void *ctx)
 
 static rsvd_iscsi_disk *disk_new(fx *f, bool synchronous, uint32_t queue_depth)
 {
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.portal = f->tgtd.portal;
     cfg.target = f->tgtd.target;
     cfg.lun = 1;
@@ -536,8 +538,7 @@ static void misaligned_smb2_io_is_refused_locally(void **state)
 static void open_fails_clearly_for_an_unknown_target_or_lun(void **state)
 {
     fx *f = *state;
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.portal = f->tgtd.portal;
     cfg.target = "iqn.2024-01.invalid.librsvd:no-such-target";
     cfg.lun = 1;
@@ -894,8 +895,7 @@ static void chap_logs_in_with_the_right_secret_only(void **state)
     assert_int_equal(tu_run(bind, f->tgtd.log), 0);
     const char *passwords[] = {NULL, "wrong-secret-99", "secret-1234567"};
     for (int i = 0; i < 3; i++) {
-        rsvd_iscsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = f->tgtd.portal;
         cfg.target = f->tgtd.target;
         cfg.lun = 1;

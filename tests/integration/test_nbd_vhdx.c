@@ -21,8 +21,11 @@
 
 #if TU_HAVE_NBD
 
+#include <rsvd/block.h>
 #include <rsvd/nbd_block.h>
+#include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
 #include <rsvd/wire_rsvd.h>
 
 #define DISK_MIB 64u
@@ -55,15 +58,13 @@ static void image_create(char *path, size_t cap)
 static void disk_up(fx *f, bool read_only)
 {
     it_qemu_nbd_start(&f->nbd, f->image, "vhdx", read_only);
-    rsvd_nbd_block_config ncfg;
-    memset(&ncfg, 0, sizeof ncfg);
+    rsvd_nbd_block_config ncfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     ncfg.uri = f->nbd.uri;
     rsvd_backend_diag why;
     int rc = rsvd_nbd_block_open(&ncfg, &f->nb, &why);
     if (rc != RSVD_OK)
         fail_msg("rsvd_nbd_block_open: %s", why.reason);
-    rsvd_scsi_disk_config dcfg;
-    memset(&dcfg, 0, sizeof dcfg);
+    rsvd_scsi_disk_config dcfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     dcfg.block = rsvd_nbd_block_source(f->nb);
     memset(dcfg.disk_id.b, 0x4E, sizeof dcfg.disk_id.b);
     assert_int_equal(rsvd_scsi_disk_create(&dcfg, &f->disk), RSVD_OK);
@@ -339,8 +340,7 @@ static void an_export_smaller_than_a_sector_is_refused(void **state)
         fputc(0, fp);
     fclose(fp);
     it_qemu_nbd_start(&f->nbd, tiny, "raw", false);
-    rsvd_nbd_block_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     cfg.uri = f->nbd.uri;
     cfg.logical_sector_size = 4096;
     rsvd_backend_diag why;
@@ -366,6 +366,7 @@ static void version_2_over_an_nbd_export(void **state)
     assert_int_equal(mkdir(dir, 0700), 0);
     rsvd_scsi_disk_config dcfg;
     memset(&dcfg, 0, sizeof dcfg);
+    dcfg.struct_size = sizeof dcfg;
     dcfg.block = rsvd_nbd_block_source(f->nb);
     dcfg.storage_dir = dir;
     dcfg.storage_name = "d";

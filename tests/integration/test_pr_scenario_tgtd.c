@@ -22,6 +22,7 @@
 #if TU_HAVE_ISCSI
 
 #include <rsvd/iscsi_disk.h>
+#include <rsvd/status.h>
 
 #define CC RSVD_SCSI_STATUS_CHECK_CONDITION
 #define GOOD_ {RSVD_STATUS_SUCCESS, RSVD_SCSI_STATUS_GOOD, -1}
@@ -119,8 +120,7 @@ static void tgtd_gives_spc3s_answers_but_for_its_documented_departures(void **st
     (void)state;
     it_tgtd tgtd;
     it_tgtd_start(&tgtd, 16);
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.portal = tgtd.portal;
     cfg.target = tgtd.target;
     cfg.lun = 1;

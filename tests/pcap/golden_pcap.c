@@ -16,7 +16,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/pcap.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/smb2.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
 
 #include "golden.h"
 

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/pcap.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/wire.h>
 
 #include "testutil.h"
 

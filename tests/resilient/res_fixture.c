@@ -2,6 +2,11 @@
 
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "resilient/server_int.h"
 
 /* S-1-5-21-1-1001 and S-1-5-21-1-1002, laid out as [MS-DTYP] 2.4.2.2 SIDs
@@ -16,7 +21,7 @@ static void on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *
     srv_fx *fx = ud;
     assert_ptr_equal(srv, fx->srv);
     /* The open is already unreachable when the host hears of it. */
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     assert_int_equal(rsvd_res_server_open_info(srv, c->file_id.persistent_id, &info),
                      RSVD_E_NOENT);
     if (fx->n_closed < FX_MAX_CLOSED) {
@@ -36,7 +41,8 @@ void fx_init(srv_fx *fx, const rsvd_res_server_config *cfg, uint16_t dialect)
     memset(fx, 0, sizeof *fx);
     fx->now = 1000000;
     fx->next_mid = 1;
-    const rsvd_res_server_callbacks cb = {on_close};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close};
     assert_int_equal(rsvd_res_server_new(cfg, &cb, fx, &fx->srv), RSVD_OK);
     fx->main = fx_new_session(fx, dialect, fx_alice, sizeof fx_alice, FX_SESSION_ID, FX_TREE_ID);
 }
@@ -53,13 +59,16 @@ fx_sess fx_new_session(srv_fx *fx, uint16_t dialect, const uint8_t *user, size_t
 {
     fx_sess s;
     memset(&s, 0, sizeof s);
-    const rsvd_res_conn_params p = {dialect, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = dialect,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(fx->srv, &p, &s.ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(fx->srv, s.ctx.conn, session_id, user, user_len,
                                                  &s.ctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(fx->srv, s.ctx.session, tree_id, &s.ctx.tree),
-                     RSVD_OK);
+    assert_int_equal(
+        rsvd_res_server_tree_add(fx->srv, s.ctx.session, RES_TREE(tree_id), &s.ctx.tree), RSVD_OK);
     s.ctx.credits = 1;
     s.session_id = session_id;
     s.tree_id = tree_id;
@@ -234,14 +243,14 @@ void fx_check(const srv_fx *fx)
 
 rsvd_res_open_info fx_info(const srv_fx *fx, const rsvd_smb2_fileid *fid)
 {
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     assert_int_equal(rsvd_res_server_open_info(fx->srv, fid->persistent_id, &info), RSVD_OK);
     return info;
 }
 
 bool fx_exists(const srv_fx *fx, const rsvd_smb2_fileid *fid)
 {
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     return rsvd_res_server_open_info(fx->srv, fid->persistent_id, &info) == RSVD_OK;
 }
 
@@ -268,7 +277,7 @@ static void on_lost(rsvd_res_client *cli, uint64_t open, void *open_ud, rsvd_res
     cli_fx *cx = ud;
     assert_ptr_equal(cli, cx->cli);
     /* Its handle is already invalid. */
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(cli, open, &info), RSVD_E_NOENT);
     if (cx->n_lost < CX_MAX_EVENTS) {
         cx->lost[cx->n_lost].open = open;
@@ -280,8 +289,7 @@ static void on_lost(rsvd_res_client *cli, uint64_t open, void *open_ud, rsvd_res
 
 rsvd_res_client_conn_params cx_conn_params(uint16_t dialect)
 {
-    rsvd_res_client_conn_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_conn_params p = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     p.dialect = dialect;
     p.next_message_id = 0;
     p.credits = 64;
@@ -293,14 +301,15 @@ void cx_init(cli_fx *cx, const rsvd_res_client_config *cfg,
 {
     memset(cx, 0, sizeof *cx);
     cx->now = 5000000;
-    const rsvd_res_client_callbacks cb = {on_failed, on_lost};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed,
+                                          .open_lost = on_lost};
     assert_int_equal(rsvd_res_client_new(cfg, &cb, cx, &cx->cli), RSVD_OK);
     rsvd_res_client_conn_params p = cp ? *cp : cx_conn_params(RSVD_SMB2_DIALECT_210);
     assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, &cx->conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx->cli, cx->conn, 0x11, &cx->sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx->cli, cx->sess, 5, &cx->tree), RSVD_OK);
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, cx->sess, CLI_TREE(5), &cx->tree), RSVD_OK);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.file_id.persistent_id = CX_PERSISTENT;
     op.file_id.volatile_id = CX_VOLATILE;
     op.name = cx_name;
@@ -399,7 +408,7 @@ rsvd_smb2_lock_element cx_element(uint64_t offset)
 
 rsvd_res_client_open_info cx_info(const cli_fx *cx, uint64_t open)
 {
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(cx->cli, open, &info), RSVD_OK);
     return info;
 }

@@ -7,8 +7,17 @@
 #define RSVD_TEST_RES_FIXTURE_H
 
 #include <rsvd/resilient.h>
+#include <rsvd/smb2.h>
 
 #include "testutil.h"
+
+/* Tree-connect parameters of TreeId @p id (a compound literal of the
+ * enclosing block). */
+#define RES_TREE(id)                                                                        \
+    (&(rsvd_res_tree_params){.struct_size = sizeof(rsvd_res_tree_params), .tree_id = (id)})
+#define CLI_TREE(id)                                                                        \
+    (&(rsvd_res_client_tree_params){.struct_size = sizeof(rsvd_res_client_tree_params),    \
+                                    .tree_id = (id)})
 
 /* Users as SID-like byte strings. */
 extern const uint8_t fx_alice[12];

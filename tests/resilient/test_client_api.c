@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
+#include "fail_alloc.h"
 #include "res_fixture.h"
 
 static void on_failed_nop(rsvd_res_client *cli, const rsvd_res_client_done *d, void *ud)
@@ -29,17 +33,22 @@ static void on_lost_nop(rsvd_res_client *cli, uint64_t open, void *open_ud,
 static void client_new_needs_out_both_callbacks_and_known_options(void **state)
 {
     (void)state;
-    const rsvd_res_client_callbacks cb = {on_failed_nop, on_lost_nop};
-    const rsvd_res_client_callbacks no_failed = {NULL, on_lost_nop};
-    const rsvd_res_client_callbacks no_lost = {on_failed_nop, NULL};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed_nop,
+                                          .open_lost = on_lost_nop};
+    const rsvd_res_client_callbacks no_failed = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                                 .request_failed = NULL,
+                                                 .open_lost = on_lost_nop};
+    const rsvd_res_client_callbacks no_lost = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                               .request_failed = on_failed_nop,
+                                               .open_lost = NULL};
     rsvd_res_client *c = (rsvd_res_client *)&c;
     assert_int_equal(rsvd_res_client_new(NULL, &cb, NULL, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_new(NULL, NULL, NULL, &c), RSVD_E_INVAL);
     assert_null(c);
     assert_int_equal(rsvd_res_client_new(NULL, &no_failed, NULL, &c), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_new(NULL, &no_lost, NULL, &c), RSVD_E_INVAL);
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.resiliency_options = 0x80000000u; /* not an option the library has */
     assert_int_equal(rsvd_res_client_new(&cfg, &cb, NULL, &c), RSVD_E_INVAL);
     assert_null(c);
@@ -76,7 +85,7 @@ static void connections_reject_bad_parameters(void **state)
                      RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_conn_grant_credits(NULL, cx.conn, 1), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_conn_grant_credits(cx.cli, cx.conn + 99, 1), RSVD_E_NOENT);
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(NULL, cx.conn, &ci), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn + 99, &ci), RSVD_E_NOENT);
@@ -91,7 +100,7 @@ static void credits_beyond_uint16_are_capped_at_conn_add(void **state)
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_300);
     p.credits = 100000;
     cx_init(&cx, NULL, &p, false);
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &ci), RSVD_OK);
     assert_true(ci.available == UINT16_MAX);
     cx_fini(&cx);
@@ -109,9 +118,9 @@ static void sessions_and_trees_reject_bad_parameters(void **state)
     assert_int_equal(rsvd_res_client_session_bind(NULL, cx.sess, cx.conn), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, cx.sess + 99, cx.conn), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, cx.sess, cx.conn + 99), RSVD_E_NOENT);
-    assert_int_equal(rsvd_res_client_tree_add(NULL, cx.sess, 1, &h), RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, 1, NULL), RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess + 99, 1, &h), RSVD_E_NOENT);
+    assert_int_equal(rsvd_res_client_tree_add(NULL, cx.sess, CLI_TREE(1), &h), RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, CLI_TREE(1), NULL), RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess + 99, CLI_TREE(1), &h), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_session_remove(NULL, cx.sess), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_client_session_remove(cx.cli, cx.sess + 99), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_tree_remove(NULL, cx.tree), RSVD_E_INVAL);
@@ -133,14 +142,13 @@ static void tree_and_session_are_removed_only_when_empty(void **state)
     assert_int_equal(rsvd_res_client_tree_remove(cx.cli, cx.tree), RSVD_OK);
     assert_int_equal(rsvd_res_client_tree_remove(cx.cli, cx.tree), RSVD_E_NOENT);
     /* Opening on the removed tree fails: its handle is stale. */
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     uint64_t o;
     assert_int_equal(rsvd_res_client_open_add(cx.cli, cx.tree, &op, &o), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_session_remove(cx.cli, cx.sess), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_remove(cx.cli, cx.sess), RSVD_E_NOENT);
     uint64_t t;
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, 6, &t), RSVD_E_NOENT);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, CLI_TREE(6), &t), RSVD_E_NOENT);
     cx_fini(&cx);
 }
 
@@ -156,7 +164,7 @@ static void tree_targeted_by_a_reconnect_is_kept(void **state)
     uint64_t conn2, sess2, tree2;
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, conn2, 0x99, &sess2), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, 8, &tree2), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, CLI_TREE(8), &tree2), RSVD_OK);
     uint8_t req[1024], rsp[512];
     rsvd_res_client_msg m;
     assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, cx.open, tree2, cx.now, NULL, 0,
@@ -185,7 +193,7 @@ static void reconnect_answer_after_its_connection_is_lost_is_not_matched(void **
     uint64_t conn2, sess2, tree2;
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, conn2, 0x99, &sess2), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, 8, &tree2), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess2, CLI_TREE(8), &tree2), RSVD_OK);
     uint8_t req[1024], rsp[512];
     rsvd_res_client_msg m;
     assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, cx.open, tree2, cx.now, NULL, 0,
@@ -209,8 +217,7 @@ static void opens_reject_bad_parameters(void **state)
     (void)state;
     cli_fx cx;
     cx_init(&cx, NULL, NULL, false);
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.name = cx_name;
     op.name_len = sizeof cx_name;
     uint64_t o;
@@ -323,7 +330,7 @@ static void reconnect_needs_a_live_tree_and_no_attempt_in_flight(void **state)
     assert_int_equal(rsvd_res_client_session_add(cx.cli, c2, 0x99, &s2), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, s2, c3), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_bind(cx.cli, s2, c3), RSVD_E_STATE);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, s2, 8, &t2), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, s2, CLI_TREE(8), &t2), RSVD_OK);
     /* A buffer too small for the CREATE: RSVD_E_NOSPC, nothing sent. */
     assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, cx.open, t2, cx.now, NULL, 0, buf,
                                                       16, &m),
@@ -344,7 +351,7 @@ static void inspection_rejects_missing_arguments(void **state)
     (void)state;
     cli_fx cx;
     cx_init(&cx, NULL, NULL, false);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     bool free_ = false;
     uint8_t seq = 9;
     assert_int_equal(rsvd_res_client_open_info_get(NULL, cx.open, &info), RSVD_E_INVAL);
@@ -393,8 +400,7 @@ static void try_everything(rsvd_res_client *cli, uint64_t open)
     size_t n;
     rsvd_res_client_msg m;
     rsvd_res_client_done d;
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     const rsvd_smb2_lock_element e = cx_element(0);
     memset(buf, 0, sizeof buf);
     busy(rsvd_res_client_conn_add(cli, &p, &h));
@@ -403,7 +409,7 @@ static void try_everything(rsvd_res_client *cli, uint64_t open)
     busy(rsvd_res_client_session_add(cli, cx->conn, 9, &h));
     busy(rsvd_res_client_session_bind(cli, cx->sess, cx->conn));
     busy(rsvd_res_client_session_remove(cli, cx->sess));
-    busy(rsvd_res_client_tree_add(cli, cx->sess, 9, &h));
+    busy(rsvd_res_client_tree_add(cli, cx->sess, CLI_TREE(9), &h));
     busy(rsvd_res_client_tree_remove(cli, cx->tree));
     busy(rsvd_res_client_open_add(cli, cx->tree, &op, &h));
     busy(rsvd_res_client_open_close(cli, open));
@@ -441,14 +447,15 @@ static void every_state_change_is_busy_inside_the_callbacks(void **state)
     g_re.cx = &cx;
     g_re.calls = 0;
     g_re.worst = RSVD_E_BUSY;
-    const rsvd_res_client_callbacks cb = {on_failed_reenter, on_lost_reenter};
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed_reenter,
+                                          .open_lost = on_lost_reenter};
     assert_int_equal(rsvd_res_client_new(NULL, &cb, NULL, &cx.cli), RSVD_OK);
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_210);
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &cx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, cx.conn, 0x11, &cx.sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, 5, &cx.tree), RSVD_OK);
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, cx.sess, CLI_TREE(5), &cx.tree), RSVD_OK);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.file_id.persistent_id = CX_PERSISTENT;
     op.file_id.volatile_id = CX_VOLATILE;
     assert_int_equal(rsvd_res_client_open_add(cx.cli, cx.tree, &op, &cx.open), RSVD_OK);
@@ -462,7 +469,7 @@ static void every_state_change_is_busy_inside_the_callbacks(void **state)
     assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_OK);
     assert_int_equal(g_re.calls, 2 * 17);
     assert_int_equal(g_re.worst, RSVD_E_BUSY);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(cx.cli, cx.open, &info), RSVD_E_NOENT);
     rsvd_res_client_free(cx.cli);
 }
@@ -490,76 +497,34 @@ static void a_deadline_past_the_end_of_the_clock_saturates(void **state)
 
 /* ---- allocation failures ----------------------------------------------------------- */
 
-typedef struct failing_mem {
-    size_t attempts, fail_at, live;
-} failing_mem;
-
-static bool fm_fail(failing_mem *m)
-{
-    return m->fail_at && ++m->attempts == m->fail_at;
-}
-
-static void *fm_malloc(size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = malloc(n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_calloc(size_t k, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = calloc(k, n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_realloc(void *p, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *q = realloc(p, n);
-    m->live += (q != NULL && p == NULL);
-    return q;
-}
-
-static void fm_free(void *p, void *ud)
-{
-    failing_mem *m = ud;
-    m->live -= p != NULL;
-    free(p);
-}
-
 /* Registration, an open and one request of each kind, with allocation
  * number k failing: each call succeeds or fails with RSVD_E_NOMEM, and
- * nothing is left behind. */
+ * nothing is left behind; k runs until a run meets no failure. */
 static void calls_survive_every_failed_allocation(void **state)
 {
     (void)state;
-    for (size_t k = 1; k < 48; k++) {
-        failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {fm_malloc, fm_calloc, fm_realloc, fm_free, &m};
-        rsvd_res_client_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.mem = &mem;
-        const rsvd_res_client_callbacks cb = {on_failed_nop, on_lost_nop};
+    size_t nomem = 0;
+    bool clean_run = false;
+    for (size_t k = 1; k < 48 && !clean_run; k++) {
+        fa_alloc m;
+        fa_init(&m);
+        fa_fail_nth(&m, k);
+        rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
+        cfg.mem = &m.mem;
+        const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                              .request_failed = on_failed_nop,
+                                              .open_lost = on_lost_nop};
         rsvd_res_client *c = NULL;
         int rc = rsvd_res_client_new(&cfg, &cb, NULL, &c);
         if (rc != RSVD_OK) {
             assert_int_equal(rc, RSVD_E_NOMEM);
             assert_int_equal(m.live, 0);
+            nomem++;
             continue;
         }
         rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_300);
         uint64_t conn = 0, conn2 = 0, sess = 0, tree = 0, open = 0;
-        rsvd_res_client_open_params op;
-        memset(&op, 0, sizeof op);
+        rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
         op.name = cx_name;
         op.name_len = sizeof cx_name;
         uint8_t buf[1024];
@@ -573,7 +538,7 @@ static void calls_survive_every_failed_allocation(void **state)
         if (rc == RSVD_OK)
             rc = rsvd_res_client_session_bind(c, sess, conn2);
         if (rc == RSVD_OK)
-            rc = rsvd_res_client_tree_add(c, sess, 5, &tree);
+            rc = rsvd_res_client_tree_add(c, sess, CLI_TREE(5), &tree);
         if (rc == RSVD_OK)
             rc = rsvd_res_client_open_add(c, tree, &op, &open);
         if (rc == RSVD_OK)
@@ -581,11 +546,18 @@ static void calls_survive_every_failed_allocation(void **state)
         if (rc == RSVD_OK)
             rc = rsvd_res_client_lock(c, open, &e, 1, NULL, buf, sizeof buf, &msg);
         assert_true(rc == RSVD_OK || rc == RSVD_E_NOMEM);
-        if (rc == RSVD_E_NOMEM)
-            assert_true(m.attempts == k);
+        if (rc == RSVD_E_NOMEM) {
+            assert_true(m.calls == k);
+            nomem++;
+        }
+        clean_run = m.failed == 0;
+        if (clean_run)
+            assert_int_equal(rc, RSVD_OK);
         rsvd_res_client_free(c);
         assert_int_equal(m.live, 0);
     }
+    assert_true(nomem > 0);
+    assert_true(clean_run);
 }
 
 int main(void)

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "../wire/smb2_test.h"
 #include "res_fixture.h"
 
@@ -16,7 +20,7 @@ static void window_starts_at_zero_with_one_credit(void **state)
     p.credits = 0; /* a new connection: the window {0} */
     cli_fx cx;
     cx_init(&cx, NULL, &p, false);
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &ci), RSVD_OK);
     assert_true(ci.next_message_id == 0);
     assert_true(ci.available == 1);
@@ -57,7 +61,7 @@ static void granted_credits_add_the_next_highest_ids(void **state)
     size_t rn = cx_rsp_resiliency(req, m.len, 2, rsp, sizeof rsp);
     rsvd_res_client_done d;
     assert_int_equal(rsvd_res_client_on_response(cx.cli, cx.conn, rsp, rn, cx.now, &d), RSVD_OK);
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &ci), RSVD_OK);
     assert_true(ci.next_message_id == 1);
     assert_true(ci.available == 2);
@@ -173,8 +177,7 @@ static void ioctl_charges_one_credit_with_multi_credit_and_zero_without(void **s
 static void credit_request_keeps_and_grows_the_credits(void **state)
 {
     (void)state;
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.credit_target = 10;
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_210);
     p.credits = 4;
@@ -242,8 +245,7 @@ static void binding_a_2x_session_is_not_supported(void **state)
 static void outstanding_limit_is_a_clear_error(void **state)
 {
     (void)state;
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.max_outstanding = 2;
     cli_fx cx;
     cx_init(&cx, &cfg, NULL, false);

@@ -4,6 +4,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "../wire/smb2_test.h"
 #include "res_fixture.h"
 
@@ -179,7 +183,8 @@ static void no_free_bucket_fails_with_nothing_sent(void **state)
     rsvd_res_client_msg m;
     for (uint32_t i = 1; i <= 64; i++)
         assert_int_equal(lock_one(&cx, i * 0x1000, r, &m), i << 4);
-    rsvd_res_client_conn_info before, after;
+    rsvd_res_client_conn_info before = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
+    rsvd_res_client_conn_info after = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &before), RSVD_OK);
     memset(r, 0xEE, sizeof r);
     rsvd_smb2_lock_element e = cx_element(0);

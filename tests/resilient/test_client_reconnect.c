@@ -5,6 +5,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "../wire/smb2_test.h"
 #include "res_fixture.h"
 
@@ -17,7 +22,7 @@ static uint64_t new_tree(cli_fx *cx, uint16_t dialect, uint64_t *conn)
     uint64_t sess, tree;
     assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx->cli, *conn, 0x99, &sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, 8, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, CLI_TREE(8), &tree), RSVD_OK);
     return tree;
 }
 
@@ -56,7 +61,7 @@ static void disconnect_frees_a_non_durable_open(void **state)
     assert_true(cx.lost[0].open == cx.open);
     assert_ptr_equal(cx.lost[0].user_data, &cx);
     assert_int_equal(cx.lost[0].reason, RSVD_RES_LOST_NOT_DURABLE);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(cx.cli, cx.open, &info), RSVD_E_NOENT);
     assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_E_NOENT);
     cx_fini(&cx);
@@ -249,7 +254,7 @@ static void retries_until_resilient_timeout_then_gives_up(void **state)
     assert_int_equal(lost, 1);
     assert_int_equal(cx.n_lost, 1);
     assert_int_equal(cx.lost[0].reason, RSVD_RES_LOST_TIMEOUT);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(cx.cli, cx.open, &info), RSVD_E_NOENT);
     cx_fini(&cx);
 }

@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "../wire/smb2_test.h"
 #include "res_fixture.h"
 
@@ -48,7 +53,8 @@ static void dialect_202_fails_not_supported_with_nothing_sent(void **state)
     cli_fx cx;
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_202);
     cx_init(&cx, NULL, &p, false);
-    rsvd_res_client_conn_info before, after;
+    rsvd_res_client_conn_info before = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
+    rsvd_res_client_conn_info after = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &before), RSVD_OK);
     uint8_t req[256];
     memset(req, 0xAB, sizeof req);
@@ -113,8 +119,7 @@ static void request_matches_the_hand_laid_golden(void **state)
     (void)state;
     /* The golden: MessageId 7, CreditCharge 1 (multi-credit), CreditRequest
      * 1, SessionId 0x11, TreeId 5, Timeout 120000. */
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.credit_target = 1;
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_210);
     p.supports_multi_credit = true;
@@ -215,7 +220,7 @@ static uint32_t answer_patched(void (*patch)(uint8_t *, size_t *), bool error)
     assert_int_equal(rsvd_res_client_on_response(cx.cli, cx.conn, rsp, rn, cx.now, &d), RSVD_OK);
     assert_true(d.final);
     assert_false(cx_info(&cx, cx.open).resilient_handle);
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &ci), RSVD_OK);
     assert_int_equal(ci.outstanding, 0); /* the request ended */
     cx_fini(&cx);

@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/pcap.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
 
 #include "res_fixture.h"
 
@@ -173,16 +177,19 @@ static link link_up(server_host *sh, client_host *ch, wire *w, uint16_t dialect,
     link l;
     memset(&l, 0, sizeof l);
     wire_open(w);
-    const rsvd_res_conn_params sp = {dialect, dialect != RSVD_SMB2_DIALECT_202, 65536};
+    const rsvd_res_conn_params sp = {.struct_size = sizeof(rsvd_res_conn_params),
+                                     .dialect = dialect,
+                                     .supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202,
+                                     .max_transact_size = 65536};
     assert_int_equal(rsvd_res_server_conn_add(sh->srv, &sp, &l.sctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(sh->srv, l.sctx.conn, session_id, fx_alice,
                                                  sizeof fx_alice, &l.sctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(sh->srv, l.sctx.session, tree_id, &l.sctx.tree),
-                     RSVD_OK);
+    assert_int_equal(
+        rsvd_res_server_tree_add(sh->srv, l.sctx.session, RES_TREE(tree_id), &l.sctx.tree),
+        RSVD_OK);
     l.sctx.credits = 4;
-    rsvd_res_client_conn_params cp;
-    memset(&cp, 0, sizeof cp);
+    rsvd_res_client_conn_params cp = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     cp.dialect = dialect;
     cp.supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202;
     cp.credits = 1; /* {0} */
@@ -197,7 +204,8 @@ static link link_up(server_host *sh, client_host *ch, wire *w, uint16_t dialect,
         assert_int_equal(rsvd_res_client_conn_grant_credits(ch->cli, l.cconn, 4), RSVD_OK);
     }
     assert_int_equal(rsvd_res_client_session_add(ch->cli, l.cconn, session_id, &l.csess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(ch->cli, l.csess, tree_id, &l.ctree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(ch->cli, l.csess, CLI_TREE(tree_id), &l.ctree),
+                     RSVD_OK);
     return l;
 }
 
@@ -217,9 +225,12 @@ static void world_init(world *wd)
         wd->w.f = g_pcap_file;
         wd->w.pcap = g_pcap;
     }
-    const rsvd_res_server_callbacks scb = {srv_close};
+    const rsvd_res_server_callbacks scb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                           .close_open = srv_close};
     assert_int_equal(rsvd_res_server_new(NULL, &scb, &wd->sh, &wd->sh.srv), RSVD_OK);
-    const rsvd_res_client_callbacks ccb = {cli_failed, cli_lost};
+    const rsvd_res_client_callbacks ccb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                           .request_failed = cli_failed,
+                                           .open_lost = cli_lost};
     assert_int_equal(rsvd_res_client_new(NULL, &ccb, &wd->ch, &wd->ch.cli), RSVD_OK);
 }
 
@@ -236,8 +247,7 @@ static uint64_t open_file(world *wd, const link *l, rsvd_smb2_fileid *fid)
     uint64_t mid;
     assert_int_equal(rsvd_res_client_conn_take_message_ids(wd->ch.cli, l->cconn, 1, &mid),
                      RSVD_OK);
-    rsvd_res_client_open_params op;
-    memset(&op, 0, sizeof op);
+    rsvd_res_client_open_params op = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     op.file_id = *fid;
     op.name = cx_name;
     op.name_len = sizeof cx_name;
@@ -289,10 +299,10 @@ static void request_grant_lock_disconnect_reconnect_replay(uint16_t dialect)
     d = client_receives(&wd, a.cconn, rsp, rn);
     assert_int_equal(d.kind, RSVD_RES_REQ_RESILIENCY);
     assert_int_equal(d.status, RSVD_STATUS_SUCCESS);
-    rsvd_res_client_open_info ci;
+    rsvd_res_client_open_info ci = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(wd.ch.cli, open, &ci), RSVD_OK);
     assert_true(ci.resilient_handle && ci.durable);
-    rsvd_res_open_info si;
+    rsvd_res_open_info si = RSVD_STRUCT_INIT(rsvd_res_open_info);
     assert_int_equal(rsvd_res_server_open_info(wd.sh.srv, fid.persistent_id, &si), RSVD_OK);
     assert_true(si.is_resilient);
     assert_int_equal(si.resiliency_timeout_ms, 60000);

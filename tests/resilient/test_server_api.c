@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
+#include "fail_alloc.h"
 #include "res_fixture.h"
 #include "resilient/server_int.h"
 
@@ -43,8 +47,10 @@ static void on_close_nop(rsvd_res_server *srv, const rsvd_res_closed_open *c, vo
 static void server_new_needs_out_and_close_callback(void **state)
 {
     (void)state;
-    const rsvd_res_server_callbacks cb = {on_close_nop};
-    const rsvd_res_server_callbacks none = {NULL};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close_nop};
+    const rsvd_res_server_callbacks none = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                            .close_open = NULL};
     rsvd_res_server *s = (rsvd_res_server *)&s; /* must be reset to NULL */
     assert_int_equal(rsvd_res_server_new(NULL, &cb, NULL, NULL), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_new(NULL, NULL, NULL, &s), RSVD_E_INVAL);
@@ -59,14 +65,20 @@ static void registration_rejects_missing_arguments(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     uint64_t h = 0;
     uint8_t big[RSVD_RES_USER_MAX + 1];
     memset(big, 7, sizeof big);
     assert_int_equal(rsvd_res_server_conn_add(NULL, &p, &h), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, NULL, &h), RSVD_E_INVAL);
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, NULL), RSVD_E_INVAL);
-    const rsvd_res_conn_params smb1 = {0x0100, false, 0};
+    const rsvd_res_conn_params smb1 = {.struct_size = sizeof(rsvd_res_conn_params),
+                                       .dialect = 0x0100,
+                                       .supports_multi_credit = false,
+                                       .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &smb1, &h), RSVD_E_INVAL);
 
     uint64_t c = fx.main.ctx.conn;
@@ -85,10 +97,11 @@ static void registration_rejects_missing_arguments(void **state)
     assert_int_equal(rsvd_res_server_session_bind(fx.srv, fx.main.ctx.session, c + 99),
                      RSVD_E_NOENT);
 
-    assert_int_equal(rsvd_res_server_tree_add(NULL, fx.main.ctx.session, 1, &h), RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session, 1, NULL),
+    assert_int_equal(rsvd_res_server_tree_add(NULL, fx.main.ctx.session, RES_TREE(1), &h),
                      RSVD_E_INVAL);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session + 99, 1, &h),
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session, RES_TREE(1), NULL),
+                     RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session + 99, RES_TREE(1), &h),
                      RSVD_E_NOENT);
 
     rsvd_smb2_fileid fid;
@@ -101,7 +114,7 @@ static void registration_rejects_missing_arguments(void **state)
     bad.tree += 99;
     assert_int_equal(rsvd_res_server_open_add(fx.srv, &bad, 0, NULL, &fid), RSVD_E_NOENT);
 
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &st);
     assert_int_equal(st.connections, 1);
     assert_int_equal(st.sessions, 1);
@@ -151,7 +164,7 @@ static void inspection_rejects_missing_arguments(void **state)
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
     rsvd_smb2_fileid fid = fx_open(&fx);
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     bool valid = true;
     uint8_t number = 9;
     assert_int_equal(rsvd_res_server_open_info(NULL, fid.persistent_id, &info), RSVD_E_INVAL);
@@ -182,8 +195,9 @@ static void inspection_rejects_missing_arguments(void **state)
     assert_ptr_equal(ud, &fx);
     assert_int_equal(rsvd_res_server_open_lookup(fx.srv, &fx.main.ctx, &fid, NULL),
                      RSVD_STATUS_SUCCESS);
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     memset(&st, 0xAB, sizeof st);
+    st.struct_size = sizeof st;
     rsvd_res_server_get_stats(NULL, &st);
     assert_int_equal(st.opens, 0);
     assert_int_equal(st.connections, 0);
@@ -304,7 +318,10 @@ static void on_close_reenter(rsvd_res_server *srv, const rsvd_res_closed_open *c
 {
     (void)c;
     reenter_fx *r = ud;
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     uint8_t msg[512], rsp[256];
     uint64_t h;
     size_t n, rn;
@@ -317,7 +334,7 @@ static void on_close_reenter(rsvd_res_server *srv, const rsvd_res_closed_open *c
     reenter_expect_busy(r, rsvd_res_server_conn_add(srv, &p, &h));
     reenter_expect_busy(r, rsvd_res_server_session_add(srv, r->ctx.conn, 9, fx_bob, 12, &h));
     reenter_expect_busy(r, rsvd_res_server_session_bind(srv, r->ctx.session, r->ctx.conn));
-    reenter_expect_busy(r, rsvd_res_server_tree_add(srv, r->ctx.session, 9, &h));
+    reenter_expect_busy(r, rsvd_res_server_tree_add(srv, r->ctx.session, RES_TREE(9), &h));
     reenter_expect_busy(r, rsvd_res_server_open_add(srv, &r->ctx, 0, NULL, &fid));
     n = fx_resiliency_req(FX_SESSION_ID, FX_TREE_ID, 1, &r->other, 1000, msg, sizeof msg);
     reenter_expect_busy(r, rsvd_res_server_ioctl(srv, &r->ctx, msg, n, rsp, sizeof rsp, &rn, &st));
@@ -344,15 +361,19 @@ static void every_state_change_is_busy_inside_the_close_callback(void **state)
     memset(&r, 0, sizeof r);
     r.worst = RSVD_E_BUSY;
     r.now = 5000;
-    const rsvd_res_server_callbacks cb = {on_close_reenter};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close_reenter};
     assert_int_equal(rsvd_res_server_new(NULL, &cb, &r, &r.srv), RSVD_OK);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(r.srv, &p, &r.ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(r.srv, r.ctx.conn, FX_SESSION_ID, fx_alice,
                                                  sizeof fx_alice, &r.ctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(r.srv, r.ctx.session, FX_TREE_ID, &r.ctx.tree),
-                     RSVD_OK);
+    assert_int_equal(
+        rsvd_res_server_tree_add(r.srv, r.ctx.session, RES_TREE(FX_TREE_ID), &r.ctx.tree), RSVD_OK);
     r.ctx.credits = 1;
     rsvd_smb2_fileid victim;
     assert_int_equal(rsvd_res_server_open_add(r.srv, &r.ctx, 0, NULL, &r.other), RSVD_OK);
@@ -362,7 +383,7 @@ static void every_state_change_is_busy_inside_the_close_callback(void **state)
     assert_int_equal(r.calls, 2 * 16);
     assert_int_equal(r.worst, RSVD_E_BUSY);
     assert_null(res_server_check_invariants(r.srv));
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(r.srv, &st);
     assert_int_equal(st.opens, 0);
     assert_int_equal(st.connections, 1); /* nothing the callback tried happened */
@@ -397,66 +418,19 @@ static void a_deadline_past_the_end_of_the_clock_saturates(void **state)
 
 /* ---- allocation failures ------------------------------------------------------ */
 
-typedef struct failing_mem {
-    size_t attempts; /* allocations tried */
-    size_t fail_at;  /* fail the allocation with this 1-based number (0: never) */
-    size_t live;
-} failing_mem;
-
-static bool fm_fail(failing_mem *m)
-{
-    return m->fail_at && ++m->attempts == m->fail_at;
-}
-
-static void *fm_malloc(size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = malloc(n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_calloc(size_t k, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *p = calloc(k, n);
-    m->live += p != NULL;
-    return p;
-}
-
-static void *fm_realloc(void *p, size_t n, void *ud)
-{
-    failing_mem *m = ud;
-    if (fm_fail(m))
-        return NULL;
-    void *q = realloc(p, n);
-    m->live += (q != NULL && p == NULL);
-    return q;
-}
-
-static void fm_free(void *p, void *ud)
-{
-    failing_mem *m = ud;
-    m->live -= p != NULL;
-    free(p);
-}
-
 /* Registration and open_add, with allocation number k failing: each call
  * either succeeds or fails with RSVD_E_NOMEM and leaves nothing behind. */
 static void registration_survives_every_failed_allocation(void **state)
 {
     (void)state;
     for (size_t k = 1; k < 40; k++) {
-        failing_mem m = {0, k, 0};
-        const rsvd_mem mem = {fm_malloc, fm_calloc, fm_realloc, fm_free, &m};
-        rsvd_res_server_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.mem = &mem;
-        const rsvd_res_server_callbacks cb = {on_close_nop};
+        fa_alloc m;
+        fa_init(&m);
+        fa_fail_nth(&m, k);
+        rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
+        cfg.mem = &m.mem;
+        const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                              .close_open = on_close_nop};
         rsvd_res_server *s = NULL;
         int rc = rsvd_res_server_new(&cfg, &cb, NULL, &s);
         if (rc != RSVD_OK) {
@@ -466,15 +440,18 @@ static void registration_survives_every_failed_allocation(void **state)
             continue;
         }
         rsvd_res_server_ctx ctx = {0, 0, 0, 1, NULL};
-        const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
-        rsvd_res_server_stats st;
+        const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                        .dialect = RSVD_SMB2_DIALECT_300,
+                                        .supports_multi_credit = false,
+                                        .max_transact_size = 0};
+        rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
         rsvd_smb2_fileid fid;
         uint64_t second_conn = 0;
         rc = rsvd_res_server_conn_add(s, &p, &ctx.conn);
         if (rc == RSVD_OK)
             rc = rsvd_res_server_session_add(s, ctx.conn, 1, fx_alice, 12, &ctx.session);
         if (rc == RSVD_OK)
-            rc = rsvd_res_server_tree_add(s, ctx.session, 1, &ctx.tree);
+            rc = rsvd_res_server_tree_add(s, ctx.session, RES_TREE(1), &ctx.tree);
         if (rc == RSVD_OK)
             rc = rsvd_res_server_open_add(s, &ctx, 0, NULL, &fid);
         if (rc == RSVD_OK)
@@ -485,7 +462,7 @@ static void registration_survives_every_failed_allocation(void **state)
         assert_null(res_server_check_invariants(s));
         rsvd_res_server_get_stats(s, &st);
         if (rc == RSVD_E_NOMEM)
-            assert_true(m.attempts == k); /* the failure is the one injected */
+            assert_true(m.calls == k); /* the failure is the one injected */
         else
             assert_int_equal(st.opens, 1);
         rsvd_res_server_free(s);
@@ -505,22 +482,26 @@ static void on_close_count(rsvd_res_server *srv, const rsvd_res_closed_open *c, 
 static void detach_without_memory_for_the_deadline_closes_for_resources(void **state)
 {
     (void)state;
-    failing_mem m = {0, 0, 0};
-    const rsvd_mem mem = {fm_malloc, fm_calloc, fm_realloc, fm_free, &m};
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mem = &mem;
+    fa_alloc m;
+    fa_init(&m);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
+    cfg.mem = &m.mem;
     rsvd_res_close_reason last = 0;
-    const rsvd_res_server_callbacks cb = {on_close_count};
+    const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                          .close_open = on_close_count};
     rsvd_res_server *s = NULL;
     assert_int_equal(rsvd_res_server_new(&cfg, &cb, &last, &s), RSVD_OK);
     rsvd_res_server_ctx ctx = {0, 0, 0, 1, NULL};
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     assert_int_equal(rsvd_res_server_conn_add(s, &p, &ctx.conn), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_add(s, ctx.conn, FX_SESSION_ID, fx_alice, 12,
                                                  &ctx.session),
                      RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(s, ctx.session, FX_TREE_ID, &ctx.tree), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(s, ctx.session, RES_TREE(FX_TREE_ID), &ctx.tree),
+                     RSVD_OK);
     rsvd_smb2_fileid fid;
     assert_int_equal(rsvd_res_server_open_add(s, &ctx, 0, NULL, &fid), RSVD_OK);
     uint8_t req[256], rsp[256];
@@ -529,10 +510,10 @@ static void detach_without_memory_for_the_deadline_closes_for_resources(void **s
     uint32_t st = 0;
     assert_int_equal(rsvd_res_server_ioctl(s, &ctx, req, n, rsp, sizeof rsp, &rn, &st), RSVD_OK);
     assert_int_equal(st, RSVD_STATUS_SUCCESS);
-    m.fail_at = m.attempts + 1; /* the heap's first growth */
+    fa_fail_nth(&m, 1); /* the heap's first growth */
     assert_int_equal(rsvd_res_server_conn_lost(s, ctx.conn, 10), RSVD_OK);
     assert_int_equal(last, RSVD_RES_CLOSE_RESOURCES);
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     assert_int_equal(rsvd_res_server_open_info(s, fid.persistent_id, &info), RSVD_E_NOENT);
     assert_null(res_server_check_invariants(s));
     rsvd_res_server_free(s);
@@ -564,7 +545,8 @@ static void inv_init(inv_fx *v)
     v->att = fx_open(&v->fx);
     fx_sess bob = fx_new_session(&v->fx, RSVD_SMB2_DIALECT_300, fx_bob, sizeof fx_bob, 0x12, 7);
     uint64_t t2;
-    assert_int_equal(rsvd_res_server_tree_add(s, v->fx.main.ctx.session, 9, &t2), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(s, v->fx.main.ctx.session, RES_TREE(9), &t2),
+                     RSVD_OK);
     v->a = res_open_by_persistent(s, v->att.persistent_id);
     v->d = res_open_by_persistent(s, v->det.persistent_id);
     v->ss = rsvd_handle_table_get(&s->sessions, v->fx.main.ctx.session);

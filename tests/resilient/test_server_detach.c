@@ -5,6 +5,9 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "res_fixture.h"
 
 static void connection_loss_detaches_resilient_open_with_its_deadline(void **state)
@@ -22,7 +25,7 @@ static void connection_loss_detaches_resilient_open_with_its_deadline(void **sta
     assert_true(info.file_id.volatile_id == 0);
     assert_true(info.session == 0 && info.tree == 0);
     assert_int_equal(fx.n_closed, 0);
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &st);
     assert_int_equal(st.connections, 0);
     assert_int_equal(st.sessions, 0);
@@ -68,7 +71,7 @@ static void logoff_detaches_resilient_opens_and_closes_the_others(void **state)
     assert_int_equal(info.state, RSVD_RES_OPEN_DETACHED);
     assert_true(info.deadline_ms == fx.now + 30000);
     /* The session and its tree are gone, the connection stays. */
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &st);
     assert_int_equal(st.sessions, 0);
     assert_int_equal(st.trees, 0);
@@ -140,7 +143,7 @@ static void tree_disconnect_closes_resilient_opens_too(void **state)
     assert_int_equal(fx.closed[1].c.reason, RSVD_RES_CLOSE_TREE_DISCONNECT);
     assert_false(fx_exists(&fx, &res));
     assert_false(fx_exists(&fx, &plain));
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &st);
     assert_int_equal(st.sessions, 1);
     assert_int_equal(st.trees, 0);
@@ -153,7 +156,10 @@ static void loss_of_one_channel_keeps_the_session_and_its_opens(void **state)
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
     rsvd_smb2_fileid plain = fx_open(&fx);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, true, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = true,
+                                    .max_transact_size = 0};
     uint64_t conn2;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_bind(fx.srv, fx.main.ctx.session, conn2), RSVD_OK);
@@ -179,7 +185,10 @@ static void binding_a_2x_session_is_not_supported(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_210);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_210, false, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_210,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 0};
     uint64_t conn2;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn2), RSVD_OK);
     assert_int_equal(rsvd_res_server_session_bind(fx.srv, fx.main.ctx.session, conn2),
@@ -224,8 +233,7 @@ static void explicit_close_of_attached_or_detached_open_has_no_callback(void **s
 static void over_max_detached_the_open_is_closed_for_resources(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_detached = 2;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
@@ -238,7 +246,7 @@ static void over_max_detached_the_open_is_closed_for_resources(void **state)
     fx_check(&fx);
     assert_int_equal(fx.n_closed, 1);
     assert_int_equal(fx.closed[0].c.reason, RSVD_RES_CLOSE_RESOURCES);
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &st);
     assert_int_equal(st.detached, 2);
     fx_fini(&fx);
@@ -247,8 +255,7 @@ static void over_max_detached_the_open_is_closed_for_resources(void **state)
 static void open_limits_are_clear_errors(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_opens = 3;
     cfg.max_opens_per_session = 2;
     srv_fx fx;

@@ -3,6 +3,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "../wire/smb2_test.h"
 #include "res_fixture.h"
 
@@ -145,8 +150,7 @@ static void timeout_far_above_maximum_is_refused_not_clamped(void **state)
 static void configured_maximum_is_the_limit(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_resiliency_timeout_ms = 5000;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
@@ -200,8 +204,7 @@ static void timeout_zero_grants_the_default(void **state)
     assert_int_equal(fx_info(&fx, &fid).resiliency_timeout_ms, 120000);
     fx_fini(&fx);
 
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.timeout_zero_grant_ms = 45000;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
     fid = fx_open(&fx);
@@ -235,8 +238,7 @@ static void dialect_202_is_processed_by_default(void **state)
 static void dialect_202_refused_when_configured_invalid_device_request(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.refuse_dialect_202 = true;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_202);
@@ -255,8 +257,7 @@ static void dialect_202_refused_when_configured_invalid_device_request(void **st
 static void unsupported_fsctl_fails_not_supported(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.resiliency_unsupported = true;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
@@ -324,13 +325,16 @@ static void input_above_max_transact_size_fails_invalid_parameter(void **state)
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_210);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_210, false, 8};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_210,
+                                    .supports_multi_credit = false,
+                                    .max_transact_size = 8};
     uint64_t conn, sess, tree;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn), RSVD_OK);
     assert_int_equal(
         rsvd_res_server_session_add(fx.srv, conn, 0x22, fx_alice, sizeof fx_alice, &sess),
         RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, RES_TREE(6), &tree), RSVD_OK);
     fx_sess s = {{conn, sess, tree, 1, NULL}, 0x22, 6};
     rsvd_smb2_fileid fid = fx_open_on(&fx, &s, 0);
     assert_int_equal(fx_request_resiliency(&fx, &s, &fid, 1000), RSVD_STATUS_SUCCESS);
@@ -353,13 +357,16 @@ static void multi_credit_charge_below_payload_fails_invalid_parameter(void **sta
     (void)state;
     srv_fx fx;
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_300, true, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_300,
+                                    .supports_multi_credit = true,
+                                    .max_transact_size = 0};
     uint64_t conn, sess, tree;
     assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &conn), RSVD_OK);
     assert_int_equal(
         rsvd_res_server_session_add(fx.srv, conn, 0x22, fx_alice, sizeof fx_alice, &sess),
         RSVD_OK);
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, sess, RES_TREE(6), &tree), RSVD_OK);
     fx_sess s = {{conn, sess, tree, 1, NULL}, 0x22, 6};
     rsvd_smb2_fileid fid = fx_open_on(&fx, &s, 0);
     uint8_t req[256], rsp[256];
@@ -415,6 +422,41 @@ static void other_ctl_code_or_command_is_left_to_the_host(void **state)
     assert_int_equal(
         rsvd_res_server_ioctl(fx.srv, &fx.main.ctx, req, 10, rsp, sizeof rsp, &rn, &st),
         RSVD_E_WIRE_SHORT);
+    fx_fini(&fx);
+}
+
+/* Another CtlCode is the host's before the context is looked at: a context
+ * the library would refuse does not turn the host's IOCTL into an error. */
+static void other_ctl_code_is_the_hosts_whatever_the_context(void **state)
+{
+    (void)state;
+    srv_fx fx;
+    fx_init(&fx, NULL, RSVD_SMB2_DIALECT_300);
+    rsvd_smb2_fileid fid = fx_open(&fx);
+    fx_sess bob = fx_new_session(&fx, RSVD_SMB2_DIALECT_300, fx_bob, sizeof fx_bob, 0x12, 7);
+    rsvd_res_server_ctx mixed = fx.main.ctx; /* a tree of another session */
+    mixed.tree = bob.ctx.tree;
+    rsvd_res_server_ctx gone = fx.main.ctx; /* no such connection */
+    gone.conn = 0;
+    uint8_t req[256], rsp[256];
+    size_t rn = 0;
+    uint32_t st = 0;
+    size_t n = fx_resiliency_req(FX_SESSION_ID, FX_TREE_ID, 9, &fid, 1000, req, sizeof req);
+    /* The library's own CtlCode: the context is checked. */
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &mixed, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_INVAL);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &gone, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_NOENT);
+    put32(req, 68, RSVD_FSCTL_PIPE_TRANSCEIVE);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &mixed, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_WIRE_COMMAND);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, &gone, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_WIRE_COMMAND);
+    assert_int_equal(rsvd_res_server_ioctl(fx.srv, NULL, req, n, rsp, sizeof rsp, &rn, &st),
+                     RSVD_E_WIRE_COMMAND);
+    assert_int_equal(rn, 0);
+    assert_false(fx_info(&fx, &fid).is_resilient);
+    fx_check(&fx);
     fx_fini(&fx);
 }
 
@@ -482,6 +524,7 @@ int main(void)
         cmocka_unit_test(multi_credit_charge_below_payload_fails_invalid_parameter),
         cmocka_unit_test(malformed_ioctl_body_fails_invalid_parameter),
         cmocka_unit_test(other_ctl_code_or_command_is_left_to_the_host),
+        cmocka_unit_test(other_ctl_code_is_the_hosts_whatever_the_context),
         cmocka_unit_test(response_buffer_too_small_changes_nothing),
         cmocka_unit_test(related_compound_file_id_is_substituted),
     };

@@ -7,6 +7,9 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "res_fixture.h"
 
 typedef struct store {
@@ -183,8 +186,7 @@ static void non_resilient_open_is_not_checked_nor_recorded(void **state)
 static void multi_channel_server_checks_every_3x_open(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.multi_channel_capable = true;
     srv_fx fx;
     store st = {0};

@@ -4,6 +4,9 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "res_fixture.h"
 
 /* An open of Alice's, resilient for 1000 ms, detached at fx->now. */
@@ -339,8 +342,7 @@ static void lease_context_must_match_whether_the_open_has_a_lease(void **state)
 static void reconnect_into_a_full_session_fails_insufficient_resources(void **state)
 {
     (void)state;
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_opens_per_session = 1;
     srv_fx fx;
     fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);

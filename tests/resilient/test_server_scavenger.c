@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resilient/server_int.h"
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
 
+#include "resilient/server_int.h"
 #include "res_fixture.h"
 
 /* Every reason the library closes an open with has a name. */
@@ -152,8 +154,7 @@ static void hundred_thousand_detached_opens_expire_in_order_each_one_heap_remova
 {
     (void)state;
     enum { N = 100000 };
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_opens = N;
     cfg.max_opens_per_session = N;
     cfg.max_detached = N;
@@ -185,7 +186,7 @@ static void hundred_thousand_detached_opens_expire_in_order_each_one_heap_remova
     uint64_t ops0 = res_server_heap_ops(fx.srv);
     assert_int_equal(rsvd_res_server_conn_lost(fx.srv, fx.main.ctx.conn, t0), RSVD_OK);
     fx_check(&fx);
-    rsvd_res_server_stats st;
+    rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &st);
     assert_int_equal(st.detached, N);
     /* Walk the clock forward in steps; every expiry closes only opens past

@@ -5,6 +5,9 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "res_fixture.h"
 
 static void file_id_of_another_session_is_file_closed(void **state)
@@ -42,7 +45,8 @@ static void file_id_through_another_tree_of_the_same_session_is_file_closed(void
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_210);
     rsvd_smb2_fileid fid = fx_open(&fx);
     uint64_t tree2;
-    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session, 77, &tree2), RSVD_OK);
+    assert_int_equal(rsvd_res_server_tree_add(fx.srv, fx.main.ctx.session, RES_TREE(77), &tree2),
+                     RSVD_OK);
     fx_sess other_tree = fx.main;
     other_tree.ctx.tree = tree2;
     other_tree.tree_id = 77;

@@ -20,7 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
 #ifdef ROBUST_HAVE_ISCSI
 #include <rsvd/iscsi_disk.h>
 #endif
@@ -76,7 +82,9 @@ static void file_store_create_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_file_store_config cfg = {.root = root, .mem = &a.mem};
+        rsvd_file_store_config cfg = {
+            .struct_size = sizeof(rsvd_file_store_config),
+             .root = root, .mem = &a.mem};
         rsvd_file_store *fs = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_file_store_create(&cfg, &fs);
@@ -130,7 +138,9 @@ static void file_store_open_fails_insufficient_resources(void **state)
             assert_true(n < MAX_RUNS);
             fa_alloc a;
             fa_init(&a);
-            rsvd_file_store_config cfg = {.root = root, .mem = &a.mem};
+            rsvd_file_store_config cfg = {
+                .struct_size = sizeof(rsvd_file_store_config),
+                 .root = root, .mem = &a.mem};
             rsvd_file_store *fs;
             assert_int_equal(rsvd_file_store_create(&cfg, &fs), RSVD_OK);
             fa_fail_nth(&a, n);
@@ -175,7 +185,9 @@ static void file_block_open_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_file_block_config cfg = {.path = path, .mem = &a.mem};
+        rsvd_file_block_config cfg = {
+            .struct_size = sizeof(rsvd_file_block_config),
+             .path = path, .mem = &a.mem};
         rsvd_file_block *fb = NULL;
         rsvd_backend_diag diag;
         fa_fail_nth(&a, n);
@@ -214,8 +226,7 @@ static void scsi_disk_create_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_scsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
         cfg.block = tu_memblock_source(&mb);
         cfg.mem = &a.mem;
         rsvd_scsi_disk *d = NULL;
@@ -264,8 +275,7 @@ static void scsi_disk_set_and_open_fail_cleanly(void **state)
             assert_true(n < MAX_RUNS);
             fa_alloc a;
             fa_init(&a);
-            rsvd_scsi_disk_config cfg;
-            memset(&cfg, 0, sizeof cfg);
+            rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
             cfg.block = tu_memblock_source(&mb);
             cfg.mem = &a.mem;
             rsvd_scsi_disk *d;
@@ -384,6 +394,7 @@ static void v2_init(v2fx *f)
     make_root(f->root, sizeof f->root);
     assert_int_equal(tu_memblock_init(&f->mb, 1u << 20, 512, 4096), 0);
     fa_init(&f->a);
+    f->cfg.struct_size = sizeof f->cfg;
     f->cfg.block = tu_memblock_source(&f->mb);
     f->cfg.mem = &f->a.mem;
     f->cfg.storage_dir = f->root;
@@ -676,8 +687,7 @@ static void iscsi_disk_create_fails_with_nomem(void **state)
         assert_true(n < MAX_RUNS);
         fa_alloc a;
         fa_init(&a);
-        rsvd_iscsi_disk_config cfg;
-        memset(&cfg, 0, sizeof cfg);
+        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
         cfg.portal = "127.0.0.1:1";
         cfg.target = "iqn.2024-01.org.example:none";
         cfg.chap_user = "user";
@@ -713,7 +723,9 @@ static void nbd_block_open_fails_with_nomem(void **state)
     (void)state;
     fa_alloc a;
     fa_init(&a);
-    rsvd_nbd_block_config cfg = {.uri = "nbd://127.0.0.1:1/none", .mem = &a.mem};
+    rsvd_nbd_block_config cfg = {.struct_size = sizeof(rsvd_nbd_block_config),
+                                 .uri = "nbd://127.0.0.1:1/none",
+                                 .mem = &a.mem};
     rsvd_nbd_block *nb = NULL;
     rsvd_backend_diag diag;
     fa_fail_nth(&a, 1);

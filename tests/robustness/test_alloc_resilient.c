@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
+
 #include "fail_alloc.h"
 #include "res_fixture.h"
 #include "resilient/server_int.h"
@@ -23,8 +27,7 @@
 
 static rsvd_res_server_config server_cfg(fa_alloc *a)
 {
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.mem = &a->mem;
     return cfg;
 }
@@ -54,7 +57,8 @@ static void res_server_new_fails_with_nomem(void **state)
         fa_alloc a;
         fa_init(&a);
         rsvd_res_server_config cfg = server_cfg(&a);
-        const rsvd_res_server_callbacks cb = {nop_close};
+        const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                              .close_open = nop_close};
         rsvd_res_server *srv = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_res_server_new(&cfg, &cb, NULL, &srv);
@@ -81,7 +85,10 @@ typedef enum reg_op { REG_CONN, REG_SESSION, REG_BIND, REG_TREE, REG_OPEN } reg_
 
 static int reg_run(srv_fx *fx, reg_op op, uint64_t extra_conn, uint64_t *out)
 {
-    const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_311, true, 0};
+    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                    .dialect = RSVD_SMB2_DIALECT_311,
+                                    .supports_multi_credit = true,
+                                    .max_transact_size = 0};
     rsvd_smb2_fileid fid;
     int rc;
     switch (op) {
@@ -93,7 +100,7 @@ static int reg_run(srv_fx *fx, reg_op op, uint64_t extra_conn, uint64_t *out)
     case REG_BIND:
         return rsvd_res_server_session_bind(fx->srv, fx->main.ctx.session, extra_conn);
     case REG_TREE:
-        return rsvd_res_server_tree_add(fx->srv, fx->main.ctx.session, 99, out);
+        return rsvd_res_server_tree_add(fx->srv, fx->main.ctx.session, RES_TREE(99), out);
     case REG_OPEN:
     default:
         rc = rsvd_res_server_open_add(fx->srv, &fx->main.ctx, 0, NULL, &fid);
@@ -112,14 +119,18 @@ static void reg_fails_cleanly(reg_op op, unsigned existing)
         rsvd_res_server_config cfg = server_cfg(&a);
         srv_fx fx;
         fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_311);
-        const rsvd_res_conn_params p = {RSVD_SMB2_DIALECT_311, true, 0};
+        const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                                        .dialect = RSVD_SMB2_DIALECT_311,
+                                        .supports_multi_credit = true,
+                                        .max_transact_size = 0};
         uint64_t extra_conn = 0, h;
         assert_int_equal(rsvd_res_server_conn_add(fx.srv, &p, &extra_conn), RSVD_OK);
         for (unsigned i = 0; i < existing; i++) {
             uint64_t dummy;
             assert_int_equal(reg_run(&fx, op, extra_conn, &dummy), RSVD_OK);
         }
-        rsvd_res_server_stats before, after;
+        rsvd_res_server_stats before = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+        rsvd_res_server_stats after = RSVD_STRUCT_INIT(rsvd_res_server_stats);
         rsvd_res_server_get_stats(fx.srv, &before);
         fa_fail_nth(&a, n);
         int rc = reg_run(&fx, op, extra_conn, &h);
@@ -325,8 +336,7 @@ static void server_requests_and_events_allocate_nothing(void **state)
 
 static rsvd_res_client_config client_cfg(fa_alloc *a)
 {
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.mem = &a->mem;
     return cfg;
 }
@@ -357,7 +367,9 @@ static void res_client_new_fails_with_nomem(void **state)
         fa_alloc a;
         fa_init(&a);
         rsvd_res_client_config cfg = client_cfg(&a);
-        const rsvd_res_client_callbacks cb = {failed_cb, lost_cb};
+        const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                              .request_failed = failed_cb,
+                                              .open_lost = lost_cb};
         rsvd_res_client *cli = NULL;
         fa_fail_nth(&a, n);
         int rc = rsvd_res_client_new(&cfg, &cb, NULL, &cli);
@@ -397,7 +409,7 @@ typedef enum creg_op { CREG_CONN, CREG_SESSION, CREG_BIND, CREG_TREE, CREG_OPEN 
 static int creg_run(cli_fx *cx, creg_op op, uint64_t conn3, uint64_t sess3, uint64_t *out)
 {
     rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_311);
-    rsvd_res_client_open_params o;
+    rsvd_res_client_open_params o = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     switch (op) {
     case CREG_CONN:
         return rsvd_res_client_conn_add(cx->cli, &p, out);
@@ -406,10 +418,9 @@ static int creg_run(cli_fx *cx, creg_op op, uint64_t conn3, uint64_t sess3, uint
     case CREG_BIND:
         return rsvd_res_client_session_bind(cx->cli, sess3, conn3);
     case CREG_TREE:
-        return rsvd_res_client_tree_add(cx->cli, cx->sess, 9, out);
+        return rsvd_res_client_tree_add(cx->cli, cx->sess, CLI_TREE(9), out);
     case CREG_OPEN:
     default:
-        memset(&o, 0, sizeof o);
         o.file_id.persistent_id = 0x99;
         o.file_id.volatile_id = 0x98;
         o.name = cx_name;
@@ -470,7 +481,7 @@ static void client_registrations_fail_cleanly(void **state)
 
 static rsvd_res_client_conn_info conn_info(const cli_fx *cx, uint64_t conn)
 {
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx->cli, conn, &ci), RSVD_OK);
     return ci;
 }
@@ -585,7 +596,7 @@ static uint64_t detach_and_new_tree(cli_fx *cx, uint64_t *conn)
     uint64_t sess, tree;
     assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx->cli, *conn, 0x12, &sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, sess, CLI_TREE(6), &tree), RSVD_OK);
     return tree;
 }
 
@@ -659,7 +670,7 @@ static void client_responses_and_events_allocate_nothing(void **state)
     uint64_t sess, tree;
     assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn), RSVD_OK);
     assert_int_equal(rsvd_res_client_session_add(cx.cli, conn, 0x12, &sess), RSVD_OK);
-    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess, 6, &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess, CLI_TREE(6), &tree), RSVD_OK);
     size_t calls = a.calls;
     fa_fail_all(&a);
 

@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "fail_alloc.h"
 #include "server_fixture.h"
 
@@ -26,8 +31,7 @@ static void nop_reply(void *ctx, const rsvd_server_reply *r)
 
 static rsvd_server_config cfg_with(fa_alloc *a, uint32_t version)
 {
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = version;
     cfg.mem = &a->mem;

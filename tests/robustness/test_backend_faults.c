@@ -37,6 +37,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "backends/posix_file.h"
 #include "backends/scsi_disk_int.h"
 #include "server_fixture.h"
@@ -501,8 +508,7 @@ static void close_waits_for_failing_calls_and_late_completions_are_refused(void 
 static void close_behind_a_failing_call_with_an_empty_pool(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.max_requests = 1;
@@ -574,8 +580,7 @@ static void live_new(live *l, const rsvd_object_store_ops *store, void *store_ct
                      const rsvd_scsi_disk_ops *disk, void *disk_ctx)
 {
     memset(l, 0, sizeof *l);
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.object_store = store;
@@ -672,8 +677,7 @@ static void builtin_disk_over_a_failing_block_source(void **state)
     (void)state;
     tu_memblock mb;
     assert_int_equal(tu_memblock_init(&mb, 1u << 20, 512, 4096), 0);
-    rsvd_scsi_disk_config dc;
-    memset(&dc, 0, sizeof dc);
+    rsvd_scsi_disk_config dc = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     dc.block = tu_memblock_source(&mb);
     rsvd_scsi_disk *disk;
     assert_int_equal(rsvd_scsi_disk_create(&dc, &disk), RSVD_OK);
@@ -811,7 +815,7 @@ static void file_store_over_failing_system_calls(void **state)
     (void)state;
     char root[512];
     make_root(root, sizeof root);
-    rsvd_file_store_config fc = {.root = root};
+    rsvd_file_store_config fc = {.struct_size = sizeof(rsvd_file_store_config),.root = root};
     rsvd_file_store *fs;
     assert_int_equal(rsvd_file_store_create(&fc, &fs), RSVD_OK);
     rsvd_posix_sys sys = failing_sys();
@@ -850,12 +854,13 @@ static void file_block_under_the_disk_over_failing_system_calls(void **state)
     make_root(root, sizeof root);
     snprintf(path, sizeof path, "%s/d.vhdx", root);
     rsvd_posix_sys sys = failing_sys();
-    rsvd_file_block_config bc = {.path = path, .direct_io = RSVD_DIRECT_IO_NEVER};
+    rsvd_file_block_config bc = {.struct_size = sizeof(rsvd_file_block_config),
+                                 .path = path,
+                                 .direct_io = RSVD_DIRECT_IO_NEVER};
     rsvd_file_block *fb;
     rsvd_backend_diag diag;
     assert_int_equal(rsvd_file_block_open_sys(&bc, &sys, &fb, &diag), RSVD_OK);
-    rsvd_scsi_disk_config dc;
-    memset(&dc, 0, sizeof dc);
+    rsvd_scsi_disk_config dc = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     dc.block = rsvd_file_block_source(fb);
     rsvd_scsi_disk *disk;
     assert_int_equal(rsvd_scsi_disk_create(&dc, &disk), RSVD_OK);
@@ -976,6 +981,7 @@ static void v2f_init(v2f *f)
     f->sys.pread = fault_pread;
     f->sys.fdatasync = fault_fdatasync;
     f->sys.renameat = fault_renameat;
+    f->cfg.struct_size = sizeof f->cfg;
     f->cfg.block = tu_memblock_source(&f->mb);
     f->cfg.storage_dir = f->root;
     f->cfg.storage_name = "disk";

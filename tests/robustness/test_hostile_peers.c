@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
+
 #include "fail_alloc.h"
 #include "res_fixture.h"
 #include "resilient/server_int.h"
@@ -32,8 +38,7 @@ static uint64_t rng(void)
 
 static fx *rsvd_fx(fa_alloc *a, uint32_t max_opens, uint32_t max_requests)
 {
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 2;
     cfg.mem = &a->mem;
@@ -257,8 +262,7 @@ static void fuzzed_tunnel_flood(void **state)
 
 static rsvd_res_server_config res_cfg(fa_alloc *a)
 {
-    rsvd_res_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.mem = &a->mem;
     cfg.max_opens = 6000;
     cfg.max_opens_per_session = 4000;
@@ -319,7 +323,7 @@ static void resiliency_flood_then_vanish(void **state)
         size_t closed_before = sx.n_closed_total;
         assert_int_equal(rsvd_res_server_conn_lost(sx.srv, s.ctx.conn, sx.now), RSVD_OK);
         fx_check(&sx);
-        rsvd_res_server_stats st;
+        rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
         rsvd_res_server_get_stats(sx.srv, &st);
         assert_int_equal(st.detached, cfg.max_detached);
         assert_int_equal(st.attached, 0);
@@ -544,8 +548,7 @@ static void client_against_a_hostile_server(void **state)
     (void)state;
     fa_alloc a;
     fa_init(&a);
-    rsvd_res_client_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_res_client_config cfg = RSVD_STRUCT_INIT(rsvd_res_client_config);
     cfg.mem = &a.mem;
     cfg.max_outstanding = 16;
     cli_fx cx;
@@ -574,7 +577,7 @@ static void client_against_a_hostile_server(void **state)
     assert_int_equal(rc, RSVD_E_LIMIT);
     assert_int_equal(n, 16);
     size_t live = a.live;
-    rsvd_res_client_conn_info ci;
+    rsvd_res_client_conn_info ci = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
     assert_int_equal(rsvd_res_client_conn_info_get(cx.cli, cx.conn, &ci), RSVD_OK);
     assert_int_equal(ci.outstanding, 16);
     for (uint32_t i = 0; i < 20000; i++) {

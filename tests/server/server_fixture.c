@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 const rsvd_guid fx_initiator = {{0x07, 0x77, 0x0D, 0x20, 0x1F, 0x27, 0x40, 0x83, 0x45, 0x79,
                                  0xD4, 0x6F, 0x5A, 0xC4, 0x3B, 0x73}};
 
@@ -50,9 +55,16 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
 
 fx *fx_new_cfg(const rsvd_server_config *cfg, bool store, bool disk)
 {
+    return fx_new_edit(cfg, store, disk, NULL);
+}
+
+fx *fx_new_edit(const rsvd_server_config *cfg, bool store, bool disk, void (*edit)(fake_backend *))
+{
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     fb_init(&f->fb);
+    if (edit)
+        edit(&f->fb);
     f->cfg = *cfg;
     f->cfg.object_store = store ? &f->fb.store_ops : NULL;
     f->cfg.object_store_ctx = &f->fb;
@@ -70,11 +82,26 @@ fx *fx_new_cfg(const rsvd_server_config *cfg, bool store, bool disk)
 
 fx *fx_new(uint32_t version)
 {
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = version;
     fx *f = fx_new_cfg(&cfg, true, true);
+    assert_non_null(f);
+    return f;
+}
+
+static void drop_disk_info(fake_backend *fb)
+{
+    fb->disk_ops.query_info = NULL;
+    fb->disk_ops.set_info = NULL;
+}
+
+fx *fx_new_disk_without_info(uint32_t version)
+{
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
+    cfg.svhdx_supported = true;
+    cfg.service_version = version;
+    fx *f = fx_new_edit(&cfg, true, true, drop_disk_info);
     assert_non_null(f);
     return f;
 }

@@ -6,6 +6,7 @@
 #define RSVD_TEST_SERVER_FIXTURE_H
 
 #include <rsvd/rsvd.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "fake_backend.h"
 #include "testutil.h"
@@ -43,6 +44,13 @@ fx *fx_new(uint32_t version);
  * replaced): the fake object store if @p store, the fake disk if @p disk.
  * @return NULL if rsvd_server_new() refused the configuration. */
 fx *fx_new_cfg(const rsvd_server_config *cfg, bool store, bool disk);
+/** As fx_new_cfg(), with @p edit (if not NULL) changing the fake backends'
+ * function tables before the server copies them. */
+fx *fx_new_edit(const rsvd_server_config *cfg, bool store, bool disk,
+                void (*edit)(fake_backend *));
+/** fx_new(@p version) whose fake disk has neither query_info nor set_info
+ * (both optional). */
+fx *fx_new_disk_without_info(uint32_t version);
 /** Completes what is pending, closes every open, frees the server and checks
  * that nothing leaked or broke the backend contract. */
 void fx_free(fx *f);

@@ -5,6 +5,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server_fixture.h"
 
 static fx_reply *close_now(fx *f, uint64_t lo, uintptr_t cookie)
@@ -186,8 +190,7 @@ static void close_waits_for_a_mix_of_pending_operations(void **state)
 static void close_when_the_request_pool_is_empty_waits_for_a_free_request(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.max_requests = 1;

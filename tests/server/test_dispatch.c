@@ -4,6 +4,10 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "server_fixture.h"
 
 static fx_reply *ioctl_code(fx *f, uint64_t lo, uint32_t ctl, uint32_t max_output)
@@ -24,8 +28,7 @@ static fx_reply *ioctl_code(fx *f, uint64_t lo, uint32_t ctl, uint32_t max_outpu
 static void every_command_fails_invalid_device_request_when_svhdx_is_not_supported(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = false;
     cfg.service_version = 2;
     fx *f = fx_new_cfg(&cfg, true, true);

@@ -4,6 +4,10 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+
 #include "server_fixture.h"
 
 static fx_reply *qinfo(fx *f, uint64_t lo, uint8_t type, uint32_t cls, uint32_t len)
@@ -123,10 +127,13 @@ static void query_on_a_virtual_scsi_open_asks_the_disk(void **state)
     assert_int_equal(r->r.output_len, 8);
     assert_int_equal(fb_count(&f->fb, FB_DISK, FB_QUERY_INFO), 1);
     assert_int_equal(fb_count(&f->fb, FB_STORE, FB_QUERY_INFO), 0);
+    fx_free(f);
     /* A disk without query_info: STATUS_NOT_SUPPORTED. */
-    f->fb.disk_ops.query_info = NULL;
+    f = fx_new_disk_without_info(1);
+    lo = fx_open_scsi(f, "d.vhdx", true);
     assert_int_equal(qinfo(f, lo, FILE_INFO, RSVD_FILE_END_OF_FILE_INFORMATION, 8)->r.status,
                      RSVD_STATUS_NOT_SUPPORTED);
+    assert_int_equal(fb_count(&f->fb, FB_DISK, FB_QUERY_INFO), 0);
     fx_free(f);
 }
 
@@ -215,9 +222,13 @@ static void set_of_other_classes_is_applied_and_its_status_returned(void **state
     assert_int_equal(sinfo(f, store, FILE_INFO, RSVD_FILE_END_OF_FILE_INFORMATION)->r.status,
                      RSVD_STATUS_DISK_FULL);
     assert_int_equal(fb_count(&f->fb, FB_STORE, FB_SET_INFO), 1);
-    f->fb.disk_ops.set_info = NULL;
+    fx_free(f);
+    /* A disk without set_info: STATUS_NOT_SUPPORTED. */
+    f = fx_new_disk_without_info(1);
+    scsi = fx_open_scsi(f, "a.vhdx", true);
     assert_int_equal(sinfo(f, scsi, FILE_INFO, 4 /* FileBasicInformation */)->r.status,
                      RSVD_STATUS_NOT_SUPPORTED);
+    assert_int_equal(fb_count(&f->fb, FB_DISK, FB_SET_INFO), 0);
     fx_free(f);
 }
 

@@ -4,6 +4,10 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server/server_internal.h"
 #include "server_fixture.h"
 
@@ -33,8 +37,7 @@ static fx_reply *create_raw(fx *f, const char *utf8_name_with_suffix, const uint
 static void create_fails_invalid_device_request_when_svhdx_not_supported(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = false;
     cfg.service_version = 1;
     fx *f = fx_new_cfg(&cfg, true, true);
@@ -185,6 +188,61 @@ static void has_initiator_id_other_than_0_or_1_fails_invalid_parameter(void **st
     fx_free(f);
 }
 
+/* [MS-RSVD] 2.2.4.12: InitiatorHostNameLength "MUST NOT exceed
+ * RSVD_MAXIMUM_NAME_LENGTH", and the name is UTF-16 (docs/decisions.md). */
+static void host_name_length_above_126_or_odd_fails_invalid_parameter(void **state)
+{
+    (void)state;
+    static const uint16_t bad[] = {127, 128, 140, 0xFFFF, 1, 15, 125};
+    static const uint32_t originator[] = {RSVD_SVHDX_ORIGINATOR_PVHDPARSER,
+                                          RSVD_SVHDX_ORIGINATOR_VHDMP};
+    for (uint32_t server = 1; server <= 2; server++) {
+        fx *f = fx_new(server);
+        for (uint32_t version = 1; version <= server; version++) {
+            for (size_t o = 0; o < 2; o++) {
+                for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                    uint8_t ctx[192];
+                    size_t n = fx_ctx(ctx, version, originator[o], true);
+                    ctx[40] = (uint8_t)bad[i];
+                    ctx[41] = (uint8_t)(bad[i] >> 8);
+                    fx_reply *r = fx_create(f, "d.vhdx", ctx, n, NIB);
+                    assert_int_equal(r->r.status, RSVD_STATUS_INVALID_PARAMETER);
+                    assert_int_equal(r->r.create_context_len, 0);
+                    assert_int_equal(r->r.local_open, 0);
+                }
+            }
+        }
+        /* Refused before the backend is asked: nothing was opened. */
+        assert_int_equal(f->fb.ncalls, 0);
+        assert_int_equal(rsvd_server_open_count(f->srv), 0);
+        fx_free(f);
+    }
+}
+
+/* The longest name the rule allows is opened, passed on and echoed. */
+static void host_name_of_126_bytes_is_opened_and_echoed(void **state)
+{
+    (void)state;
+    for (uint32_t server = 1; server <= 2; server++) {
+        for (uint32_t version = 1; version <= server; version++) {
+            fx *f = fx_new(server);
+            uint8_t ctx[192];
+            size_t n = fx_ctx(ctx, version, RSVD_SVHDX_ORIGINATOR_PVHDPARSER, true);
+            ctx[40] = 126;
+            ctx[41] = 0;
+            for (size_t k = 0; k < 126; k++)
+                ctx[42 + k] = (uint8_t)(k % 2 ? 0 : 'a' + k % 26);
+            fx_reply *r = fx_create(f, "d.vhdx", ctx, n, NIB);
+            assert_int_equal(r->r.status, RSVD_STATUS_SUCCESS);
+            assert_int_equal(f->fb.calls[fb_last(&f->fb, FB_DISK, FB_OPEN)].host_name_len, 126);
+            assert_int_equal(r->r.create_context_len, n);
+            /* InitiatorHostNameLength and InitiatorHostName copied. */
+            assert_memory_equal(r->ctx + 40, ctx + 40, 2 + 126);
+            fx_free(f);
+        }
+    }
+}
+
 /* ---- STATUS_VHD_SHARED ----------------------------------------------------------------- */
 
 static void vhdmp_open_of_a_name_already_open_fails_vhd_shared(void **state)
@@ -233,8 +291,7 @@ static void vhd_shared_name_match_ignores_ascii_case_and_the_suffix(void **state
 static void vhd_shared_name_match_is_exact_when_configured(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.case_sensitive_names = true;
@@ -396,8 +453,7 @@ static void has_initiator_id_0_gives_a_zero_initiator_id(void **state)
 static void missing_backend_fails_not_supported(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     fx *f = fx_new_cfg(&cfg, false, true); /* no object store */
@@ -591,8 +647,7 @@ static void v2_open_whose_get_info_completes_later_replies_then(void **state)
 static void create_beyond_max_opens_fails_insufficient_resources(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.max_opens = 2;
@@ -637,6 +692,8 @@ int main(void)
         cmocka_unit_test(v1_server_fails_context_version_2_invalid_parameter),
         cmocka_unit_test(v2_server_fails_context_version_other_than_1_or_2_invalid_parameter),
         cmocka_unit_test(has_initiator_id_other_than_0_or_1_fails_invalid_parameter),
+        cmocka_unit_test(host_name_length_above_126_or_odd_fails_invalid_parameter),
+        cmocka_unit_test(host_name_of_126_bytes_is_opened_and_echoed),
         cmocka_unit_test(vhdmp_open_of_a_name_already_open_fails_vhd_shared),
         cmocka_unit_test(vhdmp_open_of_a_name_not_open_succeeds),
         cmocka_unit_test(vhd_shared_name_match_ignores_ascii_case_and_the_suffix),

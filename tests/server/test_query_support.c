@@ -5,6 +5,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server_fixture.h"
 
 static fx_reply *query(fx *f, uint64_t lo, const char *name, uint32_t max_output)

@@ -4,6 +4,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server_fixture.h"
 
 #define NIB RSVD_FILE_NO_INTERMEDIATE_BUFFERING
@@ -436,8 +441,7 @@ static void repeated_completion_is_refused(void **state)
 static void io_when_the_request_pool_is_empty_fails_insufficient_resources(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.max_requests = 2;

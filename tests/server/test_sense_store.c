@@ -6,71 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
+#include "fail_alloc.h"
 #include "server/server_internal.h"
 #include "server_fixture.h"
 
-/* ---- a counting allocator that can fail on demand --------------------------------------- */
-
-typedef struct counting {
-    size_t allocs;     /* successful allocations */
-    size_t live;       /* blocks not freed */
-    size_t fail_at;    /* fail the allocation with this 1-based number (0: never) */
-    size_t biggest;    /* largest size asked for */
-    size_t attempts;
-} counting;
-
-static void *c_malloc(size_t n, void *ud)
+/* A server whose allocations go through @p c (counted, failing on demand). */
+static fx *fx_counting(fa_alloc *c, uint32_t max_requests)
 {
-    counting *c = ud;
-    c->attempts++;
-    if (c->fail_at && c->attempts == c->fail_at)
-        return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p) {
-        c->allocs++;
-        c->live++;
-        if (n > c->biggest)
-            c->biggest = n;
-    }
-    return p;
-}
-static void *c_calloc(size_t k, size_t n, void *ud)
-{
-    void *p = c_malloc(k * n, ud);
-    if (p)
-        memset(p, 0, k * n);
-    return p;
-}
-static void *c_realloc(void *p, size_t n, void *ud)
-{
-    counting *c = ud;
-    c->attempts++;
-    if (c->fail_at && c->attempts == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    if (q && !p) {
-        c->allocs++;
-        c->live++;
-    }
-    return q;
-}
-static void c_free(void *p, void *ud)
-{
-    counting *c = ud;
-    if (p)
-        c->live--;
-    free(p);
-}
-
-static fx *fx_counting(counting *c, uint32_t max_requests)
-{
-    static rsvd_mem mem;
-    mem = (rsvd_mem){c_malloc, c_calloc, c_realloc, c_free, c};
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    fa_init(c);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
-    cfg.mem = &mem;
+    cfg.mem = &c->mem;
     cfg.max_requests = max_requests;
     fx *f = fx_new_cfg(&cfg, true, true);
     assert_non_null(f);
@@ -213,7 +163,7 @@ static void stored_sense_is_exactly_20_bytes_zero_filled(void **state)
 static void sense_store_is_allocated_on_the_first_stored_error_only(void **state)
 {
     (void)state;
-    counting c = {0};
+    fa_alloc c;
     fx *f = fx_counting(&c, 4);
     uint64_t lo = fx_open_scsi(f, "d.vhdx", true);
     rsvd_open *o = rsvd_handle_table_get(&f->srv->opens, lo);
@@ -244,12 +194,12 @@ static void sense_store_allocation_failure_fails_insufficient_resources_without_
     void **state)
 {
     (void)state;
-    counting c = {0};
+    fa_alloc c;
     fx *f = fx_counting(&c, 4);
     uint64_t lo = fx_open_scsi(f, "d.vhdx", true);
-    c.fail_at = c.attempts + 1; /* the store's allocation */
+    fa_fail_nth(&c, 1); /* the store's allocation */
     assert_int_equal(failing_write(f, lo, 1), RSVD_STATUS_INSUFFICIENT_RESOURCES);
-    c.fail_at = 0;
+    fa_heal(&c);
     /* The sequence did not move: the next stored error still gets key 0x01. */
     assert_int_equal(failing_write(f, lo, 2), RSVD_STATUS_SVHDX_ERROR_STORED | 1u);
     fx_free(f);

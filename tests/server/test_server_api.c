@@ -7,65 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
+#include "fail_alloc.h"
 #include "server/server_internal.h"
 #include "server_fixture.h"
 
-typedef struct counting {
-    size_t allocs, live, attempts, fail_at;
-} counting;
-
-static void *c_malloc(size_t n, void *ud)
+/* A configuration whose allocations go through @p a. */
+static rsvd_server_config counting_cfg(fa_alloc *a)
 {
-    counting *c = ud;
-    if (c->fail_at && ++c->attempts == c->fail_at)
-        return NULL;
-    if (!c->fail_at)
-        c->attempts++;
-    void *p = malloc(n ? n : 1);
-    if (p) {
-        c->allocs++;
-        c->live++;
-    }
-    return p;
-}
-static void *c_calloc(size_t k, size_t n, void *ud)
-{
-    void *p = c_malloc(k * n, ud);
-    if (p)
-        memset(p, 0, k * n);
-    return p;
-}
-static void *c_realloc(void *p, size_t n, void *ud)
-{
-    counting *c = ud;
-    if (c->fail_at && ++c->attempts == c->fail_at)
-        return NULL;
-    if (!c->fail_at)
-        c->attempts++;
-    void *q = realloc(p, n);
-    if (q) {
-        c->allocs++;
-        if (!p)
-            c->live++;
-    }
-    return q;
-}
-static void c_free(void *p, void *ud)
-{
-    counting *c = ud;
-    if (p)
-        c->live--;
-    free(p);
-}
-
-static rsvd_server_config counting_cfg(counting *c, rsvd_mem *mem)
-{
-    *mem = (rsvd_mem){c_malloc, c_calloc, c_realloc, c_free, c};
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    fa_init(a);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
-    cfg.mem = mem;
+    cfg.mem = &a->mem;
     return cfg;
 }
 
@@ -84,8 +41,7 @@ static void new_refuses_a_backend_missing_any_required_function(void **state)
     (void)state;
     fake_backend fb;
     fb_init(&fb);
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.reply = nop_reply;
@@ -132,8 +88,7 @@ static void new_refuses_an_invalid_configuration(void **state)
     (void)state;
     fake_backend fb;
     fb_init(&fb);
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.reply = nop_reply;
@@ -176,11 +131,10 @@ static void new_fails_cleanly_when_memory_runs_out(void **state)
 {
     (void)state;
     for (size_t k = 1; k <= 2; k++) {
-        counting c = {0};
-        rsvd_mem mem;
-        rsvd_server_config cfg = counting_cfg(&c, &mem);
+        fa_alloc c;
+        rsvd_server_config cfg = counting_cfg(&c);
         cfg.reply = nop_reply;
-        c.fail_at = k;
+        fa_fail_nth(&c, k);
         rsvd_server *srv = NULL;
         assert_int_equal(rsvd_server_new(&cfg, &srv), RSVD_E_NOMEM);
         assert_int_equal(c.live, 0);
@@ -190,9 +144,8 @@ static void new_fails_cleanly_when_memory_runs_out(void **state)
 static void request_pool_is_allocated_at_creation(void **state)
 {
     (void)state;
-    counting c = {0};
-    rsvd_mem mem;
-    rsvd_server_config cfg = counting_cfg(&c, &mem);
+    fa_alloc c;
+    rsvd_server_config cfg = counting_cfg(&c);
     cfg.max_requests = 3;
     fx *f = fx_new_cfg(&cfg, true, true);
     assert_int_equal(c.allocs, 2); /* the server and its pool */
@@ -242,16 +195,15 @@ static void create_fails_insufficient_resources_when_memory_runs_out_and_leaks_n
 {
     (void)state;
     for (size_t k = 1;; k++) {
-        counting c = {0};
-        rsvd_mem mem;
-        rsvd_server_config cfg = counting_cfg(&c, &mem);
+        fa_alloc c;
+        rsvd_server_config cfg = counting_cfg(&c);
         cfg.service_version = 2;
         fx *f = fx_new_cfg(&cfg, true, true);
-        c.fail_at = c.attempts + k;
+        fa_fail_nth(&c, k);
         uint8_t ctx[192];
         size_t n = fx_ctx(ctx, 2, RSVD_SVHDX_ORIGINATOR_PVHDPARSER, true);
         fx_reply *r = fx_create(f, "d.vhdx", ctx, n, RSVD_FILE_NO_INTERMEDIATE_BUFFERING);
-        bool hit = c.attempts >= c.fail_at;
+        bool hit = c.failed > 0;
         if (hit) {
             assert_int_equal(r->r.status, RSVD_STATUS_INSUFFICIENT_RESOURCES);
             assert_int_equal(rsvd_server_open_count(f->srv), 0);
@@ -259,7 +211,7 @@ static void create_fails_insufficient_resources_when_memory_runs_out_and_leaks_n
         } else {
             assert_int_equal(r->r.status, RSVD_STATUS_SUCCESS);
         }
-        c.fail_at = 0;
+        fa_heal(&c);
         /* The server still works. */
         fx_open_scsi(f, "e.vhdx", true);
         fx_free(f);
@@ -275,9 +227,8 @@ static void create_fails_insufficient_resources_when_memory_runs_out_and_leaks_n
 static void read_write_and_scsi_tunnel_allocate_nothing(void **state)
 {
     (void)state;
-    counting c = {0};
-    rsvd_mem mem;
-    rsvd_server_config cfg = counting_cfg(&c, &mem);
+    fa_alloc c;
+    rsvd_server_config cfg = counting_cfg(&c);
     cfg.max_requests = 64;
     fx *f = fx_new_cfg(&cfg, true, true);
     uint64_t scsi = fx_open_scsi(f, "a.vhdx", true);
@@ -325,8 +276,7 @@ static void read_write_and_scsi_tunnel_allocate_nothing(void **state)
 static void open_table_stays_constant_time_with_many_opens(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     cfg.name_hash_key[0] = 0x0123456789ABCDEFull;
@@ -373,8 +323,7 @@ static void open_table_stays_constant_time_with_many_opens(void **state)
 static void name_hash_depends_on_the_key_and_ignores_case(void **state)
 {
     (void)state;
-    rsvd_server_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);
     cfg.svhdx_supported = true;
     cfg.service_version = 1;
     fx *a = fx_new_cfg(&cfg, true, true);

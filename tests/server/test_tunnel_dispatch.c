@@ -6,6 +6,10 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server_fixture.h"
 
 static fx_reply *ioctl_raw(fx *f, uint64_t lo, uint32_t ctl, const uint8_t *in, uint32_t in_len,

@@ -5,6 +5,11 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server_fixture.h"
 
 static fx_reply *tunnel(fx *f, uint64_t lo, uint32_t op, uint64_t rid, uint32_t max_output)

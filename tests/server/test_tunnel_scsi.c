@@ -5,6 +5,9 @@
  */
 #include <string.h>
 
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+
 #include "server_fixture.h"
 
 typedef struct scsi_req {

@@ -349,9 +349,17 @@ static void dk_set_info(void *ctx, void *h, uint32_t cls, const uint8_t *in, uin
 void fb_init(fake_backend *fb)
 {
     memset(fb, 0, sizeof *fb);
-    fb->store_ops = (rsvd_object_store_ops){st_open,  st_close,      st_read,     st_write,
-                                            st_flush, st_query_info, st_set_info, st_fsctl};
-    fb->disk_ops = (rsvd_scsi_disk_ops){.open = dk_open,
+    fb->store_ops = (rsvd_object_store_ops){.struct_size = sizeof(rsvd_object_store_ops),
+                                            .open = st_open,
+                                            .close = st_close,
+                                            .read = st_read,
+                                            .write = st_write,
+                                            .flush = st_flush,
+                                            .query_info = st_query_info,
+                                            .set_info = st_set_info,
+                                            .fsctl = st_fsctl};
+    fb->disk_ops = (rsvd_scsi_disk_ops){.struct_size = sizeof(rsvd_scsi_disk_ops),
+                                        .open = dk_open,
                                         .close = dk_close,
                                         .read = dk_read,
                                         .write = dk_write,

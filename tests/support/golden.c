@@ -803,7 +803,7 @@ const tu_golden tu_golden_vectors[] = {
      "2900 01 05 18000000 6800 0000 00000000 00000000 00000000"
      "A102000000000000 0500000001000000"},
 
-    /* Its response: FILE_STANDARD_INFORMATION ([MS-FSCC] 2.4.47: 68 MiB
+    /* Its response: FILE_STANDARD_INFORMATION ([MS-FSCC] 2.4.41: 68 MiB
      * allocated and long, 1 link) at 0x48. 96 bytes. */
     {"smb2_info", "smb2_query_info_rsp", true,
      "FE534D42 4000 0100 00000000 1000 0100 01000000 00000000"
@@ -827,6 +827,28 @@ const tu_golden tu_golden_vectors[] = {
      "0A00000000000000 00000000 05000000 1100000000000000"
      "00000000000000000000000000000000"
      "0200"},
+
+    /* The information classes the backends answer and take, alone (the
+     * QUERY_INFO OutputBuffer, the SET_INFO Buffer). Every field holds a
+     * different value, so that a swap shows. */
+
+    /* FILE_STANDARD_INFORMATION ([MS-FSCC] 2.4.41): AllocationSize
+     * 0x04401000, EndOfFile 0x04400200, NumberOfLinks 2, DeletePending 1,
+     * Directory 0, Reserved 0. 24 bytes. */
+    {"smb2_info", "fscc_file_standard_information", false,
+     "0010400400000000 0002400400000000 02000000 01 00 0000"},
+
+    /* FILE_NETWORK_OPEN_INFORMATION ([MS-FSCC] 2.4.29): CreationTime
+     * 0x01D9A0B1C2D3E4F5 and the three other times 1, 2, 3 (100 ns) later;
+     * AllocationSize 1 MiB, EndOfFile 0xFFE00, FileAttributes
+     * FILE_ATTRIBUTE_ARCHIVE (2.6), Reserved 0. 56 bytes. */
+    {"smb2_info", "fscc_file_network_open_information", false,
+     "F5E4D3C2B1A0D901 F6E4D3C2B1A0D901 F7E4D3C2B1A0D901 F8E4D3C2B1A0D901"
+     "0000100000000000 00FE0F0000000000 20000000 00000000"},
+
+    /* FILE_END_OF_FILE_INFORMATION ([MS-FSCC] 2.4.14): EndOfFile 128 MiB,
+     * the Buffer of smb2_set_info_req. 8 bytes. */
+    {"smb2_info", "fscc_file_end_of_file_information", false, "0000000800000000"},
 
     /* ---- resilient_server: operation sequences for fuzz/fuzz_resilient_server.c */
     /* Records (see the harness): an op byte and its arguments. Slots are

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/scsi.h>
 #include <rsvd/status.h>
 
 /* ------------------------------------------------------------------------ */

@@ -1,6 +1,6 @@
 /*
- * Integration-test support (tu_daemon.h): temporary directory, daemons,
- * cleanup on every exit path, SKIP.
+ * The tests' process helper (tu_daemon.h): temporary directory, programs,
+ * daemons, cleanup on every exit path, SKIP.
  */
 #define _GNU_SOURCE
 #include "tu_daemon.h"
@@ -331,6 +331,19 @@ bool tu_wait_port(int port, int timeout_ms)
         sleep_ms(50);
     }
     return false;
+}
+
+tu_wait_result tu_daemon_wait(pid_t pid, bool (*ready)(void *ctx), void *ctx, int timeout_ms)
+{
+    for (int waited = 0;; waited += 25) {
+        if (!tu_daemon_alive(pid))
+            return TU_WAIT_EXITED;
+        if (ready(ctx))
+            return TU_WAIT_READY;
+        if (waited >= timeout_ms)
+            return TU_WAIT_TIMEOUT;
+        sleep_ms(25);
+    }
 }
 
 void tu_dump_file(const char *path)

@@ -1,7 +1,8 @@
 /*
- * Support for the integration tests (tests/integration): a private
- * temporary directory, storage daemons started by the test and stopped by
- * their PID on every exit path, and meson's SKIP convention.
+ * The tests' process helper: a private temporary directory, programs run
+ * to completion, daemons started by the test and stopped by their PID on
+ * every exit path, and meson's SKIP convention. The integration tests'
+ * peers (tests/integration/peers.c) are built on it.
  *
  * Every daemon runs in the foreground as a direct child of the test, in the
  * test's process group, with PR_SET_PDEATHSIG = SIGKILL: it dies with the
@@ -83,6 +84,20 @@ int tu_daemon_stop(pid_t pid, int grace_ms);
 /** Waits until a TCP connection to 127.0.0.1:@p port succeeds, for up to
  * @p timeout_ms. @return true on success. */
 bool tu_wait_port(int port, int timeout_ms);
+
+/** Outcome of tu_daemon_wait(). */
+typedef enum tu_wait_result {
+    TU_WAIT_READY = 0,   /**< @p ready said so */
+    TU_WAIT_TIMEOUT = 1, /**< not within the time given */
+    TU_WAIT_EXITED = 2   /**< the daemon exited first */
+} tu_wait_result;
+
+/**
+ * Waits until @p ready(@p ctx) returns true (its control socket answers,
+ * its PID file is written, ...), asking every 25 ms for up to
+ * @p timeout_ms, as long as the daemon @p pid runs.
+ */
+tu_wait_result tu_daemon_wait(pid_t pid, bool (*ready)(void *ctx), void *ctx, int timeout_ms);
 
 /** Prints the file @p path to stderr (a daemon's log after a failure). */
 void tu_dump_file(const char *path);

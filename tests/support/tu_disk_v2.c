@@ -33,9 +33,11 @@ static void *open_disk(tu_v2 *t)
 static void create(tu_v2 *t)
 {
     if (t->file) {
-        rsvd_file_block_config fc = {.path = t->img, .create_size = t->size,
-                                     .physical_sector_size = 4096,
-                                     .direct_io = RSVD_DIRECT_IO_NEVER};
+        rsvd_file_block_config fc = RSVD_STRUCT_INIT(rsvd_file_block_config);
+        fc.path = t->img;
+        fc.create_size = t->size;
+        fc.physical_sector_size = 4096;
+        fc.direct_io = RSVD_DIRECT_IO_NEVER;
         rsvd_backend_diag why;
         assert_int_equal(rsvd_file_block_open(&fc, &t->fb, &why), RSVD_OK);
         t->cfg.block = rsvd_file_block_source(t->fb);
@@ -60,6 +62,7 @@ void tu_v2_init(tu_v2 *t, bool file, uint64_t size, uint32_t chunk)
     t->size = size;
     if (!file)
         assert_int_equal(tu_memblock_init(&t->mb, size, 512, 4096), 0);
+    t->cfg.struct_size = sizeof t->cfg;
     t->cfg.disk_id = tu_disk_id;
     t->cfg.storage_dir = t->dir;
     t->cfg.storage_name = "disk";

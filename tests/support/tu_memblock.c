@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/block.h>
+
 static uint32_t mb_read(void *ctx, uint64_t off, uint8_t *buf, size_t len)
 {
     tu_memblock *m = ctx;
@@ -84,16 +86,19 @@ static uint32_t mb_allocated_end(void *ctx, uint64_t *end)
     return 0;
 }
 
-static const rsvd_block_ops mb_ops = {
-    .read = mb_read,
-    .write = mb_write,
-    .flush = mb_flush,
-    .info = mb_info,
-    .resize = mb_resize,
-    .allocated_end = mb_allocated_end,
-};
-static const rsvd_block_ops mb_basic_ops = {
-    .read = mb_read, .write = mb_write, .flush = mb_flush, .info = mb_info};
+static const rsvd_block_ops mb_ops = {.struct_size = sizeof(rsvd_block_ops),
+                                      .read = mb_read,
+                                      .write = mb_write,
+                                      .flush = mb_flush,
+                                      .info = mb_info,
+                                      .resize = mb_resize,
+                                      .allocated_end = mb_allocated_end};
+/* A block source without the optional functions. */
+static const rsvd_block_ops mb_basic_ops = {.struct_size = sizeof(rsvd_block_ops),
+                                            .read = mb_read,
+                                            .write = mb_write,
+                                            .flush = mb_flush,
+                                            .info = mb_info};
 
 int tu_memblock_init(tu_memblock *m, uint64_t size, uint32_t lbs, uint32_t pbs)
 {

@@ -3,6 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/scsi.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+
 const rsvd_guid tu_disk_id = {{0x6B, 0x1A, 0x3C, 0x9E, 0x21, 0x4D, 0x44, 0x8A, 0x9F, 0x01,
                                0x5E, 0x77, 0xC2, 0x0D, 0x93, 0x10}};
 
@@ -11,8 +16,7 @@ void tu_disk_init(tu_disk *t, uint64_t blocks, uint32_t lbs, uint32_t pbs,
 {
     memset(t, 0, sizeof *t);
     assert_int_equal(tu_memblock_init(&t->mb, blocks * lbs, lbs, pbs), 0);
-    rsvd_scsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     cfg.block = tu_memblock_source(&t->mb);
     cfg.disk_id = tu_disk_id;
     cfg.max_registrants = max_registrants;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "testutil.h"
 

@@ -7,7 +7,9 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "rsvd_codec_check.h"
 #include "testutil.h"
@@ -267,25 +269,110 @@ static void open_context_version_needs_four_bytes(void **state)
     assert_int_equal(rsvd_svhdx_open_device_context_version(NULL, 0, &version), RSVD_E_WIRE_SHORT);
 }
 
-static void open_context_host_name_length_above_126_or_odd_is_name(void **state)
+/* [MS-RSVD] 2.2.4.12: InitiatorHostNameLength "MUST NOT exceed
+ * RSVD_MAXIMUM_NAME_LENGTH" (126), and a UTF-16 name has an even length. */
+static const uint16_t bad_host_name_lengths[] = {127, 128, 140, 0xFFFF, 1, 15, 125};
+static const uint16_t good_host_name_lengths[] = {0, 2, 16, 124, 126};
+
+static void put_host_name_length(uint8_t *b, uint16_t len)
+{
+    b[40] = (uint8_t)len;
+    b[41] = (uint8_t)(len >> 8);
+}
+
+/* The request and the response layouts, V1 and V2: refused by both
+ * decoders, every other field as sent. */
+static void open_context_decoders_refuse_a_host_name_length_above_126_or_odd(void **state)
 {
     (void)state;
-    uint8_t b[256];
-    size_t n = tu_golden_get("rsvd_open_device_context_v1_ex41", b, sizeof b);
+    static const char *const vectors[] = {"rsvd_open_device_context_v1_ex41",
+                                          "rsvd_open_device_context_v2_ex43",
+                                          "rsvd_open_device_context_v2_response_ex43"};
+    for (size_t v = 0; v < sizeof vectors / sizeof vectors[0]; v++) {
+        uint8_t b[256];
+        size_t n = tu_golden_get(vectors[v], b, sizeof b);
+        const bool v2 = n == RSVD_SVHDX_OPEN_DEVICE_CONTEXT_V2_SIZE;
+        rsvd_svhdx_open_device_context c;
+        for (size_t i = 0; i < sizeof bad_host_name_lengths / sizeof bad_host_name_lengths[0];
+             i++) {
+            put_host_name_length(b, bad_host_name_lengths[i]);
+            assert_int_equal(rsvd_svhdx_open_device_context_v1_decode(b, n, &c),
+                             RSVD_E_WIRE_NAME);
+            assert_int_equal(c.initiator_host_name_length, bad_host_name_lengths[i]);
+            if (v2)
+                assert_int_equal(rsvd_svhdx_open_device_context_v2_decode(b, n, &c),
+                                 RSVD_E_WIRE_NAME);
+        }
+        for (size_t i = 0; i < sizeof good_host_name_lengths / sizeof good_host_name_lengths[0];
+             i++) {
+            put_host_name_length(b, good_host_name_lengths[i]);
+            assert_int_equal(rsvd_svhdx_open_device_context_v1_decode(b, n, &c), RSVD_OK);
+            assert_int_equal(c.initiator_host_name_length, good_host_name_lengths[i]);
+            if (v2)
+                assert_int_equal(rsvd_svhdx_open_device_context_v2_decode(b, n, &c), RSVD_OK);
+        }
+    }
+}
+
+/* The request and the response, V1 and V2: a length the decoders refuse is
+ * never written; nothing is. */
+static void open_context_encoders_refuse_a_host_name_length_above_126_or_odd(void **state)
+{
+    (void)state;
+    uint8_t golden[256];
+    size_t n = tu_golden_get("rsvd_open_device_context_v2_response_ex43", golden, sizeof golden);
     rsvd_svhdx_open_device_context c;
+    assert_int_equal(rsvd_svhdx_open_device_context_v2_decode(golden, n, &c), RSVD_OK);
+    uint8_t name[256]; /* room for every length tried */
+    memset(name, 'n', sizeof name);
+    c.initiator_host_name = name;
+    int (*const enc[])(const rsvd_svhdx_open_device_context *, uint8_t *, size_t, size_t *) = {
+        rsvd_svhdx_open_device_context_v1_encode, rsvd_svhdx_open_device_context_v2_encode};
+    for (size_t e = 0; e < 2; e++) {
+        for (size_t i = 0; i < sizeof bad_host_name_lengths / sizeof bad_host_name_lengths[0];
+             i++) {
+            c.initiator_host_name_length = bad_host_name_lengths[i];
+            uint8_t out[256];
+            memset(out, 0xAA, sizeof out);
+            size_t out_len = 7;
+            assert_int_equal(enc[e](&c, out, sizeof out, &out_len), RSVD_E_INVAL);
+            for (size_t k = 0; k < sizeof out; k++)
+                assert_int_equal(out[k], 0xAA);
+        }
+        for (size_t i = 0; i < sizeof good_host_name_lengths / sizeof good_host_name_lengths[0];
+             i++) {
+            const uint16_t len = good_host_name_lengths[i];
+            c.initiator_host_name_length = len;
+            uint8_t out[256];
+            size_t out_len = 0;
+            assert_int_equal(enc[e](&c, out, sizeof out, &out_len), RSVD_OK);
+            assert_int_equal(out[40] | out[41] << 8, len);
+            for (size_t k = 0; k < RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE; k++)
+                assert_int_equal(out[42 + k], k < len ? 'n' : 0);
+        }
+    }
+}
+
+/* A context filled by hand is checked as the codecs check it. */
+static void open_context_host_name_view_refuses_a_length_above_126_or_odd(void **state)
+{
+    (void)state;
+    uint8_t field[RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE] = {0};
+    rsvd_svhdx_open_device_context c;
+    memset(&c, 0, sizeof c);
+    c.initiator_host_name = field;
     const uint8_t *name;
     size_t name_len;
-    b[40] = 128; /* InitiatorHostNameLength 128 > 126: decodes, the view is refused */
-    assert_int_equal(rsvd_svhdx_open_device_context_v1_decode(b, n, &c), RSVD_OK);
-    assert_int_equal(c.initiator_host_name_length, 128);
-    assert_int_equal(rsvd_svhdx_open_device_context_host_name(&c, &name, &name_len),
-                     RSVD_E_WIRE_NAME);
-    b[40] = 126;
-    assert_int_equal(rsvd_svhdx_open_device_context_v1_decode(b, n, &c), RSVD_OK);
+    for (size_t i = 0; i < sizeof bad_host_name_lengths / sizeof bad_host_name_lengths[0]; i++) {
+        c.initiator_host_name_length = bad_host_name_lengths[i];
+        assert_int_equal(rsvd_svhdx_open_device_context_host_name(&c, &name, &name_len),
+                         RSVD_E_WIRE_NAME);
+    }
+    c.initiator_host_name_length = 126;
     assert_int_equal(rsvd_svhdx_open_device_context_host_name(&c, &name, &name_len), RSVD_OK);
+    assert_ptr_equal(name, field);
     assert_int_equal(name_len, 126);
-    b[40] = 15;
-    assert_int_equal(rsvd_svhdx_open_device_context_v1_decode(b, n, &c), RSVD_OK);
+    c.initiator_host_name = NULL;
     assert_int_equal(rsvd_svhdx_open_device_context_host_name(&c, &name, &name_len),
                      RSVD_E_WIRE_NAME);
 }
@@ -615,7 +702,9 @@ int main(void)
         cmocka_unit_test(open_context_v2_ex43_decodes_field_by_field),
         cmocka_unit_test(open_context_decodes_wrong_version_and_has_initiator_id_as_sent),
         cmocka_unit_test(open_context_version_needs_four_bytes),
-        cmocka_unit_test(open_context_host_name_length_above_126_or_odd_is_name),
+        cmocka_unit_test(open_context_decoders_refuse_a_host_name_length_above_126_or_odd),
+        cmocka_unit_test(open_context_encoders_refuse_a_host_name_length_above_126_or_odd),
+        cmocka_unit_test(open_context_host_name_view_refuses_a_length_above_126_or_odd),
         cmocka_unit_test(open_context_encoder_zero_fills_the_host_name_field),
         cmocka_unit_test(context_name_is_the_16_spec_bytes),
         cmocka_unit_test(shared_virtual_disk_suffix_is_found_in_utf16_names),

@@ -2,6 +2,7 @@
  * SVHDX_TUNNEL_OPERATION_HEADER ([MS-RSVD] 2.2.4.11) and operation codes (2.2.2).
  */
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "testutil.h"
 

@@ -5,7 +5,9 @@
  */
 #include <string.h>
 
+#include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
 
 #include "rsvd_codec_check.h"
 #include "testutil.h"

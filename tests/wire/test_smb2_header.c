@@ -3,7 +3,10 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "testutil.h"
 

@@ -3,7 +3,9 @@
  */
 #include <string.h>
 
+#include <rsvd/smb2.h>
 #include <rsvd/wire.h>
+#include <rsvd/wire_smb2.h>
 
 #include "smb2_test.h"
 #include "testutil.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <rsvd/rsvd.h>
+#include <rsvd/status.h>
 
 #include "testutil.h"
 

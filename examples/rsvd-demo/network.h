@@ -13,14 +13,14 @@
  * The wire also keeps the demo's clock: every frame takes 100 microseconds,
  * and the scenario moves the clock on explicitly (demo_wire_advance()).
  */
-#ifndef RSVD_DEMO_WIRE_H
-#define RSVD_DEMO_WIRE_H
+#ifndef DEMO_NETWORK_H
+#define DEMO_NETWORK_H
 
 #include <stdio.h>
 
 #include <rsvd/rsvd.h>
 
-#include "server.h"
+#include "smb2_dispatch.h"
 
 typedef struct demo_wire demo_wire;
 typedef struct demo_link demo_link;
@@ -38,13 +38,13 @@ int demo_wire_new(const char *pcap_path, uint64_t start_ms, demo_wire **out, cha
 void demo_wire_free(demo_wire *w);
 
 /** The server that answers every link (set before the first link opens). */
-void demo_wire_set_server(demo_wire *w, demo_server *srv);
+void demo_wire_set_server(demo_wire *w, smb2_dispatch *srv);
 
-/** The server's send callback (demo_server_config.send): @p ctx is the
+/** The server's send callback (smb2_dispatch_config.send): @p ctx is the
  * wire, @p conn_ctx the link. */
 void demo_wire_server_send(void *ctx, void *conn_ctx, const uint8_t *msg, size_t len);
 
-/** The clock (demo_server_config.now_ms): @p ctx is the wire. */
+/** The clock (smb2_dispatch_config.now_ms): @p ctx is the wire. */
 uint64_t demo_wire_clock(void *ctx);
 
 /** @return the demo's clock in milliseconds. */
@@ -103,4 +103,4 @@ void demo_link_close(demo_link *l);
 /** Frees a link that was dropped or closed. */
 void demo_link_free(demo_link *l);
 
-#endif /* RSVD_DEMO_WIRE_H */
+#endif /* DEMO_NETWORK_H */

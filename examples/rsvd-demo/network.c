@@ -1,18 +1,16 @@
 /*
  * rsvd-demo: the "network" between the hosts and the file server (see
- * wire.h).
+ * network.h).
  */
-#include "wire.h"
+#include "network.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* NBSS session message ([RFC 1002] 4.3.1; [MS-SMB2] 2.1): type 0x00 and a
- * 24-bit big-endian length before each SMB2 message. */
-#define NBSS_HEADER 4u
-#define NBSS_SESSION_MESSAGE 0x00u
-#define NBSS_MAX 0xFFFFFFu
+#include <rsvd/pcap.h>
+
+#include "nbss.h"
 
 /* Microseconds one frame takes on the demo's network. */
 #define FRAME_US 100u
@@ -29,7 +27,7 @@ struct demo_link {
     demo_wire *w;
     char label[16];
     rsvd_pcap_flow flow;
-    demo_server_conn *sconn;
+    smb2_dispatch_conn *sconn;
     stream to_server, to_client;
     bool up;  /* the TCP connection exists */
     bool cut; /* the network between the two ends has failed */
@@ -38,11 +36,11 @@ struct demo_link {
 struct demo_wire {
     FILE *f;
     rsvd_pcap pcap;
-    demo_server *srv;
+    smb2_dispatch *srv;
     uint64_t now_us;
     uint16_t next_port;
     demo_wire_stats stats;
-    uint8_t frame[NBSS_HEADER + 65536u + 256u]; /* the server's reading buffer */
+    uint8_t frame[NBSS_HEADER_LEN + NBSS_MSG_MAX]; /* the server's reading buffer */
 };
 
 static int file_write(void *ctx, const void *data, size_t len)
@@ -92,7 +90,7 @@ void demo_wire_free(demo_wire *w)
     free(w);
 }
 
-void demo_wire_set_server(demo_wire *w, demo_server *srv)
+void demo_wire_set_server(demo_wire *w, smb2_dispatch *srv)
 {
     w->srv = srv;
 }
@@ -121,11 +119,11 @@ void demo_wire_get_stats(const demo_wire *w, demo_wire_stats *out)
 
 static int stream_put_frame(stream *s, const uint8_t *msg, size_t len)
 {
-    if (len > NBSS_MAX)
+    if (len > NBSS_LEN_MAX)
         return RSVD_E_INVAL;
-    if (s->cap - s->len < NBSS_HEADER + len) {
+    if (s->cap - s->len < NBSS_HEADER_LEN + len) {
         size_t ncap = s->cap ? s->cap : 4096;
-        while (ncap - s->len < NBSS_HEADER + len)
+        while (ncap - s->len < NBSS_HEADER_LEN + len)
             ncap *= 2;
         uint8_t *n = realloc(s->buf, ncap);
         if (!n)
@@ -134,30 +132,27 @@ static int stream_put_frame(stream *s, const uint8_t *msg, size_t len)
         s->cap = ncap;
     }
     uint8_t *p = s->buf + s->len;
-    p[0] = NBSS_SESSION_MESSAGE;
-    p[1] = (uint8_t)(len >> 16);
-    p[2] = (uint8_t)(len >> 8);
-    p[3] = (uint8_t)len;
-    memcpy(p + NBSS_HEADER, msg, len);
-    s->len += NBSS_HEADER + len;
+    (void)nbss_header_put(p, len);
+    memcpy(p + NBSS_HEADER_LEN, msg, len);
+    s->len += NBSS_HEADER_LEN + len;
     return RSVD_OK;
 }
 
 /* Takes one whole frame's message out of the stream. */
 static int stream_get_frame(stream *s, uint8_t *buf, size_t cap, size_t *len)
 {
-    if (s->len < NBSS_HEADER)
+    size_t n;
+    if (s->len < NBSS_HEADER_LEN)
         return RSVD_E_AGAIN;
-    if (s->buf[0] != NBSS_SESSION_MESSAGE)
+    if (nbss_header_get(s->buf, &n) != 0)
         return RSVD_E_WIRE_VALUE;
-    size_t n = (size_t)s->buf[1] << 16 | (size_t)s->buf[2] << 8 | s->buf[3];
-    if (s->len < NBSS_HEADER + n)
+    if (s->len < NBSS_HEADER_LEN + n)
         return RSVD_E_AGAIN; /* the rest has not arrived yet */
     if (n > cap)
         return RSVD_E_NOSPC;
-    memcpy(buf, s->buf + NBSS_HEADER, n);
-    s->len -= NBSS_HEADER + n;
-    memmove(s->buf, s->buf + NBSS_HEADER + n, s->len);
+    memcpy(buf, s->buf + NBSS_HEADER_LEN, n);
+    s->len -= NBSS_HEADER_LEN + n;
+    memmove(s->buf, s->buf + NBSS_HEADER_LEN + n, s->len);
     *len = n;
     return RSVD_OK;
 }
@@ -174,8 +169,8 @@ int demo_link_open(demo_wire *w, const uint8_t ip[4], const char *label, uint16_
     l->w = w;
     snprintf(l->label, sizeof l->label, "%s", label);
     rsvd_pcap_flow_init(&l->flow, ip, w->next_port++, server_ip);
-    int rc = demo_server_connect(w->srv, dialect, session_id, user, user_len, tree_id, l,
-                                 &l->sconn);
+    int rc = smb2_dispatch_connect(w->srv, dialect, session_id, user, user_len, tree_id, l,
+                                   &l->sconn);
     if (rc != RSVD_OK) {
         free(l);
         return rc;
@@ -211,7 +206,7 @@ int demo_link_send(demo_link *l, const uint8_t *msg, size_t len)
     /* The server's transport: every complete frame is one request. */
     size_t n;
     while (l->up && stream_get_frame(&l->to_server, w->frame, sizeof w->frame, &n) == RSVD_OK)
-        demo_server_receive(w->srv, l->sconn, w->frame, n);
+        smb2_dispatch_receive(w->srv, l->sconn, w->frame, n);
     return RSVD_OK;
 }
 
@@ -253,7 +248,7 @@ static void link_down(demo_link *l, bool reset)
                             : rsvd_pcap_close(&w->pcap, &l->flow, w->now_us));
     if (reset)
         w->stats.resets++;
-    demo_server_conn_lost(w->srv, l->sconn);
+    smb2_dispatch_conn_lost(w->srv, l->sconn);
     l->sconn = NULL;
 }
 

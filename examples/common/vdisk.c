@@ -1,8 +1,11 @@
 /*
- * rsvd-demo: the virtual SCSI disk behind the shared virtual disk (see
- * disk.h).
+ * Integrator template: the virtual SCSI disk from a URI (see vdisk.h).
  */
-#include "disk.h"
+#include "vdisk.h"
+
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
+#include <rsvd/scsi_disk.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,45 +13,46 @@
 #include <string.h>
 #include <unistd.h>
 
-#if RSVD_DEMO_HAVE_ISCSI
+#if EXAMPLES_HAVE_ISCSI
 #include <rsvd/iscsi_disk.h>
 #endif
-#if RSVD_DEMO_HAVE_NBD
+#if EXAMPLES_HAVE_NBD
 #include <rsvd/nbd_block.h>
 #endif
 
-#define DEFAULT_SIZE (64u << 20)
+#define DEFAULT_SIZE (64ull << 20)
 
 /* The VirtualDiskId the disk reports. */
 static const rsvd_guid disk_id = {{0x5D, 0x1C, 0x4A, 0x27, 0x8E, 0x0B, 0x4F, 0x41, 0x9A, 0x2E,
                                    0x61, 0x0C, 0x3B, 0x77, 0xD0, 0x15}};
 
-struct demo_disk_impl {
+struct vdisk_impl {
+    char name[128];           /* vdisk_config.name */
+    char program[64];         /* vdisk_config.program */
     char dir[256], path[320]; /* the default disk's temporary file */
     rsvd_file_block *fb;
-#if RSVD_DEMO_HAVE_NBD
+#if EXAMPLES_HAVE_NBD
     rsvd_nbd_block *nb;
 #endif
-#if RSVD_DEMO_HAVE_ISCSI
+#if EXAMPLES_HAVE_ISCSI
     rsvd_iscsi_disk *iscsi;
 #endif
     rsvd_scsi_disk *disk;
     rsvd_scsi_disk_set *set;
 };
 
-/* The built-in SCSI disk over @p block, found by the name DEMO_DISK_NAME. */
-static int builtin_disk(demo_disk *d, rsvd_block_source block, char *err, size_t errcap)
+/* The built-in SCSI disk over @p block, found by the disk's name. */
+static int builtin_disk(vdisk *d, rsvd_block_source block, char *err, size_t errcap)
 {
-    demo_disk_impl *m = d->impl;
-    rsvd_scsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    vdisk_impl *m = d->impl;
+    rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     cfg.block = block;
     cfg.disk_id = disk_id;
     int rc = rsvd_scsi_disk_create(&cfg, &m->disk);
     if (rc == RSVD_OK)
         rc = rsvd_scsi_disk_set_create(NULL, &m->set);
     if (rc == RSVD_OK)
-        rc = rsvd_scsi_disk_set_add(m->set, DEMO_DISK_NAME, m->disk);
+        rc = rsvd_scsi_disk_set_add(m->set, m->name, m->disk);
     if (rc != RSVD_OK) {
         snprintf(err, errcap, "cannot create the SCSI disk: %s", rsvd_strerror(rc));
         return rc;
@@ -58,22 +62,24 @@ static int builtin_disk(demo_disk *d, rsvd_block_source block, char *err, size_t
     return RSVD_OK;
 }
 
-static int open_default(demo_disk *d, char *err, size_t errcap)
+static int open_default(vdisk *d, uint64_t size, char *err, size_t errcap)
 {
-    demo_disk_impl *m = d->impl;
+    vdisk_impl *m = d->impl;
     const char *tmp = getenv("TMPDIR");
-    snprintf(m->dir, sizeof m->dir, "%s/rsvd-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(m->dir, sizeof m->dir, "%.200s/%.40s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             m->program);
     if (!mkdtemp(m->dir)) {
         snprintf(err, errcap, "cannot create a temporary directory %s: %s", m->dir,
                  strerror(errno));
         m->dir[0] = 0;
         return RSVD_E_IO;
     }
-    snprintf(m->path, sizeof m->path, "%s/cluster.img", m->dir);
-    rsvd_file_block_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    /* "cluster.vhdx" is kept in cluster.img: raw blocks, not a VHDX. */
+    int stem = (int)strcspn(m->name, ".");
+    snprintf(m->path, sizeof m->path, "%s/%.*s.img", m->dir, stem < 48 ? stem : 48, m->name);
+    rsvd_file_block_config cfg = RSVD_STRUCT_INIT(rsvd_file_block_config);
     cfg.path = m->path;
-    cfg.create_size = DEFAULT_SIZE;
+    cfg.create_size = size;
     cfg.direct_io = RSVD_DIRECT_IO_NEVER;
     rsvd_backend_diag why;
     int rc = rsvd_file_block_open(&cfg, &m->fb, &why);
@@ -82,13 +88,14 @@ static int open_default(demo_disk *d, char *err, size_t errcap)
         return rc;
     }
     snprintf(d->description, sizeof d->description,
-             "built-in SCSI disk over %.240s (%u MiB, temporary)", m->path, DEFAULT_SIZE >> 20);
+             "built-in SCSI disk over %.240s (%llu MiB, temporary)", m->path,
+             (unsigned long long)(size >> 20));
     return builtin_disk(d, rsvd_file_block_source(m->fb), err, errcap);
 }
 
-static int open_iscsi(demo_disk *d, const char *spec, char *err, size_t errcap)
+static int open_iscsi(vdisk *d, const char *spec, char *err, size_t errcap)
 {
-#if RSVD_DEMO_HAVE_ISCSI
+#if EXAMPLES_HAVE_ISCSI
     /* iscsi://HOST[:PORT]/IQN/LUN */
     char buf[512], *portal, *iqn, *lun, *end;
     snprintf(buf, sizeof buf, "%s", spec + strlen("iscsi://"));
@@ -107,8 +114,7 @@ static int open_iscsi(demo_disk *d, const char *spec, char *err, size_t errcap)
         snprintf(err, errcap, "%s: the LUN must be a number", spec);
         return RSVD_E_INVAL;
     }
-    rsvd_iscsi_disk_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
     cfg.portal = portal;
     cfg.target = iqn;
     cfg.lun = (uint32_t)n;
@@ -121,22 +127,21 @@ static int open_iscsi(demo_disk *d, const char *spec, char *err, size_t errcap)
     }
     d->ops = rsvd_iscsi_disk_backend_ops();
     d->ctx = d->impl->iscsi;
-    snprintf(d->description, sizeof d->description, "iSCSI LUN %lu of %.160s at %.100s (libiscsi)", n,
-             iqn, portal);
+    snprintf(d->description, sizeof d->description,
+             "iSCSI LUN %lu of %.160s at %.100s (libiscsi)", n, iqn, portal);
     return RSVD_OK;
 #else
-    (void)d;
-    snprintf(err, errcap, "%s: this rsvd-demo was built without the iSCSI backend "
-             "(configure librsvd with -Discsi=enabled and libiscsi-dev installed)", spec);
+    snprintf(err, errcap, "%s: this %s was built without the iSCSI backend "
+             "(configure librsvd with -Discsi=enabled and libiscsi-dev installed)", spec,
+             d->impl->program);
     return RSVD_E_NOTSUP;
 #endif
 }
 
-static int open_nbd(demo_disk *d, const char *spec, char *err, size_t errcap)
+static int open_nbd(vdisk *d, const char *spec, char *err, size_t errcap)
 {
-#if RSVD_DEMO_HAVE_NBD
-    rsvd_nbd_block_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+#if EXAMPLES_HAVE_NBD
+    rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     cfg.uri = spec;
     rsvd_backend_diag why;
     int rc = rsvd_nbd_block_open(&cfg, &d->impl->nb, &why);
@@ -148,22 +153,25 @@ static int open_nbd(demo_disk *d, const char *spec, char *err, size_t errcap)
              "built-in SCSI disk over the NBD export %.240s (libnbd)", spec);
     return builtin_disk(d, rsvd_nbd_block_source(d->impl->nb), err, errcap);
 #else
-    (void)d;
-    snprintf(err, errcap, "%s: this rsvd-demo was built without the NBD backend "
-             "(configure librsvd with -Dnbd=enabled and libnbd-dev installed)", spec);
+    snprintf(err, errcap, "%s: this %s was built without the NBD backend "
+             "(configure librsvd with -Dnbd=enabled and libnbd-dev installed)", spec,
+             d->impl->program);
     return RSVD_E_NOTSUP;
 #endif
 }
 
-int demo_disk_open(demo_disk *d, const char *spec, char *err, size_t errcap)
+int vdisk_open(vdisk *d, const vdisk_config *cfg, char *err, size_t errcap)
 {
     memset(d, 0, sizeof *d);
     d->impl = calloc(1, sizeof *d->impl);
     if (!d->impl)
         return RSVD_E_NOMEM;
+    snprintf(d->impl->name, sizeof d->impl->name, "%s", cfg->name);
+    snprintf(d->impl->program, sizeof d->impl->program, "%s", cfg->program);
+    const char *spec = cfg->uri;
     int rc;
     if (!spec)
-        rc = open_default(d, err, errcap);
+        rc = open_default(d, cfg->size ? cfg->size : DEFAULT_SIZE, err, errcap);
     else if (strncmp(spec, "iscsi://", 8) == 0)
         rc = open_iscsi(d, spec, err, errcap);
     else if (strncmp(spec, "nbd://", 6) == 0 || strncmp(spec, "nbd+unix://", 11) == 0)
@@ -174,13 +182,13 @@ int demo_disk_open(demo_disk *d, const char *spec, char *err, size_t errcap)
         rc = RSVD_E_INVAL;
     }
     if (rc != RSVD_OK)
-        demo_disk_close(d);
+        vdisk_close(d);
     return rc;
 }
 
-const char *demo_disk_why(const demo_disk *d)
+const char *vdisk_why(const vdisk *d)
 {
-#if RSVD_DEMO_HAVE_ISCSI
+#if EXAMPLES_HAVE_ISCSI
     if (d->impl && d->impl->iscsi) {
         const rsvd_backend_diag *diag = rsvd_iscsi_disk_last_error(d->impl->iscsi);
         return diag->reason[0] ? diag->reason : NULL;
@@ -190,19 +198,19 @@ const char *demo_disk_why(const demo_disk *d)
     return NULL;
 }
 
-void demo_disk_close(demo_disk *d)
+void vdisk_close(vdisk *d)
 {
-    demo_disk_impl *m = d->impl;
+    vdisk_impl *m = d->impl;
     if (!m)
         return;
     rsvd_scsi_disk_set_destroy(m->set);
     if (rsvd_scsi_disk_destroy(m->disk) != RSVD_OK)
-        fprintf(stderr, "rsvd-demo: the SCSI disk still has handles open\n");
-#if RSVD_DEMO_HAVE_ISCSI
+        fprintf(stderr, "%s: the SCSI disk still has handles open\n", m->program);
+#if EXAMPLES_HAVE_ISCSI
     if (m->iscsi && rsvd_iscsi_disk_destroy(m->iscsi) != RSVD_OK)
-        fprintf(stderr, "rsvd-demo: the iSCSI disk still has handles open\n");
+        fprintf(stderr, "%s: the iSCSI disk still has handles open\n", m->program);
 #endif
-#if RSVD_DEMO_HAVE_NBD
+#if EXAMPLES_HAVE_NBD
     rsvd_nbd_block_close(m->nb);
 #endif
     rsvd_file_block_close(m->fb);

@@ -1,15 +1,20 @@
 /*
- * rsvd-demo: the plain files of the demo's file server (see files.h).
+ * Integrator template: the file table (see file_table.h).
  *
  * Fixed-size tables: a few small files, their opens and their byte-range
  * locks. Nothing here is part of librsvd; it stands for the file system an
  * SMB server sits on.
  */
-#include "files.h"
+#include "file_table.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_smb2.h>
 
 #define FILES_MAX 16u
 #define FILE_NAME_MAX 64u
@@ -17,45 +22,45 @@
 #define OPENS_MAX 32u
 #define LOCKS_MAX 64u
 
-typedef struct demo_file {
+typedef struct ft_file {
     bool used;
     char name[FILE_NAME_MAX];
     uint8_t data[FILE_SIZE_MAX];
     uint32_t size;
-} demo_file;
+} ft_file;
 
-struct demo_file_open {
-    demo_files *fs;
-    demo_file *file;
+struct file_handle {
+    file_table *fs;
+    ft_file *file;
     bool used;
 };
 
 /* One byte-range lock held through an open. */
-typedef struct demo_lock {
-    demo_file_open *open; /* NULL: free slot */
+typedef struct ft_lock {
+    file_handle *open; /* NULL: free slot */
     uint64_t offset;
     uint64_t length;
     bool exclusive;
-} demo_lock;
+} ft_lock;
 
-struct demo_files {
-    demo_file files[FILES_MAX];
-    demo_file_open opens[OPENS_MAX];
-    demo_lock locks[LOCKS_MAX];
+struct file_table {
+    ft_file files[FILES_MAX];
+    file_handle opens[OPENS_MAX];
+    ft_lock locks[LOCKS_MAX];
 };
 
-int demo_files_new(demo_files **out)
+int file_table_new(file_table **out)
 {
     *out = calloc(1, sizeof **out);
     return *out ? RSVD_OK : RSVD_E_NOMEM;
 }
 
-void demo_files_free(demo_files *fs)
+void file_table_free(file_table *fs)
 {
     free(fs);
 }
 
-static demo_file *find_file(demo_files *fs, const char *name)
+static ft_file *find_file(file_table *fs, const char *name)
 {
     for (size_t i = 0; i < FILES_MAX; i++)
         if (fs->files[i].used && strcasecmp(fs->files[i].name, name) == 0)
@@ -63,12 +68,12 @@ static demo_file *find_file(demo_files *fs, const char *name)
     return NULL;
 }
 
-static demo_file *new_file(demo_files *fs, const char *name)
+static ft_file *new_file(file_table *fs, const char *name)
 {
     if (strlen(name) >= FILE_NAME_MAX)
         return NULL;
     for (size_t i = 0; i < FILES_MAX; i++) {
-        demo_file *f = &fs->files[i];
+        ft_file *f = &fs->files[i];
         if (!f->used) {
             memset(f, 0, sizeof *f);
             f->used = true;
@@ -79,11 +84,11 @@ static demo_file *new_file(demo_files *fs, const char *name)
     return NULL;
 }
 
-int demo_files_add(demo_files *fs, const char *name, const void *content, size_t len)
+int file_table_add(file_table *fs, const char *name, const void *content, size_t len)
 {
     if (len > FILE_SIZE_MAX)
         return RSVD_E_NOSPC;
-    demo_file *f = new_file(fs, name);
+    ft_file *f = new_file(fs, name);
     if (!f)
         return RSVD_E_LIMIT;
     memcpy(f->data, content, len);
@@ -91,10 +96,10 @@ int demo_files_add(demo_files *fs, const char *name, const void *content, size_t
     return RSVD_OK;
 }
 
-uint32_t demo_files_open(demo_files *fs, const char *name, uint32_t disposition,
-                         demo_file_open **out)
+uint32_t file_table_open(file_table *fs, const char *name, uint32_t disposition,
+                         file_handle **out)
 {
-    demo_file *f = find_file(fs, name);
+    ft_file *f = find_file(fs, name);
     switch (disposition) {
     case RSVD_FILE_OPEN:
         if (!f)
@@ -112,7 +117,7 @@ uint32_t demo_files_open(demo_files *fs, const char *name, uint32_t disposition,
         return RSVD_STATUS_NOT_SUPPORTED;
     }
     for (size_t i = 0; i < OPENS_MAX; i++) {
-        demo_file_open *o = &fs->opens[i];
+        file_handle *o = &fs->opens[i];
         if (!o->used) {
             o->used = true;
             o->fs = fs;
@@ -124,7 +129,7 @@ uint32_t demo_files_open(demo_files *fs, const char *name, uint32_t disposition,
     return RSVD_STATUS_INSUFFICIENT_RESOURCES;
 }
 
-void demo_files_close(demo_file_open *o)
+void file_table_close(file_handle *o)
 {
     for (size_t i = 0; i < LOCKS_MAX; i++)
         if (o->fs->locks[i].open == o)
@@ -148,10 +153,10 @@ static bool overlap(uint64_t a_off, uint64_t a_len, uint64_t b_off, uint64_t b_l
 /* An exclusive lock conflicts with every overlapping lock, even one held
  * through the same open (as on Windows); shared locks conflict only with
  * exclusive ones. */
-static bool lock_conflicts(const demo_file_open *o, uint64_t off, uint64_t len, bool exclusive)
+static bool lock_conflicts(const file_handle *o, uint64_t off, uint64_t len, bool exclusive)
 {
     for (size_t i = 0; i < LOCKS_MAX; i++) {
-        const demo_lock *l = &o->fs->locks[i];
+        const ft_lock *l = &o->fs->locks[i];
         if (l->open && l->open->file == o->file && overlap(off, len, l->offset, l->length) &&
             (exclusive || l->exclusive))
             return true;
@@ -159,22 +164,22 @@ static bool lock_conflicts(const demo_file_open *o, uint64_t off, uint64_t len, 
     return false;
 }
 
-static demo_lock *lock_add(demo_file_open *o, uint64_t off, uint64_t len, bool exclusive)
+static ft_lock *lock_add(file_handle *o, uint64_t off, uint64_t len, bool exclusive)
 {
     for (size_t i = 0; i < LOCKS_MAX; i++) {
-        demo_lock *l = &o->fs->locks[i];
+        ft_lock *l = &o->fs->locks[i];
         if (!l->open) {
-            *l = (demo_lock){o, off, len, exclusive};
+            *l = (ft_lock){o, off, len, exclusive};
             return l;
         }
     }
     return NULL;
 }
 
-static demo_lock *lock_find(demo_file_open *o, uint64_t off, uint64_t len)
+static ft_lock *lock_find(file_handle *o, uint64_t off, uint64_t len)
 {
     for (size_t i = 0; i < LOCKS_MAX; i++) {
-        demo_lock *l = &o->fs->locks[i];
+        ft_lock *l = &o->fs->locks[i];
         if (l->open == o && l->offset == off && l->length == len)
             return l;
     }
@@ -182,7 +187,7 @@ static demo_lock *lock_find(demo_file_open *o, uint64_t off, uint64_t len)
 }
 
 /* [MS-SMB2] 3.3.5.14.1 Processing Unlocks. */
-static uint32_t unlock_all(demo_file_open *o, const rsvd_smb2_lock_req *req)
+static uint32_t unlock_all(file_handle *o, const rsvd_smb2_lock_req *req)
 {
     for (uint32_t i = 0; i < req->lock_count; i++) {
         rsvd_smb2_lock_element e;
@@ -193,7 +198,7 @@ static uint32_t unlock_all(demo_file_open *o, const rsvd_smb2_lock_req *req)
          * unlocks of the request stay done). */
         if (e.flags & (RSVD_SMB2_LOCKFLAG_SHARED_LOCK | RSVD_SMB2_LOCKFLAG_EXCLUSIVE_LOCK))
             return RSVD_STATUS_INVALID_PARAMETER;
-        demo_lock *l = lock_find(o, e.offset, e.length);
+        ft_lock *l = lock_find(o, e.offset, e.length);
         if (!l)
             return RSVD_STATUS_RANGE_NOT_LOCKED;
         l->open = NULL;
@@ -202,9 +207,9 @@ static uint32_t unlock_all(demo_file_open *o, const rsvd_smb2_lock_req *req)
 }
 
 /* [MS-SMB2] 3.3.5.14.2 Processing Locks. */
-static uint32_t lock_all(demo_file_open *o, const rsvd_smb2_lock_req *req)
+static uint32_t lock_all(file_handle *o, const rsvd_smb2_lock_req *req)
 {
-    demo_lock *taken[LOCKS_MAX];
+    ft_lock *taken[LOCKS_MAX];
     uint32_t n = 0, status = RSVD_STATUS_SUCCESS;
     for (uint32_t i = 0; i < req->lock_count && status == RSVD_STATUS_SUCCESS; i++) {
         rsvd_smb2_lock_element e;
@@ -235,7 +240,7 @@ static uint32_t lock_all(demo_file_open *o, const rsvd_smb2_lock_req *req)
     return status;
 }
 
-uint32_t demo_files_lock(demo_file_open *o, const rsvd_smb2_lock_req *req)
+uint32_t file_table_lock(file_handle *o, const rsvd_smb2_lock_req *req)
 {
     rsvd_smb2_lock_element first;
     if (rsvd_smb2_lock_element_get(req, 0, &first) != RSVD_OK)
@@ -243,10 +248,10 @@ uint32_t demo_files_lock(demo_file_open *o, const rsvd_smb2_lock_req *req)
     return (first.flags & RSVD_SMB2_LOCKFLAG_UNLOCK) ? unlock_all(o, req) : lock_all(o, req);
 }
 
-static bool locked_by_other(const demo_file_open *o, uint64_t off, uint64_t len)
+static bool locked_by_other(const file_handle *o, uint64_t off, uint64_t len)
 {
     for (size_t i = 0; i < LOCKS_MAX; i++) {
-        const demo_lock *l = &o->fs->locks[i];
+        const ft_lock *l = &o->fs->locks[i];
         if (l->open && l->open != o && l->open->file == o->file &&
             overlap(off, len, l->offset, l->length))
             return true;
@@ -254,7 +259,7 @@ static bool locked_by_other(const demo_file_open *o, uint64_t off, uint64_t len)
     return false;
 }
 
-uint32_t demo_files_read(demo_file_open *o, uint64_t offset, uint8_t *buf, uint32_t len,
+uint32_t file_table_read(file_handle *o, uint64_t offset, uint8_t *buf, uint32_t len,
                          uint32_t *got)
 {
     if (offset >= o->file->size)
@@ -267,7 +272,7 @@ uint32_t demo_files_read(demo_file_open *o, uint64_t offset, uint8_t *buf, uint3
     return RSVD_STATUS_SUCCESS;
 }
 
-uint32_t demo_files_write(demo_file_open *o, uint64_t offset, const uint8_t *data, uint32_t len)
+uint32_t file_table_write(file_handle *o, uint64_t offset, const uint8_t *data, uint32_t len)
 {
     if (offset > FILE_SIZE_MAX || len > FILE_SIZE_MAX - offset)
         return RSVD_STATUS_DISK_FULL;
@@ -279,17 +284,17 @@ uint32_t demo_files_write(demo_file_open *o, uint64_t offset, const uint8_t *dat
     return RSVD_STATUS_SUCCESS;
 }
 
-uint64_t demo_files_size(const demo_file_open *o)
+uint64_t file_handle_size(const file_handle *o)
 {
     return o->file->size;
 }
 
-const char *demo_files_name(const demo_file_open *o)
+const char *file_handle_name(const file_handle *o)
 {
     return o->file->name;
 }
 
-size_t demo_files_lock_count(const demo_file_open *o)
+size_t file_handle_lock_count(const file_handle *o)
 {
     size_t n = 0;
     for (size_t i = 0; i < LOCKS_MAX; i++)
@@ -297,7 +302,7 @@ size_t demo_files_lock_count(const demo_file_open *o)
     return n;
 }
 
-size_t demo_files_open_count(const demo_files *fs)
+size_t file_table_open_count(const file_table *fs)
 {
     size_t n = 0;
     for (size_t i = 0; i < OPENS_MAX; i++)

@@ -39,6 +39,7 @@ static void *fa_malloc(size_t n, void *ud)
     if (!h)
         return NULL;
     h->size = n;
+    a->allocs++;
     a->live++;
     fa_account(a, n, 0);
     return h + 1;
@@ -54,7 +55,6 @@ static void *fa_calloc(size_t k, size_t n, void *ud)
     void *p = fa_malloc(k * n, ud);
     if (p)
         memset(p, 0, k * n);
-    (void)a;
     return p;
 }
 
@@ -71,6 +71,7 @@ static void *fa_realloc(void *p, size_t n, void *ud)
     if (!nh)
         return NULL;
     nh->size = n;
+    a->allocs++;
     fa_account(a, n, old);
     return nh + 1;
 }
@@ -89,7 +90,11 @@ static void fa_free(void *p, void *ud)
 void fa_init(fa_alloc *a)
 {
     memset(a, 0, sizeof *a);
-    a->mem = (rsvd_mem){fa_malloc, fa_calloc, fa_realloc, fa_free, a};
+    a->mem = (rsvd_mem){.struct_size = sizeof(rsvd_mem), .malloc_fn = fa_malloc,
+                        .calloc_fn = fa_calloc,
+                        .realloc_fn = fa_realloc,
+                        .free_fn = fa_free,
+                        .user_data = a};
 }
 
 void fa_fail_nth(fa_alloc *a, size_t n)
@@ -99,11 +104,16 @@ void fa_fail_nth(fa_alloc *a, size_t n)
     a->failed = 0;
 }
 
-void fa_fail_all(fa_alloc *a)
+void fa_fail_after(fa_alloc *a, size_t n)
 {
     a->fail_at = 0;
-    a->fail_from = a->calls + 1;
+    a->fail_from = a->calls + n + 1;
     a->failed = 0;
+}
+
+void fa_fail_all(fa_alloc *a)
+{
+    fa_fail_after(a, 0);
 }
 
 void fa_heal(fa_alloc *a)

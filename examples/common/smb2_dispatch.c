@@ -1,22 +1,30 @@
 /*
- * rsvd-demo: the server side - an SMB2 server's dispatch with librsvd in it
- * (see server.h for the routing rules).
+ * Integrator template: an SMB2 server's dispatch with librsvd in it (see
+ * smb2_dispatch.h for the routing rules).
  *
- * Reading guide: demo_server_receive() decodes the SMB2 header and calls one
- * on_<command>() function per command; each either answers at once
+ * Reading guide: smb2_dispatch_receive() decodes the SMB2 header, finds the
+ * request's session and tree connect, and calls one on_<command>() function
+ * per command; each either answers at once
  * (answer(), fail()) or hands the request to the RSVD server, whose reply
  * callback (rsvd_reply()) finishes it. The request, with a copy of its
  * bytes and the buffers the RSVD server writes into, lives in a pool entry
  * (srv_req) until its answer is sent, so any backend may complete later.
  */
-#include "server.h"
+#include "smb2_dispatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
+
 /* Connection.MaxTransactSize / MaxReadSize / MaxWriteSize of this server. */
-#define MAX_TRANSACT 65536u
+#define MAX_TRANSACT SMB2_DISPATCH_MAX_TRANSACT
 /* The longest message: a header, a fixed part and MAX_TRANSACT bytes. */
 #define MSG_MAX (MAX_TRANSACT + 256u)
 /* Requests in progress at once (waiting for a backend included). */
@@ -36,10 +44,10 @@ typedef enum cookie_kind {
  * server). Which one is it? shared_disk says. */
 typedef struct srv_open {
     cookie_kind kind; /* COOKIE_OPEN */
-    demo_server *srv;
+    smb2_dispatch *srv;
     bool shared_disk;
     uint64_t local_open;    /* shared disk: the RSVD server's LocalOpen */
-    demo_file_open *file;   /* plain file: Open.LocalOpen in the file table */
+    file_handle *file;      /* plain file: Open.LocalOpen in the file table */
     uint64_t persistent_id; /* FileId.Persistent (names the open in rsvd_res_server) */
     uint8_t name[2 * NAME_MAX_UNITS]; /* Open.FileName, UTF-16LE as sent */
     size_t name_len;
@@ -48,11 +56,26 @@ typedef struct srv_open {
     void *conn_ctx;                 /* ... on this connection (for the log) */
 } srv_open;
 
-struct demo_server_conn {
-    demo_server *srv;
-    rsvd_res_server_ctx ctx; /* connection, session and tree in rsvd_res_server */
-    uint64_t session_id;
-    uint32_t tree_id;
+/* A tree connect the host set up ([MS-SMB2] 3.3.5.7). */
+typedef struct conn_tree {
+    bool used;
+    uint32_t tree_id; /* TreeId the host gave it */
+    uint64_t handle;  /* the tree connect in rsvd_res_server */
+} conn_tree;
+
+/* A session the host set up ([MS-SMB2] 3.3.5.5), with its tree connects. */
+typedef struct conn_session {
+    bool used;
+    uint64_t session_id; /* SessionId the host gave it */
+    uint64_t handle;     /* the session in rsvd_res_server */
+    conn_tree trees[SMB2_DISPATCH_TREES_MAX];
+} conn_session;
+
+struct smb2_dispatch_conn {
+    smb2_dispatch *srv;
+    smb2_dispatch_conn *prev, *next; /* the dispatch's live connections */
+    uint64_t handle;                 /* the connection in rsvd_res_server */
+    conn_session sessions[SMB2_DISPATCH_SESSIONS_MAX];
     void *conn_ctx;
     bool alive;
     uint32_t pending; /* pool entries that still name this connection */
@@ -62,8 +85,9 @@ struct demo_server_conn {
 typedef struct srv_req {
     cookie_kind kind; /* COOKIE_REQ */
     bool in_use;
-    demo_server *srv;
-    demo_server_conn *conn;
+    smb2_dispatch *srv;
+    smb2_dispatch_conn *conn;
+    rsvd_res_server_ctx ctx;  /* its connection, session and tree in rsvd_res_server */
     rsvd_smb2_hdr hdr;        /* the request's header */
     uint16_t credits;         /* CreditResponse of the answer */
     uint16_t close_flags;     /* CLOSE: the request's Flags */
@@ -78,28 +102,29 @@ typedef struct srv_req {
     uint8_t rsp[MSG_MAX];     /* the response being built */
 } srv_req;
 
-struct demo_server {
-    demo_server_config cfg;
+struct smb2_dispatch {
+    smb2_dispatch_config cfg;
     rsvd_server *rsvd;    /* MS-RSVD: the shared-disk opens */
     rsvd_res_server *res; /* MS-SMB2: every open's FileId, resiliency */
     srv_req *pool;
-    demo_server_stats stats;
+    smb2_dispatch_conn *conns; /* live connections (for PreviousSessionId) */
+    smb2_dispatch_stats stats;
 };
 
-static uint64_t now_ms(const demo_server *srv)
+static uint64_t now_ms(const smb2_dispatch *srv)
 {
     return srv->cfg.now_ms(srv->cfg.ctx);
 }
 
 /* FILETIME (100 ns since 1601) of the host's clock, which counts from 1970. */
-static uint64_t filetime(const demo_server *srv)
+static uint64_t filetime(const smb2_dispatch *srv)
 {
     return (now_ms(srv) + 11644473600000ull) * 10000u;
 }
 
 /* ---- the request pool ----------------------------------------------------- */
 
-static srv_req *req_get(demo_server *srv, demo_server_conn *conn)
+static srv_req *req_get(smb2_dispatch *srv, smb2_dispatch_conn *conn)
 {
     for (size_t i = 0; i < REQ_POOL; i++) {
         srv_req *r = &srv->pool[i];
@@ -119,7 +144,7 @@ static srv_req *req_get(demo_server *srv, demo_server_conn *conn)
 
 static void req_put(srv_req *r)
 {
-    demo_server_conn *conn = r->conn;
+    smb2_dispatch_conn *conn = r->conn;
     r->in_use = false;
     r->srv->stats.pending--;
     if (--conn->pending == 0 && !conn->alive)
@@ -129,8 +154,8 @@ static void req_put(srv_req *r)
 /* ---- answers -------------------------------------------------------------- */
 
 /* The header of an answer ([MS-SMB2] 3.3.4.1): the request's, with
- * SMB2_FLAGS_SERVER_TO_REDIR, the status and the credits granted. The
- * demo does not sign. */
+ * SMB2_FLAGS_SERVER_TO_REDIR, the status and the credits granted, unsigned
+ * (a host that signs does it in its send callback). */
 static rsvd_smb2_hdr answer_hdr(const srv_req *r, uint32_t status)
 {
     rsvd_smb2_hdr h = r->hdr;
@@ -145,7 +170,7 @@ static rsvd_smb2_hdr answer_hdr(const srv_req *r, uint32_t status)
 /* Sends the @p len bytes built in r->rsp and ends the request. */
 static void answer(srv_req *r, size_t len)
 {
-    demo_server *srv = r->srv;
+    smb2_dispatch *srv = r->srv;
     srv->stats.responses++;
     if (r->conn->alive) /* an answer for a lost connection goes nowhere */
         srv->cfg.send(srv->cfg.ctx, r->conn->conn_ctx, r->rsp, len);
@@ -187,7 +212,7 @@ static void handed(srv_req *r, int rc)
 
 /* ---- opens ------------------------------------------------------------------ */
 
-static srv_open *open_new(demo_server *srv, bool shared_disk, const uint8_t *name, size_t len)
+static srv_open *open_new(smb2_dispatch *srv, bool shared_disk, const uint8_t *name, size_t len)
 {
     if (len > sizeof((srv_open *)0)->name)
         return NULL;
@@ -212,7 +237,7 @@ static srv_open *open_new(demo_server *srv, bool shared_disk, const uint8_t *nam
 static srv_open *lookup(srv_req *r, const rsvd_smb2_fileid *fid)
 {
     void *ud = NULL;
-    if (rsvd_res_server_open_lookup(r->srv->res, &r->conn->ctx, fid, &ud) !=
+    if (rsvd_res_server_open_lookup(r->srv->res, &r->ctx, fid, &ud) !=
         RSVD_STATUS_SUCCESS)
         return NULL;
     r->file_id = *fid;
@@ -226,7 +251,7 @@ static srv_open *lookup(srv_req *r, const rsvd_smb2_fileid *fid)
 static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, const uint8_t *ctx,
                           uint32_t ctx_len)
 {
-    demo_server *srv = r->srv;
+    smb2_dispatch *srv = r->srv;
     uint8_t chain[RSVD_SERVER_CREATE_CONTEXT_MAX + 64];
     size_t chain_len = 0;
     if (ctx_len) {
@@ -245,7 +270,7 @@ static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, const u
     m.create_action = RSVD_FILE_OPENED;
     m.creation_time = m.last_access_time = m.last_write_time = m.change_time = filetime(srv);
     if (!o->shared_disk)
-        m.end_of_file = m.allocation_size = demo_files_size(o->file);
+        m.end_of_file = m.allocation_size = file_handle_size(o->file);
     m.file_attributes = 0x20; /* FILE_ATTRIBUTE_ARCHIVE */
     m.file_id = fid;
     m.create_contexts = chain_len ? chain : NULL;
@@ -259,7 +284,7 @@ static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, const u
 static bool open_register(srv_req *r, srv_open *o, rsvd_smb2_fileid *fid)
 {
     if (!r->conn->alive ||
-        rsvd_res_server_open_add(r->srv->res, &r->conn->ctx, 0, o, fid) != RSVD_OK)
+        rsvd_res_server_open_add(r->srv->res, &r->ctx, 0, o, fid) != RSVD_OK)
         return false;
     o->persistent_id = fid->persistent_id;
     o->conn_ctx = r->conn->conn_ctx;
@@ -268,7 +293,7 @@ static bool open_register(srv_req *r, srv_open *o, rsvd_smb2_fileid *fid)
 
 static void on_create(srv_req *r)
 {
-    demo_server *srv = r->srv;
+    smb2_dispatch *srv = r->srv;
     rsvd_smb2_create_req q;
     if (rsvd_smb2_create_req_decode(r->msg, r->len, &q) != RSVD_OK) {
         fail(r, RSVD_STATUS_INVALID_PARAMETER);
@@ -279,7 +304,7 @@ static void on_create(srv_req *r)
      * is the resilient server's: it finds the detached open, checks its
      * owner and rebinds it to this session with a new FileId.Volatile. */
     rsvd_res_reconnect_result rr;
-    int rc = rsvd_res_server_reconnect(srv->res, &r->conn->ctx, r->msg, r->len, now_ms(srv), &rr);
+    int rc = rsvd_res_server_reconnect(srv->res, &r->ctx, r->msg, r->len, now_ms(srv), &rr);
     if (rc == RSVD_OK) {
         if (rr.status != RSVD_STATUS_SUCCESS) {
             fail(r, rr.status);
@@ -338,10 +363,10 @@ static void on_create(srv_req *r)
     }
 
     /* 3. A plain file: the file table is Open.LocalOpen. */
-    uint32_t st = demo_files_open(srv->cfg.files, o->ascii, q.create_disposition, &o->file);
+    uint32_t st = file_table_open(srv->cfg.files, o->ascii, q.create_disposition, &o->file);
     rsvd_smb2_fileid fid;
     if (st == RSVD_STATUS_SUCCESS && !open_register(r, o, &fid)) {
-        demo_files_close(o->file);
+        file_table_close(o->file);
         st = RSVD_STATUS_INSUFFICIENT_RESOURCES;
     }
     if (st != RSVD_STATUS_SUCCESS) {
@@ -408,7 +433,7 @@ static void on_read(srv_req *r)
         return;
     }
     uint32_t got = 0;
-    uint32_t st = demo_files_read(o->file, q.offset, r->out, q.length, &got);
+    uint32_t st = file_table_read(o->file, q.offset, r->out, q.length, &got);
     read_answer(r, st, r->out, got);
 }
 
@@ -444,7 +469,7 @@ static void on_write(srv_req *r)
         handed(r, rsvd_server_write(r->srv->rsvd, &wq, r));
         return;
     }
-    uint32_t st = demo_files_write(o->file, q.offset, q.data, q.length);
+    uint32_t st = file_table_write(o->file, q.offset, q.data, q.length);
     write_answer(r, st, st == RSVD_STATUS_SUCCESS ? q.length : 0);
 }
 
@@ -477,7 +502,7 @@ static void ioctl_answer(srv_req *r, const rsvd_server_reply *rep)
 
 static void on_ioctl(srv_req *r)
 {
-    demo_server *srv = r->srv;
+    smb2_dispatch *srv = r->srv;
 
     /* FSCTL_LMR_REQUEST_RESILIENCY belongs to the SMB2 layer ([MS-SMB2]
      * 3.3.5.15.9): the resilient server checks it and writes the whole
@@ -485,7 +510,7 @@ static void on_ioctl(srv_req *r)
      * RSVD_E_WIRE_COMMAND and is ours. */
     size_t n = 0;
     uint32_t st = 0;
-    int rc = rsvd_res_server_ioctl(srv->res, &r->conn->ctx, r->msg, r->len, r->rsp,
+    int rc = rsvd_res_server_ioctl(srv->res, &r->ctx, r->msg, r->len, r->rsp,
                                    sizeof r->rsp, &n, &st);
     if (rc == RSVD_OK) {
         answer(r, n);
@@ -529,7 +554,7 @@ static void on_ioctl(srv_req *r)
         }
         break;
     default:
-        if (!o->shared_disk) { /* the demo's file table knows no FSCTL */
+        if (!o->shared_disk) { /* the file table knows no FSCTL */
             fail(r, RSVD_STATUS_INVALID_DEVICE_REQUEST);
             return;
         }
@@ -564,7 +589,7 @@ static void lock_finish(srv_req *r, uint32_t status)
 static void on_lock(srv_req *r)
 {
     /* [MS-SMB2] 3.3.5.14: the open and the lock sequence check first. */
-    int rc = rsvd_res_server_lock_begin(r->srv->res, &r->conn->ctx, r->msg, r->len, &r->lock);
+    int rc = rsvd_res_server_lock_begin(r->srv->res, &r->ctx, r->msg, r->len, &r->lock);
     if (rc != RSVD_OK) {
         fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
@@ -585,7 +610,7 @@ static void on_lock(srv_req *r)
         handed(r, rsvd_server_lock(r->srv->rsvd, o->local_open, r));
         return;
     }
-    lock_finish(r, demo_files_lock(o->file, &r->lock.req));
+    lock_finish(r, file_table_lock(o->file, &r->lock.req));
 }
 
 /* ---- CLOSE -------------------------------------------------------------------- */
@@ -631,8 +656,8 @@ static void on_close(srv_req *r)
         handed(r, rsvd_server_close(r->srv->rsvd, o->local_open, r)); /* MS-RSVD 3.2.5.2 */
         return;
     }
-    uint64_t size = demo_files_size(o->file);
-    demo_files_close(o->file);
+    uint64_t size = file_handle_size(o->file);
+    file_table_close(o->file);
     free(o);
     close_answer(r, RSVD_STATUS_SUCCESS, size);
 }
@@ -684,13 +709,13 @@ static void on_set_info(srv_req *r)
 
 /* ---- the RSVD server's replies ---------------------------------------------------- */
 
-static void emit_closed(demo_server *srv, srv_open *o, uint32_t status)
+static void emit_closed(smb2_dispatch *srv, srv_open *o, uint32_t status)
 {
     if (!srv->cfg.event)
         return;
-    demo_server_event ev;
+    smb2_dispatch_event ev;
     memset(&ev, 0, sizeof ev);
-    ev.kind = DEMO_EV_CLOSED;
+    ev.kind = SMB2_DISPATCH_EV_CLOSED;
     ev.reason = o->reason;
     ev.shared_disk = o->shared_disk;
     ev.name = o->ascii;
@@ -701,7 +726,7 @@ static void emit_closed(demo_server *srv, srv_open *o, uint32_t status)
 
 static void rsvd_reply(void *ctx, const rsvd_server_reply *rep)
 {
-    demo_server *srv = ctx;
+    smb2_dispatch *srv = ctx;
     /* Both kinds of cookie start with their cookie_kind. */
     if (*(const cookie_kind *)rep->cookie == COOKIE_OPEN) {
         /* A close the resilient server decided, or the undoing of a CREATE
@@ -772,30 +797,29 @@ static void rsvd_reply(void *ctx, const rsvd_server_reply *rep)
 static void res_close_open(rsvd_res_server *res, const rsvd_res_closed_open *c, void *ud)
 {
     (void)res;
-    demo_server *srv = ud;
+    smb2_dispatch *srv = ud;
     srv_open *o = c->open_user_data;
     o->reason = c->reason;
     if (o->shared_disk) {
         (void)rsvd_server_close(srv->rsvd, o->local_open, o); /* reply: rsvd_reply() */
         return;
     }
-    demo_files_close(o->file);
+    file_table_close(o->file);
     emit_closed(srv, o, RSVD_STATUS_SUCCESS);
     free(o);
 }
 
 /* ---- the entry points ----------------------------------------------------------- */
 
-int demo_server_new(const demo_server_config *cfg, demo_server **out)
+int smb2_dispatch_new(const smb2_dispatch_config *cfg, smb2_dispatch **out)
 {
-    demo_server *srv = calloc(1, sizeof *srv);
+    smb2_dispatch *srv = calloc(1, sizeof *srv);
     if (!srv)
         return RSVD_E_NOMEM;
     srv->cfg = *cfg;
     srv->pool = calloc(REQ_POOL, sizeof *srv->pool);
 
-    rsvd_server_config rc;
-    memset(&rc, 0, sizeof rc);
+    rsvd_server_config rc = RSVD_STRUCT_INIT(rsvd_server_config);
     rc.svhdx_supported = true;                      /* IsSVHDXSupported */
     rc.service_version = RSVD_PROTOCOL_VERSION_1;   /* ServerServiceVersion */
     rc.scsi_disk = cfg->disk_ops;                   /* PVHDPARSER opens */
@@ -804,7 +828,8 @@ int demo_server_new(const demo_server_config *cfg, demo_server **out)
     rc.reply_ctx = srv;
     /* A server facing untrusted clients passes a random name_hash_key. */
 
-    rsvd_res_server_callbacks cb = {res_close_open};
+    rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
+                                    .close_open = res_close_open};
     int err = RSVD_E_NOMEM;
     if (!srv->pool || (err = rsvd_server_new(&rc, &srv->rsvd)) != RSVD_OK ||
         (err = rsvd_res_server_new(NULL, &cb, srv, &srv->res)) != RSVD_OK) {
@@ -817,54 +842,222 @@ int demo_server_new(const demo_server_config *cfg, demo_server **out)
     return RSVD_OK;
 }
 
-void demo_server_shutdown(demo_server *srv)
+void smb2_dispatch_shutdown(smb2_dispatch *srv)
 {
     rsvd_res_server_free(srv->res); /* closes what is left: reason SHUTDOWN */
     srv->res = NULL;
 }
 
-void demo_server_free(demo_server *srv)
+void smb2_dispatch_free(smb2_dispatch *srv)
 {
     if (!srv)
         return;
-    demo_server_shutdown(srv);
+    smb2_dispatch_shutdown(srv);
     if (rsvd_server_free(srv->rsvd) != RSVD_OK)
         fprintf(stderr, "server: RSVD server still busy at exit\n");
     free(srv->pool);
     free(srv);
 }
 
-int demo_server_connect(demo_server *srv, uint16_t dialect, uint64_t session_id,
-                        const void *user, size_t user_len, uint32_t tree_id, void *conn_ctx,
-                        demo_server_conn **out)
+/* ---- connections, sessions, tree connects --------------------------------------- */
+
+static conn_session *session_find(smb2_dispatch_conn *c, uint64_t session_id)
 {
-    demo_server_conn *c = calloc(1, sizeof *c);
+    for (size_t i = 0; i < SMB2_DISPATCH_SESSIONS_MAX; i++)
+        if (c->sessions[i].used && c->sessions[i].session_id == session_id)
+            return &c->sessions[i];
+    return NULL;
+}
+
+static conn_tree *tree_find(conn_session *s, uint32_t tree_id)
+{
+    for (size_t i = 0; i < SMB2_DISPATCH_TREES_MAX; i++)
+        if (s->trees[i].used && s->trees[i].tree_id == tree_id)
+            return &s->trees[i];
+    return NULL;
+}
+
+/* The connection ends: its sessions' opens are detached or closed, and it
+ * is freed once no request names it. @return the opens kept. */
+static uint32_t conn_end(smb2_dispatch *srv, smb2_dispatch_conn *conn)
+{
+    rsvd_res_server_stats before = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+    rsvd_res_server_stats after = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+    rsvd_res_server_get_stats(srv->res, &before);
+    conn->alive = false;
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        srv->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
+    /* [MS-SMB2] 3.3.7.1: resilient opens are detached (their deadline
+     * starts now), the others closed through res_close_open(). */
+    (void)rsvd_res_server_conn_lost(srv->res, conn->handle, now_ms(srv));
+    rsvd_res_server_get_stats(srv->res, &after);
+    if (conn->pending == 0)
+        free(conn);
+    return after.detached - before.detached;
+}
+
+int smb2_dispatch_conn_new(smb2_dispatch *srv, uint16_t dialect, void *conn_ctx,
+                           smb2_dispatch_conn **out)
+{
+    smb2_dispatch_conn *c = calloc(1, sizeof *c);
     if (!c)
         return RSVD_E_NOMEM;
     c->srv = srv;
-    c->session_id = session_id;
-    c->tree_id = tree_id;
     c->conn_ctx = conn_ctx;
     c->alive = true;
-    rsvd_res_conn_params p = {dialect, dialect != RSVD_SMB2_DIALECT_202, MAX_TRANSACT};
-    int rc = rsvd_res_server_conn_add(srv->res, &p, &c->ctx.conn);
-    if (rc == RSVD_OK)
-        rc = rsvd_res_server_session_add(srv->res, c->ctx.conn, session_id, user, user_len,
-                                         &c->ctx.session);
-    if (rc == RSVD_OK)
-        rc = rsvd_res_server_tree_add(srv->res, c->ctx.session, tree_id, &c->ctx.tree);
+    rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
+                              .dialect = dialect,
+                              .supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202,
+                              .max_transact_size = MAX_TRANSACT};
+    int rc = rsvd_res_server_conn_add(srv->res, &p, &c->handle);
     if (rc != RSVD_OK) {
-        if (c->ctx.conn)
-            (void)rsvd_res_server_conn_lost(srv->res, c->ctx.conn, now_ms(srv));
         free(c);
+        return rc;
+    }
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    *out = c;
+    return RSVD_OK;
+}
+
+int smb2_dispatch_session_add(smb2_dispatch *srv, smb2_dispatch_conn *c, uint64_t session_id,
+                              const void *user, size_t user_len)
+{
+    if (session_find(c, session_id))
+        return RSVD_E_STATE;
+    for (size_t i = 0; i < SMB2_DISPATCH_SESSIONS_MAX; i++) {
+        conn_session *s = &c->sessions[i];
+        if (s->used)
+            continue;
+        int rc = rsvd_res_server_session_add(srv->res, c->handle, session_id, user, user_len,
+                                             &s->handle);
+        if (rc != RSVD_OK)
+            return rc;
+        memset(s->trees, 0, sizeof s->trees);
+        s->session_id = session_id;
+        s->used = true;
+        return RSVD_OK;
+    }
+    return RSVD_E_LIMIT;
+}
+
+int smb2_dispatch_previous_session(smb2_dispatch *srv, smb2_dispatch_conn *c,
+                                   uint64_t session_id, uint64_t previous_session_id,
+                                   bool *removed)
+{
+    *removed = false;
+    conn_session *s = session_find(c, session_id);
+    if (!s)
+        return RSVD_E_NOENT;
+    /* Sessions live in their connection's table: look in every live one. */
+    for (smb2_dispatch_conn *pc = srv->conns; pc; pc = pc->next) {
+        conn_session *prev = session_find(pc, previous_session_id);
+        if (!prev || prev == s)
+            continue;
+        int rc = rsvd_res_server_previous_session(srv->res, s->handle, prev->handle,
+                                                  now_ms(srv), removed);
+        if (rc == RSVD_OK && *removed)
+            prev->used = false; /* the library freed it and its tree connects */
+        return rc;
+    }
+    return RSVD_OK;
+}
+
+int smb2_dispatch_tree_add(smb2_dispatch *srv, smb2_dispatch_conn *c, uint64_t session_id,
+                           uint32_t tree_id)
+{
+    conn_session *s = session_find(c, session_id);
+    if (!s)
+        return RSVD_E_NOENT;
+    if (tree_find(s, tree_id))
+        return RSVD_E_STATE;
+    for (size_t i = 0; i < SMB2_DISPATCH_TREES_MAX; i++) {
+        conn_tree *t = &s->trees[i];
+        if (t->used)
+            continue;
+        rsvd_res_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_tree_params);
+        tp.tree_id = tree_id;
+        int rc = rsvd_res_server_tree_add(srv->res, s->handle, &tp, &t->handle);
+        if (rc != RSVD_OK)
+            return rc;
+        t->tree_id = tree_id;
+        t->used = true;
+        return RSVD_OK;
+    }
+    return RSVD_E_LIMIT;
+}
+
+int smb2_dispatch_tree_disconnect(smb2_dispatch *srv, smb2_dispatch_conn *c, uint64_t session_id,
+                                  uint32_t tree_id)
+{
+    conn_session *s = session_find(c, session_id);
+    conn_tree *t = s ? tree_find(s, tree_id) : NULL;
+    if (!t)
+        return RSVD_E_NOENT;
+    /* [MS-SMB2] 3.3.5.8: every open of the tree is closed (res_close_open()). */
+    int rc = rsvd_res_server_tree_disconnect(srv->res, t->handle);
+    if (rc == RSVD_OK)
+        t->used = false;
+    return rc;
+}
+
+int smb2_dispatch_logoff(smb2_dispatch *srv, smb2_dispatch_conn *c, uint64_t session_id)
+{
+    conn_session *s = session_find(c, session_id);
+    if (!s)
+        return RSVD_E_NOENT;
+    /* [MS-SMB2] 3.3.5.6: resilient opens are detached, the others closed
+     * (res_close_open()); the library frees the session's tree connects. */
+    int rc = rsvd_res_server_logoff(srv->res, s->handle, now_ms(srv));
+    if (rc == RSVD_OK)
+        s->used = false;
+    return rc;
+}
+
+int smb2_dispatch_connect(smb2_dispatch *srv, uint16_t dialect, uint64_t session_id,
+                          const void *user, size_t user_len, uint32_t tree_id, void *conn_ctx,
+                          smb2_dispatch_conn **out)
+{
+    smb2_dispatch_conn *c = NULL;
+    int rc = smb2_dispatch_conn_new(srv, dialect, conn_ctx, &c);
+    if (rc != RSVD_OK)
+        return rc;
+    rc = smb2_dispatch_session_add(srv, c, session_id, user, user_len);
+    if (rc == RSVD_OK)
+        rc = smb2_dispatch_tree_add(srv, c, session_id, tree_id);
+    if (rc != RSVD_OK) {
+        (void)conn_end(srv, c);
         return rc;
     }
     *out = c;
     return RSVD_OK;
 }
 
-void demo_server_receive(demo_server *srv, demo_server_conn *conn, const uint8_t *msg,
-                         size_t len)
+bool smb2_dispatch_handles(uint16_t command)
+{
+    switch (command) {
+    case RSVD_SMB2_CREATE:
+    case RSVD_SMB2_CLOSE:
+    case RSVD_SMB2_READ:
+    case RSVD_SMB2_WRITE:
+    case RSVD_SMB2_LOCK:
+    case RSVD_SMB2_IOCTL:
+    case RSVD_SMB2_QUERY_INFO:
+    case RSVD_SMB2_SET_INFO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void smb2_dispatch_receive(smb2_dispatch *srv, smb2_dispatch_conn *conn, const uint8_t *msg,
+                           size_t len)
 {
     srv->stats.requests++;
     rsvd_smb2_hdr h;
@@ -888,8 +1081,10 @@ void demo_server_receive(demo_server *srv, demo_server_conn *conn, const uint8_t
     r->len = len;
     r->hdr = h;
     r->credits = credits;
-    conn->ctx.credits = credits; /* the resilient server's answers carry them too */
-    r->conn->ctx.related_file_id = NULL;
+    memset(&r->ctx, 0, sizeof r->ctx);
+    r->ctx.conn = conn->handle;
+    r->ctx.credits = credits; /* the resilient server's answers carry them too */
+    r->ctx.related_file_id = NULL; /* one request at a time: no compounds */
 
     /* [MS-SMB2] 3.3.5.2.9 and 3.3.5.2.11: the session and the tree connect.
      * (The library checks that ctx and the header agree; the host answers.) */
@@ -897,14 +1092,18 @@ void demo_server_receive(demo_server *srv, demo_server_conn *conn, const uint8_t
         fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
-    if (h.session_id != conn->session_id) {
+    conn_session *s = session_find(conn, h.session_id);
+    if (!s) {
         fail(r, RSVD_STATUS_USER_SESSION_DELETED);
         return;
     }
-    if (h.tree_id != conn->tree_id) {
+    conn_tree *t = tree_find(s, h.tree_id);
+    if (!t) {
         fail(r, RSVD_STATUS_NETWORK_NAME_DELETED);
         return;
     }
+    r->ctx.session = s->handle;
+    r->ctx.tree = t->handle;
     switch (h.command) {
     case RSVD_SMB2_CREATE:
         on_create(r);
@@ -936,33 +1135,26 @@ void demo_server_receive(demo_server *srv, demo_server_conn *conn, const uint8_t
     }
 }
 
-void demo_server_conn_lost(demo_server *srv, demo_server_conn *conn)
+void smb2_dispatch_conn_lost(smb2_dispatch *srv, smb2_dispatch_conn *conn)
 {
-    rsvd_res_server_stats before, after;
-    rsvd_res_server_get_stats(srv->res, &before);
-    conn->alive = false;
-    /* [MS-SMB2] 3.3.7.1: resilient opens are detached (their deadline
-     * starts now), the others closed through res_close_open(). */
-    (void)rsvd_res_server_conn_lost(srv->res, conn->ctx.conn, now_ms(srv));
-    rsvd_res_server_get_stats(srv->res, &after);
+    void *conn_ctx = conn->conn_ctx;
+    uint32_t kept = conn_end(srv, conn);
     if (srv->cfg.event) {
-        demo_server_event ev;
+        smb2_dispatch_event ev;
         memset(&ev, 0, sizeof ev);
-        ev.kind = DEMO_EV_CONN_LOST;
-        ev.conn_ctx = conn->conn_ctx;
-        ev.kept = after.detached - before.detached;
+        ev.kind = SMB2_DISPATCH_EV_CONN_LOST;
+        ev.conn_ctx = conn_ctx;
+        ev.kept = kept;
         srv->cfg.event(srv->cfg.ctx, &ev);
     }
-    if (conn->pending == 0)
-        free(conn);
 }
 
-uint64_t demo_server_next_expiry(const demo_server *srv)
+uint64_t smb2_dispatch_next_expiry(const smb2_dispatch *srv)
 {
     return srv->res ? rsvd_res_server_next_expiry(srv->res) : UINT64_MAX;
 }
 
-size_t demo_server_handle_expiry(demo_server *srv)
+size_t smb2_dispatch_handle_expiry(smb2_dispatch *srv)
 {
     size_t closed = 0;
     if (srv->res)
@@ -970,19 +1162,20 @@ size_t demo_server_handle_expiry(demo_server *srv)
     return closed;
 }
 
-void demo_server_get_stats(const demo_server *srv, demo_server_stats *out)
+void smb2_dispatch_get_stats(const smb2_dispatch *srv, smb2_dispatch_stats *out)
 {
     *out = srv->stats;
     out->rsvd_opens = rsvd_server_open_count(srv->rsvd);
+    out->res = (rsvd_res_server_stats)RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(srv->res, &out->res);
-    out->file_opens = demo_files_open_count(srv->cfg.files);
+    out->file_opens = file_table_open_count(srv->cfg.files);
 }
 
-size_t demo_server_locks_held(const demo_server *srv, uint64_t persistent_id)
+size_t smb2_dispatch_locks_held(const smb2_dispatch *srv, uint64_t persistent_id)
 {
-    rsvd_res_open_info info;
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
     if (!srv->res || rsvd_res_server_open_info(srv->res, persistent_id, &info) != RSVD_OK)
         return 0;
     const srv_open *o = info.open_user_data;
-    return o->shared_disk ? 0 : demo_files_lock_count(o->file);
+    return o->shared_disk ? 0 : file_handle_lock_count(o->file);
 }

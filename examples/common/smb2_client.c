@@ -1,5 +1,5 @@
 /*
- * rsvd-demo: the client side (see client.h).
+ * Integrator template: the client side (see smb2_client.h).
  *
  * Reading guide: every request goes through exchange(): it sends the bytes,
  * reads the response, and hands it to the resilient client first -
@@ -7,11 +7,17 @@
  * requests (resiliency, LOCK, reconnect) and answers RSVD_E_NOENT for the
  * host's, whose credits the host then reports itself.
  */
-#include "client.h"
+#include "smb2_client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rsvd/fscc.h>
+#include <rsvd/smb2.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
+#include <rsvd/wire_smb2.h>
 
 #define MSG_MAX (65536u + 256u)
 #define NAME_UNITS_MAX 128u
@@ -21,18 +27,18 @@
 #define DISK_DESIRED_ACCESS 0x00020083u /* READ_DATA|WRITE_DATA|READ_ATTRIBUTES|READ_CONTROL */
 #define FILE_DESIRED_ACCESS 0x0012019Fu /* generic read and write */
 
-struct demo_client {
+struct smb2_client {
     char name[8];
     uint16_t dialect;
     rsvd_res_client *cli;
-    demo_transport t;
+    smb2_transport t;
     uint64_t conn, session, tree; /* handles in the resilient client */
     uint64_t session_id;
     uint32_t tree_id;
     bool attached;
     uint64_t next_request_id; /* RSVD RequestIdentifier ([MS-RSVD] 3.1.1) */
     uint64_t last_mid;
-    void (*event)(void *ctx, demo_client *c, const demo_client_event *ev);
+    void (*event)(void *ctx, smb2_client *c, const smb2_client_event *ev);
     void *event_ctx;
     uint8_t req[MSG_MAX];
     uint8_t rsp[MSG_MAX];
@@ -45,8 +51,8 @@ static void on_request_failed(rsvd_res_client *cli, const rsvd_res_client_done *
 {
     (void)cli;
     (void)d;
-    demo_client *c = ud;
-    demo_client_event ev = {NULL, 0, true};
+    smb2_client *c = ud;
+    smb2_client_event ev = {NULL, 0, true};
     if (c->event)
         c->event(c->event_ctx, c, &ev);
 }
@@ -56,21 +62,21 @@ static void on_open_lost(rsvd_res_client *cli, uint64_t open, void *open_ud,
 {
     (void)cli;
     (void)open;
-    demo_client *c = ud;
-    demo_copen *o = open_ud;
+    smb2_client *c = ud;
+    smb2_open *o = open_ud;
     o->lost = true;
     o->lost_reason = reason;
     o->res = 0; /* the handle is no longer valid */
-    demo_client_event ev = {o, reason, false};
+    smb2_client_event ev = {o, reason, false};
     if (c->event)
         c->event(c->event_ctx, c, &ev);
 }
 
-int demo_client_new(const char *name, uint16_t dialect,
-                    void (*event)(void *ctx, demo_client *c, const demo_client_event *ev),
-                    void *event_ctx, demo_client **out)
+int smb2_client_new(const char *name, uint16_t dialect,
+                    void (*event)(void *ctx, smb2_client *c, const smb2_client_event *ev),
+                    void *event_ctx, smb2_client **out)
 {
-    demo_client *c = calloc(1, sizeof *c);
+    smb2_client *c = calloc(1, sizeof *c);
     if (!c)
         return RSVD_E_NOMEM;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -78,7 +84,9 @@ int demo_client_new(const char *name, uint16_t dialect,
     c->event = event;
     c->event_ctx = event_ctx;
     c->next_request_id = 1;
-    rsvd_res_client_callbacks cb = {on_request_failed, on_open_lost};
+    rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                    .request_failed = on_request_failed,
+                                    .open_lost = on_open_lost};
     int rc = rsvd_res_client_new(NULL, &cb, c, &c->cli);
     if (rc != RSVD_OK) {
         free(c);
@@ -88,7 +96,7 @@ int demo_client_new(const char *name, uint16_t dialect,
     return RSVD_OK;
 }
 
-void demo_client_free(demo_client *c)
+void smb2_client_free(smb2_client *c)
 {
     if (!c)
         return;
@@ -96,21 +104,20 @@ void demo_client_free(demo_client *c)
     free(c);
 }
 
-const char *demo_client_name(const demo_client *c)
+const char *smb2_client_name(const smb2_client *c)
 {
     return c->name;
 }
 
-uint64_t demo_client_last_message_id(const demo_client *c)
+uint64_t smb2_client_last_message_id(const smb2_client *c)
 {
     return c->last_mid;
 }
 
-int demo_client_attach(demo_client *c, const demo_transport *t, uint64_t next_message_id,
+int smb2_client_attach(smb2_client *c, const smb2_transport *t, uint64_t next_message_id,
                        uint32_t credits, uint64_t session_id, uint32_t tree_id)
 {
-    rsvd_res_client_conn_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_conn_params p = RSVD_STRUCT_INIT(rsvd_res_client_conn_params);
     p.dialect = c->dialect;
     p.supports_multi_credit = c->dialect != RSVD_SMB2_DIALECT_202;
     p.next_message_id = next_message_id; /* the window the host hands over */
@@ -118,8 +125,10 @@ int demo_client_attach(demo_client *c, const demo_transport *t, uint64_t next_me
     int rc = rsvd_res_client_conn_add(c->cli, &p, &c->conn);
     if (rc == RSVD_OK)
         rc = rsvd_res_client_session_add(c->cli, c->conn, session_id, &c->session);
+    rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
+    tp.tree_id = tree_id;
     if (rc == RSVD_OK)
-        rc = rsvd_res_client_tree_add(c->cli, c->session, tree_id, &c->tree);
+        rc = rsvd_res_client_tree_add(c->cli, c->session, &tp, &c->tree);
     if (rc != RSVD_OK)
         return rc;
     c->t = *t;
@@ -129,12 +138,12 @@ int demo_client_attach(demo_client *c, const demo_transport *t, uint64_t next_me
     return RSVD_OK;
 }
 
-static uint64_t now_ms(const demo_client *c)
+static uint64_t now_ms(const smb2_client *c)
 {
     return c->t.now_ms(c->t.ctx);
 }
 
-void demo_client_detached(demo_client *c)
+void smb2_client_detached(smb2_client *c)
 {
     if (!c->attached)
         return;
@@ -143,14 +152,14 @@ void demo_client_detached(demo_client *c)
     (void)rsvd_res_client_on_disconnect(c->cli, c->conn, now_ms(c));
 }
 
-size_t demo_client_expire(demo_client *c)
+size_t smb2_client_expire(smb2_client *c)
 {
     size_t lost = 0;
     (void)rsvd_res_client_handle_expiry(c->cli, now_ms(c), &lost);
     return lost;
 }
 
-uint64_t demo_client_next_expiry(const demo_client *c)
+uint64_t smb2_client_next_expiry(const smb2_client *c)
 {
     return rsvd_res_client_next_expiry(c->cli);
 }
@@ -160,7 +169,7 @@ uint64_t demo_client_next_expiry(const demo_client *c)
 /* The header of a request the host builds itself ([MS-SMB2] 3.2.4.1):
  * a MessageId from the resilient client's window, CreditCharge 1 (every
  * request here fits 64 KiB; 0 on 2.0.2), one credit asked back. */
-static int host_hdr(demo_client *c, uint16_t command, rsvd_smb2_hdr *h)
+static int host_hdr(smb2_client *c, uint16_t command, rsvd_smb2_hdr *h)
 {
     uint64_t mid;
     int rc = rsvd_res_client_conn_take_message_ids(c->cli, c->conn, 1, &mid);
@@ -181,7 +190,7 @@ static int host_hdr(demo_client *c, uint16_t command, rsvd_smb2_hdr *h)
  * reads the response into c->rsp. @return its SMB2 status (for the
  * library's requests, the status the library reports in *done), or
  * STATUS_CONNECTION_DISCONNECTED when none came. */
-static uint32_t exchange(demo_client *c, size_t len, uint64_t mid, bool await,
+static uint32_t exchange(smb2_client *c, size_t len, uint64_t mid, bool await,
                          rsvd_res_client_done *done)
 {
     c->last_mid = mid;
@@ -209,7 +218,7 @@ static uint32_t exchange(demo_client *c, size_t len, uint64_t mid, bool await,
         /* RSVD_E_NOENT: a response to the host's own request. */
         (void)rsvd_res_client_conn_grant_credits(c->cli, c->conn, h.credit);
         if (h.message_id != mid)
-            continue; /* the demo has one request in flight: not expected */
+            continue; /* one request in flight: not the one expected */
         if (h.status == RSVD_STATUS_PENDING && rsvd_smb2_hdr_is_async(&h))
             continue;
         return h.status;
@@ -231,11 +240,10 @@ static size_t utf16(const char *s, uint8_t *out, size_t cap)
 
 /* Registers a new open with the resilient client ([MS-SMB2] 3.2.5.7): it
  * keeps what 3.2.4.4 needs to rebuild the CREATE after a disconnect. */
-static void open_register(demo_client *c, const rsvd_smb2_create_req *q, uint8_t oplock,
-                          demo_copen *o)
+static void open_register(smb2_client *c, const rsvd_smb2_create_req *q, uint8_t oplock,
+                          smb2_open *o)
 {
-    rsvd_res_client_open_params p;
-    memset(&p, 0, sizeof p);
+    rsvd_res_client_open_params p = RSVD_STRUCT_INIT(rsvd_res_client_open_params);
     p.file_id = o->file_id;
     p.name = q->name;
     p.name_len = q->name_length;
@@ -245,14 +253,14 @@ static void open_register(demo_client *c, const rsvd_smb2_create_req *q, uint8_t
     p.create_disposition = q->create_disposition;
     p.create_options = q->create_options;
     p.oplock_level = oplock;
-    p.durable = false; /* the demo asks for no durable handle (DHnQ) */
+    p.durable = false; /* no durable handle (DHnQ) is asked for */
     p.user_data = o;
     if (rsvd_res_client_open_add(c->cli, c->tree, &p, &o->res) != RSVD_OK)
         o->res = 0;
 }
 
-static uint32_t create(demo_client *c, const char *name, bool shared_disk,
-                       const uint8_t *ctx, size_t ctx_len, demo_copen *o,
+static uint32_t create(smb2_client *c, const char *name, bool shared_disk,
+                       const uint8_t *ctx, size_t ctx_len, smb2_open *o,
                        rsvd_smb2_create_rsp *rsp)
 {
     uint8_t wname[2 * NAME_UNITS_MAX], chain[512];
@@ -305,8 +313,8 @@ static uint32_t create(demo_client *c, const char *name, bool shared_disk,
     return st;
 }
 
-uint32_t demo_client_open_disk(demo_client *c, const char *name, const demo_disk_open_args *a,
-                               demo_copen *o, rsvd_svhdx_open_device_context *echo)
+uint32_t smb2_client_open_disk(smb2_client *c, const char *name, const smb2_disk_open_args *a,
+                               smb2_open *o, rsvd_svhdx_open_device_context *echo)
 {
     /* SVHDX_OPEN_DEVICE_CONTEXT ([MS-RSVD] 2.2.4.12, 3.1.4.2). */
     uint8_t host[RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE];
@@ -342,7 +350,7 @@ uint32_t demo_client_open_disk(demo_client *c, const char *name, const demo_disk
     return st;
 }
 
-uint32_t demo_client_open_file(demo_client *c, const char *name, demo_copen *o)
+uint32_t smb2_client_open_file(smb2_client *c, const char *name, smb2_open *o)
 {
     rsvd_smb2_create_rsp rsp;
     return create(c, name, false, NULL, 0, o, &rsp);
@@ -350,7 +358,7 @@ uint32_t demo_client_open_file(demo_client *c, const char *name, demo_copen *o)
 
 /* ---- READ and WRITE ------------------------------------------------------------ */
 
-uint32_t demo_client_write(demo_client *c, demo_copen *o, uint64_t offset, const uint8_t *data,
+uint32_t smb2_client_write(smb2_client *c, smb2_open *o, uint64_t offset, const uint8_t *data,
                            uint32_t len, uint32_t *count)
 {
     rsvd_smb2_write_req q;
@@ -375,7 +383,7 @@ uint32_t demo_client_write(demo_client *c, demo_copen *o, uint64_t offset, const
     return st;
 }
 
-uint32_t demo_client_read(demo_client *c, demo_copen *o, uint64_t offset, uint8_t *buf,
+uint32_t smb2_client_read(smb2_client *c, smb2_open *o, uint64_t offset, uint8_t *buf,
                           uint32_t len, uint32_t *got)
 {
     rsvd_smb2_read_req q;
@@ -406,7 +414,7 @@ uint32_t demo_client_read(demo_client *c, demo_copen *o, uint64_t offset, uint8_
 
 /* An FSCTL on an open ([MS-SMB2] 3.2.4.20.11); on success the decoded
  * response's output view points into c->rsp. */
-static uint32_t fsctl(demo_client *c, demo_copen *o, uint32_t ctl_code, const uint8_t *in,
+static uint32_t fsctl(smb2_client *c, smb2_open *o, uint32_t ctl_code, const uint8_t *in,
                       size_t in_len, uint32_t max_output, rsvd_smb2_ioctl_rsp *rsp)
 {
     rsvd_smb2_ioctl_req q;
@@ -432,8 +440,8 @@ static uint32_t fsctl(demo_client *c, demo_copen *o, uint32_t ctl_code, const ui
     return st;
 }
 
-uint32_t demo_client_tunnel(demo_client *c, demo_copen *o, uint32_t opcode, const uint8_t *body,
-                            size_t body_len, uint32_t max_output, demo_tunnel_result *res)
+uint32_t smb2_client_tunnel(smb2_client *c, smb2_open *o, uint32_t opcode, const uint8_t *body,
+                            size_t body_len, uint32_t max_output, smb2_tunnel_result *res)
 {
     /* SVHDX_TUNNEL_OPERATION_HEADER + the operation's body ([MS-RSVD]
      * 2.2.4.11, 3.1.4.1: RequestId is the client's RequestIdentifier). */
@@ -462,8 +470,8 @@ uint32_t demo_client_tunnel(demo_client *c, demo_copen *o, uint32_t opcode, cons
     return st;
 }
 
-uint32_t demo_client_scsi(demo_client *c, demo_copen *o, const demo_scsi *cmd,
-                          demo_scsi_result *res)
+uint32_t smb2_client_scsi(smb2_client *c, smb2_open *o, const smb2_scsi_cmd *cmd,
+                          smb2_scsi_result *res)
 {
     /* SVHDX_TUNNEL_SCSI_REQUEST ([MS-RSVD] 2.2.4.7, 3.1.4.9). Data in is
      * announced with a zero-filled DataBuffer of DataTransferLength bytes,
@@ -496,14 +504,14 @@ uint32_t demo_client_scsi(demo_client *c, demo_copen *o, const demo_scsi *cmd,
     uint32_t max_out = RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_SIZE) +
                        (cmd->dir == RSVD_SCSI_DATA_IN ? cmd->data_in_len : 0);
     memset(&res->r, 0, sizeof res->r);
-    uint32_t st = demo_client_tunnel(c, o, RSVD_TUNNEL_SCSI_OPERATION, body, n, max_out, &res->t);
+    uint32_t st = smb2_client_tunnel(c, o, RSVD_TUNNEL_SCSI_OPERATION, body, n, max_out, &res->t);
     if (st == RSVD_STATUS_SUCCESS && res->t.hdr.status == RSVD_STATUS_SUCCESS &&
         rsvd_svhdx_tunnel_scsi_response_decode(res->t.body, res->t.body_len, &res->r) != RSVD_OK)
         return RSVD_STATUS_INVALID_NETWORK_RESPONSE;
     return st;
 }
 
-uint32_t demo_client_query_support(demo_client *c, demo_copen *o,
+uint32_t smb2_client_query_support(smb2_client *c, smb2_open *o,
                                    rsvd_svhdx_shared_virtual_disk_support_response *out)
 {
     rsvd_smb2_ioctl_rsp rsp;
@@ -518,7 +526,7 @@ uint32_t demo_client_query_support(demo_client *c, demo_copen *o,
 
 /* ---- what the resilient client builds ------------------------------------------ */
 
-uint32_t demo_client_request_resiliency(demo_client *c, demo_copen *o, uint32_t timeout_ms)
+uint32_t smb2_client_request_resiliency(smb2_client *c, smb2_open *o, uint32_t timeout_ms)
 {
     rsvd_res_client_msg m;
     int rc = rsvd_res_client_request_resiliency(c->cli, o->res, timeout_ms, NULL, c->req,
@@ -531,7 +539,7 @@ uint32_t demo_client_request_resiliency(demo_client *c, demo_copen *o, uint32_t 
     return exchange(c, m.len, m.message_id, true, &d);
 }
 
-uint32_t demo_client_lock(demo_client *c, demo_copen *o, const rsvd_smb2_lock_element *e,
+uint32_t smb2_client_lock(smb2_client *c, smb2_open *o, const rsvd_smb2_lock_element *e,
                           uint16_t n, bool await, uint32_t *lock_sequence)
 {
     rsvd_res_client_msg m;
@@ -543,7 +551,7 @@ uint32_t demo_client_lock(demo_client *c, demo_copen *o, const rsvd_smb2_lock_el
     return exchange(c, m.len, m.message_id, await, &d);
 }
 
-uint32_t demo_client_reconnect(demo_client *c, demo_copen *o)
+uint32_t smb2_client_reconnect(smb2_client *c, smb2_open *o)
 {
     rsvd_res_client_msg m;
     if (rsvd_res_client_reconnect_create(c->cli, o->res, c->tree, now_ms(c), NULL, 0, c->req,
@@ -551,19 +559,19 @@ uint32_t demo_client_reconnect(demo_client *c, demo_copen *o)
         return RSVD_STATUS_CONNECTION_DISCONNECTED;
     rsvd_res_client_done d;
     uint32_t st = exchange(c, m.len, m.message_id, true, &d);
-    rsvd_res_client_open_info info;
+    rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     if (st == RSVD_STATUS_SUCCESS &&
         rsvd_res_client_open_info_get(c->cli, o->res, &info) == RSVD_OK)
         o->file_id = info.file_id; /* same Persistent, new Volatile */
     return st;
 }
 
-uint32_t demo_client_resend_lock(demo_client *c, demo_copen *o, uint32_t *lock_sequence)
+uint32_t smb2_client_resend_lock(smb2_client *c, smb2_open *o, uint32_t *lock_sequence)
 {
     rsvd_res_client_msg m;
     int rc = rsvd_res_client_resend_next(c->cli, o->res, c->req, sizeof c->req, &m);
     if (rc == RSVD_E_NOENT)
-        return DEMO_NOTHING_TO_RESEND;
+        return SMB2_CLIENT_NOTHING_TO_RESEND;
     if (rc != RSVD_OK)
         return RSVD_STATUS_CONNECTION_DISCONNECTED;
     rsvd_smb2_lock_req q;
@@ -574,7 +582,7 @@ uint32_t demo_client_resend_lock(demo_client *c, demo_copen *o, uint32_t *lock_s
 
 /* ---- CLOSE ------------------------------------------------------------------------ */
 
-uint32_t demo_client_close(demo_client *c, demo_copen *o)
+uint32_t smb2_client_close(smb2_client *c, smb2_open *o)
 {
     rsvd_smb2_close_req q;
     memset(&q, 0, sizeof q);
@@ -594,7 +602,7 @@ uint32_t demo_client_close(demo_client *c, demo_copen *o)
     return st;
 }
 
-bool demo_client_open_info(const demo_client *c, const demo_copen *o,
+bool smb2_client_open_info(const smb2_client *c, const smb2_open *o,
                            rsvd_res_client_open_info *out)
 {
     return o->res && rsvd_res_client_open_info_get(c->cli, o->res, out) == RSVD_OK;

@@ -1,32 +1,38 @@
 /*
- * rsvd-demo: the plain files of the demo's file server.
+ * Integrator template: a file table for the opens librsvd does not own.
  *
  * A shared virtual disk is not the only thing a guest cluster keeps on the
  * file server: each virtual machine has its configuration file there too,
- * opened as an ordinary file, with byte-range locks on it. This is the
- * server's "object store" for those opens: a tiny in-memory file table with
- * [MS-SMB2] 3.3.5.14.1/3.3.5.14.2 byte-range locks. The SMB2 dispatch
- * (server.c) registers each open with the resilient-handle server like any
- * other open; only Open.LocalOpen lives here.
+ * opened as an ordinary file, with byte-range locks on it. librsvd's RSVD
+ * server owns the shared-disk opens; every other open is the host's. This
+ * is a tiny in-memory stand-in for the host's file system: a few files,
+ * their opens (Open.LocalOpen of a plain open) and [MS-SMB2]
+ * 3.3.5.14.1/3.3.5.14.2 byte-range locks. The SMB2 dispatch
+ * (smb2_dispatch.c) registers each open with the resilient-handle server
+ * like any other open; only Open.LocalOpen lives here.
+ *
+ * Adapt: replace it with your VFS (open, close, read, write, byte-range
+ * locks), keeping the statuses the functions below return.
  */
-#ifndef RSVD_DEMO_FILES_H
-#define RSVD_DEMO_FILES_H
+#ifndef EXAMPLES_FILE_TABLE_H
+#define EXAMPLES_FILE_TABLE_H
 
 #include <rsvd/rsvd.h>
+#include <rsvd/smb2.h>
 
 /** The file table. */
-typedef struct demo_files demo_files;
+typedef struct file_table file_table;
 /** One open of a file (Open.LocalOpen of a plain open). */
-typedef struct demo_file_open demo_file_open;
+typedef struct file_handle file_handle;
 
 /** Creates an empty table. @return RSVD_OK or RSVD_E_NOMEM. */
-int demo_files_new(demo_files **out);
+int file_table_new(file_table **out);
 /** Frees the table; every open must have been closed. */
-void demo_files_free(demo_files *fs);
+void file_table_free(file_table *fs);
 
 /** Adds a file with @p content (copied). @return RSVD_OK, RSVD_E_LIMIT or
  * RSVD_E_NOSPC (content too large). */
-int demo_files_add(demo_files *fs, const char *name, const void *content, size_t len);
+int file_table_add(file_table *fs, const char *name, const void *content, size_t len);
 
 /**
  * Opens @p name (ASCII, compared without regard to case) with SMB2
@@ -36,11 +42,11 @@ int demo_files_add(demo_files *fs, const char *name, const void *content, size_t
  * STATUS_OBJECT_NAME_COLLISION, STATUS_INSUFFICIENT_RESOURCES or
  * STATUS_NOT_SUPPORTED (another disposition).
  */
-uint32_t demo_files_open(demo_files *fs, const char *name, uint32_t disposition,
-                         demo_file_open **out);
+uint32_t file_table_open(file_table *fs, const char *name, uint32_t disposition,
+                         file_handle **out);
 
 /** Closes an open; its byte-range locks are released. */
-void demo_files_close(demo_file_open *o);
+void file_table_close(file_handle *o);
 
 /**
  * Applies the elements of a decoded LOCK request through this open:
@@ -51,24 +57,24 @@ void demo_files_close(demo_file_open *o);
  * same way.
  * @return the NTSTATUS of the whole request.
  */
-uint32_t demo_files_lock(demo_file_open *o, const rsvd_smb2_lock_req *req);
+uint32_t file_table_lock(file_handle *o, const rsvd_smb2_lock_req *req);
 
 /** Reads up to @p len bytes at @p offset. @return STATUS_SUCCESS (*got
  * set) or STATUS_END_OF_FILE. */
-uint32_t demo_files_read(demo_file_open *o, uint64_t offset, uint8_t *buf, uint32_t len,
+uint32_t file_table_read(file_handle *o, uint64_t offset, uint8_t *buf, uint32_t len,
                          uint32_t *got);
 /** Writes @p len bytes at @p offset. @return STATUS_SUCCESS, STATUS_DISK_FULL
  * (past the table's file size limit) or STATUS_FILE_LOCK_CONFLICT (the range
  * is locked by another open). */
-uint32_t demo_files_write(demo_file_open *o, uint64_t offset, const uint8_t *data, uint32_t len);
+uint32_t file_table_write(file_handle *o, uint64_t offset, const uint8_t *data, uint32_t len);
 
 /** @return the file's size in bytes. */
-uint64_t demo_files_size(const demo_file_open *o);
+uint64_t file_handle_size(const file_handle *o);
 /** @return the file's name. */
-const char *demo_files_name(const demo_file_open *o);
+const char *file_handle_name(const file_handle *o);
 /** @return the byte-range locks this open holds. */
-size_t demo_files_lock_count(const demo_file_open *o);
+size_t file_handle_lock_count(const file_handle *o);
 /** @return the opens of the whole table. */
-size_t demo_files_open_count(const demo_files *fs);
+size_t file_table_open_count(const file_table *fs);
 
-#endif /* RSVD_DEMO_FILES_H */
+#endif /* EXAMPLES_FILE_TABLE_H */
