@@ -52,10 +52,10 @@ for support in fake_backend fail_alloc; do
     objs+=("$work/$support.o")
 done
 # rsvd-target's codecs, which its harnesses (fuzz_target_*) reach.
-cflags+=(-D_GNU_SOURCE -I"$here/examples/rsvd-target")
+cflags+=(-I"$here/examples/rsvd-target")
 for src in fscc_info framing ntlmssp_msg smb2_negotiate smb2_query_directory smb2_session \
            smb2_simple smb2_tree spnego timeutil utf16 vfs; do
-    "$CC" "${cflags[@]}" -c "$here/examples/rsvd-target/$src.c" -o "$work/target_$src.o"
+    "$CC" "${cflags[@]}" -D_GNU_SOURCE -c "$here/examples/rsvd-target/$src.c" -o "$work/target_$src.o"
     objs+=("$work/target_$src.o")
 done
 
@@ -94,7 +94,9 @@ built=0
 for src in "$here"/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     family=${name#fuzz_}
-    "$CC" "${cflags[@]}" -c "$src" -o "$work/$name.o"
+    extra=()
+    case "$family" in target_*) extra=(-D_GNU_SOURCE) ;; esac
+    "$CC" "${cflags[@]}" "${extra[@]}" -c "$src" -o "$work/$name.o"
     "$CC" "${cflags[@]}" "$work/$name.o" "${objs[@]}" "${engine[@]}" -o "$OUT/$name"
     zip_dir "$OUT/${name}_seed_corpus.zip" "$here/fuzz/corpus/$family" "$work/golden/$family"
     if [ -f "$here/fuzz/dict/$family.dict" ]; then
