@@ -2,7 +2,7 @@
  * Fuzz harness: the integrator template's codecs of the messages a client
  * exchanges before its first open - NEGOTIATE, SESSION_SETUP, LOGOFF,
  * TREE_CONNECT, TREE_DISCONNECT ([MS-SMB2] 2.2.3 - 2.2.12;
- * examples/common/smb2_negotiate.c, smb2_session.c, smb2_tree.c).
+ * examples/common/smb2_setup_negotiate.c, smb2_setup_session.c, smb2_setup_tree.c).
  *
  * The input goes to every response decoder. A decoder that accepts it must
  * have read each field from the offset the spec gives (checked against the
@@ -15,9 +15,9 @@
 #include <rsvd/wire_smb2.h>
 
 #include "fuzz_common.h"
-#include "smb2_negotiate.h"
-#include "smb2_session.h"
-#include "smb2_tree.h"
+#include "smb2_setup_negotiate.h"
+#include "smb2_setup_session.h"
+#include "smb2_setup_tree.h"
 
 static uint16_t le16(const uint8_t *p)
 {

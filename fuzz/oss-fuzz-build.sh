@@ -52,9 +52,16 @@ for support in fake_backend fail_alloc; do
     objs+=("$work/$support.o")
 done
 # The integrator template's codecs that fuzz_smb2_setup feeds.
-for codec in smb2_negotiate smb2_session smb2_tree; do
+for codec in smb2_setup_negotiate smb2_setup_session smb2_setup_tree; do
     "$CC" "${cflags[@]}" -c "$here/examples/common/$codec.c" -o "$work/$codec.o"
     objs+=("$work/$codec.o")
+done
+# rsvd-target's codecs, which its harnesses (fuzz_target_*) reach.
+cflags+=(-I"$here/examples/rsvd-target")
+for src in fscc_info framing ntlmssp_msg smb2_negotiate smb2_query_directory smb2_session \
+           smb2_simple smb2_tree spnego timeutil utf16 vfs; do
+    "$CC" "${cflags[@]}" -D_GNU_SOURCE -c "$here/examples/rsvd-target/$src.c" -o "$work/target_$src.o"
+    objs+=("$work/target_$src.o")
 done
 
 # The seed corpora: the committed corpus, plus the golden vectors that
@@ -92,7 +99,9 @@ built=0
 for src in "$here"/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     family=${name#fuzz_}
-    "$CC" "${cflags[@]}" -c "$src" -o "$work/$name.o"
+    extra=()
+    case "$family" in target_*) extra=(-D_GNU_SOURCE) ;; esac
+    "$CC" "${cflags[@]}" "${extra[@]}" -c "$src" -o "$work/$name.o"
     "$CC" "${cflags[@]}" "$work/$name.o" "${objs[@]}" "${engine[@]}" -o "$OUT/$name"
     zip_dir "$OUT/${name}_seed_corpus.zip" "$here/fuzz/corpus/$family" "$work/golden/$family"
     if [ -f "$here/fuzz/dict/$family.dict" ]; then

@@ -2,7 +2,7 @@
  * smb-durable-client: the session's authentication - SPNEGO with NTLMSSP
  * through GSSAPI (MIT krb5's SPNEGO and the gss-ntlmssp mechanism), the
  * client side. The SMB2 SESSION_SETUP exchange carries the tokens
- * (smb2_session.h frames them); nothing of NTLM is written here.
+ * (smb2_setup_session.h frames them); nothing of NTLM is written here.
  */
 #ifndef SMB_DURABLE_CLIENT_AUTH_H
 #define SMB_DURABLE_CLIENT_AUTH_H

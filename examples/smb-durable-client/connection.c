@@ -28,9 +28,9 @@
 
 #include "auth.h"
 #include "nbss.h"
-#include "smb2_negotiate.h"
-#include "smb2_session.h"
-#include "smb2_tree.h"
+#include "smb2_setup_negotiate.h"
+#include "smb2_setup_session.h"
+#include "smb2_setup_tree.h"
 
 /* Credits the client asks for in its own requests. */
 #define CREDITS_ASKED 64u

@@ -28,7 +28,7 @@ _Static_assert(RSVD_V0_SERVER_CONFIG == sizeof(rsvd_server_config),
                "rsvd_server_config ends in padding");
 _Static_assert(RSVD_V0_OBJECT_STORE_OPS == sizeof(rsvd_object_store_ops),
                "rsvd_object_store_ops ends in padding");
-_Static_assert(RSVD_V0_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),
+_Static_assert(RSVD_V1_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),
                "rsvd_scsi_disk_ops ends in padding");
 _Static_assert(RSVD_V0_RES_SERVER_CONFIG == sizeof(rsvd_res_server_config),
                "rsvd_res_server_config ends in padding");
@@ -59,12 +59,12 @@ _Static_assert(RSVD_V1_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info)
 _Static_assert(RSVD_V0_RES_CLIENT_CREATE_PARAMS == sizeof(rsvd_res_client_create_params),
                "rsvd_res_client_create_params ends in padding");
 _Static_assert(RSVD_V0_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
-_Static_assert(RSVD_V0_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
+_Static_assert(RSVD_V1_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
 _Static_assert(RSVD_V0_FILE_STORE_CONFIG == sizeof(rsvd_file_store_config),
                "rsvd_file_store_config ends in padding");
 _Static_assert(RSVD_V0_FILE_BLOCK_CONFIG == sizeof(rsvd_file_block_config),
                "rsvd_file_block_config ends in padding");
-_Static_assert(RSVD_V0_SCSI_DISK_CONFIG == sizeof(rsvd_scsi_disk_config),
+_Static_assert(RSVD_V1_SCSI_DISK_CONFIG == sizeof(rsvd_scsi_disk_config),
                "rsvd_scsi_disk_config ends in padding");
 _Static_assert(RSVD_V0_ISCSI_DISK_CONFIG == sizeof(rsvd_iscsi_disk_config),
                "rsvd_iscsi_disk_config ends in padding");

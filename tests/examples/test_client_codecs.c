@@ -1,7 +1,7 @@
 /*
  * The integrator template's codecs of the messages a client exchanges
- * before its first open (examples/common/smb2_negotiate.c, smb2_session.c,
- * smb2_tree.c): each encoder gives the golden bytes laid out by hand from
+ * before its first open (examples/common/smb2_setup_negotiate.c, smb2_setup_session.c,
+ * smb2_setup_tree.c): each encoder gives the golden bytes laid out by hand from
  * [MS-SMB2] 2.2.3 - 2.2.12, each decoder reads the golden responses, and no
  * truncation or bad StructureSize, offset or command is read.
  */
@@ -17,9 +17,9 @@
 #include <rsvd/wire_smb2.h>
 
 #include "golden.h"
-#include "smb2_negotiate.h"
-#include "smb2_session.h"
-#include "smb2_tree.h"
+#include "smb2_setup_negotiate.h"
+#include "smb2_setup_session.h"
+#include "smb2_setup_tree.h"
 
 static uint8_t g_buf[1024];
 
