@@ -295,12 +295,16 @@ typedef struct rsvd_res_client_tree_params {
     size_t struct_size;
     /** TreeConnect.TreeConnectId. */
     uint32_t tree_id;
-    /** The Capabilities of the TREE_CONNECT response ([MS-SMB2] 2.2.10,
-     * 3.2.5.5): RSVD_SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY on a 3.x
-     * session makes TreeConnect.IsCAShare TRUE (durable requests then ask
-     * for a persistent handle); other bits are kept and not used. 0: not
-     * continuously available. */
-    uint32_t share_capabilities;
+    union {
+        /** The name of this member in the first release (zero). */
+        uint32_t reserved;
+        /** The Capabilities of the TREE_CONNECT response ([MS-SMB2]
+         * 2.2.10, 3.2.5.5): RSVD_SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY on a
+         * 3.x session makes TreeConnect.IsCAShare TRUE (durable requests
+         * then ask for a persistent handle); other bits are kept and not
+         * used. 0: not continuously available. */
+        uint32_t share_capabilities;
+    };
 } rsvd_res_client_tree_params;
 
 /** Registers a tree connect of @p session. @return RSVD_OK, RSVD_E_NOENT,
