@@ -12,9 +12,9 @@
  * (STATUS_INVALID_DEVICE_REQUEST) to the application with the open still
  * usable; checks the client's exit status, the lines that show each of
  * those answers, and the file on the share. smbd is the test's child,
- * stopped by its PID on every exit path (tu_daemon.h). No smbd, no GSSAPI
- * NTLMSSP mechanism, or not root (smbd runs as root here): SKIP, or a
- * failure where RSVD_INTEGRATION_REQUIRED=1 (CI).
+ * stopped by its PID on every exit path (tu_daemon.h); it runs as the
+ * user the test runs as. No smbd or no GSSAPI NTLMSSP mechanism: SKIP, or
+ * a failure where RSVD_INTEGRATION_REQUIRED=1 (CI).
  */
 #define _GNU_SOURCE
 #include <pwd.h>
@@ -48,7 +48,10 @@ static const char *const expected[] = {
     "^every answer was the expected one$",
 };
 
-static bool write_conf(const char *path, const char *dir, int port, const char *user)
+/* The share's files belong to the user the test runs as: as root, smbd
+ * maps the guest to nobody and forces the share to root; otherwise smbd runs
+ * as that user, who is also its guest. */
+static bool write_conf(const char *path, const char *dir, int port, const char *user, bool root)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -61,6 +64,7 @@ static bool write_conf(const char *path, const char *dir, int port, const char *
             "  disable netbios = yes\n"
             "  server role = standalone server\n"
             "  map to guest = Bad User\n"
+            "  guest account = %s\n"
             "  passdb backend = tdbsam:%s/private/passdb.tdb\n"
             "  private dir = %s/private\n"
             "  lock directory = %s/lock\n"
@@ -84,8 +88,9 @@ static bool write_conf(const char *path, const char *dir, int port, const char *
             "  path = %s/share\n"
             "  guest ok = yes\n"
             "  read only = no\n"
-            "  force user = %s\n",
-            port, dir, dir, dir, dir, dir, dir, dir, dir, dir, user);
+            "%s%s%s",
+            port, root ? "nobody" : user, dir, dir, dir, dir, dir, dir, dir, dir, dir,
+            root ? "  force user = " : "", root ? user : "", root ? "\n" : "");
     return fclose(f) == 0;
 }
 
@@ -138,8 +143,6 @@ int main(int argc, char **argv)
     char smbd[256];
     if (!tu_which("smbd", smbd, sizeof smbd))
         tu_skip("smbd is not installed (Debian package samba)");
-    if (geteuid() != 0)
-        tu_skip("smbd runs as root here, and this test is not root");
     static const char *const sub[] = {"private", "lock", "state", "cache",
                                       "pid",     "ncalrpc", "share"};
     for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
@@ -150,7 +153,7 @@ int main(int argc, char **argv)
     const struct passwd *pw = getpwuid(geteuid());
     int port = tu_free_port();
     const char *conf = tu_path("smb.conf");
-    if (!pw || !write_conf(conf, dir, port, pw->pw_name)) {
+    if (!pw || !write_conf(conf, dir, port, pw->pw_name, geteuid() == 0)) {
         fprintf(stderr, "cannot write %s\n", conf);
         return 1;
     }
