@@ -104,6 +104,50 @@ static void channel_sequence_of_the_hosts_requests_follows_the_session(void **st
     cx_fini(&cx);
 }
 
+static void re_established_session_starts_its_channel_sequence_at_zero(void **state)
+{
+    (void)state;
+    /* Decision (reference 2.3's gap, 4.9): every new session starts at 0,
+     * also one that re-establishes a lost session; its reconnect CREATE
+     * carries that 0, from which the server re-seeds Open.ChannelSequence. */
+    cli_fx cx;
+    cx_init_durable(&cx, NULL, RSVD_SMB2_DIALECT_302, true, true, 0);
+    uint64_t c2 = bind_second_channel(&cx);
+    uint8_t req[1024], rsp[512], data[8];
+    rsvd_res_client_msg m;
+    uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
+                              req, sizeof req, &m);
+    const rsvd_smb2_dh2q_rsp gr = {60000, 0};
+    size_t dn = 0;
+    assert_int_equal(rsvd_smb2_dh2q_rsp_encode(&gr, data, sizeof data, &dn), RSVD_OK);
+    const rsvd_res_client_cc cc = {"DH2Q", 4, data, dn};
+    size_t rn = cx_rsp_create_cc(req, m.len, &k_fid, RSVD_SMB2_OPLOCK_LEVEL_BATCH, &cc, 1, rsp,
+                                 sizeof rsp);
+    rsvd_res_client_done d;
+    assert_int_equal(rsvd_res_client_on_response(cx.cli, m.conn, rsp, rn, cx.now, &d), RSVD_OK);
+    assert_int_equal(d.status, RSVD_STATUS_SUCCESS);
+    /* One channel lost (ChannelSequence 1), then the last one. */
+    uint16_t seq = 0;
+    assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, c2, cx.now), RSVD_OK);
+    assert_int_equal(rsvd_res_client_channel_sequence(cx.cli, cx.sess, &seq), RSVD_OK);
+    assert_int_equal(seq, 1);
+    assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_OK);
+    rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_302);
+    p.supports_persistent_handles = true;
+    p.supports_multi_channel = true;
+    uint64_t conn, sess, tree;
+    assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn), RSVD_OK);
+    assert_int_equal(rsvd_res_client_session_add(cx.cli, conn, 0x99, &sess), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess, CLI_TREE(8), &tree), RSVD_OK);
+    assert_int_equal(rsvd_res_client_channel_sequence(cx.cli, sess, &seq), RSVD_OK);
+    assert_int_equal(seq, 0);
+    assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, open, tree, cx.now, NULL, 0, req,
+                                                      sizeof req, &m),
+                     RSVD_OK);
+    assert_int_equal(hdr_of(req, m.len).status, 0);
+    cx_fini(&cx);
+}
+
 /* ---- 3.2.5.7: CREATE and STATUS_SERVER_UNAVAILABLE ----------------------------- */
 
 static void create_answered_server_unavailable_is_replayed_with_the_replay_flag(void **state)
@@ -494,6 +538,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(channel_sequence_of_the_hosts_requests_follows_the_session),
+        cmocka_unit_test(re_established_session_starts_its_channel_sequence_at_zero),
         cmocka_unit_test(create_answered_server_unavailable_is_replayed_with_the_replay_flag),
         cmocka_unit_test(server_unavailable_is_returned_without_the_capabilities_or_on_2x),
         cmocka_unit_test(create_is_replayed_at_most_three_times),
