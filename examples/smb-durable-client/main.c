@@ -25,7 +25,8 @@
  *  6. connection 2: NEGOTIATE with the same ClientGuid, SESSION_SETUP with
  *     PreviousSessionId, TREE_CONNECT;
  *  7. the CREATE with DH2C reclaims the open (retried while the server has
- *     not yet let the old connection go, [MS-SMB2] 3.2.7.1);
+ *     not yet let the old connection go, [MS-SMB2] 3.2.7.1) - with DHnC on
+ *     a server that declined the durable handle but granted resiliency;
  *  8. READ finds the pattern; CLOSE; LOGOFF.
  *
  * Exit status: 0 when every answer was the expected one, 1 otherwise, 77
@@ -61,6 +62,7 @@ typedef struct options {
     client_target target;
     const char *file;
     bool expect_resiliency_granted; /* the server grants resiliency */
+    bool expect_durable_declined;   /* the server grants no durable handle */
     bool quiet;
 } options;
 
@@ -109,9 +111,12 @@ static void usage(const char *prog)
     fprintf(stderr,
             "usage: %s [--server HOST] [--port PORT] [--share SHARE] [--user USER]\n"
             "          [--password PASSWORD] [--domain DOMAIN] [--file NAME]\n"
-            "          [--resiliency-granted] [--quiet]\n"
+            "          [--resiliency-granted] [--durable-declined] [--quiet]\n"
             "A user the server does not know is its guest where it maps bad users\n"
-            "to guest (Samba: map to guest = Bad User).\n",
+            "to guest (Samba: map to guest = Bad User). By default the server is\n"
+            "expected to grant a durable v2 handle and refuse resiliency (Samba);\n"
+            "--resiliency-granted and --durable-declined expect the other answers\n"
+            "(then the open survives as a resilient one and is reclaimed with DHnC).\n",
             prog);
 }
 
@@ -122,8 +127,8 @@ static bool parse(int argc, char **argv, options *o)
         {"share", required_argument, NULL, 'S'},    {"user", required_argument, NULL, 'u'},
         {"password", required_argument, NULL, 'P'}, {"domain", required_argument, NULL, 'd'},
         {"file", required_argument, NULL, 'f'},     {"resiliency-granted", no_argument, NULL, 'r'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"durable-declined", no_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->target.server = "127.0.0.1";
     o->target.port = 445;
@@ -143,6 +148,7 @@ static bool parse(int argc, char **argv, options *o)
         case 'd': o->target.domain = optarg; break;
         case 'f': o->file = optarg; break;
         case 'r': o->expect_resiliency_granted = true; break;
+        case 'D': o->expect_durable_declined = true; break;
         case 'q': o->quiet = true; break;
         default: usage(argv[0]); return false;
         }
@@ -205,13 +211,11 @@ int main(int argc, char **argv)
     uint32_t st = client_create_durable(c, o.file, ACCESS_READ_WRITE, RSVD_FILE_OVERWRITE_IF);
     rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     bool have = st == RSVD_STATUS_SUCCESS && client_open_info(c, &info);
+    bool v2 = have && (info.durable_flags & RSVD_RES_CLIENT_DURABLE_V2);
     snprintf(line, sizeof line, "DH2Q sent; %s, DurableTimeout %u ms%s",
-             have && (info.durable_flags & RSVD_RES_CLIENT_DURABLE_V2) ? "durable v2 granted"
-                                                                       : "NOT durable",
-             info.durable_timeout_ms,
+             v2 ? "durable v2 granted" : "not durable", info.durable_timeout_ms,
              info.durable_flags & RSVD_RES_CLIENT_DURABLE_PERSISTENT ? ", persistent" : "");
-    check(have && (info.durable_flags & RSVD_RES_CLIENT_DURABLE_V2), "SMB2 CREATE + DH2Q", st,
-          line);
+    check(have && v2 == !o.expect_durable_declined, "SMB2 CREATE + DH2Q", st, line);
     if (!have)
         goto out;
     rsvd_smb2_fileid first_fid = info.file_id;
@@ -254,7 +258,7 @@ int main(int argc, char **argv)
     if (!connect_reported(c, old_session))
         goto out;
 
-    say("Step 7  CREATE with DH2C reclaims the open\n");
+    say("Step 7  CREATE with %s reclaims the open\n", v2 ? "DH2C" : "DHnC");
     int tries = 0;
     do {
         if (tries)
@@ -263,14 +267,19 @@ int main(int argc, char **argv)
         tries++;
     } while (st != RSVD_STATUS_SUCCESS && st != CLIENT_GIVEN_UP && tries < RECLAIM_TRIES);
     have = st == RSVD_STATUS_SUCCESS && client_open_info(c, &info);
+    /* The context the grant requires: DH2C for the durable v2 open, DHnC
+     * for one that is only resilient. */
+    const char *want = v2 ? "DH2C" : "DHnC";
     snprintf(line, sizeof line, "%.7s; FileId.Persistent %s, attempt %d",
              c->reclaim_context, have && info.file_id.persistent_id == first_fid.persistent_id
                                      ? "kept"
                                      : "CHANGED",
              tries);
+    char what[64];
+    snprintf(what, sizeof what, "SMB2 CREATE + %s", want);
     check(have && info.file_id.persistent_id == first_fid.persistent_id &&
-              strcmp(c->reclaim_context, "DH2C") == 0,
-          "SMB2 CREATE + DH2C", st, line);
+              strcmp(c->reclaim_context, want) == 0,
+          what, st, line);
     if (!have)
         goto out;
 

@@ -1,7 +1,7 @@
 /*
- * smb-durable-client against Samba (suite 'integration'):
+ * smb-durable-client against real servers (suite 'integration'):
  *
- *   test_durable_samba SMB_DURABLE_CLIENT
+ *   test_durable_client samba SMB_DURABLE_CLIENT
  *
  * starts smbd on 127.0.0.1 with a free port, its configuration and every
  * directory in the test's temporary directory, a share anyone reaches as
@@ -15,6 +15,13 @@
  * stopped by its PID on every exit path (tu_daemon.h); it runs as the
  * user the test runs as. No smbd or no GSSAPI NTLMSSP mechanism: SKIP, or
  * a failure where RSVD_INTEGRATION_REQUIRED=1 (CI).
+ *
+ *   test_durable_client target SMB_DURABLE_CLIENT RSVD_TARGET
+ *
+ * does the same with the example server rsvd-target (a guest share), which
+ * hands resiliency to the library and declines durable handles until they
+ * move into the library too: the open survives as a resilient one and is
+ * reclaimed with DHnC.
  */
 #define _GNU_SOURCE
 #include <pwd.h>
@@ -34,7 +41,7 @@
 
 /* What the client's output must show, one extended regular expression a
  * line. */
-static const char *const expected[] = {
+static const char *const expected_samba[] = {
     "SMB2 NEGOTIATE .* -> STATUS_SUCCESS  dialect 0x0302",
     "SMB2 SESSION_SETUP .* -> STATUS_SUCCESS  SessionId 0x[0-9a-f]+, guest$",
     "SMB2 CREATE \\+ DH2Q +-> STATUS_SUCCESS  DH2Q sent; durable v2 granted",
@@ -46,6 +53,19 @@ static const char *const expected[] = {
     "SMB2 CREATE \\+ DH2C +-> STATUS_SUCCESS  DH2C; FileId.Persistent kept",
     "SMB2 READ 4 KiB @0 +-> STATUS_SUCCESS  the data written before the loss",
     "^every answer was the expected one$",
+    NULL,
+};
+
+static const char *const expected_target[] = {
+    "SMB2 NEGOTIATE .* -> STATUS_SUCCESS  dialect 0x0302",
+    "SMB2 CREATE \\+ DH2Q +-> STATUS_SUCCESS  DH2Q sent; not durable",
+    "FSCTL_LMR_REQUEST_RESILIENCY 60000 ms +-> STATUS_SUCCESS  ResilientHandle TRUE",
+    "connection 1 lost +-> open kept, detached",
+    "SMB2 SESSION_SETUP .* guest, PreviousSessionId given",
+    "SMB2 CREATE \\+ DHnC +-> STATUS_SUCCESS  DHnC; FileId.Persistent kept",
+    "SMB2 READ 4 KiB @0 +-> STATUS_SUCCESS  the data written before the loss",
+    "^every answer was the expected one$",
+    NULL,
 };
 
 /* The share's files belong to the user the test runs as: as root, smbd
@@ -125,56 +145,84 @@ static bool share_file_ok(const char *path)
     return ok;
 }
 
-static bool smbd_listens(void *ctx)
+static bool listens(void *ctx)
 {
     return tu_wait_port(*(const int *)ctx, 0);
 }
 
-int main(int argc, char **argv)
+/* smbd with its configuration in the test's directory. @return its PID. */
+static pid_t start_smbd(const char *dir, int port, const char **server_log)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s SMB_DURABLE_CLIENT\n", argv[0]);
-        return 2;
-    }
-    const char *client = argv[1];
-    const char *dir = tu_tmpdir("durable-samba");
-    if (strcmp(client, "none") == 0)
-        tu_skip("smb-durable-client was not built (it needs krb5-gssapi: libkrb5-dev)");
     char smbd[256];
     if (!tu_which("smbd", smbd, sizeof smbd))
         tu_skip("smbd is not installed (Debian package samba)");
-    static const char *const sub[] = {"private", "lock", "state", "cache",
-                                      "pid",     "ncalrpc", "share"};
+    static const char *const sub[] = {"private", "lock", "state", "cache", "pid", "ncalrpc"};
     for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
         if (mkdir(tu_path(sub[i]), 0755) != 0) {
             perror(tu_path(sub[i]));
-            return 1;
+            exit(1);
         }
     const struct passwd *pw = getpwuid(geteuid());
-    int port = tu_free_port();
     const char *conf = tu_path("smb.conf");
     if (!pw || !write_conf(conf, dir, port, pw->pw_name, geteuid() == 0)) {
         fprintf(stderr, "cannot write %s\n", conf);
-        return 1;
+        exit(1);
     }
-    const char *smbd_log = tu_path("smbd.out");
+    *server_log = tu_path("log.smbd");
     /* In its own process group: at its end smbd signals its group, which
      * must not be the test's. It dies with the test all the same
      * (PR_SET_PDEATHSIG), and its children with it. */
     const char *sargv[] = {smbd, "--foreground", "--debug-stdout", "-s", conf, NULL};
-    pid_t pid = tu_daemon_start(sargv, smbd_log, NULL, NULL);
-    if (pid < 0 || tu_daemon_wait(pid, smbd_listens, &port, 20000) != TU_WAIT_READY) {
-        fprintf(stderr, "FAIL: smbd did not start\n");
-        tu_dump_file(smbd_log);
+    return tu_daemon_start(sargv, tu_path("smbd.out"), NULL, NULL);
+}
+
+/* rsvd-target with a guest share "share" over the test's directory. */
+static pid_t start_target(const char *target, int port, const char **server_log)
+{
+    char listen[64], share[600];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    snprintf(share, sizeof share, "share=%s", tu_path("share"));
+    *server_log = tu_path("target.out");
+    const char *targv[] = {target, "--listen", listen, "--share", share, "--guest", NULL};
+    return tu_daemon_start(targv, *server_log, NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    bool samba = argc == 3 && strcmp(argv[1], "samba") == 0;
+    bool target = argc == 4 && strcmp(argv[1], "target") == 0;
+    if (!samba && !target) {
+        fprintf(stderr, "usage: %s samba SMB_DURABLE_CLIENT\n"
+                        "       %s target SMB_DURABLE_CLIENT RSVD_TARGET\n", argv[0], argv[0]);
+        return 2;
+    }
+    const char *client = argv[2];
+    const char *dir = tu_tmpdir(samba ? "durable-samba" : "durable-target");
+    if (strcmp(client, "none") == 0)
+        tu_skip("smb-durable-client was not built (it needs krb5-gssapi: libkrb5-dev)");
+    if (target && strcmp(argv[3], "none") == 0)
+        tu_skip("rsvd-target was not built (it needs krb5-gssapi and nettle-dev)");
+    if (mkdir(tu_path("share"), 0755) != 0) {
+        perror(tu_path("share"));
+        return 1;
+    }
+    int port = tu_free_port();
+    const char *server_log = NULL;
+    pid_t pid = samba ? start_smbd(dir, port, &server_log) : start_target(argv[3], port, &server_log);
+    if (pid < 0 || tu_daemon_wait(pid, listens, &port, 20000) != TU_WAIT_READY) {
+        fprintf(stderr, "FAIL: the server did not start\n");
+        tu_dump_file(samba ? tu_path("smbd.out") : server_log);
         return 1;
     }
 
     char port_s[16];
     snprintf(port_s, sizeof port_s, "%d", port);
     const char *log = tu_path("client.log");
-    const char *cargv[] = {client,   "--server", "127.0.0.1", "--port", port_s, "--share",
-                           "share",  "--user",   "nobody-at-all", "--password", "x",
-                           "--file", FILE_NAME,  NULL};
+    const char *cargv[] = {client,          "--server",   "127.0.0.1", "--port",
+                           port_s,          "--share",    "share",     "--user",
+                           "nobody-at-all", "--password", "x",         "--file",
+                           FILE_NAME,       samba ? NULL : "--resiliency-granted",
+                           "--durable-declined", NULL};
     int rc = tu_run(cargv, log);
     tu_dump_file(log);
     bool stored = share_file_ok(tu_path("share/" FILE_NAME));
@@ -186,7 +234,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "FAIL: smb-durable-client exited with status %d\n", rc);
         failed++;
     }
-    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+    const char *const *expected = samba ? expected_samba : expected_target;
+    for (size_t i = 0; expected[i]; i++)
         if (!log_has(log, expected[i])) {
             fprintf(stderr, "FAIL: no line matches: %s\n", expected[i]);
             failed++;
@@ -196,11 +245,16 @@ int main(int argc, char **argv)
         failed++;
     }
     if (failed) {
-        tu_dump_file(tu_path("log.smbd"));
+        tu_dump_file(server_log);
         return 1;
     }
-    printf("PASS: durable v2 open reclaimed with DH2C from Samba, resiliency refused and "
-           "handed to the application; smbd stopped %s\n",
-           stopped == 0 ? "cleanly" : "by SIGKILL");
+    if (samba)
+        printf("PASS: durable v2 open reclaimed with DH2C from Samba, resiliency refused and "
+               "handed to the application; smbd stopped %s\n",
+               stopped == 0 ? "cleanly" : "by SIGKILL");
+    else
+        printf("PASS: resilient open reclaimed with DHnC from rsvd-target, the durable request "
+               "declined; rsvd-target stopped %s\n",
+               stopped == 0 ? "cleanly" : "by SIGKILL");
     return 0;
 }
