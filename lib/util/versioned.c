@@ -56,7 +56,7 @@ _Static_assert(RSVD_V0_RES_CLIENT_OPEN_PARAMS == sizeof(rsvd_res_client_open_par
                "rsvd_res_client_open_params ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info),
                "rsvd_res_client_open_info ends in padding");
-_Static_assert(RSVD_V0_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
+_Static_assert(RSVD_V1_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
 _Static_assert(RSVD_V0_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
 _Static_assert(RSVD_V0_FILE_STORE_CONFIG == sizeof(rsvd_file_store_config),
                "rsvd_file_store_config ends in padding");

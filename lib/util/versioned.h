@@ -38,6 +38,7 @@
 #define RSVD_V0_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, user_data)
 #define RSVD_V0_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, user_data)
 #define RSVD_V0_STORE_OPS RSVD_V0_SIZE(rsvd_store_ops, traverse)
+#define RSVD_V1_STORE_OPS RSVD_V0_SIZE(rsvd_store_ops, apply) /* + apply */
 #define RSVD_V0_BLOCK_OPS RSVD_V0_SIZE(rsvd_block_ops, info)
 #define RSVD_V0_FILE_STORE_CONFIG RSVD_V0_SIZE_PTR(rsvd_file_store_config, mem)
 #define RSVD_V0_FILE_BLOCK_CONFIG RSVD_V0_SIZE_PTR(rsvd_file_block_config, mem)
