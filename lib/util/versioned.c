@@ -9,6 +9,7 @@
 #include <rsvd/common.h>
 #include <rsvd/file_store.h>
 #include <rsvd/iscsi_disk.h>
+#include <rsvd/memory_store.h>
 #include <rsvd/nbd_block.h>
 #include <rsvd/resilient_client.h>
 #include <rsvd/resilient_server.h>
@@ -68,6 +69,8 @@ _Static_assert(RSVD_V0_ISCSI_DISK_CONFIG == sizeof(rsvd_iscsi_disk_config),
                "rsvd_iscsi_disk_config ends in padding");
 _Static_assert(RSVD_V0_NBD_BLOCK_CONFIG == sizeof(rsvd_nbd_block_config),
                "rsvd_nbd_block_config ends in padding");
+_Static_assert(RSVD_V0_MEMORY_STORE_CONFIG == sizeof(rsvd_memory_store_config),
+               "rsvd_memory_store_config ends in padding");
 #endif
 
 static size_t struct_size_of(const void *p)
