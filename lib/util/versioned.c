@@ -16,6 +16,7 @@
 #include <rsvd/scsi_disk.h>
 #include <rsvd/server.h>
 #include <rsvd/store.h>
+#include <rsvd/tdb_store.h>
 
 #include "util/versioned.h"
 
@@ -71,6 +72,8 @@ _Static_assert(RSVD_V0_NBD_BLOCK_CONFIG == sizeof(rsvd_nbd_block_config),
                "rsvd_nbd_block_config ends in padding");
 _Static_assert(RSVD_V0_MEMORY_STORE_CONFIG == sizeof(rsvd_memory_store_config),
                "rsvd_memory_store_config ends in padding");
+_Static_assert(RSVD_V0_TDB_STORE_CONFIG == sizeof(rsvd_tdb_store_config),
+               "rsvd_tdb_store_config ends in padding");
 #endif
 
 static size_t struct_size_of(const void *p)

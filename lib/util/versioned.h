@@ -46,6 +46,7 @@
 #define RSVD_V0_ISCSI_DISK_CONFIG RSVD_V0_SIZE_PTR(rsvd_iscsi_disk_config, mem)
 #define RSVD_V0_NBD_BLOCK_CONFIG RSVD_V0_SIZE_PTR(rsvd_nbd_block_config, mem)
 #define RSVD_V0_MEMORY_STORE_CONFIG RSVD_V0_SIZE(rsvd_memory_store_config, hash_key)
+#define RSVD_V0_TDB_STORE_CONFIG RSVD_V0_SIZE_PTR(rsvd_tdb_store_config, mem)
 
 /**
  * Copies the caller's struct @p src into the library's @p dst (@p dst_size
