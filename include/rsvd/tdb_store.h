@@ -14,8 +14,8 @@
  * by itself. The sync mode says how durable a change is when the call
  * returns:
  *  - RSVD_TDB_SYNC_FULL (default): the commit is flushed to the disk
- *    (fsync/msync), so the change survives a crash of the machine or a
- *    power loss, at the cost of a few milliseconds per call;
+ *    (fsync/msync, four times), so the change survives a crash of the
+ *    machine or a power loss, at the cost of four disk flushes per call;
  *  - RSVD_TDB_SYNC_NONE: the commit is left in the kernel's page cache: it
  *    survives the process being killed (SIGKILL included), not the machine.
  * docs/stores.md gives the measured costs.

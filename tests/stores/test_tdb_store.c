@@ -656,7 +656,8 @@ int main(void)
 
 int main(void)
 {
-    tu_skip("librsvd was built without the TDB store (meson feature tdb: libtdb-dev not found)");
+    tu_skip("librsvd was built without the TDB store "
+            "(meson feature tdb disabled, or libtdb-dev missing)");
 }
 
 #endif
