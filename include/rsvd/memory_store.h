@@ -24,7 +24,7 @@
  *
  * Memory: every allocation goes through the configured rsvd_mem, whose
  * limits bound the store (a firmware hands in a pool). A record costs its
- * key and value, a 32-byte header and an 8-byte bucket pointer.
+ * key and value, a 32-byte header and 8 to 16 bytes of bucket array.
  */
 #ifndef RSVD_MEMORY_STORE_H
 #define RSVD_MEMORY_STORE_H
