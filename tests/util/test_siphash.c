@@ -13,7 +13,7 @@ static const uint64_t ref_k0 = 0x0706050403020100ull, ref_k1 = 0x0f0e0d0c0b0a090
 
 static uint64_t ref_hash(size_t len)
 {
-    uint8_t msg[64];
+    uint8_t msg[64] = {0};
     for (size_t i = 0; i < len; i++)
         msg[i] = (uint8_t)i;
     return rsvd_siphash24(ref_k0, ref_k1, msg, len, false);
