@@ -12,6 +12,6 @@ trap 'rm -f "$log"' EXIT
 rm -rf "$build"
 CC=gcc meson setup "$build" --buildtype=debug \
     -Dtests=disabled -Dexamples=false -Ddocs=disabled -Dfuzzing=false \
-    -Discsi=enabled -Dnbd=enabled >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    -Discsi=enabled -Dnbd=enabled -Dtdb=enabled >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 ninja -C "$build" >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 echo "$build/lib/librsvd.so"

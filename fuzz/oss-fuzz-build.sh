@@ -35,19 +35,19 @@ cflags=($CFLAGS -std=c11 -D_FILE_OFFSET_BITS=64 -I"$here/include" -I"$here/lib"
 engine=($LIB_FUZZING_ENGINE)
 
 # The library: every source but the optional backends over libiscsi and
-# libnbd, which no harness needs.
+# libnbd and the TDB store over libtdb, which no harness needs.
 objs=()
 for src in "$here"/lib/*/*.c; do
     case "$src" in
-        */iscsi_*.c | */nbd_block.c) continue ;;
+        */iscsi_*.c | */nbd_block.c | */tdb_store.c) continue ;;
     esac
     obj="$work/lib_$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
     "$CC" "${cflags[@]}" -c "$src" -o "$obj"
     objs+=("$obj")
 done
 # Test support the stateful harnesses use (the scriptable fake backend, the
-# counting, failing allocator).
-for support in fake_backend fail_alloc; do
+# counting, failing allocator, the failing state store).
+for support in fake_backend fail_alloc faulty_store; do
     "$CC" "${cflags[@]}" -c "$here/tests/support/$support.c" -o "$work/$support.o"
     objs+=("$work/$support.o")
 done

@@ -18,7 +18,7 @@
 #include "target.h"
 #include "trace.h"
 #include "utf16.h"
-#include "vdisk.h"
+#include "shared_disk.h"
 #include "vfs.h"
 #include <rsvd/fscc.h>
 #include <rsvd/smb2.h>

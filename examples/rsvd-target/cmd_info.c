@@ -13,7 +13,7 @@
 #include "fscc_info.h"
 #include "target.h"
 #include "utf16.h"
-#include "vdisk.h"
+#include "shared_disk.h"
 #include "vfs.h"
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>

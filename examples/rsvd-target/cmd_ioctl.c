@@ -10,7 +10,7 @@
 #include "preserve.h"
 #include "smb2_negotiate.h"
 #include "target.h"
-#include "vdisk.h"
+#include "shared_disk.h"
 #include <rsvd/fscc.h>
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>

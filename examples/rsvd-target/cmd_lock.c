@@ -9,7 +9,7 @@
 
 #include "preserve.h"
 #include "target.h"
-#include "vdisk.h"
+#include "shared_disk.h"
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 #include <rsvd/wire_smb2.h>

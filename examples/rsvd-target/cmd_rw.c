@@ -9,7 +9,7 @@
 #include "access.h"
 #include "smb2_simple.h"
 #include "target.h"
-#include "vdisk.h"
+#include "shared_disk.h"
 #include "vfs.h"
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>

@@ -9,7 +9,7 @@
 
 #include "target.h"
 #include "transport.h"
-#include "vdisk.h"
+#include "shared_disk.h"
 
 int main(int argc, char **argv)
 {

@@ -15,7 +15,7 @@
 #include "target.h"
 #include "trace.h"
 #include "utf16.h"
-#include "vdisk.h"
+#include "shared_disk.h"
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 

@@ -4,7 +4,7 @@
  */
 #include "smb2_negotiate.h"
 
-#include "smb2_codec.h"
+#include <rsvd/wire_smb2.h>
 #include <rsvd/smb2.h>
 #include <rsvd/wire.h>
 
@@ -12,7 +12,7 @@
 int tgt_negotiate_req_decode(const uint8_t *buf, size_t len, tgt_negotiate_req *out)
 {
     rsvd_rd r;
-    int rc = smb2c_begin(&r, buf, len, &out->hdr, RSVD_SMB2_NEGOTIATE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_NEGOTIATE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);   /* 64: StructureSize */
@@ -22,22 +22,23 @@ int tgt_negotiate_req_decode(const uint8_t *buf, size_t len, tgt_negotiate_req *
     out->capabilities = rsvd_rd_u32(&r);         /* 72: Capabilities */
     rsvd_rd_guid(&r, &out->client_guid);         /* 76: ClientGuid */
     out->client_start_time = rsvd_rd_u64(&r);    /* 92: NegotiateContext* / ClientStartTime */
-    rc = smb2c_fixed_end(&r, structure_size, TGT_NEGOTIATE_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, TGT_NEGOTIATE_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 100: Dialects, right after the fixed part. */
-    return smb2c_view(buf, len, TGT_NEGOTIATE_REQ_DIALECTS_OFFSET, 2u * (uint64_t)out->dialect_count,
-                      TGT_NEGOTIATE_REQ_DIALECTS_OFFSET, &out->dialects);
+    return rsvd_smb2_msg_view(buf, len, TGT_NEGOTIATE_REQ_DIALECTS_OFFSET,
+                              2u * (uint64_t)out->dialect_count, TGT_NEGOTIATE_REQ_DIALECTS_OFFSET,
+                              &out->dialects);
 }
 
 int tgt_negotiate_req_encode(const tgt_negotiate_req *m, uint8_t *buf, size_t cap,
                              size_t *out_len)
 {
-    if (!smb2c_view_ok(m->dialects, m->dialect_count))
+    if (!rsvd_smb2_view_ok(m->dialects, m->dialect_count))
         return RSVD_E_INVAL;
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2c_put_hdr(&w, &m->hdr, RSVD_SMB2_NEGOTIATE);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_NEGOTIATE);
     rsvd_wr_u16(&w, TGT_NEGOTIATE_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, m->dialect_count);                 /* 66: DialectCount */
     rsvd_wr_u16(&w, m->security_mode);                 /* 68: SecurityMode */
@@ -63,7 +64,7 @@ uint16_t tgt_negotiate_req_dialect(const tgt_negotiate_req *m, uint16_t i)
 int tgt_negotiate_rsp_decode(const uint8_t *buf, size_t len, tgt_negotiate_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2c_begin(&r, buf, len, &out->hdr, RSVD_SMB2_NEGOTIATE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_NEGOTIATE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -80,24 +81,26 @@ int tgt_negotiate_rsp_decode(const uint8_t *buf, size_t len, tgt_negotiate_rsp *
     out->security_buffer_offset = rsvd_rd_u16(&r);    /* 120: SecurityBufferOffset */
     out->security_buffer_length = rsvd_rd_u16(&r);    /* 122: SecurityBufferLength */
     out->negotiate_context_offset = rsvd_rd_u32(&r);  /* 124: NegotiateContextOffset */
-    rc = smb2c_fixed_end(&r, structure_size, TGT_NEGOTIATE_RSP_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, TGT_NEGOTIATE_RSP_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 128: Buffer */
-    return smb2c_view(buf, len, out->security_buffer_offset, out->security_buffer_length,
+    return rsvd_smb2_msg_view(buf, len, out->security_buffer_offset, out->security_buffer_length,
                       TGT_NEGOTIATE_RSP_BUFFER_OFFSET, &out->security_buffer);
 }
 
 int tgt_negotiate_rsp_encode(const tgt_negotiate_rsp *m, uint8_t *buf, size_t cap,
                              size_t *out_len)
 {
-    if (!smb2c_view_ok(m->security_buffer, m->security_buffer_length))
+    if (!rsvd_smb2_view_ok(m->security_buffer, m->security_buffer_length))
         return RSVD_E_INVAL;
-    uint64_t off = smb2c_place(TGT_NEGOTIATE_RSP_BUFFER_OFFSET, m->security_buffer_length,
-                               m->security_buffer_offset);
+    rsvd_smb2_layout layout;
+    rsvd_smb2_layout_init(&layout, TGT_NEGOTIATE_RSP_BUFFER_OFFSET);
+    uint64_t off =
+        rsvd_smb2_layout_place(&layout, m->security_buffer_length, m->security_buffer_offset);
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2c_put_hdr(&w, &m->hdr, RSVD_SMB2_NEGOTIATE);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_NEGOTIATE);
     rsvd_wr_u16(&w, TGT_NEGOTIATE_RSP_STRUCTURE_SIZE);  /* 64: StructureSize */
     rsvd_wr_u16(&w, m->security_mode);                  /* 66: SecurityMode */
     rsvd_wr_u16(&w, m->dialect_revision);               /* 68: DialectRevision */
@@ -113,7 +116,8 @@ int tgt_negotiate_rsp_encode(const tgt_negotiate_rsp *m, uint8_t *buf, size_t ca
     rsvd_wr_u16(&w, m->security_buffer_length);         /* 122: SecurityBufferLength */
     rsvd_wr_u32(&w, m->negotiate_context_offset);       /* 124: NegotiateContextOffset */
     if (m->security_buffer_length)
-        smb2c_put_buf(&w, off, m->security_buffer, m->security_buffer_length); /* 128: Buffer */
+        rsvd_smb2_msg_put_buf(&w, off, m->security_buffer,
+                              m->security_buffer_length); /* 128: Buffer */
     else
         rsvd_wr_u8(&w, 0); /* the one byte StructureSize 65 counts */
     return rsvd_wr_finish(&w, out_len);
@@ -186,7 +190,7 @@ int tgt_validate_negotiate_req_decode(const uint8_t *buf, size_t len,
 int tgt_validate_negotiate_req_encode(const tgt_validate_negotiate_req *m, uint8_t *buf,
                                       size_t cap, size_t *out_len)
 {
-    if (!smb2c_view_ok(m->dialects, m->dialect_count))
+    if (!rsvd_smb2_view_ok(m->dialects, m->dialect_count))
         return RSVD_E_INVAL;
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);

@@ -3,7 +3,7 @@
  */
 #include "smb2_query_directory.h"
 
-#include "smb2_codec.h"
+#include <rsvd/wire_smb2.h>
 #include <rsvd/smb2.h>
 #include <rsvd/wire.h>
 
@@ -11,7 +11,7 @@
 int tgt_query_directory_req_decode(const uint8_t *buf, size_t len, tgt_query_directory_req *out)
 {
     rsvd_rd r;
-    int rc = smb2c_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_DIRECTORY);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_DIRECTORY);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);     /* 64: StructureSize */
@@ -23,24 +23,25 @@ int tgt_query_directory_req_decode(const uint8_t *buf, size_t len, tgt_query_dir
     out->file_name_offset = rsvd_rd_u16(&r);       /* 88: FileNameOffset */
     out->file_name_length = rsvd_rd_u16(&r);       /* 90: FileNameLength */
     out->output_buffer_length = rsvd_rd_u32(&r);   /* 92: OutputBufferLength */
-    rc = smb2c_fixed_end(&r, structure_size, TGT_QUERY_DIRECTORY_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, TGT_QUERY_DIRECTORY_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 96: Buffer */
-    return smb2c_view(buf, len, out->file_name_offset, out->file_name_length,
+    return rsvd_smb2_msg_view(buf, len, out->file_name_offset, out->file_name_length,
                       TGT_QUERY_DIRECTORY_REQ_BUFFER_OFFSET, &out->file_name);
 }
 
 int tgt_query_directory_req_encode(const tgt_query_directory_req *m, uint8_t *buf, size_t cap,
                                    size_t *out_len)
 {
-    if (!smb2c_view_ok(m->file_name, m->file_name_length))
+    if (!rsvd_smb2_view_ok(m->file_name, m->file_name_length))
         return RSVD_E_INVAL;
-    uint64_t off = smb2c_place(TGT_QUERY_DIRECTORY_REQ_BUFFER_OFFSET, m->file_name_length,
-                               m->file_name_offset);
+    rsvd_smb2_layout layout;
+    rsvd_smb2_layout_init(&layout, TGT_QUERY_DIRECTORY_REQ_BUFFER_OFFSET);
+    uint64_t off = rsvd_smb2_layout_place(&layout, m->file_name_length, m->file_name_offset);
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2c_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_DIRECTORY);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_DIRECTORY);
     rsvd_wr_u16(&w, TGT_QUERY_DIRECTORY_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u8(&w, m->file_information_class);               /* 66: FileInformationClass */
     rsvd_wr_u8(&w, m->flags);                                /* 67: Flags */
@@ -51,7 +52,7 @@ int tgt_query_directory_req_encode(const tgt_query_directory_req *m, uint8_t *bu
     rsvd_wr_u16(&w, m->file_name_length);                    /* 90: FileNameLength */
     rsvd_wr_u32(&w, m->output_buffer_length);                /* 92: OutputBufferLength */
     if (m->file_name_length)
-        smb2c_put_buf(&w, off, m->file_name, m->file_name_length); /* 96: Buffer */
+        rsvd_smb2_msg_put_buf(&w, off, m->file_name, m->file_name_length); /* 96: Buffer */
     else
         rsvd_wr_u8(&w, 0);
     return rsvd_wr_finish(&w, out_len);
@@ -61,35 +62,37 @@ int tgt_query_directory_req_encode(const tgt_query_directory_req *m, uint8_t *bu
 int tgt_query_directory_rsp_decode(const uint8_t *buf, size_t len, tgt_query_directory_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2c_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_DIRECTORY);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_DIRECTORY);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);    /* 64: StructureSize */
     out->output_buffer_offset = rsvd_rd_u16(&r);  /* 66: OutputBufferOffset */
     out->output_buffer_length = rsvd_rd_u32(&r);  /* 68: OutputBufferLength */
-    rc = smb2c_fixed_end(&r, structure_size, TGT_QUERY_DIRECTORY_RSP_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, TGT_QUERY_DIRECTORY_RSP_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 72: Buffer */
-    return smb2c_view(buf, len, out->output_buffer_offset, out->output_buffer_length,
+    return rsvd_smb2_msg_view(buf, len, out->output_buffer_offset, out->output_buffer_length,
                       TGT_QUERY_DIRECTORY_RSP_BUFFER_OFFSET, &out->output);
 }
 
 int tgt_query_directory_rsp_encode(const tgt_query_directory_rsp *m, uint8_t *buf, size_t cap,
                                    size_t *out_len)
 {
-    if (!smb2c_view_ok(m->output, m->output_buffer_length))
+    if (!rsvd_smb2_view_ok(m->output, m->output_buffer_length))
         return RSVD_E_INVAL;
-    uint64_t off = smb2c_place(TGT_QUERY_DIRECTORY_RSP_BUFFER_OFFSET, m->output_buffer_length,
-                               m->output_buffer_offset);
+    rsvd_smb2_layout layout;
+    rsvd_smb2_layout_init(&layout, TGT_QUERY_DIRECTORY_RSP_BUFFER_OFFSET);
+    uint64_t off =
+        rsvd_smb2_layout_place(&layout, m->output_buffer_length, m->output_buffer_offset);
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2c_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_DIRECTORY);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_DIRECTORY);
     rsvd_wr_u16(&w, TGT_QUERY_DIRECTORY_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, (uint16_t)off);                          /* 66: OutputBufferOffset */
     rsvd_wr_u32(&w, m->output_buffer_length);                /* 68: OutputBufferLength */
     if (m->output_buffer_length)
-        smb2c_put_buf(&w, off, m->output, m->output_buffer_length); /* 72: Buffer */
+        rsvd_smb2_msg_put_buf(&w, off, m->output, m->output_buffer_length); /* 72: Buffer */
     else
         rsvd_wr_u8(&w, 0);
     return rsvd_wr_finish(&w, out_len);

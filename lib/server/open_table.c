@@ -17,6 +17,7 @@
 
 #include "server/server_internal.h"
 #include "util/mem.h"
+#include "util/siphash.h"
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -40,61 +41,11 @@ static inline uint8_t fold(const rsvd_server *srv, uint8_t c)
     return c;
 }
 
-static inline uint64_t rotl(uint64_t x, unsigned b)
-{
-    return (x << b) | (x >> (64u - b));
-}
-
-#define SIPROUND                                                                           \
-    do {                                                                                   \
-        v0 += v1;                                                                          \
-        v1 = rotl(v1, 13);                                                                 \
-        v1 ^= v0;                                                                          \
-        v0 = rotl(v0, 32);                                                                 \
-        v2 += v3;                                                                          \
-        v3 = rotl(v3, 16);                                                                 \
-        v3 ^= v2;                                                                          \
-        v0 += v3;                                                                          \
-        v3 = rotl(v3, 21);                                                                 \
-        v3 ^= v0;                                                                          \
-        v2 += v1;                                                                          \
-        v1 = rotl(v1, 17);                                                                 \
-        v1 ^= v2;                                                                          \
-        v2 = rotl(v2, 32);                                                                 \
-    } while (0)
-
 /* SipHash-2-4 of the folded name. */
 uint32_t rsvd_name_hash(const rsvd_server *srv, rsvd_name name)
 {
-    const uint64_t k0 = srv->cfg.name_hash_key[0], k1 = srv->cfg.name_hash_key[1];
-    uint64_t v0 = 0x736f6d6570736575ull ^ k0;
-    uint64_t v1 = 0x646f72616e646f6dull ^ k1;
-    uint64_t v2 = 0x6c7967656e657261ull ^ k0;
-    uint64_t v3 = 0x7465646279746573ull ^ k1;
-    const uint8_t *p = (const uint8_t *)name.s;
-    size_t i = 0;
-    uint64_t m = 0;
-    for (; i < name.len; i++) {
-        m |= (uint64_t)fold(srv, p[i]) << (8u * (i % 8u));
-        if (i % 8u == 7u) {
-            v3 ^= m;
-            SIPROUND;
-            SIPROUND;
-            v0 ^= m;
-            m = 0;
-        }
-    }
-    m |= (uint64_t)(name.len & 0xFFu) << 56;
-    v3 ^= m;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= m;
-    v2 ^= 0xFFu;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    uint64_t h = v0 ^ v1 ^ v2 ^ v3;
+    uint64_t h = rsvd_siphash24(srv->cfg.name_hash_key[0], srv->cfg.name_hash_key[1], name.s,
+                                name.len, !srv->cfg.case_sensitive_names);
     return (uint32_t)(h ^ (h >> 32));
 }
 

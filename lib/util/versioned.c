@@ -9,12 +9,14 @@
 #include <rsvd/common.h>
 #include <rsvd/file_store.h>
 #include <rsvd/iscsi_disk.h>
+#include <rsvd/memory_store.h>
 #include <rsvd/nbd_block.h>
 #include <rsvd/resilient_client.h>
 #include <rsvd/resilient_server.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/server.h>
 #include <rsvd/store.h>
+#include <rsvd/tdb_store.h>
 
 #include "util/versioned.h"
 
@@ -58,7 +60,7 @@ _Static_assert(RSVD_V1_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info)
                "rsvd_res_client_open_info ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_CREATE_PARAMS == sizeof(rsvd_res_client_create_params),
                "rsvd_res_client_create_params ends in padding");
-_Static_assert(RSVD_V0_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
+_Static_assert(RSVD_V1_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
 _Static_assert(RSVD_V1_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
 _Static_assert(RSVD_V0_FILE_STORE_CONFIG == sizeof(rsvd_file_store_config),
                "rsvd_file_store_config ends in padding");
@@ -70,6 +72,10 @@ _Static_assert(RSVD_V0_ISCSI_DISK_CONFIG == sizeof(rsvd_iscsi_disk_config),
                "rsvd_iscsi_disk_config ends in padding");
 _Static_assert(RSVD_V0_NBD_BLOCK_CONFIG == sizeof(rsvd_nbd_block_config),
                "rsvd_nbd_block_config ends in padding");
+_Static_assert(RSVD_V0_MEMORY_STORE_CONFIG == sizeof(rsvd_memory_store_config),
+               "rsvd_memory_store_config ends in padding");
+_Static_assert(RSVD_V0_TDB_STORE_CONFIG == sizeof(rsvd_tdb_store_config),
+               "rsvd_tdb_store_config ends in padding");
 #endif
 
 static size_t struct_size_of(const void *p)

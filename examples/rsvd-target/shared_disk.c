@@ -1,8 +1,8 @@
 /*
  * rsvd-target: shared virtual disks through the library's RSVD server (see
- * vdisk.h).
+ * shared_disk.h).
  */
-#include "vdisk.h"
+#include "shared_disk.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,31 +16,19 @@
 #include <rsvd/status.h>
 #include <rsvd/wire_smb2.h>
 
-#if EXAMPLES_HAVE_ISCSI
-#include <rsvd/iscsi_disk.h>
-#endif
-#if EXAMPLES_HAVE_NBD
-#include <rsvd/nbd_block.h>
-#endif
-
 #include "fscc_info.h"
 #include "utf16.h"
+#include "vdisk.h"
 #include "vfs.h"
 
-/* The VirtualDiskId every disk of rsvd-target reports; a host with several
- * disks would give each its own. */
+/* The VirtualDiskId of the share files' disks; a host with several disks
+ * would give each its own. */
 static const rsvd_guid disk_id = {{0x2F, 0x6B, 0x0E, 0x91, 0x44, 0xC3, 0x4A, 0x5E, 0x8D, 0x17,
                                    0x3C, 0x52, 0xA9, 0x60, 0x7B, 0xE4}};
 
+/* The --disk backend: the integrator template's disk from a URI. */
 struct tgt_vdisk_backend {
-    char description[320];
-#if EXAMPLES_HAVE_ISCSI
-    rsvd_iscsi_disk *iscsi;
-#endif
-#if EXAMPLES_HAVE_NBD
-    rsvd_nbd_block *nbd;
-#endif
-    rsvd_scsi_disk *disk; /* the built-in disk over the NBD export */
+    vdisk disk;
 };
 
 /* A built-in disk over a file of the share, made at its first open. */
@@ -61,7 +49,7 @@ struct tgt_vdisk {
     bool replied;
 };
 
-/* ---- the --disk backends ----------------------------------------------------------- */
+/* ---- the --disk backend ------------------------------------------------------------ */
 
 int tgt_vdisk_backend_open(const char *uri, tgt_vdisk_backend **out, char *err, size_t errcap)
 {
@@ -70,102 +58,27 @@ int tgt_vdisk_backend_open(const char *uri, tgt_vdisk_backend **out, char *err, 
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    if (strncmp(uri, "iscsi://", 8) == 0) {
-#if EXAMPLES_HAVE_ISCSI
-        /* iscsi://HOST[:PORT]/IQN/LUN */
-        char buf[512], *iqn, *lun, *end;
-        snprintf(buf, sizeof buf, "%s", uri + 8);
-        iqn = strchr(buf, '/');
-        lun = strrchr(buf, '/');
-        if (!iqn || iqn == lun || iqn == buf || !lun[1] || lun == iqn + 1) {
-            snprintf(err, errcap, "%s: expected iscsi://HOST:PORT/IQN/LUN", uri);
-            free(b);
-            return -1;
-        }
-        *iqn++ = 0;
-        *lun++ = 0;
-        unsigned long n = strtoul(lun, &end, 10);
-        if (*end || n > UINT32_MAX) {
-            snprintf(err, errcap, "%s: the LUN must be a number", uri);
-            free(b);
-            return -1;
-        }
-        rsvd_iscsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_iscsi_disk_config);
-        cfg.portal = buf;
-        cfg.target = iqn;
-        cfg.lun = (uint32_t)n;
-        cfg.synchronous = true; /* the loop waits for each SCSI command */
-        cfg.disk_id = disk_id;
-        int rc = rsvd_iscsi_disk_create(&cfg, &b->iscsi);
-        if (rc != RSVD_OK) {
-            snprintf(err, errcap, "%s: %s", uri, rsvd_strerror(rc));
-            free(b);
-            return -1;
-        }
-        snprintf(b->description, sizeof b->description, "iSCSI LUN %lu of %.160s at %.100s",
-                 n, iqn, buf);
-        *out = b;
-        return 0;
-#else
-        snprintf(err, errcap, "%s: librsvd was built without its iSCSI backend", uri);
+    /* Every name of every share is this one disk. */
+    vdisk_config cfg = {.uri = uri, .name = NULL, .program = "rsvd-target"};
+    if (vdisk_open(&b->disk, &cfg, err, errcap) != RSVD_OK) {
         free(b);
         return -1;
-#endif
     }
-    if (strncmp(uri, "nbd://", 6) == 0 || strncmp(uri, "nbd+unix://", 11) == 0) {
-#if EXAMPLES_HAVE_NBD
-        rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
-        cfg.uri = uri;
-        rsvd_backend_diag why;
-        if (rsvd_nbd_block_open(&cfg, &b->nbd, &why) != RSVD_OK) {
-            snprintf(err, errcap, "%s: %s", uri, why.reason);
-            free(b);
-            return -1;
-        }
-        rsvd_scsi_disk_config dc = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
-        dc.block = rsvd_nbd_block_source(b->nbd);
-        dc.disk_id = disk_id;
-        if (rsvd_scsi_disk_create(&dc, &b->disk) != RSVD_OK) {
-            snprintf(err, errcap, "%s: cannot create the SCSI disk", uri);
-            rsvd_nbd_block_close(b->nbd);
-            free(b);
-            return -1;
-        }
-        snprintf(b->description, sizeof b->description,
-                 "the built-in SCSI disk over the NBD export %.240s", uri);
-        *out = b;
-        return 0;
-#else
-        snprintf(err, errcap, "%s: librsvd was built without its NBD backend", uri);
-        free(b);
-        return -1;
-#endif
-    }
-    snprintf(err, errcap, "%s: expected iscsi://HOST:PORT/IQN/LUN or nbd://HOST:PORT/EXPORT",
-             uri);
-    free(b);
-    return -1;
+    *out = b;
+    return 0;
 }
 
 void tgt_vdisk_backend_close(tgt_vdisk_backend *b)
 {
     if (!b)
         return;
-#if EXAMPLES_HAVE_ISCSI
-    if (b->iscsi && rsvd_iscsi_disk_destroy(b->iscsi) != RSVD_OK)
-        tgt_warn("the iSCSI disk still has handles open");
-#endif
-    if (b->disk && rsvd_scsi_disk_destroy(b->disk) != RSVD_OK)
-        tgt_warn("the SCSI disk still has handles open");
-#if EXAMPLES_HAVE_NBD
-    rsvd_nbd_block_close(b->nbd);
-#endif
+    vdisk_close(&b->disk);
     free(b);
 }
 
 const char *tgt_vdisk_backend_describe(const tgt_vdisk_backend *b)
 {
-    return b ? b->description : "the built-in SCSI disk over NAME.vhdx in the share";
+    return b ? b->disk.description : "the built-in SCSI disk over NAME.vhdx in the share";
 }
 
 /* ---- replies ----------------------------------------------------------------------- */
@@ -353,19 +266,16 @@ int tgt_vdisk_new(tgt_share *share, tgt_vdisk_backend *backend, tgt_vdisk **out)
             memset(rc.name_hash_key, 0, sizeof rc.name_hash_key);
         fclose(rnd);
     }
-#if EXAMPLES_HAVE_ISCSI
-    if (backend && backend->iscsi) {
-        rc.scsi_disk = rsvd_iscsi_disk_backend_ops();
-        rc.scsi_disk_ctx = backend->iscsi;
-    }
-#endif
-    if (!rc.scsi_disk) {
+    rsvd_scsi_disk *builtin = backend ? vdisk_builtin_disk(&backend->disk) : NULL;
+    if (backend && !builtin) { /* an iSCSI LUN */
+        rc.scsi_disk = backend->disk.ops;
+        rc.scsi_disk_ctx = backend->disk.ctx;
+    } else {
         if (rsvd_scsi_disk_set_create(NULL, &v->set) != RSVD_OK) {
             free(v);
             return -1;
         }
-        if (backend && backend->disk &&
-            rsvd_scsi_disk_set_add(v->set, NULL, backend->disk) != RSVD_OK) {
+        if (builtin && rsvd_scsi_disk_set_add(v->set, NULL, builtin) != RSVD_OK) {
             rsvd_scsi_disk_set_destroy(v->set);
             free(v);
             return -1;
@@ -407,7 +317,7 @@ size_t tgt_vdisk_open_count(const tgt_vdisk *v)
  * @p name at its first open. @return a status. */
 static uint32_t ensure_file_disk(tgt_vdisk *v, const char *name, const char *rel)
 {
-    if (!v->set || (v->backend && v->backend->disk))
+    if (!v->set || v->backend)
         return RSVD_STATUS_SUCCESS; /* a --disk backend serves every name */
     char real[TGT_PATH_MAX];
     bool exists = false;

@@ -12,10 +12,11 @@
  * an iSCSI target, each RSVD initiator logging in as its own iSCSI
  * initiator; with --disk nbd://HOST:PORT/EXPORT the built-in SCSI disk
  * over an NBD export (e.g. qemu-nbd serving a VHDX). With --disk every name
- * of every share is that one disk.
+ * of every share is that one disk, opened by the integrator template
+ * (examples/common/vdisk.h).
  */
-#ifndef RSVD_TARGET_VDISK_H
-#define RSVD_TARGET_VDISK_H
+#ifndef RSVD_TARGET_SHARED_DISK_H
+#define RSVD_TARGET_SHARED_DISK_H
 
 #include "fscc_info.h"
 #include "target.h"
@@ -73,4 +74,4 @@ void tgt_lock_finish(tgt_req *r, uint32_t status);
 /* cmd_create.c: the CLOSE response. */
 void tgt_close_answer(tgt_req *r, uint32_t status, const tgt_file_info *fi);
 
-#endif /* RSVD_TARGET_VDISK_H */
+#endif /* RSVD_TARGET_SHARED_DISK_H */
