@@ -1,6 +1,7 @@
 /*
  * Integrator template: the session family, client side (see
- * smb2_setup_session.h). Fields in the order of the spec's tables.
+ * smb2_setup_session.h). Fields in the order of the spec's tables, through
+ * the toolkit's codec helpers (rsvd/wire_smb2.h).
  */
 #include "smb2_setup_session.h"
 
@@ -12,13 +13,9 @@
 int smb2_session_setup_req_encode(const rsvd_smb2_hdr *hdr, const smb2_session_setup_req *r,
                                   uint8_t *buf, size_t cap, size_t *len)
 {
-    rsvd_smb2_hdr h = *hdr;
-    h.command = RSVD_SMB2_SESSION_SETUP;
-    if (rsvd_smb2_hdr_encode(&h, buf, cap) != RSVD_OK)
-        return RSVD_E_NOSPC;
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    rsvd_wr_take(&w, RSVD_SMB2_HEADER_SIZE);
+    rsvd_smb2_msg_put_hdr(&w, hdr, RSVD_SMB2_SESSION_SETUP);
     rsvd_wr_u16(&w, SMB2_SESSION_SETUP_REQ_FIXED + 1u); /* StructureSize 25 */
     rsvd_wr_u8(&w, r->flags);                           /* Flags */
     rsvd_wr_u8(&w, r->security_mode);                   /* SecurityMode */
@@ -38,42 +35,28 @@ int smb2_session_setup_req_encode(const rsvd_smb2_hdr *hdr, const smb2_session_s
 int smb2_session_setup_rsp_decode(const uint8_t *msg, size_t len, smb2_session_setup_rsp *out)
 {
     memset(out, 0, sizeof *out);
-    int rc = rsvd_smb2_hdr_decode(msg, len, &out->hdr);
+    rsvd_rd r;
+    int rc = rsvd_smb2_msg_begin(&r, msg, len, &out->hdr, RSVD_SMB2_SESSION_SETUP);
     if (rc != RSVD_OK)
         return rc;
-    if (out->hdr.command != RSVD_SMB2_SESSION_SETUP)
-        return RSVD_E_WIRE_COMMAND;
-    rsvd_rd r;
-    rsvd_rd_init(&r, msg, len);
-    rsvd_rd_skip(&r, RSVD_SMB2_HEADER_SIZE);
-    if (rsvd_rd_left(&r) < SMB2_SESSION_SETUP_RSP_FIXED)
-        return RSVD_E_WIRE_SHORT;
-    if (rsvd_rd_u16(&r) != SMB2_SESSION_SETUP_RSP_FIXED + 1u) /* StructureSize 9 */
-        return RSVD_E_WIRE_STRUCTURE_SIZE;
-    out->session_flags = rsvd_rd_u16(&r);
-    uint16_t off = rsvd_rd_u16(&r);  /* SecurityBufferOffset, from the header */
-    uint16_t blen = rsvd_rd_u16(&r); /* SecurityBufferLength */
-    if (blen) {
-        if (off < RSVD_SMB2_HEADER_SIZE + SMB2_SESSION_SETUP_RSP_FIXED)
-            return RSVD_E_WIRE_OFFSET;
-        if (!rsvd_wire_range_ok(len, off, blen))
-            return RSVD_E_WIRE_RANGE;
-        rsvd_rd_seek(&r, off);
-        out->security_buffer = rsvd_rd_take(&r, blen);
-        out->security_buffer_length = blen;
-    }
-    return RSVD_OK;
+    uint16_t structure_size = rsvd_rd_u16(&r);     /* 64: StructureSize */
+    out->session_flags = rsvd_rd_u16(&r);          /* 66: SessionFlags */
+    uint16_t off = rsvd_rd_u16(&r);                /* 68: SecurityBufferOffset */
+    out->security_buffer_length = rsvd_rd_u16(&r); /* 70: SecurityBufferLength */
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, SMB2_SESSION_SETUP_RSP_FIXED + 1u);
+    if (rc != RSVD_OK)
+        return rc;
+    /* 72: Buffer */
+    return rsvd_smb2_msg_view(msg, len, off, out->security_buffer_length,
+                              RSVD_SMB2_HEADER_SIZE + SMB2_SESSION_SETUP_RSP_FIXED,
+                              &out->security_buffer);
 }
 
 int smb2_logoff_req_encode(const rsvd_smb2_hdr *hdr, uint8_t *buf, size_t cap, size_t *len)
 {
-    rsvd_smb2_hdr h = *hdr;
-    h.command = RSVD_SMB2_LOGOFF;
-    if (rsvd_smb2_hdr_encode(&h, buf, cap) != RSVD_OK)
-        return RSVD_E_NOSPC;
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    rsvd_wr_take(&w, RSVD_SMB2_HEADER_SIZE);
+    rsvd_smb2_msg_put_hdr(&w, hdr, RSVD_SMB2_LOGOFF);
     rsvd_wr_u16(&w, SMB2_LOGOFF_SIZE); /* StructureSize */
     rsvd_wr_u16(&w, 0);                /* Reserved */
     return rsvd_wr_finish(&w, len);
@@ -81,17 +64,11 @@ int smb2_logoff_req_encode(const rsvd_smb2_hdr *hdr, uint8_t *buf, size_t cap, s
 
 int smb2_logoff_rsp_decode(const uint8_t *msg, size_t len, rsvd_smb2_hdr *hdr)
 {
-    int rc = rsvd_smb2_hdr_decode(msg, len, hdr);
+    rsvd_rd r;
+    int rc = rsvd_smb2_msg_begin(&r, msg, len, hdr, RSVD_SMB2_LOGOFF);
     if (rc != RSVD_OK)
         return rc;
-    if (hdr->command != RSVD_SMB2_LOGOFF)
-        return RSVD_E_WIRE_COMMAND;
-    rsvd_rd r;
-    rsvd_rd_init(&r, msg, len);
-    rsvd_rd_skip(&r, RSVD_SMB2_HEADER_SIZE);
-    uint16_t size = rsvd_rd_u16(&r);
-    rsvd_rd_skip(&r, 2); /* Reserved */
-    if (!rsvd_rd_ok(&r))
-        return RSVD_E_WIRE_SHORT;
-    return size == SMB2_LOGOFF_SIZE ? RSVD_OK : RSVD_E_WIRE_STRUCTURE_SIZE;
+    uint16_t structure_size = rsvd_rd_u16(&r); /* 64: StructureSize */
+    rsvd_rd_skip(&r, 2);                       /* 66: Reserved */
+    return rsvd_smb2_msg_fixed_end(&r, structure_size, SMB2_LOGOFF_SIZE);
 }
