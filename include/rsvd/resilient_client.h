@@ -380,8 +380,9 @@ RSVD_API int rsvd_res_client_open_add(rsvd_res_client *cli, uint64_t tree,
                                       const rsvd_res_client_open_params *p, uint64_t *open);
 
 /** The application closed the open (its CLOSE went out): the library
- * forgets it; requests still in flight are dropped without callbacks.
- * @return RSVD_OK, RSVD_E_NOENT or RSVD_E_BUSY. */
+ * forgets it; requests still in flight are dropped without callbacks (an
+ * open whose CREATE is unanswered too: that response is then not the
+ * library's). @return RSVD_OK, RSVD_E_NOENT or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_client_open_close(rsvd_res_client *cli, uint64_t open);
 
 /* ---- requests --------------------------------------------------------------- */
