@@ -30,16 +30,16 @@ trap 'rm -rf "$work"' EXIT
 
 # shellcheck disable=SC2206
 cflags=($CFLAGS -std=c11 -D_FILE_OFFSET_BITS=64 -I"$here/include" -I"$here/lib"
-        -I"$here/tests/support")
+        -I"$here/tests/support" -I"$here/examples/common")
 # shellcheck disable=SC2206
 engine=($LIB_FUZZING_ENGINE)
 
 # The library: every source but the optional backends over libiscsi and
-# libnbd, which no harness needs.
+# libnbd and the TDB store over libtdb, which no harness needs.
 objs=()
 for src in "$here"/lib/*/*.c; do
     case "$src" in
-        */iscsi_*.c | */nbd_block.c) continue ;;
+        */iscsi_*.c | */nbd_block.c | */tdb_store.c) continue ;;
     esac
     obj="$work/lib_$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
     "$CC" "${cflags[@]}" -c "$src" -o "$obj"
@@ -47,9 +47,21 @@ for src in "$here"/lib/*/*.c; do
 done
 # Test support the stateful harnesses use (the scriptable fake backend, the
 # counting, failing allocator, the failing state store).
-for support in fake_backend fail_alloc tu_store; do
+for support in fake_backend fail_alloc faulty_store tu_store; do
     "$CC" "${cflags[@]}" -c "$here/tests/support/$support.c" -o "$work/$support.o"
     objs+=("$work/$support.o")
+done
+# The integrator template's codecs that fuzz_smb2_setup feeds.
+for codec in smb2_setup_negotiate smb2_setup_session smb2_setup_tree; do
+    "$CC" "${cflags[@]}" -c "$here/examples/common/$codec.c" -o "$work/$codec.o"
+    objs+=("$work/$codec.o")
+done
+# rsvd-target's codecs, which its harnesses (fuzz_target_*) reach.
+cflags+=(-I"$here/examples/rsvd-target")
+for src in fscc_info framing ntlmssp_msg smb2_negotiate smb2_query_directory smb2_session \
+           smb2_simple smb2_tree spnego timeutil utf16 vfs; do
+    "$CC" "${cflags[@]}" -D_GNU_SOURCE -c "$here/examples/rsvd-target/$src.c" -o "$work/target_$src.o"
+    objs+=("$work/target_$src.o")
 done
 
 # The seed corpora: the committed corpus, plus the golden vectors that
@@ -87,7 +99,9 @@ built=0
 for src in "$here"/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     family=${name#fuzz_}
-    "$CC" "${cflags[@]}" -c "$src" -o "$work/$name.o"
+    extra=()
+    case "$family" in target_*) extra=(-D_GNU_SOURCE) ;; esac
+    "$CC" "${cflags[@]}" "${extra[@]}" -c "$src" -o "$work/$name.o"
     "$CC" "${cflags[@]}" "$work/$name.o" "${objs[@]}" "${engine[@]}" -o "$OUT/$name"
     zip_dir "$OUT/${name}_seed_corpus.zip" "$here/fuzz/corpus/$family" "$work/golden/$family"
     if [ -f "$here/fuzz/dict/$family.dict" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Every test that docs/conformance.md names exists.
+"""Every test that docs/conformance.md (and docs/stores.md) names exists.
 
-Reads the last column of every table row of docs/conformance.md, takes each
+Reads the last column of every table row of those documents, takes each
 name that looks like a test (a snake_case identifier, or a file name), and
 checks that a function of that name is defined (or called) in tests/, fuzz/
 or examples/, and that
@@ -16,7 +16,6 @@ import sys
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "."
-    doc = os.path.join(root, "docs", "conformance.md")
     sources = {}
     for top in ("tests", "fuzz", "examples"):
         for dirpath, _, files in os.walk(os.path.join(root, top)):
@@ -28,7 +27,11 @@ def main():
     names = {os.path.basename(p) for p in sources}
     everything = "\n".join(sources.values())
     missing, checked, rows = [], 0, 0
-    for line in open(doc, encoding="utf-8"):
+    lines = []
+    for name in ("conformance.md", "stores.md"):
+        with open(os.path.join(root, "docs", name), encoding="utf-8") as fh:
+            lines += fh.readlines()
+    for line in lines:
         if not line.startswith("|") or line.startswith("|---"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

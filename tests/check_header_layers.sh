@@ -11,7 +11,7 @@ root=${1:?usage: check_header_layers.sh SOURCE_ROOT CC}
 cc=${2:-cc}
 core="rsvd common status store fscc smb2 svhdx backend server resilient resilient_server resilient_client"
 toolkit="wire wire_smb2 wire_rsvd scsi pcap"
-backends="block file_store scsi_disk iscsi_disk nbd_block"
+backends="block file_store scsi_disk iscsi_disk nbd_block memory_store tdb_store"
 storage="backend $backends"
 in_list() { local x=$1; shift; for y in "$@"; do [ "$x" = "$y" ] && return 0; done; return 1; }
 # The rsvd/ headers that @p header pulls in, itself excluded.

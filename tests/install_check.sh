@@ -22,7 +22,7 @@ find "$root" -name 'librsvd.a' | grep -q . || { echo "librsvd.a not installed"; 
 src=$(cd "$(dirname "$0")/.." && pwd)
 for h in "$src"/include/rsvd/*.h; do
     name=${h##*/}
-    case "$name" in iscsi_disk.h|nbd_block.h) continue ;; esac
+    case "$name" in iscsi_disk.h|nbd_block.h|tdb_store.h) continue ;; esac
     [ -f "$root/include/rsvd/$name" ] || { echo "rsvd/$name not installed"; exit 1; }
 done
 
@@ -88,6 +88,23 @@ C
     # shellcheck disable=SC2046
     cc -std=c11 -Wall -Werror -o "$dest/use_nbd" "$dest/use_nbd.c" $(pkg-config --cflags --libs rsvd)
     LD_LIBRARY_PATH="$libdir" "$dest/use_nbd"
+fi
+if [ -f "$root/include/rsvd/tdb_store.h" ]; then
+    cat > "$dest/use_tdb.c" <<'C'
+#include <rsvd/tdb_store.h>
+#include <stdio.h>
+int main(void)
+{
+    rsvd_tdb_store *ts;
+    rsvd_backend_diag why;
+    rsvd_tdb_store_config cfg = RSVD_STRUCT_INIT(rsvd_tdb_store_config);
+    return rsvd_tdb_store_open(&cfg, &ts, &why) == RSVD_E_INVAL && printf("%s\n", why.reason) > 0
+               ? 0 : 1;
+}
+C
+    # shellcheck disable=SC2046
+    cc -std=c11 -Wall -Werror -o "$dest/use_tdb" "$dest/use_tdb.c" $(pkg-config --cflags --libs rsvd)
+    LD_LIBRARY_PATH="$libdir" "$dest/use_tdb"
 fi
 # rsvd-demo is installed (when the examples are built) and runs from there.
 if meson introspect "$build" --buildoptions \

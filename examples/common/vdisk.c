@@ -52,7 +52,7 @@ static int builtin_disk(vdisk *d, rsvd_block_source block, char *err, size_t err
     if (rc == RSVD_OK)
         rc = rsvd_scsi_disk_set_create(NULL, &m->set);
     if (rc == RSVD_OK)
-        rc = rsvd_scsi_disk_set_add(m->set, m->name, m->disk);
+        rc = rsvd_scsi_disk_set_add(m->set, m->name[0] ? m->name : NULL, m->disk);
     if (rc != RSVD_OK) {
         snprintf(err, errcap, "cannot create the SCSI disk: %s", rsvd_strerror(rc));
         return rc;
@@ -75,8 +75,9 @@ static int open_default(vdisk *d, uint64_t size, char *err, size_t errcap)
         return RSVD_E_IO;
     }
     /* "cluster.vhdx" is kept in cluster.img: raw blocks, not a VHDX. */
-    int stem = (int)strcspn(m->name, ".");
-    snprintf(m->path, sizeof m->path, "%s/%.*s.img", m->dir, stem < 48 ? stem : 48, m->name);
+    const char *base = m->name[0] ? m->name : "disk";
+    int stem = (int)strcspn(base, ".");
+    snprintf(m->path, sizeof m->path, "%s/%.*s.img", m->dir, stem < 48 ? stem : 48, base);
     rsvd_file_block_config cfg = RSVD_STRUCT_INIT(rsvd_file_block_config);
     cfg.path = m->path;
     cfg.create_size = size;
@@ -166,7 +167,7 @@ int vdisk_open(vdisk *d, const vdisk_config *cfg, char *err, size_t errcap)
     d->impl = calloc(1, sizeof *d->impl);
     if (!d->impl)
         return RSVD_E_NOMEM;
-    snprintf(d->impl->name, sizeof d->impl->name, "%s", cfg->name);
+    snprintf(d->impl->name, sizeof d->impl->name, "%s", cfg->name ? cfg->name : "");
     snprintf(d->impl->program, sizeof d->impl->program, "%s", cfg->program);
     const char *spec = cfg->uri;
     int rc;
@@ -196,6 +197,11 @@ const char *vdisk_why(const vdisk *d)
 #endif
     (void)d;
     return NULL;
+}
+
+rsvd_scsi_disk *vdisk_builtin_disk(const vdisk *d)
+{
+    return d->impl ? d->impl->disk : NULL;
 }
 
 void vdisk_close(vdisk *d)

@@ -23,6 +23,7 @@
 #define EXAMPLES_VDISK_H
 
 #include <rsvd/rsvd.h>
+#include <rsvd/scsi_disk.h>
 
 typedef struct vdisk_impl vdisk_impl;
 
@@ -32,7 +33,7 @@ typedef struct vdisk_config {
     const char *uri;
     /** The file name clients open the disk by, e.g. "cluster.vhdx" (the
      * built-in disk answers to this name only; its temporary file is named
-     * after it). */
+     * after it); NULL: the disk answers to every name. */
     const char *name;
     /** Names the program in messages and in the temporary directory. */
     const char *program;
@@ -60,6 +61,10 @@ int vdisk_open(vdisk *d, const vdisk_config *cfg, char *err, size_t errcap);
 /** @return why the disk's last open failed, when its backend says (the
  * iSCSI disk connects at the first open), or NULL. */
 const char *vdisk_why(const vdisk *d);
+
+/** @return the built-in SCSI disk behind @p d (no URI, or nbd://), for a
+ * host that puts it in a disk set of its own; NULL for an iSCSI disk. */
+rsvd_scsi_disk *vdisk_builtin_disk(const vdisk *d);
 
 /** Closes the disk (and removes the temporary file). */
 void vdisk_close(vdisk *d);

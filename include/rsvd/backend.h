@@ -201,10 +201,242 @@ typedef struct rsvd_scsi_cmd {
     uint32_t data_in_cap;
 } rsvd_scsi_cmd;
 
+/* ------------------------------------------------------------------------ */
+/* Version-2 disk operations ([MS-RSVD] 3.2.5.5.7 - 3.2.5.5.15, 3.2.5.7)     */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * What a meta-operation ([MS-RSVD] 3.2.5.5.7: create snapshot, optimize,
+ * extract, convert to VHD set, resize, apply snapshot) reports besides its
+ * NTSTATUS. The caller provides it with the call and keeps it valid until
+ * the call completes; the backend zeroes nothing it does not set.
+ *
+ * Progress ([MS-RSVD] 3.2.5.5.8): the backend sets progress_complete to
+ * the amount of work (in a unit of its choice, bytes for the built-in disk)
+ * when it starts and advances progress_current as it goes, from the thread
+ * that drives the server; the two are equal when it completes successfully.
+ * A server answers META_OPERATION_QUERY_PROGRESS for a transaction in
+ * flight by reading these two fields, and for a finished one from their
+ * last values: no backend call is needed.
+ */
+typedef struct rsvd_disk_meta_result {
+    /** CurrentProgressValue: work done so far. */
+    uint64_t progress_current;
+    /** CompleteValue: the work the operation needs. */
+    uint64_t progress_complete;
+    /** Create snapshot: ChangeTrackingErrorStatus ([MS-RSVD] 2.2.4.18), an
+     * RSVD_STATUS_CHANGE_TRACKING_* value or RSVD_STATUS_SUCCESS. */
+    uint32_t change_tracking_status;
+} rsvd_disk_meta_result;
+
+/** A create-snapshot request ([MS-RSVD] 2.2.4.17.1, 3.2.5.5.7.1), as the
+ * server passes it after its own checks. One snapshot is taken by one or
+ * more calls with the same transaction_id and snapshot_id, whose stages
+ * follow each other in increasing order (a VM snapshot: Initialize, then
+ * BlockIO, SwitchObjectStore, UnblockIO, Finalize). */
+typedef struct rsvd_disk_snapshot_args {
+    /** TransactionId of the META_OPERATION_START request. */
+    rsvd_guid transaction_id;
+    /** SnapshotId: the GUID the snapshot gets. */
+    rsvd_guid snapshot_id;
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_VM, _CDP or _WRITEABLE
+     * (rsvd/wire_rsvd.h). */
+    uint32_t snapshot_type;
+    /** Flags: 0 or RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING. */
+    uint32_t flags;
+    /** Stage1 - Stage6 (RSVD_SVHDX_SNAPSHOT_STAGE_*): the stages this call
+     * runs, in order; the unused ones RSVD_SVHDX_SNAPSHOT_STAGE_INVALID. */
+    uint32_t stages[6];
+    /** CDP snapshots: LogFileId of the CDP parameters (zero otherwise). */
+    rsvd_guid log_file_id;
+    /** The time of the request, milliseconds since 1970-01-01 UTC, from the
+     * host's clock (SnapshotCreationTime, [MS-RSVD] 2.2.4.21). */
+    uint64_t now_ms;
+} rsvd_disk_snapshot_args;
+
+/** An extract request ([MS-RSVD] 2.2.4.17.2, 3.2.5.5.7.3). */
+typedef struct rsvd_disk_extract_args {
+    /** TransactionId of the META_OPERATION_START request. */
+    rsvd_guid transaction_id;
+    /** SnapshotType of the source snapshot. */
+    uint32_t snapshot_type;
+    /** Flags: 0 or RSVD_SVHDX_EXTRACT_SNAPSHOTS_FLAG_DELETE_ON_CLOSE. */
+    uint32_t flags;
+    /** SourceSnapshotId: the snapshot to extract. */
+    rsvd_guid source_snapshot_id;
+    /** SourceLimitSnapshotId: the base of a differencing result; zero for a
+     * standalone image. */
+    rsvd_guid source_limit_snapshot_id;
+    /** DestinationFileName, UTF-8, without its terminating NUL. */
+    const char *destination_file_name;
+} rsvd_disk_extract_args;
+
+/** A convert-to-VHD-set request ([MS-RSVD] 2.2.4.17.3, 3.2.5.5.7.4). */
+typedef struct rsvd_disk_convert_args {
+    /** TransactionId of the META_OPERATION_START request. */
+    rsvd_guid transaction_id;
+    /** DestinationVhdSetName, UTF-8, ending in ".vhds". */
+    const char *destination_vhdset_name;
+} rsvd_disk_convert_args;
+
+/** A resize request ([MS-RSVD] 2.2.4.17.4, 3.2.5.5.7.5). */
+typedef struct rsvd_disk_resize_args {
+    /** TransactionId of the META_OPERATION_START request. */
+    rsvd_guid transaction_id;
+    /** NewSize in bytes (0 with shrink_to_minimum_safe_size). */
+    uint64_t new_size;
+    /** ExpandOnly: the disk may only grow. */
+    bool expand_only;
+    /** AllowUnsafeVirtualSize: the disk may shrink below its safe size
+     * (losing the data past the new end). */
+    bool allow_unsafe_virtual_size;
+    /** ShrinkToMinimumSafeSize: the new size is the safe size. */
+    bool shrink_to_minimum_safe_size;
+} rsvd_disk_resize_args;
+
+/** An apply-snapshot request ([MS-RSVD] 2.2.4.36, 3.2.5.5.7.6). */
+typedef struct rsvd_disk_apply_args {
+    /** TransactionId of the META_OPERATION_START request. */
+    rsvd_guid transaction_id;
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_VM or _WRITEABLE. */
+    uint32_t snapshot_type;
+    /** SnapshotID: the snapshot whose content the disk returns to. */
+    rsvd_guid snapshot_id;
+} rsvd_disk_apply_args;
+
+/** A VHD-set information query ([MS-RSVD] 2.2.4.19, 3.2.5.5.9). */
+typedef struct rsvd_disk_vhdset_query {
+    /** VHDSetInformationType (RSVD_SVHDX_VHDSET_INFORMATION_TYPE_*). */
+    uint32_t information_type;
+    /** SnapshotType of the snapshot or list asked for (0 where 3.2.5.5.9
+     * allows none). */
+    uint32_t snapshot_type;
+    /** SnapshotId (SnapshotEntry). */
+    rsvd_guid snapshot_id;
+} rsvd_disk_vhdset_query;
+
+/** What a VHD-set information query returns; the fields that its
+ * information type does not use are left as the caller set them. */
+typedef struct rsvd_disk_vhdset_info {
+    /** Lists, in: room for snapshot_ids_cap ids (may be NULL when 0). */
+    rsvd_guid *snapshot_ids;
+    /** Lists, in: the number of ids snapshot_ids has room for. */
+    uint32_t snapshot_ids_cap;
+    /** Lists, out: how many snapshots the list has; the first
+     * min(number_of_snapshots, snapshot_ids_cap) ids are filled in, oldest
+     * first. */
+    uint32_t number_of_snapshots;
+    /** Entries (SnapshotEntry, CdpSnapshotRoot): SnapshotId. */
+    rsvd_guid snapshot_id;
+    /** Entries: SnapshotCreationTime, milliseconds since 1970-01-01. */
+    uint64_t snapshot_creation_time;
+    /** Entries: SnapshotType. */
+    uint32_t snapshot_type;
+    /** Entries: IsValidSnapshot (1 valid, 0 not: its data is gone). */
+    uint32_t is_valid_snapshot;
+    /** Entries: ParentSnapshotId, the previous snapshot of its chain (zero
+     * for the first). */
+    rsvd_guid parent_snapshot_id;
+    /** Entries: LogFileId (CDP snapshots; zero otherwise). */
+    rsvd_guid log_file_id;
+    /** OptimizeNeeded: an optimize would give space back. */
+    bool optimize_needed;
+} rsvd_disk_vhdset_info;
+
+/** A delete-snapshot request ([MS-RSVD] 2.2.4.26, 3.2.5.5.10). */
+typedef struct rsvd_disk_delete_snapshot_args {
+    /** SnapshotId of the snapshot to delete. */
+    rsvd_guid snapshot_id;
+    /** SnapshotType of that snapshot. */
+    uint32_t snapshot_type;
+    /** PersistReference: keep the snapshot as a reference without data
+     * (still a change-tracking point, no longer readable). */
+    bool persist_reference;
+} rsvd_disk_delete_snapshot_args;
+
+/** What CHANGE_TRACKING_GET_PARAMETERS reports ([MS-RSVD] 2.2.4.25). */
+typedef struct rsvd_disk_change_tracking_parameters {
+    /** ChangeTrackingStatus: RSVD_STATUS_SUCCESS while changes are tracked,
+     * else an RSVD_STATUS_CHANGE_TRACKING_* value. */
+    uint32_t change_tracking_status;
+    /** LogFileSize: bytes of the change log. */
+    uint64_t log_file_size;
+} rsvd_disk_change_tracking_parameters;
+
+/** A change-tracking start request ([MS-RSVD] 2.2.4.27, 3.2.5.5.12). */
+typedef struct rsvd_disk_change_tracking_start_args {
+    /** TransactionId of the request. */
+    rsvd_guid transaction_id;
+    /** LogFileId: the change log's identity. */
+    rsvd_guid log_file_id;
+    /** MaxLogFileSize: bytes the log may grow to; 0 for no bound. */
+    uint64_t max_log_file_size;
+    /** AppendData: resume the log of an earlier start instead of beginning
+     * a new one. */
+    bool append_data;
+} rsvd_disk_change_tracking_start_args;
+
+/** A changed-ranges query ([MS-RSVD] 2.2.4.37, 3.2.5.5.14). */
+typedef struct rsvd_disk_query_changes_args {
+    /** TargetSnapshotId: the later point (zero: the present). */
+    rsvd_guid target_snapshot_id;
+    /** LimitSnapshotId: the earlier point, the baseline of the changes. */
+    rsvd_guid limit_snapshot_id;
+    /** SnapshotType of both snapshots (RSVD_SVHDX_SNAPSHOT_TYPE_VM). */
+    uint32_t snapshot_type;
+    /** ByteOffset of the region queried. */
+    uint64_t byte_offset;
+    /** ByteLength of the region queried. */
+    uint64_t byte_length;
+} rsvd_disk_query_changes_args;
+
+/** One changed range ([MS-RSVD] 2.2.4.39). */
+typedef struct rsvd_disk_changed_range {
+    /** ByteOffset of the range. */
+    uint64_t byte_offset;
+    /** ByteLength of the range. */
+    uint64_t byte_length;
+} rsvd_disk_changed_range;
+
+/** What a changed-ranges query returns ([MS-RSVD] 2.2.4.38). */
+typedef struct rsvd_disk_changes {
+    /** In: room for ranges_cap ranges (may be NULL when 0). */
+    rsvd_disk_changed_range *ranges;
+    /** In: the number of ranges there is room for. */
+    uint32_t ranges_cap;
+    /** Out: RangeCount, the ranges filled in, in increasing offset order;
+     * adjacent and overlapping writes make one range. */
+    uint32_t range_count;
+    /** Out: ProcessedByteLength: the part of the region, from its start,
+     * whose every change is in ranges (the whole ByteLength unless the
+     * ranges did not fit). */
+    uint64_t processed_byte_length;
+} rsvd_disk_changes;
+
+/** The snapshot an open with a target specifier names ([MS-RSVD] 2.2.4.35,
+ * 3.2.5.7). */
+typedef struct rsvd_disk_snapshot_target {
+    /** SnapshotType: RSVD_SVHDX_SNAPSHOT_TYPE_VM or _WRITEABLE. */
+    uint32_t snapshot_type;
+    /** SnapshotID. */
+    rsvd_guid snapshot_id;
+} rsvd_disk_snapshot_target;
+
 /**
  * Virtual SCSI disk. A handle is one initiator's view of the disk: the
  * initiator given at open is the one that persistent reservations are kept
  * for. Functions marked optional may be NULL.
+ *
+ * The version-2 functions (from create_snapshot on) are all optional and
+ * appended in the order of [MS-RSVD] 3.2.5.5.7 - 3.2.5.5.15 and 3.2.5.7: a
+ * NULL function is an operation the backend cannot do, and a server answers
+ * the request that needs it with STATUS_INVALID_DEVICE_REQUEST, the status
+ * [MS-RSVD] gives a disk that is not a VHD set (3.2.5.5.7.1, 3.2.5.5.9). A
+ * backend that has the function but cannot serve a given disk completes it
+ * with that status too. They follow the asynchronous contract above: the
+ * argument structures and the out-parameter structure stay valid until the
+ * call completes; result.status carries the NTSTATUS the server puts in the
+ * tunnel header.
  */
 typedef struct rsvd_scsi_disk_ops {
     /** Set by RSVD_STRUCT_INIT(rsvd_scsi_disk_ops): the size the caller was built with. */
@@ -231,6 +463,66 @@ typedef struct rsvd_scsi_disk_ops {
     /** Optional: SET_INFO on any RSVD open ([MS-RSVD] 3.2.5.9). */
     void (*set_info)(void *ctx, void *handle, uint32_t info_class, const uint8_t *in,
                      uint32_t len, rsvd_completion c);
+
+    /** Optional: one or more stages of a snapshot creation
+     * ([MS-RSVD] 3.2.5.5.7.1); out->change_tracking_status is the
+     * ChangeTrackingErrorStatus of the reply. */
+    void (*create_snapshot)(void *ctx, void *handle, const rsvd_disk_snapshot_args *args,
+                            rsvd_disk_meta_result *out, rsvd_completion c);
+    /** Optional: abandons the snapshot creation of @p transaction_id that
+     * has not reached Finalize ([MS-RSVD] 3.2.2 CDP time-out, 3.2.5.2 close
+     * of the handle that started it). */
+    void (*abort_snapshot)(void *ctx, void *handle, const rsvd_guid *transaction_id,
+                           rsvd_completion c);
+    /** Optional: optimizes the VHD set, keeping its content
+     * ([MS-RSVD] 3.2.5.5.7.2). */
+    void (*optimize)(void *ctx, void *handle, const rsvd_guid *transaction_id,
+                     rsvd_disk_meta_result *out, rsvd_completion c);
+    /** Optional: writes the content of a snapshot to a new file
+     * ([MS-RSVD] 3.2.5.5.7.3). */
+    void (*extract)(void *ctx, void *handle, const rsvd_disk_extract_args *args,
+                    rsvd_disk_meta_result *out, rsvd_completion c);
+    /** Optional: makes the disk a VHD set ([MS-RSVD] 3.2.5.5.7.4). */
+    void (*convert_to_vhdset)(void *ctx, void *handle, const rsvd_disk_convert_args *args,
+                              rsvd_disk_meta_result *out, rsvd_completion c);
+    /** Optional: changes the virtual size ([MS-RSVD] 3.2.5.5.7.5). */
+    void (*resize)(void *ctx, void *handle, const rsvd_disk_resize_args *args,
+                   rsvd_disk_meta_result *out, rsvd_completion c);
+    /** Optional: returns the disk's content to a snapshot's
+     * ([MS-RSVD] 3.2.5.5.7.6). */
+    void (*apply_snapshot)(void *ctx, void *handle, const rsvd_disk_apply_args *args,
+                           rsvd_disk_meta_result *out, rsvd_completion c);
+    /** Optional: VHD-set information ([MS-RSVD] 3.2.5.5.9). */
+    void (*query_vhdset)(void *ctx, void *handle, const rsvd_disk_vhdset_query *query,
+                         rsvd_disk_vhdset_info *out, rsvd_completion c);
+    /** Optional: deletes a snapshot ([MS-RSVD] 3.2.5.5.10). */
+    void (*delete_snapshot)(void *ctx, void *handle, const rsvd_disk_delete_snapshot_args *args,
+                            rsvd_completion c);
+    /** Optional: change-tracking parameters ([MS-RSVD] 3.2.5.5.11). */
+    void (*change_tracking_get_parameters)(void *ctx, void *handle,
+                                           rsvd_disk_change_tracking_parameters *out,
+                                           rsvd_completion c);
+    /** Optional: starts change tracking ([MS-RSVD] 3.2.5.5.12). */
+    void (*change_tracking_start)(void *ctx, void *handle,
+                                  const rsvd_disk_change_tracking_start_args *args,
+                                  rsvd_completion c);
+    /** Optional: stops change tracking ([MS-RSVD] 3.2.5.5.13);
+     * *change_tracking_status receives the ChangeTrackingStatus of the
+     * reply, whatever result.status is. */
+    void (*change_tracking_stop)(void *ctx, void *handle, uint32_t *change_tracking_status,
+                                 rsvd_completion c);
+    /** Optional: the ranges written between two change-tracking points
+     * ([MS-RSVD] 3.2.5.5.14). */
+    void (*query_changes)(void *ctx, void *handle, const rsvd_disk_query_changes_args *args,
+                          rsvd_disk_changes *out, rsvd_completion c);
+    /** Optional: the smallest virtual size that keeps every byte in use
+     * ([MS-RSVD] 3.2.5.5.15); *safe_size receives SafeVirtualSize. */
+    void (*query_safe_size)(void *ctx, void *handle, uint64_t *safe_size, rsvd_completion c);
+    /** Optional: opens a snapshot of the disk named by a target specifier
+     * ([MS-RSVD] 3.2.5.7); completes with result.handle, a read-only view
+     * of the snapshot's content that every other function accepts. */
+    void (*open_snapshot)(void *ctx, const rsvd_backend_open_args *args,
+                          const rsvd_disk_snapshot_target *target, rsvd_completion c);
 } rsvd_scsi_disk_ops;
 
 #ifdef __cplusplus

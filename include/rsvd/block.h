@@ -43,7 +43,8 @@ typedef struct rsvd_block_info {
     bool write_cache;
 } rsvd_block_info;
 
-/** Functions of a block source. All must be set. */
+/** Functions of a block source. read, write, flush and info must be set;
+ * the ones marked optional may be NULL. */
 typedef struct rsvd_block_ops {
     /** Set by RSVD_STRUCT_INIT(rsvd_block_ops): the size the caller was built with. */
     size_t struct_size;
@@ -55,6 +56,14 @@ typedef struct rsvd_block_ops {
     uint32_t (*flush)(void *ctx);
     /** Fills @p out with the source's current properties. */
     uint32_t (*info)(void *ctx, rsvd_block_info *out);
+    /** Optional: makes the source @p size bytes long (a multiple of
+     * logical_sector_size); bytes past the old end read as zero. Without
+     * it the disk cannot be resized. */
+    uint32_t (*resize)(void *ctx, uint64_t size);
+    /** Optional: *end receives the end of the last byte of the source that
+     * is allocated on its storage (0 when none is); bytes past it read as
+     * zero. Without it every byte counts as allocated. */
+    uint32_t (*allocated_end)(void *ctx, uint64_t *end);
 } rsvd_block_ops;
 
 /** A block source: its functions and the context they receive. */

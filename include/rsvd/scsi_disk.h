@@ -33,9 +33,17 @@
  *  - result.bytes: the bytes of data-in returned (execute, read), the bytes
  *    written (write).
  *
+ * Version 2 ([MS-RSVD] 3.2.5.5.7 - 3.2.5.5.15, 3.2.5.7): with a storage
+ * directory (rsvd_scsi_disk_config.storage_dir) the disk keeps copy-on-write
+ * snapshots, a change log and its VHD-set state in files there, which a
+ * later rsvd_scsi_disk_create() over the same directory reads back; resize
+ * and safe size work over any block source. docs/backends.md, "Version-2
+ * operations of the built-in disk", gives the formats, costs and limits.
+ *
  * Every function completes before it returns. Nothing allocates per
- * command; the reservation state is per disk and bounded by the
- * configuration. Calls must come from one thread at a time.
+ * command (the version-2 writes and reads included); the reservation state
+ * is per disk and bounded by the configuration. Calls must come from one
+ * thread at a time.
  */
 #ifndef RSVD_SCSI_DISK_H
 #define RSVD_SCSI_DISK_H
@@ -86,13 +94,36 @@ typedef struct rsvd_scsi_disk_config {
     uint32_t max_initiators;
     /** Allocator (NULL: the C library's). */
     const rsvd_mem *mem;
+    /** Version-2 storage: the directory that keeps the disk's metadata,
+     * snapshot and change-log files, and under which extract and convert
+     * to VHD set create the files they are asked for (NULL: none; the
+     * snapshot, change-tracking, extract, convert and optimize functions
+     * then complete with STATUS_INVALID_DEVICE_REQUEST). */
+    const char *storage_dir;
+    /** What the disk's files in storage_dir are called (required with
+     * storage_dir; no separator, at most 200 bytes): NAME.rsvdmeta,
+     * NAME.rsvdlog and NAME.SNAPSHOTID.rsvdsnap. */
+    const char *storage_name;
+    /** Copy-on-write unit of snapshots, bytes: a power of two, a multiple of
+     * the logical sector size, at most 16 MiB (0: 64 KiB, or the logical
+     * sector size if larger). Storage created earlier keeps its own. */
+    uint32_t chunk_size;
+    /** Most snapshots at once (0: 64, at most 4096); one more fails with
+     * STATUS_INSUFFICIENT_RESOURCES. */
+    uint32_t max_snapshots;
 } rsvd_scsi_disk_config;
 
 /**
- * Creates a disk. Queries the block source once for its geometry.
+ * Creates a disk. Queries the block source once for its geometry; with
+ * storage_dir, opens the directory and reads the disk's files there (the
+ * snapshots and change log of an earlier life of the disk).
  * @return RSVD_OK; RSVD_E_INVAL (no block source, a block source smaller
- * than one sector or with invalid sector sizes); RSVD_E_IO (the block
- * source's info failed); RSVD_E_NOMEM.
+ * than one sector or with invalid sector sizes, storage settings without
+ * storage_dir, an invalid storage_name or chunk_size); RSVD_E_IO (the block
+ * source's info failed, the storage directory cannot be opened, or its
+ * metadata file cannot be read, does not decode or was written for
+ * another sector size); RSVD_E_LIMIT (the metadata file lists more
+ * snapshots than max_snapshots); RSVD_E_NOMEM.
  */
 RSVD_API int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *cfg, rsvd_scsi_disk **out);
 
@@ -153,9 +184,9 @@ RSVD_API void rsvd_scsi_disk_set_destroy(rsvd_scsi_disk_set *set);
  *
  *  - open: resolves args->file_name in the set (STATUS_OBJECT_NAME_NOT_FOUND
  *    when nothing matches) and opens the disk for args->initiator_id.
- *  - close: releases the handle. With delete_file the handle is released
- *    too, but a disk over a block source cannot delete its storage: the
- *    call reports STATUS_NOT_SUPPORTED.
+ *  - close: releases the handle, and deletes the files it extracted with
+ *    DELETE_ON_CLOSE. With delete_file and no such file, a disk over a
+ *    block source cannot delete its storage: STATUS_NOT_SUPPORTED.
  *  - read/write: SMB2 READ/WRITE at a byte offset; offset and length must
  *    be multiples of the logical sector size (else CHECK CONDITION, ILLEGAL
  *    REQUEST, INVALID FIELD IN CDB), the range must lie on the disk (else
@@ -170,6 +201,23 @@ RSVD_API void rsvd_scsi_disk_set_destroy(rsvd_scsi_disk_set *set);
  *    block source; the time fields are 0, a block source has none).
  *  - set_info: rename STATUS_NOT_SUPPORTED, link STATUS_INVALID_PARAMETER,
  *    anything else STATUS_NOT_SUPPORTED.
+ *  - create_snapshot, abort_snapshot: copy-on-write snapshots taken at
+ *    SwitchObjectStore; delete_snapshot hands the snapshot's chunks to the
+ *    next older one; apply_snapshot returns the disk to a snapshot's size
+ *    and content; query_vhdset lists and describes them; open_snapshot opens
+ *    one read-only.
+ *  - change_tracking_start, _stop, _get_parameters, query_changes: the
+ *    ranges written between two snapshots with change tracking, or from
+ *    one to now, exactly, from the change log.
+ *  - resize: through the block source's resize (none:
+ *    STATUS_INVALID_DEVICE_REQUEST); READ CAPACITY, MODE SENSE and get_info
+ *    report the new size, every initiator gets CAPACITY DATA HAS CHANGED.
+ *  - query_safe_size: the end of what the block source has allocated.
+ *  - extract: a snapshot as a standalone VHDX file under storage_dir;
+ *    convert_to_vhdset: creates the .vhds file and answers to its name;
+ *    optimize: compacts the change log.
+ *  Without storage_dir every version-2 function but resize and
+ *  query_safe_size completes with STATUS_INVALID_DEVICE_REQUEST.
  */
 RSVD_API const rsvd_scsi_disk_ops *rsvd_scsi_disk_backend_ops(void);
 

@@ -22,6 +22,7 @@
 #include <rsvd/common.h>
 #include <rsvd/fscc.h>
 #include <rsvd/smb2.h>
+#include <rsvd/wire.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -141,7 +142,125 @@ RSVD_API int rsvd_smb2_error_response_build(const rsvd_smb2_hdr *req, uint32_t s
  *    count is not zero, or an offset would not fit its field.
  * A message decoded and encoded again therefore gives the same struct back
  * (with offsets normalised), and encoding that struct gives the same bytes.
+ *
+ * The helpers below are those conventions, for a host that writes codecs of
+ * its own for the SMB2 messages the library has none of (NEGOTIATE,
+ * SESSION_SETUP, TREE_CONNECT, ...) through the same reader and writer.
  */
+
+/**
+ * Starts decoding a whole message: decodes its header into @p hdr, checks
+ * that it carries @p command and leaves @p r at the first body byte.
+ * @return RSVD_OK, an rsvd_smb2_hdr_decode() error or RSVD_E_WIRE_COMMAND.
+ */
+static inline int rsvd_smb2_msg_begin(rsvd_rd *r, const uint8_t *buf, size_t len,
+                                      rsvd_smb2_hdr *hdr, uint16_t command)
+{
+    int rc = rsvd_smb2_hdr_decode(buf, len, hdr);
+    if (rc != RSVD_OK)
+        return rc;
+    if (hdr->command != command)
+        return RSVD_E_WIRE_COMMAND;
+    rsvd_rd_init(r, buf, len);
+    rsvd_rd_seek(r, RSVD_SMB2_HEADER_SIZE);
+    return RSVD_OK;
+}
+
+/**
+ * Ends the fixed part of a body: @return RSVD_E_WIRE_SHORT if a field was
+ * missing, RSVD_E_WIRE_STRUCTURE_SIZE if @p structure_size (as read) is not
+ * @p expected, else RSVD_OK.
+ */
+static inline int rsvd_smb2_msg_fixed_end(const rsvd_rd *r, uint16_t structure_size,
+                                          uint16_t expected)
+{
+    if (!rsvd_rd_ok(r))
+        return RSVD_E_WIRE_SHORT;
+    if (structure_size != expected)
+        return RSVD_E_WIRE_STRUCTURE_SIZE;
+    return RSVD_OK;
+}
+
+/**
+ * Locates the variable part (@p off, @p count) of the message (@p buf,
+ * @p len), whose first legal byte is @p min_off (the end of the fixed part).
+ * A zero count is not checked and gives a NULL view.
+ * @return RSVD_OK (*view set), RSVD_E_WIRE_OFFSET or RSVD_E_WIRE_RANGE.
+ */
+static inline int rsvd_smb2_msg_view(const uint8_t *buf, size_t len, uint64_t off,
+                                     uint64_t count, uint64_t min_off, const uint8_t **view)
+{
+    *view = NULL;
+    if (count == 0)
+        return RSVD_OK;
+    if (off < min_off || off > (uint64_t)len)
+        return RSVD_E_WIRE_OFFSET;
+    if (!rsvd_wire_range_ok(len, off, count))
+        return RSVD_E_WIRE_RANGE;
+    rsvd_rd r;
+    rsvd_rd_init(&r, buf, len);
+    rsvd_rd_seek(&r, off);
+    *view = rsvd_rd_take(&r, (size_t)count);
+    return RSVD_OK;
+}
+
+/** Writes the 64-byte header of @p h with Command forced to @p command. */
+static inline void rsvd_smb2_msg_put_hdr(rsvd_wr *w, const rsvd_smb2_hdr *h, uint16_t command)
+{
+    rsvd_smb2_hdr c = *h;
+    c.command = command;
+    uint8_t *p = rsvd_wr_take(w, RSVD_SMB2_HEADER_SIZE);
+    if (p)
+        (void)rsvd_smb2_hdr_encode(&c, p, RSVD_SMB2_HEADER_SIZE);
+}
+
+/** Where an encoder places the buffers that follow a fixed part: each
+ * non-empty buffer at the next multiple of 8. */
+typedef struct rsvd_smb2_layout {
+    uint64_t next; /**< first byte after the last buffer placed */
+} rsvd_smb2_layout;
+
+/** Starts a layout whose first buffer may start at @p first (the end of the
+ * fixed part, from the header's first byte). */
+static inline void rsvd_smb2_layout_init(rsvd_smb2_layout *l, uint64_t first)
+{
+    l->next = first;
+}
+
+/** @return the offset of a buffer of @p count bytes: the next multiple of 8,
+ * or @p given (written as the caller had it) when @p count is 0. */
+static inline uint64_t rsvd_smb2_layout_place(rsvd_smb2_layout *l, uint64_t count,
+                                              uint64_t given)
+{
+    if (count == 0)
+        return given;
+    uint64_t off = rsvd_wire_align8(l->next);
+    l->next = off + count;
+    return off;
+}
+
+/** Writes a buffer placed by rsvd_smb2_layout_place(): zero padding up to
+ * @p off, then the @p count bytes of @p view (the writer fails cleanly if
+ * @p off is behind it). */
+static inline void rsvd_smb2_msg_put_buf(rsvd_wr *w, uint64_t off, const uint8_t *view,
+                                         uint64_t count)
+{
+    if (count == 0)
+        return;
+    if (off < rsvd_wr_pos(w) || count > (uint64_t)SIZE_MAX) {
+        (void)rsvd_wr_take(w, SIZE_MAX); /* fails the writer */
+        return;
+    }
+    rsvd_wr_zeros(w, (size_t)(off - rsvd_wr_pos(w)));
+    rsvd_wr_bytes(w, view, (size_t)count);
+}
+
+/** @return true if an encoder can use the view: present whenever its count
+ * is not zero. */
+static inline bool rsvd_smb2_view_ok(const uint8_t *view, uint64_t count)
+{
+    return count == 0 || view != NULL;
+}
 
 
 /* ------------------------------------------------------------------------ */

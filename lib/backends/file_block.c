@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rsvd/block.h>
 #include <rsvd/file_store.h>
@@ -63,12 +64,66 @@ static uint32_t fb_info(void *ctx, rsvd_block_info *out)
     return RSVD_STATUS_SUCCESS;
 }
 
+/* Whole sectors: the new end is cut first to the source's current size, so
+ * that a tail shorter than a sector cannot reappear inside the disk. */
+static uint32_t fb_resize(void *ctx, uint64_t size)
+{
+    rsvd_file_block *fb = ctx;
+    struct statx sx;
+    uint32_t st = rsvd_pfile_stat(&fb->file, &sx);
+    if (st != RSVD_STATUS_SUCCESS)
+        return st;
+    uint64_t cur = sx.stx_size & ~(uint64_t)(fb->logical - 1);
+    if (size > (uint64_t)INT64_MAX)
+        return RSVD_STATUS_DISK_FULL;
+    if ((cur != sx.stx_size && fb->file.sys->ftruncate(fb->file.fd, (off_t)cur) != 0) ||
+        fb->file.sys->ftruncate(fb->file.fd, (off_t)size) != 0)
+        return rsvd_status_from_errno(errno);
+    return RSVD_STATUS_SUCCESS;
+}
+
+/* SEEK_DATA / SEEK_HOLE: the end of the last data extent. A filesystem
+ * without them reports the whole file as data (lseek's documented
+ * fallback), which counts every byte as allocated. */
+static uint32_t fb_allocated_end(void *ctx, uint64_t *end)
+{
+    rsvd_file_block *fb = ctx;
+    struct statx sx;
+    uint32_t st = rsvd_pfile_stat(&fb->file, &sx);
+    if (st != RSVD_STATUS_SUCCESS)
+        return st;
+    uint64_t size = sx.stx_size & ~(uint64_t)(fb->logical - 1);
+    uint64_t last = 0;
+    off_t off = 0;
+    while ((uint64_t)off < size) {
+        off_t data = fb->file.sys->lseek(fb->file.fd, off, SEEK_DATA);
+        if (data < 0) {
+            if (errno == ENXIO)
+                break; /* no data past off */
+            return rsvd_status_from_errno(errno);
+        }
+        off_t hole = fb->file.sys->lseek(fb->file.fd, data, SEEK_HOLE);
+        if (hole < 0)
+            return rsvd_status_from_errno(errno);
+        if (hole <= data) {
+            last = size; /* no progress: count the rest as allocated */
+            break;
+        }
+        last = (uint64_t)hole;
+        off = hole;
+    }
+    *end = last < size ? last : size;
+    return RSVD_STATUS_SUCCESS;
+}
+
 static const rsvd_block_ops file_block_ops = {
     .struct_size = sizeof(rsvd_block_ops),
     .read = fb_read,
     .write = fb_write,
     .flush = fb_flush,
     .info = fb_info,
+    .resize = fb_resize,
+    .allocated_end = fb_allocated_end,
 };
 
 static bool pow2(uint32_t v)

@@ -22,7 +22,6 @@
 
 #define FS_HANDLE_MAGIC 0x52534653u /* "RSFS" */
 #define FS_PATH_MAX 4096u
-#define FS_NAME_MAX 255u
 
 struct rsvd_file_store {
     const rsvd_mem *mem;
@@ -137,55 +136,6 @@ rsvd_io_mode rsvd_file_store_io_mode(const rsvd_file_store *fs, const void *hand
 }
 
 /* ------------------------------------------------------------------------ */
-/* Names                                                                     */
-/* ------------------------------------------------------------------------ */
-
-static bool name_char_ok(unsigned char c)
-{
-    /* Characters Windows forbids in a file name ([MS-FSCC] 2.1.5, file names). */
-    if (c < 0x20)
-        return false;
-    return !strchr(":*?\"<>|", c);
-}
-
-/*
- * Converts a client file name (UTF-8, '\\' or '/' separators) into a path
- * relative to the root. @return STATUS_SUCCESS or STATUS_OBJECT_NAME_INVALID.
- */
-static uint32_t fs_resolve_name(const char *name, char *out, size_t cap)
-{
-    if (!name || !name[0])
-        return RSVD_STATUS_OBJECT_NAME_INVALID;
-    if (name[0] == '/' || name[0] == '\\')
-        return RSVD_STATUS_OBJECT_NAME_INVALID; /* absolute */
-    size_t n = 0;
-    const char *p = name;
-    for (;;) {
-        const char *start = p;
-        while (*p && *p != '/' && *p != '\\') {
-            if (!name_char_ok((unsigned char)*p))
-                return RSVD_STATUS_OBJECT_NAME_INVALID;
-            p++;
-        }
-        size_t clen = (size_t)(p - start);
-        if (clen == 0 || clen > FS_NAME_MAX)
-            return RSVD_STATUS_OBJECT_NAME_INVALID; /* empty or too long component */
-        if ((clen == 1 && start[0] == '.') || (clen == 2 && start[0] == '.' && start[1] == '.'))
-            return RSVD_STATUS_OBJECT_NAME_INVALID; /* never walk up or in place */
-        if (clen + 1 > cap - n)
-            return RSVD_STATUS_OBJECT_NAME_INVALID;
-        memcpy(out + n, start, clen);
-        n += clen;
-        if (!*p)
-            break;
-        out[n++] = '/';
-        p++;
-    }
-    out[n] = '\0';
-    return RSVD_STATUS_SUCCESS;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Operations                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -205,8 +155,9 @@ static void fs_open(void *ctx, const rsvd_backend_open_args *args, rsvd_completi
     rsvd_file_store *fs = ctx;
     memset(&fs->last_error, 0, sizeof fs->last_error);
     char path[FS_PATH_MAX];
-    uint32_t st = fs_resolve_name(args ? args->file_name : NULL, path, sizeof path);
-    if (st != RSVD_STATUS_SUCCESS) {
+    uint32_t st = args ? rsvd_posix_resolve_name(args->file_name, path, sizeof path)
+                       : RSVD_STATUS_OBJECT_NAME_INVALID;
+    if (!args || st != RSVD_STATUS_SUCCESS) {
         rsvd_diag_set(&fs->last_error, st, 0, "invalid file name");
         fs_done(c, st, 0, NULL);
         return;

@@ -108,6 +108,53 @@ void rsvd_diag_set(rsvd_backend_diag *diag, uint32_t status, int err, const char
 }
 
 /* ------------------------------------------------------------------------ */
+/* Names                                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define PF_NAME_MAX 255u
+
+static bool name_char_ok(unsigned char c)
+{
+    /* Characters Windows forbids in a file name ([MS-FSCC] 2.1.5, file names). */
+    if (c < 0x20)
+        return false;
+    return !strchr(":*?\"<>|", c);
+}
+
+uint32_t rsvd_posix_resolve_name(const char *name, char *out, size_t cap)
+{
+    if (!name || !name[0] || cap == 0)
+        return RSVD_STATUS_OBJECT_NAME_INVALID;
+    if (name[0] == '/' || name[0] == '\\')
+        return RSVD_STATUS_OBJECT_NAME_INVALID; /* absolute */
+    size_t n = 0;
+    const char *p = name;
+    for (;;) {
+        const char *start = p;
+        while (*p && *p != '/' && *p != '\\') {
+            if (!name_char_ok((unsigned char)*p))
+                return RSVD_STATUS_OBJECT_NAME_INVALID;
+            p++;
+        }
+        size_t clen = (size_t)(p - start);
+        if (clen == 0 || clen > PF_NAME_MAX)
+            return RSVD_STATUS_OBJECT_NAME_INVALID; /* empty or too long component */
+        if ((clen == 1 && start[0] == '.') || (clen == 2 && start[0] == '.' && start[1] == '.'))
+            return RSVD_STATUS_OBJECT_NAME_INVALID; /* never walk up or in place */
+        if (clen + 1 > cap - n)
+            return RSVD_STATUS_OBJECT_NAME_INVALID;
+        memcpy(out + n, start, clen);
+        n += clen;
+        if (!*p)
+            break;
+        out[n++] = '/';
+        p++;
+    }
+    out[n] = '\0';
+    return RSVD_STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
 /* The C library's system calls                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -191,6 +238,8 @@ static const rsvd_posix_sys libc_sys = {
     .statx = sys_statx,
     .unlinkat = unlinkat,
     .close = close,
+    .lseek = lseek,
+    .renameat = renameat,
 };
 
 const rsvd_posix_sys *rsvd_posix_sys_default(void)

@@ -31,7 +31,20 @@ typedef struct rsvd_posix_sys {
     int (*statx)(int dirfd, const char *path, int flags, unsigned mask, struct statx *out);
     int (*unlinkat)(int dirfd, const char *path, int flags);
     int (*close)(int fd);
+    /** lseek(2): SEEK_DATA and SEEK_HOLE find what a file has allocated. */
+    off_t (*lseek)(int fd, off_t off, int whence);
+    /** renameat(2): replaces a file atomically. */
+    int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 } rsvd_posix_sys;
+
+/**
+ * Converts a client file name (UTF-8, '\\' or '/' separators) into a path
+ * relative to a root directory, in @p out (@p cap bytes): an empty name, a
+ * leading separator, an empty, "." or ".." component, one over 255 bytes
+ * and the characters Windows forbids in names ([MS-FSCC] 2.1.5) are
+ * refused. @return STATUS_SUCCESS or STATUS_OBJECT_NAME_INVALID.
+ */
+uint32_t rsvd_posix_resolve_name(const char *name, char *out, size_t cap);
 
 /** openat() under @p dirfd without openat2: one component at a time, every
  * symbolic link refused (ELOOP). */

@@ -1,8 +1,11 @@
 /*
  * The built-in virtual SCSI disk (rsvd/scsi_disk.h): the disk and its
  * initiators, handles, the disk set, the backend table, command dispatch and
- * unit attentions. Commands live in scsi_disk_cmds.c and scsi_disk_pr.c.
+ * unit attentions. Commands live in scsi_disk_cmds.c and scsi_disk_pr.c,
+ * the version-2 operations in scsi_disk_store.c and the files it lists.
  */
+#include "backends/scsi_disk_int.h"
+
 #include <string.h>
 
 #include <rsvd/block.h>
@@ -12,7 +15,6 @@
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 
-#include "backends/scsi_disk_int.h"
 #include "util/mem.h"
 #include "util/versioned.h"
 #include "wire/fscc_info.h"
@@ -169,7 +171,8 @@ static int sd_apply_geometry(rsvd_scsi_disk *d, const rsvd_block_info *bi)
     return RSVD_OK;
 }
 
-int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *config, rsvd_scsi_disk **out)
+int rsvd_scsi_disk_create_sys(const rsvd_scsi_disk_config *config, const rsvd_posix_sys *sys,
+                              rsvd_scsi_disk **out)
 {
     if (!out)
         return RSVD_E_INVAL;
@@ -231,14 +234,24 @@ int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *config, rsvd_scsi_disk **
         d->scratch_size = 512;
     d->nexus = rsvd_mem_calloc(mem, max_nexus, sizeof *d->nexus);
     d->scratch = rsvd_mem_alloc(mem, d->scratch_size);
-    if (!d->nexus || !d->scratch) {
+    rc = (d->nexus && d->scratch) ? RSVD_OK : RSVD_E_NOMEM;
+    if (rc == RSVD_OK && cfg->storage_dir)
+        rc = sd_store_open(d, cfg, sys);
+    else if (rc == RSVD_OK && (cfg->storage_name || cfg->chunk_size || cfg->max_snapshots))
+        rc = RSVD_E_INVAL; /* storage settings without storage */
+    if (rc != RSVD_OK) {
         rsvd_mem_free(mem, d->nexus);
         rsvd_mem_free(mem, d->scratch);
         rsvd_mem_free(mem, d);
-        return RSVD_E_NOMEM;
+        return rc;
     }
     *out = d;
     return RSVD_OK;
+}
+
+int rsvd_scsi_disk_create(const rsvd_scsi_disk_config *cfg, rsvd_scsi_disk **out)
+{
+    return rsvd_scsi_disk_create_sys(cfg, rsvd_posix_sys_default(), out);
 }
 
 int rsvd_scsi_disk_destroy(rsvd_scsi_disk *d)
@@ -247,6 +260,7 @@ int rsvd_scsi_disk_destroy(rsvd_scsi_disk *d)
         return RSVD_OK;
     if (d->open_handles)
         return RSVD_E_BUSY;
+    sd_store_close(d);
     rsvd_mem_free(d->mem, d->nexus);
     rsvd_mem_free(d->mem, d->scratch);
     rsvd_mem_free(d->mem, d);
@@ -255,17 +269,27 @@ int rsvd_scsi_disk_destroy(rsvd_scsi_disk *d)
 
 int rsvd_scsi_disk_capacity_changed(rsvd_scsi_disk *d)
 {
+    return sd_capacity_update(d);
+}
+
+int sd_capacity_update(rsvd_scsi_disk *d)
+{
     rsvd_block_info bi;
     memset(&bi, 0, sizeof bi);
     if (d->block.ops->info(d->block.ctx, &bi) != RSVD_STATUS_SUCCESS)
         return RSVD_E_IO;
     if (bi.logical_sector_size != d->lbs || bi.size < d->lbs)
         return RSVD_E_INVAL; /* the block size of a logical unit does not change */
-    d->blocks = bi.size / d->lbs;
+    sd_capacity_set(d, bi.size / d->lbs);
+    return RSVD_OK;
+}
+
+void sd_capacity_set(rsvd_scsi_disk *d, uint64_t blocks)
+{
+    d->blocks = blocks;
     /* [SBC-3]: CAPACITY DATA HAS CHANGED for every I_T nexus */
     for (uint32_t i = 0; i < d->max_nexus; i++)
         sd_ua_add(&d->nexus[i], RSVD_SCSI_ASCQ_CAPACITY_DATA_HAS_CHANGED);
-    return RSVD_OK;
 }
 
 void rsvd_scsi_disk_pr_state_get(const rsvd_scsi_disk *d, rsvd_scsi_disk_pr_state *out)
@@ -359,7 +383,8 @@ static void sd_dispatch(sd_cmd *x)
         sd_illegal(x, RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
         return;
     }
-    if (op->access != SD_ACCESS_PROUT && sd_pr_conflict(x->d, x->nx, op->access)) {
+    /* A snapshot is not the logical unit the reservations guard. */
+    if (!x->view && op->access != SD_ACCESS_PROUT && sd_pr_conflict(x->d, x->nx, op->access)) {
         sd_conflict(x);
         return;
     }
@@ -370,7 +395,7 @@ static void sd_dispatch(sd_cmd *x)
 /* Backend functions                                                         */
 /* ------------------------------------------------------------------------ */
 
-static sd_handle *sd_handle_get(void *handle)
+sd_handle *sd_handle_get(void *handle)
 {
     sd_handle *h = handle;
     return (h && h->magic == SD_HANDLE_MAGIC) ? h : NULL;
@@ -381,7 +406,7 @@ static void sd_finish(rsvd_completion c, rsvd_io_result *r)
     rsvd_complete(c, r); /* last: the host may close the handle from here */
 }
 
-static void sd_fail(rsvd_completion c, uint32_t status)
+void sd_fail(rsvd_completion c, uint32_t status)
 {
     rsvd_io_result r;
     memset(&r, 0, sizeof r);
@@ -426,21 +451,59 @@ static bool name_equal(const char *a, const char *b)
     return *a == '\0' && *b == '\0';
 }
 
+bool sd_name_equal(const char *a, const char *b)
+{
+    return name_equal(a, b);
+}
+
+/* A name the host added, then the VHD-set name a disk was converted to
+ * ([MS-RSVD] 3.2.5.5.7.4), then the default disk. */
 static rsvd_scsi_disk *sd_set_lookup(const rsvd_scsi_disk_set *s, const char *name)
 {
-    if (name)
+    if (name) {
         for (size_t i = 0; i < s->count; i++)
             if (name_equal(s->entries[i].name, name))
                 return s->entries[i].disk;
+        for (size_t i = 0; i < s->count; i++)
+            if (sd_vhdset_name_matches(s->entries[i].disk, name))
+                return s->entries[i].disk;
+        if (s->fallback && sd_vhdset_name_matches(s->fallback, name))
+            return s->fallback;
+    }
     return s->fallback;
 }
 
-static void sd_open(void *ctx, const rsvd_backend_open_args *args, rsvd_completion c)
+static void sd_open_common(void *ctx, const rsvd_backend_open_args *args,
+                           const rsvd_disk_snapshot_target *target, rsvd_completion c)
 {
     rsvd_scsi_disk_set *set = ctx;
     rsvd_scsi_disk *d = (set && args) ? sd_set_lookup(set, args->file_name) : NULL;
     if (!d) {
         sd_fail(c, RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
+        return;
+    }
+    uint64_t view_seq = 0;
+    if (target) {
+        /* A snapshot is a read-only unit of its own: no initiator state. */
+        uint32_t st = sd_snap_open_view(d, target, &view_seq);
+        if (st != RSVD_STATUS_SUCCESS) {
+            sd_fail(c, st);
+            return;
+        }
+        sd_handle *h = rsvd_mem_calloc(d->mem, 1, sizeof *h);
+        if (!h) {
+            sd_fail(c, RSVD_STATUS_INSUFFICIENT_RESOURCES);
+            return;
+        }
+        h->magic = SD_HANDLE_MAGIC;
+        h->disk = d;
+        h->view_seq = view_seq;
+        sd_snap_by_seq(d->store, view_seq)->opens++;
+        d->open_handles++;
+        rsvd_io_result r;
+        memset(&r, 0, sizeof r);
+        r.handle = h;
+        sd_finish(c, &r);
         return;
     }
     sd_nexus *nx = NULL;
@@ -470,6 +533,28 @@ static void sd_open(void *ctx, const rsvd_backend_open_args *args, rsvd_completi
     sd_finish(c, &r);
 }
 
+static void sd_open(void *ctx, const rsvd_backend_open_args *args, rsvd_completion c)
+{
+    sd_open_common(ctx, args, NULL, c);
+}
+
+/* [MS-RSVD] 3.2.5.7: an open of the VHD set at a snapshot. */
+static void sd_open_snapshot(void *ctx, const rsvd_backend_open_args *args,
+                             const rsvd_disk_snapshot_target *target, rsvd_completion c)
+{
+    if (!target) {
+        sd_fail(c, RSVD_STATUS_INVALID_PARAMETER);
+        return;
+    }
+    sd_open_common(ctx, args, target, c);
+}
+
+/*
+ * With delete_file: the files this handle extracted with DELETE_ON_CLOSE
+ * are what PendingDelete deletes ([MS-RSVD] 3.2.5.5.7.3); a disk cannot
+ * delete its own block source, so without such files it is
+ * STATUS_NOT_SUPPORTED. Those files go with the handle in any case.
+ */
 static void sd_close(void *ctx, void *handle, bool delete_file, rsvd_completion c)
 {
     (void)ctx;
@@ -483,10 +568,20 @@ static void sd_close(void *ctx, void *handle, bool delete_file, rsvd_completion 
         h->nx->opens--;
         sd_nexus_maybe_free(h->nx); /* a registration outlives the opens */
     }
+    if (h->view_seq)
+        sd_snap_by_seq(d->store, h->view_seq)->opens--;
+    bool deleted = sd_doomed_delete(d, h);
     h->magic = 0;
     rsvd_mem_free(d->mem, h);
     d->open_handles--;
-    sd_fail(c, delete_file ? RSVD_STATUS_NOT_SUPPORTED : RSVD_STATUS_SUCCESS);
+    sd_fail(c, delete_file && !deleted ? RSVD_STATUS_NOT_SUPPORTED : RSVD_STATUS_SUCCESS);
+}
+
+/* The unit a command on @p h sees: the disk, or the snapshot it opened. */
+static void sd_cmd_view(sd_cmd *x, const sd_handle *h)
+{
+    x->view = h->view_seq ? sd_snap_by_seq(h->disk->store, h->view_seq) : NULL;
+    x->blocks = x->view ? x->view->size / x->d->lbs : x->d->blocks;
 }
 
 static void sd_execute(void *ctx, void *handle, const rsvd_scsi_cmd *cmd, rsvd_completion c)
@@ -500,6 +595,7 @@ static void sd_execute(void *ctx, void *handle, const rsvd_scsi_cmd *cmd, rsvd_c
     rsvd_io_result r;
     memset(&r, 0, sizeof r);
     sd_cmd x = {.d = h->disk, .nx = h->nx, .cmd = cmd, .r = &r};
+    sd_cmd_view(&x, h);
     sd_dispatch(&x);
     sd_finish(c, &r);
 }
@@ -518,12 +614,14 @@ static void sd_rw(void *handle, bool write, uint64_t offset, uint8_t *in_buf,
     memset(&r, 0, sizeof r);
     static const rsvd_scsi_cmd none; /* no CDB: the SMB2 request carries the range */
     sd_cmd x = {.d = h->disk, .nx = h->nx, .cmd = &none, .r = &r};
+    sd_cmd_view(&x, h);
     uint32_t lbs = x.d->lbs;
     if (sd_report_ua(&x)) {
         /* reported instead of the I/O */
     } else if (offset % lbs || len % lbs) {
         sd_illegal(&x, RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
-    } else if (sd_pr_conflict(x.d, x.nx, write ? SD_ACCESS_WRITE : SD_ACCESS_READ)) {
+    } else if (!x.view &&
+               sd_pr_conflict(x.d, x.nx, write ? SD_ACCESS_WRITE : SD_ACCESS_READ)) {
         sd_conflict(&x);
     } else {
         sd_io(&x, write, offset / lbs, len / lbs, in_buf, out_buf, len, false);
@@ -564,10 +662,11 @@ static void sd_get_info(void *ctx, void *handle, rsvd_disk_info *out, rsvd_compl
         sd_fail(c, st);
         return;
     }
+    const sd_snap *view = h->view_seq ? sd_snap_by_seq(d->store, h->view_seq) : NULL;
     memset(out, 0, sizeof *out);
     out->sector_size = d->lbs;
     out->physical_sector_size = d->pbs;
-    out->virtual_size = d->blocks * d->lbs;
+    out->virtual_size = view ? view->size : d->blocks * d->lbs;
     out->disk_type = RSVD_VHD_TYPE_FIXED;
     out->block_size = 0; /* <17>: 0 for a fixed disk */
     out->is_mounted = true;
@@ -592,6 +691,8 @@ static void sd_validate(void *ctx, void *handle, rsvd_completion c)
     memset(&r, 0, sizeof r);
     r.status = h->disk->block.ops->info(h->disk->block.ctx, &bi);
     r.valid = r.status == RSVD_STATUS_SUCCESS;
+    if (h->view_seq) /* a snapshot is valid while its content can be read */
+        r.valid = r.valid && sd_snap_by_seq(h->disk->store, h->view_seq)->readable;
     sd_finish(c, &r);
 }
 
@@ -664,6 +765,21 @@ static const rsvd_scsi_disk_ops scsi_disk_ops = {
     .validate = sd_validate,
     .query_info = sd_query_info,
     .set_info = sd_set_info,
+    .create_snapshot = sd_create_snapshot,
+    .abort_snapshot = sd_abort_snapshot,
+    .optimize = sd_optimize,
+    .extract = sd_extract,
+    .convert_to_vhdset = sd_convert_to_vhdset,
+    .resize = sd_resize,
+    .apply_snapshot = sd_apply_snapshot,
+    .query_vhdset = sd_query_vhdset,
+    .delete_snapshot = sd_delete_snapshot,
+    .change_tracking_get_parameters = sd_change_tracking_get_parameters,
+    .change_tracking_start = sd_change_tracking_start,
+    .change_tracking_stop = sd_change_tracking_stop,
+    .query_changes = sd_query_changes,
+    .query_safe_size = sd_query_safe_size,
+    .open_snapshot = sd_open_snapshot,
 };
 
 const rsvd_scsi_disk_ops *rsvd_scsi_disk_backend_ops(void)

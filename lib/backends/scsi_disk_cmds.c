@@ -4,6 +4,8 @@
  * x->cdb (positioned at byte 0, exactly the command's CDB length long) one
  * field per line, checks the fields, and sets the outcome.
  */
+#include "backends/scsi_disk_int.h"
+
 #include <string.h>
 
 #include <rsvd/block.h>
@@ -11,8 +13,6 @@
 #include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
-
-#include "backends/scsi_disk_int.h"
 
 /* ------------------------------------------------------------------------ */
 /* Block I/O                                                                 */
@@ -23,7 +23,7 @@ void sd_io(sd_cmd *x, bool write, uint64_t lba, uint64_t blocks, uint8_t *in_buf
 {
     rsvd_scsi_disk *d = x->d;
     /* [SBC-3]: the range must lie on the medium */
-    if (lba > d->blocks || blocks > d->blocks - lba) {
+    if (lba > x->blocks || blocks > x->blocks - lba) {
         sd_illegal(x, RSVD_SCSI_ASCQ_LBA_OUT_OF_RANGE);
         return;
     }
@@ -41,14 +41,21 @@ void sd_io(sd_cmd *x, bool write, uint64_t lba, uint64_t blocks, uint8_t *in_buf
     uint64_t off = lba * d->lbs;
     const rsvd_block_ops *bo = d->block.ops;
     if (!write) {
-        if (bo->read(d->block.ctx, off, in_buf, (size_t)bytes) != RSVD_STATUS_SUCCESS) {
+        uint32_t rst = x->view ? sd_snap_read(d, x->view, off, in_buf, (size_t)bytes)
+                               : bo->read(d->block.ctx, off, in_buf, (size_t)bytes);
+        if (rst != RSVD_STATUS_SUCCESS) {
             sd_check(x, RSVD_SCSI_SENSE_MEDIUM_ERROR, RSVD_SCSI_ASCQ_UNRECOVERED_READ_ERROR);
             return;
         }
         sd_good(x, (uint32_t)bytes);
         return;
     }
-    uint32_t st = bo->write(d->block.ctx, off, out_buf, (size_t)bytes);
+    if (x->view) { /* a snapshot keeps its content */
+        sd_check(x, RSVD_SCSI_SENSE_DATA_PROTECT, SD_ASCQ_WRITE_PROTECTED);
+        return;
+    }
+    uint32_t st = d->store ? sd_store_write(d, off, out_buf, (size_t)bytes)
+                           : bo->write(d->block.ctx, off, out_buf, (size_t)bytes);
     if (st == RSVD_STATUS_SUCCESS && fua && d->write_cache)
         st = bo->flush(d->block.ctx); /* FUA: on the medium before GOOD */
     if (st == RSVD_STATUS_DISK_FULL) {
@@ -130,7 +137,7 @@ void sd_cmd_write16(sd_cmd *x)
 static void sync_cache(sd_cmd *x, uint64_t lba, uint64_t blocks)
 {
     rsvd_scsi_disk *d = x->d;
-    if (lba > d->blocks || blocks > d->blocks - lba) {
+    if (lba > x->blocks || blocks > x->blocks - lba) {
         sd_illegal(x, RSVD_SCSI_ASCQ_LBA_OUT_OF_RANGE);
         return;
     }
@@ -186,7 +193,7 @@ void sd_cmd_read_capacity10(sd_cmd *x)
         sd_illegal(x, RSVD_SCSI_ASCQ_INVALID_FIELD_IN_CDB);
         return;
     }
-    rsvd_scsi_capacity cap = {.last_lba = x->d->blocks - 1, .block_length = x->d->lbs};
+    rsvd_scsi_capacity cap = {.last_lba = x->blocks - 1, .block_length = x->d->lbs};
     rsvd_scsi_read_capacity10_encode(&cap, x->d->scratch, x->d->scratch_size);
     sd_data_in(x, RSVD_SCSI_READ_CAPACITY10_LEN, RSVD_SCSI_READ_CAPACITY10_LEN);
 }
@@ -205,7 +212,7 @@ void sd_cmd_service_action_in16(sd_cmd *x)
         return;
     }
     rsvd_scsi_capacity cap = {
-        .last_lba = x->d->blocks - 1,
+        .last_lba = x->blocks - 1,
         .block_length = x->d->lbs,
         .lbppb_exponent = log2_u32(x->d->pbs / x->d->lbs),
     };
@@ -412,13 +419,13 @@ static size_t mode_sense(sd_cmd *x, size_t hdr_len, bool dbd, bool llbaa, uint8_
     rsvd_wr_zeros(&w, hdr_len);
     *bd_len = 0;
     if (!dbd && !llbaa) { /* [SBC-3] short LBA mode parameter block descriptor */
-        uint64_t n = changeable ? 0 : d->blocks;
+        uint64_t n = changeable ? 0 : x->blocks;
         rsvd_wr_be32(&w, n > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)n); /* 0-3: NUMBER OF BLOCKS */
         rsvd_wr_u8(&w, 0);                                             /* 4: Reserved */
         rsvd_wr_be24(&w, changeable ? 0 : d->lbs);                     /* 5-7: BLOCK LENGTH */
         *bd_len = 8;
     } else if (!dbd) {    /* [SBC-3] long LBA mode parameter block descriptor */
-        rsvd_wr_be64(&w, changeable ? 0 : d->blocks);  /* 0-7: NUMBER OF BLOCKS */
+        rsvd_wr_be64(&w, changeable ? 0 : x->blocks);  /* 0-7: NUMBER OF BLOCKS */
         rsvd_wr_be32(&w, 0);                           /* 8-11: Reserved */
         rsvd_wr_be32(&w, changeable ? 0 : d->lbs);     /* 12-15: BLOCK LENGTH */
         *bd_len = 16;

@@ -8,13 +8,13 @@
  * LU_SCOPE; there is one target port, so ALL_TG_PT is accepted and changes
  * nothing; SPEC_I_PT, APTPL and REGISTER AND MOVE are not supported.
  */
+#include "backends/scsi_disk_int.h"
+
 #include <string.h>
 
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/wire.h>
-
-#include "backends/scsi_disk_int.h"
 
 static bool type_registrants_only(uint8_t t)
 {

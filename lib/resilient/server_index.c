@@ -15,7 +15,7 @@
 
 uint64_t res_hash_bytes(const rsvd_res_server *s, const void *p, size_t n, bool fold)
 {
-    return rsvd_siphash24(s->cfg.hash_key, p, n, fold);
+    return rsvd_siphash24(s->cfg.hash_key[0], s->cfg.hash_key[1], p, n, fold);
 }
 
 /* ---- shares ------------------------------------------------------------------ */

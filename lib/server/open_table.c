@@ -41,11 +41,11 @@ static inline uint8_t fold(const rsvd_server *srv, uint8_t c)
     return c;
 }
 
-/* SipHash-2-4 of the folded name (util/siphash.c). */
+/* SipHash-2-4 of the folded name. */
 uint32_t rsvd_name_hash(const rsvd_server *srv, rsvd_name name)
 {
-    uint64_t h = rsvd_siphash24(srv->cfg.name_hash_key, name.s, name.len,
-                                !srv->cfg.case_sensitive_names);
+    uint64_t h = rsvd_siphash24(srv->cfg.name_hash_key[0], srv->cfg.name_hash_key[1], name.s,
+                                name.len, !srv->cfg.case_sensitive_names);
     return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -1,5 +1,6 @@
 /*
- * SipHash-2-4 (util/siphash.h).
+ * SipHash-2-4 (util/siphash.h), from its paper: 2 compression rounds per
+ * 8-byte word, 4 finalisation rounds, the length in the last word's top byte.
  */
 #include "util/siphash.h"
 
@@ -26,14 +27,9 @@ static inline uint64_t rotl(uint64_t x, unsigned b)
         v2 = rotl(v2, 32);                                                                 \
     } while (0)
 
-static inline uint8_t fold(uint8_t c, bool fold_ascii)
+uint64_t rsvd_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t len,
+                        bool fold_ascii_case)
 {
-    return (fold_ascii && c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
-uint64_t rsvd_siphash24(const uint64_t key[2], const void *data, size_t len, bool fold_ascii)
-{
-    const uint64_t k0 = key[0], k1 = key[1];
     uint64_t v0 = 0x736f6d6570736575ull ^ k0;
     uint64_t v1 = 0x646f72616e646f6dull ^ k1;
     uint64_t v2 = 0x6c7967656e657261ull ^ k0;
@@ -41,7 +37,10 @@ uint64_t rsvd_siphash24(const uint64_t key[2], const void *data, size_t len, boo
     const uint8_t *p = data;
     uint64_t m = 0;
     for (size_t i = 0; i < len; i++) {
-        m |= (uint64_t)fold(p[i], fold_ascii) << (8u * (i % 8u));
+        uint8_t c = p[i];
+        if (fold_ascii_case && c >= 'A' && c <= 'Z')
+            c = (uint8_t)(c + ('a' - 'A'));
+        m |= (uint64_t)c << (8u * (i % 8u));
         if (i % 8u == 7u) {
             v3 ^= m;
             SIPROUND;

@@ -9,12 +9,14 @@
 #include <rsvd/common.h>
 #include <rsvd/file_store.h>
 #include <rsvd/iscsi_disk.h>
+#include <rsvd/memory_store.h>
 #include <rsvd/nbd_block.h>
 #include <rsvd/resilient_client.h>
 #include <rsvd/resilient_server.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/server.h>
 #include <rsvd/store.h>
+#include <rsvd/tdb_store.h>
 
 #include "util/versioned.h"
 
@@ -29,7 +31,7 @@ _Static_assert(RSVD_V0_SERVER_CONFIG == sizeof(rsvd_server_config),
                "rsvd_server_config ends in padding");
 _Static_assert(RSVD_V0_OBJECT_STORE_OPS == sizeof(rsvd_object_store_ops),
                "rsvd_object_store_ops ends in padding");
-_Static_assert(RSVD_V0_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),
+_Static_assert(RSVD_V1_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),
                "rsvd_scsi_disk_ops ends in padding");
 _Static_assert(RSVD_V1_RES_SERVER_CONFIG == sizeof(rsvd_res_server_config),
                "rsvd_res_server_config ends in padding");
@@ -49,7 +51,7 @@ _Static_assert(RSVD_V0_RES_CREATE_GRANT == sizeof(rsvd_res_create_grant),
                "rsvd_res_create_grant ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_CONFIG == sizeof(rsvd_res_client_config),
                "rsvd_res_client_config ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_CALLBACKS == sizeof(rsvd_res_client_callbacks),
+_Static_assert(RSVD_V1_RES_CLIENT_CALLBACKS == sizeof(rsvd_res_client_callbacks),
                "rsvd_res_client_callbacks ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_CONN_PARAMS == sizeof(rsvd_res_client_conn_params),
                "rsvd_res_client_conn_params ends in padding");
@@ -57,22 +59,28 @@ _Static_assert(RSVD_V0_RES_CLIENT_CONN_INFO == sizeof(rsvd_res_client_conn_info)
                "rsvd_res_client_conn_info ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_TREE_PARAMS == sizeof(rsvd_res_client_tree_params),
                "rsvd_res_client_tree_params ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_OPEN_PARAMS == sizeof(rsvd_res_client_open_params),
+_Static_assert(RSVD_V1_RES_CLIENT_OPEN_PARAMS == sizeof(rsvd_res_client_open_params),
                "rsvd_res_client_open_params ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info),
+_Static_assert(RSVD_V1_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info),
                "rsvd_res_client_open_info ends in padding");
-_Static_assert(RSVD_V0_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
-_Static_assert(RSVD_V0_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_CREATE_PARAMS == sizeof(rsvd_res_client_create_params),
+               "rsvd_res_client_create_params ends in padding");
+_Static_assert(RSVD_V1_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
+_Static_assert(RSVD_V1_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
 _Static_assert(RSVD_V0_FILE_STORE_CONFIG == sizeof(rsvd_file_store_config),
                "rsvd_file_store_config ends in padding");
 _Static_assert(RSVD_V0_FILE_BLOCK_CONFIG == sizeof(rsvd_file_block_config),
                "rsvd_file_block_config ends in padding");
-_Static_assert(RSVD_V0_SCSI_DISK_CONFIG == sizeof(rsvd_scsi_disk_config),
+_Static_assert(RSVD_V1_SCSI_DISK_CONFIG == sizeof(rsvd_scsi_disk_config),
                "rsvd_scsi_disk_config ends in padding");
 _Static_assert(RSVD_V0_ISCSI_DISK_CONFIG == sizeof(rsvd_iscsi_disk_config),
                "rsvd_iscsi_disk_config ends in padding");
 _Static_assert(RSVD_V0_NBD_BLOCK_CONFIG == sizeof(rsvd_nbd_block_config),
                "rsvd_nbd_block_config ends in padding");
+_Static_assert(RSVD_V0_MEMORY_STORE_CONFIG == sizeof(rsvd_memory_store_config),
+               "rsvd_memory_store_config ends in padding");
+_Static_assert(RSVD_V0_TDB_STORE_CONFIG == sizeof(rsvd_tdb_store_config),
+               "rsvd_tdb_store_config ends in padding");
 #endif
 
 static size_t struct_size_of(const void *p)

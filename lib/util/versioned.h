@@ -24,6 +24,8 @@
 #define RSVD_V0_SERVER_CONFIG RSVD_V0_SIZE(rsvd_server_config, name_hash_key)
 #define RSVD_V0_OBJECT_STORE_OPS RSVD_V0_SIZE(rsvd_object_store_ops, fsctl)
 #define RSVD_V0_SCSI_DISK_OPS RSVD_V0_SIZE(rsvd_scsi_disk_ops, set_info)
+/* + the version-2 functions (create_snapshot ... open_snapshot). */
+#define RSVD_V1_SCSI_DISK_OPS RSVD_V0_SIZE(rsvd_scsi_disk_ops, open_snapshot)
 #define RSVD_V0_RES_SERVER_CONFIG RSVD_V0_SIZE(rsvd_res_server_config, max_channels)
 #define RSVD_V0_RES_SERVER_CALLBACKS RSVD_V0_SIZE(rsvd_res_server_callbacks, close_open)
 #define RSVD_V0_RES_CONN_PARAMS RSVD_V0_SIZE(rsvd_res_conn_params, max_transact_size)
@@ -42,18 +44,31 @@
 #define RSVD_V0_RES_CREATE_GRANT RSVD_V0_SIZE(rsvd_res_create_grant, file_key_len)
 #define RSVD_V0_RES_CLIENT_CONFIG RSVD_V0_SIZE_PTR(rsvd_res_client_config, mem)
 #define RSVD_V0_RES_CLIENT_CALLBACKS RSVD_V0_SIZE(rsvd_res_client_callbacks, open_lost)
+#define RSVD_V1_RES_CLIENT_CALLBACKS RSVD_V0_SIZE_PTR(rsvd_res_client_callbacks, random) /* + random */
 #define RSVD_V0_RES_CLIENT_CONN_PARAMS RSVD_V0_SIZE(rsvd_res_client_conn_params, next_message_id)
 #define RSVD_V0_RES_CLIENT_CONN_INFO RSVD_V0_SIZE(rsvd_res_client_conn_info, available)
 #define RSVD_V0_RES_CLIENT_TREE_PARAMS RSVD_V0_SIZE(rsvd_res_client_tree_params, reserved)
 #define RSVD_V0_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, user_data)
+/* + create_guid, durable_timeout_ms, durable_flags (durable v2). */
+#define RSVD_V1_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, durable_flags)
 #define RSVD_V0_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, user_data)
+/* + create_guid, durable_timeout_ms, durable_flags. */
+#define RSVD_V1_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, durable_flags)
+#define RSVD_V0_RES_CLIENT_CREATE_PARAMS RSVD_V0_SIZE_PTR(rsvd_res_client_create_params, user_data)
 #define RSVD_V0_STORE_OPS RSVD_V0_SIZE(rsvd_store_ops, traverse)
+#define RSVD_V1_STORE_OPS RSVD_V0_SIZE(rsvd_store_ops, apply) /* + apply */
 #define RSVD_V0_BLOCK_OPS RSVD_V0_SIZE(rsvd_block_ops, info)
+/* + resize, allocated_end. */
+#define RSVD_V1_BLOCK_OPS RSVD_V0_SIZE(rsvd_block_ops, allocated_end)
 #define RSVD_V0_FILE_STORE_CONFIG RSVD_V0_SIZE_PTR(rsvd_file_store_config, mem)
 #define RSVD_V0_FILE_BLOCK_CONFIG RSVD_V0_SIZE_PTR(rsvd_file_block_config, mem)
 #define RSVD_V0_SCSI_DISK_CONFIG RSVD_V0_SIZE_PTR(rsvd_scsi_disk_config, mem)
+/* + storage_dir, storage_name, chunk_size, max_snapshots. */
+#define RSVD_V1_SCSI_DISK_CONFIG RSVD_V0_SIZE(rsvd_scsi_disk_config, max_snapshots)
 #define RSVD_V0_ISCSI_DISK_CONFIG RSVD_V0_SIZE_PTR(rsvd_iscsi_disk_config, mem)
 #define RSVD_V0_NBD_BLOCK_CONFIG RSVD_V0_SIZE_PTR(rsvd_nbd_block_config, mem)
+#define RSVD_V0_MEMORY_STORE_CONFIG RSVD_V0_SIZE(rsvd_memory_store_config, hash_key)
+#define RSVD_V0_TDB_STORE_CONFIG RSVD_V0_SIZE_PTR(rsvd_tdb_store_config, mem)
 
 /**
  * Copies the caller's struct @p src into the library's @p dst (@p dst_size

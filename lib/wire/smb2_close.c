@@ -11,7 +11,7 @@
 int rsvd_smb2_close_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_close_req *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CLOSE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CLOSE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -19,7 +19,7 @@ int rsvd_smb2_close_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_close_r
     rsvd_rd_skip(&r, 4);                              /* 68: Reserved */
     out->file_id.persistent_id = rsvd_rd_u64(&r);     /* 72: FileId.Persistent */
     out->file_id.volatile_id = rsvd_rd_u64(&r);       /* 80: FileId.Volatile */
-    return smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CLOSE_REQ_STRUCTURE_SIZE);
+    return rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CLOSE_REQ_STRUCTURE_SIZE);
 }
 
 int rsvd_smb2_close_req_encode(const rsvd_smb2_close_req *m, uint8_t *buf, size_t cap,
@@ -27,7 +27,7 @@ int rsvd_smb2_close_req_encode(const rsvd_smb2_close_req *m, uint8_t *buf, size_
 {
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CLOSE);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CLOSE);
     rsvd_wr_u16(&w, RSVD_SMB2_CLOSE_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, m->flags);                          /* 66: Flags */
     rsvd_wr_u32(&w, 0);                                 /* 68: Reserved */
@@ -40,7 +40,7 @@ int rsvd_smb2_close_req_encode(const rsvd_smb2_close_req *m, uint8_t *buf, size_
 int rsvd_smb2_close_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_close_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CLOSE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CLOSE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -53,7 +53,7 @@ int rsvd_smb2_close_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_close_r
     out->allocation_size = rsvd_rd_u64(&r);           /* 104: AllocationSize */
     out->end_of_file = rsvd_rd_u64(&r);               /* 112: EndofFile */
     out->file_attributes = rsvd_rd_u32(&r);           /* 120: FileAttributes */
-    return smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CLOSE_RSP_STRUCTURE_SIZE);
+    return rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CLOSE_RSP_STRUCTURE_SIZE);
 }
 
 int rsvd_smb2_close_rsp_encode(const rsvd_smb2_close_rsp *m, uint8_t *buf, size_t cap,
@@ -61,7 +61,7 @@ int rsvd_smb2_close_rsp_encode(const rsvd_smb2_close_rsp *m, uint8_t *buf, size_
 {
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CLOSE);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CLOSE);
     rsvd_wr_u16(&w, RSVD_SMB2_CLOSE_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, m->flags);                          /* 66: Flags */
     rsvd_wr_u32(&w, 0);                                 /* 68: Reserved */

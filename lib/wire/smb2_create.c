@@ -12,7 +12,7 @@
 static int create_contexts_view(const uint8_t *buf, size_t len, uint32_t off, uint32_t count,
                                 uint64_t min_off, const uint8_t **view)
 {
-    int rc = smb2_msg_view(buf, len, off, count, min_off, view);
+    int rc = rsvd_smb2_msg_view(buf, len, off, count, min_off, view);
     if (rc != RSVD_OK || count == 0)
         return rc;
     return rsvd_smb2_cc_validate(*view, count, NULL);
@@ -24,7 +24,7 @@ int rsvd_smb2_create_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_create
     rsvd_rd r;
     out->name = NULL;
     out->create_contexts = NULL;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CREATE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CREATE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -43,14 +43,14 @@ int rsvd_smb2_create_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_create
     out->create_contexts_offset = rsvd_rd_u32(&r);    /* 112: CreateContextsOffset */
     out->create_contexts_length = rsvd_rd_u32(&r);    /* 116: CreateContextsLength */
     rsvd_rd_skip(&r, 1); /* 120: Buffer: "MUST be at least one byte in length" */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CREATE_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CREATE_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* [MS-SMB2] 3.3.5.9: NameLength a multiple of 2, NameOffset not below the
      * Buffer, the name inside the request. */
     if (out->name_length % 2u != 0)
         return RSVD_E_WIRE_NAME;
-    rc = smb2_msg_view(buf, len, out->name_offset, out->name_length,
+    rc = rsvd_smb2_msg_view(buf, len, out->name_offset, out->name_length,
                        RSVD_SMB2_CREATE_REQ_BUFFER_OFFSET, &out->name);
     if (rc != RSVD_OK)
         return rc;
@@ -62,19 +62,20 @@ int rsvd_smb2_create_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_create
 int rsvd_smb2_create_req_encode(const rsvd_smb2_create_req *m, uint8_t *buf, size_t cap,
                                 size_t *out_len)
 {
-    if (!smb2_view_ok(m->name, m->name_length) ||
-        !smb2_view_ok(m->create_contexts, m->create_contexts_length))
+    if (!rsvd_smb2_view_ok(m->name, m->name_length) ||
+        !rsvd_smb2_view_ok(m->create_contexts, m->create_contexts_length))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_CREATE_REQ_BUFFER_OFFSET);
-    uint64_t name_off = smb2_layout_place(&l, m->name_length, m->name_offset);
-    uint64_t cc_off = smb2_layout_place(&l, m->create_contexts_length, m->create_contexts_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_CREATE_REQ_BUFFER_OFFSET);
+    uint64_t name_off = rsvd_smb2_layout_place(&l, m->name_length, m->name_offset);
+    uint64_t cc_off =
+        rsvd_smb2_layout_place(&l, m->create_contexts_length, m->create_contexts_offset);
     if (cc_off > UINT32_MAX)
         return RSVD_E_INVAL;
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CREATE);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CREATE);
     rsvd_wr_u16(&w, RSVD_SMB2_CREATE_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u8(&w, m->security_flags);                   /* 66: SecurityFlags */
     rsvd_wr_u8(&w, m->requested_oplock_level);           /* 67: RequestedOplockLevel */
@@ -90,8 +91,8 @@ int rsvd_smb2_create_req_encode(const rsvd_smb2_create_req *m, uint8_t *buf, siz
     rsvd_wr_u16(&w, m->name_length);                     /* 110: NameLength */
     rsvd_wr_u32(&w, (uint32_t)cc_off);                   /* 112: CreateContextsOffset */
     rsvd_wr_u32(&w, m->create_contexts_length);          /* 116: CreateContextsLength */
-    smb2_msg_put_buf(&w, name_off, m->name, m->name_length); /* 120: Buffer */
-    smb2_msg_put_buf(&w, cc_off, m->create_contexts, m->create_contexts_length);
+    rsvd_smb2_msg_put_buf(&w, name_off, m->name, m->name_length); /* 120: Buffer */
+    rsvd_smb2_msg_put_buf(&w, cc_off, m->create_contexts, m->create_contexts_length);
     if (m->name_length == 0 && m->create_contexts_length == 0)
         rsvd_wr_u8(&w, 0); /* the Buffer MUST be at least one byte in a request */
     return rsvd_wr_finish(&w, out_len);
@@ -102,7 +103,7 @@ int rsvd_smb2_create_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_create
 {
     rsvd_rd r;
     out->create_contexts = NULL;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CREATE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_CREATE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -121,7 +122,7 @@ int rsvd_smb2_create_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_create
     out->file_id.volatile_id = rsvd_rd_u64(&r);       /* 136: FileId.Volatile */
     out->create_contexts_offset = rsvd_rd_u32(&r);    /* 144: CreateContextsOffset */
     out->create_contexts_length = rsvd_rd_u32(&r);    /* 148: CreateContextsLength */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CREATE_RSP_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_CREATE_RSP_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 152: Buffer */
@@ -133,15 +134,16 @@ int rsvd_smb2_create_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_create
 int rsvd_smb2_create_rsp_encode(const rsvd_smb2_create_rsp *m, uint8_t *buf, size_t cap,
                                 size_t *out_len)
 {
-    if (!smb2_view_ok(m->create_contexts, m->create_contexts_length))
+    if (!rsvd_smb2_view_ok(m->create_contexts, m->create_contexts_length))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_CREATE_RSP_BUFFER_OFFSET);
-    uint64_t cc_off = smb2_layout_place(&l, m->create_contexts_length, m->create_contexts_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_CREATE_RSP_BUFFER_OFFSET);
+    uint64_t cc_off =
+        rsvd_smb2_layout_place(&l, m->create_contexts_length, m->create_contexts_offset);
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CREATE);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_CREATE);
     rsvd_wr_u16(&w, RSVD_SMB2_CREATE_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u8(&w, m->oplock_level);                     /* 66: OplockLevel */
     rsvd_wr_u8(&w, m->flags);                            /* 67: Flags */
@@ -158,6 +160,6 @@ int rsvd_smb2_create_rsp_encode(const rsvd_smb2_create_rsp *m, uint8_t *buf, siz
     rsvd_wr_u64(&w, m->file_id.volatile_id);             /* 136: FileId.Volatile */
     rsvd_wr_u32(&w, (uint32_t)cc_off);                   /* 144: CreateContextsOffset */
     rsvd_wr_u32(&w, m->create_contexts_length);          /* 148: CreateContextsLength */
-    smb2_msg_put_buf(&w, cc_off, m->create_contexts, m->create_contexts_length); /* 152 */
+    rsvd_smb2_msg_put_buf(&w, cc_off, m->create_contexts, m->create_contexts_length); /* 152 */
     return rsvd_wr_finish(&w, out_len);
 }

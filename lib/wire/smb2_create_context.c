@@ -49,12 +49,12 @@ static int cc_decode_at(const uint8_t *chain, size_t len, size_t pos, rsvd_smb2_
     /* [MS-SMB2] 3.3.5.9: a name shorter than 4 bytes is invalid. */
     if (out->name_length < RSVD_SMB2_CC_NAME_MIN)
         return RSVD_E_WIRE_NAME;
-    int rc = smb2_msg_view(ctx, extent, out->name_offset, out->name_length,
+    int rc = rsvd_smb2_msg_view(ctx, extent, out->name_offset, out->name_length,
                            RSVD_SMB2_CC_HEADER_SIZE, &out->name);
     if (rc != RSVD_OK)
         return rc;
     /* DataOffset is ignored when DataLength is 0 (<54>). */
-    return smb2_msg_view(ctx, extent, out->data_offset, out->data_length,
+    return rsvd_smb2_msg_view(ctx, extent, out->data_offset, out->data_length,
                          RSVD_SMB2_CC_HEADER_SIZE, &out->data);
 }
 

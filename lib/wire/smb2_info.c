@@ -13,7 +13,7 @@
 int rsvd_smb2_query_info_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_query_info_req *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_INFO);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_INFO);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -27,26 +27,26 @@ int rsvd_smb2_query_info_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_qu
     out->flags = rsvd_rd_u32(&r);                     /* 84: Flags */
     out->file_id.persistent_id = rsvd_rd_u64(&r);     /* 88: FileId.Persistent */
     out->file_id.volatile_id = rsvd_rd_u64(&r);       /* 96: FileId.Volatile */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_QUERY_INFO_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_QUERY_INFO_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 104: Buffer */
-    return smb2_msg_view(buf, len, out->input_buffer_offset, out->input_buffer_length,
+    return rsvd_smb2_msg_view(buf, len, out->input_buffer_offset, out->input_buffer_length,
                          RSVD_SMB2_QUERY_INFO_REQ_BUFFER_OFFSET, &out->input);
 }
 
 int rsvd_smb2_query_info_req_encode(const rsvd_smb2_query_info_req *m, uint8_t *buf, size_t cap,
                                     size_t *out_len)
 {
-    if (!smb2_view_ok(m->input, m->input_buffer_length))
+    if (!rsvd_smb2_view_ok(m->input, m->input_buffer_length))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_QUERY_INFO_REQ_BUFFER_OFFSET);
-    uint64_t in_off = smb2_layout_place(&l, m->input_buffer_length, m->input_buffer_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_QUERY_INFO_REQ_BUFFER_OFFSET);
+    uint64_t in_off = rsvd_smb2_layout_place(&l, m->input_buffer_length, m->input_buffer_offset);
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_INFO);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_INFO);
     rsvd_wr_u16(&w, RSVD_SMB2_QUERY_INFO_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u8(&w, m->info_type);                            /* 66: InfoType */
     rsvd_wr_u8(&w, m->file_info_class);                      /* 67: FileInfoClass */
@@ -58,7 +58,7 @@ int rsvd_smb2_query_info_req_encode(const rsvd_smb2_query_info_req *m, uint8_t *
     rsvd_wr_u32(&w, m->flags);                               /* 84: Flags */
     rsvd_wr_u64(&w, m->file_id.persistent_id);               /* 88: FileId.Persistent */
     rsvd_wr_u64(&w, m->file_id.volatile_id);                 /* 96: FileId.Volatile */
-    smb2_msg_put_buf(&w, in_off, m->input, m->input_buffer_length); /* 104: Buffer */
+    rsvd_smb2_msg_put_buf(&w, in_off, m->input, m->input_buffer_length); /* 104: Buffer */
     return rsvd_wr_finish(&w, out_len);
 }
 
@@ -66,36 +66,36 @@ int rsvd_smb2_query_info_req_encode(const rsvd_smb2_query_info_req *m, uint8_t *
 int rsvd_smb2_query_info_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_query_info_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_INFO);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_QUERY_INFO);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
     out->output_buffer_offset = rsvd_rd_u16(&r);      /* 66: OutputBufferOffset */
     out->output_buffer_length = rsvd_rd_u32(&r);      /* 68: OutputBufferLength */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_QUERY_INFO_RSP_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_QUERY_INFO_RSP_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 72: Buffer */
-    return smb2_msg_view(buf, len, out->output_buffer_offset, out->output_buffer_length,
+    return rsvd_smb2_msg_view(buf, len, out->output_buffer_offset, out->output_buffer_length,
                          RSVD_SMB2_QUERY_INFO_RSP_BUFFER_OFFSET, &out->output);
 }
 
 int rsvd_smb2_query_info_rsp_encode(const rsvd_smb2_query_info_rsp *m, uint8_t *buf, size_t cap,
                                     size_t *out_len)
 {
-    if (!smb2_view_ok(m->output, m->output_buffer_length))
+    if (!rsvd_smb2_view_ok(m->output, m->output_buffer_length))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_QUERY_INFO_RSP_BUFFER_OFFSET);
-    uint64_t out_off = smb2_layout_place(&l, m->output_buffer_length, m->output_buffer_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_QUERY_INFO_RSP_BUFFER_OFFSET);
+    uint64_t out_off = rsvd_smb2_layout_place(&l, m->output_buffer_length, m->output_buffer_offset);
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_INFO);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_QUERY_INFO);
     rsvd_wr_u16(&w, RSVD_SMB2_QUERY_INFO_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, (uint16_t)out_off);                      /* 66: OutputBufferOffset */
     rsvd_wr_u32(&w, m->output_buffer_length);                /* 68: OutputBufferLength */
-    smb2_msg_put_buf(&w, out_off, m->output, m->output_buffer_length); /* 72: Buffer */
+    rsvd_smb2_msg_put_buf(&w, out_off, m->output, m->output_buffer_length); /* 72: Buffer */
     return rsvd_wr_finish(&w, out_len);
 }
 
@@ -103,7 +103,7 @@ int rsvd_smb2_query_info_rsp_encode(const rsvd_smb2_query_info_rsp *m, uint8_t *
 int rsvd_smb2_set_info_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_set_info_req *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_SET_INFO);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_SET_INFO);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -115,26 +115,26 @@ int rsvd_smb2_set_info_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_set_
     out->additional_information = rsvd_rd_u32(&r);    /* 76: AdditionalInformation */
     out->file_id.persistent_id = rsvd_rd_u64(&r);     /* 80: FileId.Persistent */
     out->file_id.volatile_id = rsvd_rd_u64(&r);       /* 88: FileId.Volatile */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_SET_INFO_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_SET_INFO_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 96: Buffer */
-    return smb2_msg_view(buf, len, out->buffer_offset, out->buffer_length,
+    return rsvd_smb2_msg_view(buf, len, out->buffer_offset, out->buffer_length,
                          RSVD_SMB2_SET_INFO_REQ_BUFFER_OFFSET, &out->buffer);
 }
 
 int rsvd_smb2_set_info_req_encode(const rsvd_smb2_set_info_req *m, uint8_t *buf, size_t cap,
                                   size_t *out_len)
 {
-    if (!smb2_view_ok(m->buffer, m->buffer_length))
+    if (!rsvd_smb2_view_ok(m->buffer, m->buffer_length))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_SET_INFO_REQ_BUFFER_OFFSET);
-    uint64_t b_off = smb2_layout_place(&l, m->buffer_length, m->buffer_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_SET_INFO_REQ_BUFFER_OFFSET);
+    uint64_t b_off = rsvd_smb2_layout_place(&l, m->buffer_length, m->buffer_offset);
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_SET_INFO);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_SET_INFO);
     rsvd_wr_u16(&w, RSVD_SMB2_SET_INFO_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u8(&w, m->info_type);                          /* 66: InfoType */
     rsvd_wr_u8(&w, m->file_info_class);                    /* 67: FileInfoClass */
@@ -144,7 +144,7 @@ int rsvd_smb2_set_info_req_encode(const rsvd_smb2_set_info_req *m, uint8_t *buf,
     rsvd_wr_u32(&w, m->additional_information);            /* 76: AdditionalInformation */
     rsvd_wr_u64(&w, m->file_id.persistent_id);             /* 80: FileId.Persistent */
     rsvd_wr_u64(&w, m->file_id.volatile_id);               /* 88: FileId.Volatile */
-    smb2_msg_put_buf(&w, b_off, m->buffer, m->buffer_length); /* 96: Buffer */
+    rsvd_smb2_msg_put_buf(&w, b_off, m->buffer, m->buffer_length); /* 96: Buffer */
     return rsvd_wr_finish(&w, out_len);
 }
 
@@ -152,11 +152,11 @@ int rsvd_smb2_set_info_req_encode(const rsvd_smb2_set_info_req *m, uint8_t *buf,
 int rsvd_smb2_set_info_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_set_info_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_SET_INFO);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_SET_INFO);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
-    return smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_SET_INFO_RSP_STRUCTURE_SIZE);
+    return rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_SET_INFO_RSP_STRUCTURE_SIZE);
 }
 
 int rsvd_smb2_set_info_rsp_encode(const rsvd_smb2_set_info_rsp *m, uint8_t *buf, size_t cap,
@@ -164,7 +164,7 @@ int rsvd_smb2_set_info_rsp_encode(const rsvd_smb2_set_info_rsp *m, uint8_t *buf,
 {
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_SET_INFO);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_SET_INFO);
     rsvd_wr_u16(&w, RSVD_SMB2_SET_INFO_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     return rsvd_wr_finish(&w, out_len);
 }

@@ -15,7 +15,7 @@
 int rsvd_smb2_ioctl_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_req *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_IOCTL);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_IOCTL);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -31,37 +31,38 @@ int rsvd_smb2_ioctl_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_r
     out->max_output_response = rsvd_rd_u32(&r);       /* 108: MaxOutputResponse */
     out->flags = rsvd_rd_u32(&r);                     /* 112: Flags */
     rsvd_rd_skip(&r, 4);                              /* 116: Reserved2 */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_IOCTL_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_IOCTL_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 120: Buffer. [MS-SMB2] 3.3.5.15: with a non-zero InputCount, InputOffset
      * below 120, not a multiple of 8, or past the message, or the input
      * running past it, is STATUS_INVALID_PARAMETER. */
-    rc = smb2_msg_view(buf, len, out->input_offset, out->input_count,
+    rc = rsvd_smb2_msg_view(buf, len, out->input_offset, out->input_count,
                        RSVD_SMB2_IOCTL_REQ_BUFFER_OFFSET, &out->input);
     if (rc != RSVD_OK)
         return rc;
     if (out->input_count != 0 && out->input_offset % 8u != 0)
         return RSVD_E_WIRE_ALIGN;
-    return smb2_msg_view(buf, len, out->output_offset, out->output_count,
+    return rsvd_smb2_msg_view(buf, len, out->output_offset, out->output_count,
                          RSVD_SMB2_IOCTL_REQ_BUFFER_OFFSET, &out->output);
 }
 
 int rsvd_smb2_ioctl_req_encode(const rsvd_smb2_ioctl_req *m, uint8_t *buf, size_t cap,
                                size_t *out_len)
 {
-    if (!smb2_view_ok(m->input, m->input_count) || !smb2_view_ok(m->output, m->output_count))
+    if (!rsvd_smb2_view_ok(m->input, m->input_count) ||
+        !rsvd_smb2_view_ok(m->output, m->output_count))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_IOCTL_REQ_BUFFER_OFFSET);
-    uint64_t in_off = smb2_layout_place(&l, m->input_count, m->input_offset);
-    uint64_t out_off = smb2_layout_place(&l, m->output_count, m->output_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_IOCTL_REQ_BUFFER_OFFSET);
+    uint64_t in_off = rsvd_smb2_layout_place(&l, m->input_count, m->input_offset);
+    uint64_t out_off = rsvd_smb2_layout_place(&l, m->output_count, m->output_offset);
     if (in_off > UINT32_MAX || out_off > UINT32_MAX)
         return RSVD_E_INVAL;
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_IOCTL);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_IOCTL);
     rsvd_wr_u16(&w, RSVD_SMB2_IOCTL_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, 0);                                 /* 66: Reserved */
     rsvd_wr_u32(&w, m->ctl_code);                       /* 68: CtlCode */
@@ -75,8 +76,8 @@ int rsvd_smb2_ioctl_req_encode(const rsvd_smb2_ioctl_req *m, uint8_t *buf, size_
     rsvd_wr_u32(&w, m->max_output_response);            /* 108: MaxOutputResponse */
     rsvd_wr_u32(&w, m->flags);                          /* 112: Flags */
     rsvd_wr_u32(&w, 0);                                 /* 116: Reserved2 */
-    smb2_msg_put_buf(&w, in_off, m->input, m->input_count);   /* 120: Buffer */
-    smb2_msg_put_buf(&w, out_off, m->output, m->output_count);
+    rsvd_smb2_msg_put_buf(&w, in_off, m->input, m->input_count);   /* 120: Buffer */
+    rsvd_smb2_msg_put_buf(&w, out_off, m->output, m->output_count);
     return rsvd_wr_finish(&w, out_len);
 }
 
@@ -84,7 +85,7 @@ int rsvd_smb2_ioctl_req_encode(const rsvd_smb2_ioctl_req *m, uint8_t *buf, size_
 int rsvd_smb2_ioctl_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_IOCTL);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_IOCTL);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -98,34 +99,35 @@ int rsvd_smb2_ioctl_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_ioctl_r
     out->output_count = rsvd_rd_u32(&r);              /* 100: OutputCount */
     out->flags = rsvd_rd_u32(&r);                     /* 104: Flags */
     rsvd_rd_skip(&r, 4);                              /* 108: Reserved2 */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_IOCTL_RSP_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_IOCTL_RSP_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 112: Buffer */
-    rc = smb2_msg_view(buf, len, out->input_offset, out->input_count,
+    rc = rsvd_smb2_msg_view(buf, len, out->input_offset, out->input_count,
                        RSVD_SMB2_IOCTL_RSP_BUFFER_OFFSET, &out->input);
     if (rc != RSVD_OK)
         return rc;
-    return smb2_msg_view(buf, len, out->output_offset, out->output_count,
+    return rsvd_smb2_msg_view(buf, len, out->output_offset, out->output_count,
                          RSVD_SMB2_IOCTL_RSP_BUFFER_OFFSET, &out->output);
 }
 
 int rsvd_smb2_ioctl_rsp_encode(const rsvd_smb2_ioctl_rsp *m, uint8_t *buf, size_t cap,
                                size_t *out_len)
 {
-    if (!smb2_view_ok(m->input, m->input_count) || !smb2_view_ok(m->output, m->output_count))
+    if (!rsvd_smb2_view_ok(m->input, m->input_count) ||
+        !rsvd_smb2_view_ok(m->output, m->output_count))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_IOCTL_RSP_BUFFER_OFFSET);
-    uint64_t in_off = smb2_layout_place(&l, m->input_count, m->input_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_IOCTL_RSP_BUFFER_OFFSET);
+    uint64_t in_off = rsvd_smb2_layout_place(&l, m->input_count, m->input_offset);
     /* 2.2.32: OutputOffset = InputOffset + InputCount rounded up to 8. */
-    uint64_t out_off = smb2_layout_place(&l, m->output_count, m->output_offset);
+    uint64_t out_off = rsvd_smb2_layout_place(&l, m->output_count, m->output_offset);
     if (in_off > UINT32_MAX || out_off > UINT32_MAX)
         return RSVD_E_INVAL;
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_IOCTL);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_IOCTL);
     rsvd_wr_u16(&w, RSVD_SMB2_IOCTL_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, 0);                                 /* 66: Reserved */
     rsvd_wr_u32(&w, m->ctl_code);                       /* 68: CtlCode */
@@ -137,8 +139,8 @@ int rsvd_smb2_ioctl_rsp_encode(const rsvd_smb2_ioctl_rsp *m, uint8_t *buf, size_
     rsvd_wr_u32(&w, m->output_count);                   /* 100: OutputCount */
     rsvd_wr_u32(&w, m->flags);                          /* 104: Flags */
     rsvd_wr_u32(&w, 0);                                 /* 108: Reserved2 */
-    smb2_msg_put_buf(&w, in_off, m->input, m->input_count);   /* 112: Buffer */
-    smb2_msg_put_buf(&w, out_off, m->output, m->output_count);
+    rsvd_smb2_msg_put_buf(&w, in_off, m->input, m->input_count);   /* 112: Buffer */
+    rsvd_smb2_msg_put_buf(&w, out_off, m->output, m->output_count);
     return rsvd_wr_finish(&w, out_len);
 }
 

@@ -13,7 +13,7 @@ int rsvd_smb2_lock_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_lock_req
 {
     rsvd_rd r;
     out->locks = NULL;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_LOCK);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_LOCK);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -21,7 +21,7 @@ int rsvd_smb2_lock_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_lock_req
     out->lock_sequence = rsvd_rd_u32(&r);             /* 68: LockSequenceNumber/Index */
     out->file_id.persistent_id = rsvd_rd_u64(&r);     /* 72: FileId.Persistent */
     out->file_id.volatile_id = rsvd_rd_u64(&r);       /* 80: FileId.Volatile */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_LOCK_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_LOCK_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     if (out->lock_count == 0) /* "MUST be greater than or equal to 1" */
@@ -38,7 +38,7 @@ int rsvd_smb2_lock_req_encode(const rsvd_smb2_lock_req *m, uint8_t *buf, size_t 
         return RSVD_E_INVAL;
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_LOCK);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_LOCK);
     rsvd_wr_u16(&w, RSVD_SMB2_LOCK_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, m->lock_count);                    /* 66: LockCount */
     rsvd_wr_u32(&w, m->lock_sequence);                 /* 68: LockSequenceNumber/Index */
@@ -80,12 +80,12 @@ int rsvd_smb2_lock_element_encode(const rsvd_smb2_lock_element *e, uint8_t *buf,
 int rsvd_smb2_lock_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_lock_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_LOCK);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_LOCK);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
     rsvd_rd_skip(&r, 2);                              /* 66: Reserved */
-    return smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_LOCK_RSP_STRUCTURE_SIZE);
+    return rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_LOCK_RSP_STRUCTURE_SIZE);
 }
 
 int rsvd_smb2_lock_rsp_encode(const rsvd_smb2_lock_rsp *m, uint8_t *buf, size_t cap,
@@ -93,7 +93,7 @@ int rsvd_smb2_lock_rsp_encode(const rsvd_smb2_lock_rsp *m, uint8_t *buf, size_t 
 {
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_LOCK);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_LOCK);
     rsvd_wr_u16(&w, RSVD_SMB2_LOCK_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, 0);                                /* 66: Reserved */
     return rsvd_wr_finish(&w, out_len);

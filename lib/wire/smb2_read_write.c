@@ -11,7 +11,7 @@
 int rsvd_smb2_read_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_read_req *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_READ);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_READ);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -27,26 +27,27 @@ int rsvd_smb2_read_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_read_req
     out->read_channel_info_offset = rsvd_rd_u16(&r);  /* 108: ReadChannelInfoOffset */
     out->read_channel_info_length = rsvd_rd_u16(&r);  /* 110: ReadChannelInfoLength */
     rsvd_rd_skip(&r, 1); /* 112: Buffer: "the client MUST set one byte of this field" */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_READ_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_READ_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
-    return smb2_msg_view(buf, len, out->read_channel_info_offset, out->read_channel_info_length,
-                         RSVD_SMB2_READ_REQ_BUFFER_OFFSET, &out->read_channel_info);
+    return rsvd_smb2_msg_view(buf, len, out->read_channel_info_offset,
+                              out->read_channel_info_length, RSVD_SMB2_READ_REQ_BUFFER_OFFSET,
+                              &out->read_channel_info);
 }
 
 int rsvd_smb2_read_req_encode(const rsvd_smb2_read_req *m, uint8_t *buf, size_t cap,
                               size_t *out_len)
 {
-    if (!smb2_view_ok(m->read_channel_info, m->read_channel_info_length))
+    if (!rsvd_smb2_view_ok(m->read_channel_info, m->read_channel_info_length))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_READ_REQ_BUFFER_OFFSET);
-    uint64_t ci_off = smb2_layout_place(&l, m->read_channel_info_length,
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_READ_REQ_BUFFER_OFFSET);
+    uint64_t ci_off = rsvd_smb2_layout_place(&l, m->read_channel_info_length,
                                         m->read_channel_info_offset);
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_READ);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_READ);
     rsvd_wr_u16(&w, RSVD_SMB2_READ_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u8(&w, m->padding);                        /* 66: Padding */
     rsvd_wr_u8(&w, m->flags);                          /* 67: Flags */
@@ -60,7 +61,7 @@ int rsvd_smb2_read_req_encode(const rsvd_smb2_read_req *m, uint8_t *buf, size_t 
     rsvd_wr_u16(&w, (uint16_t)ci_off);                 /* 108: ReadChannelInfoOffset */
     rsvd_wr_u16(&w, m->read_channel_info_length);      /* 110: ReadChannelInfoLength */
     if (m->read_channel_info_length)                   /* 112: Buffer */
-        smb2_msg_put_buf(&w, ci_off, m->read_channel_info, m->read_channel_info_length);
+        rsvd_smb2_msg_put_buf(&w, ci_off, m->read_channel_info, m->read_channel_info_length);
     else
         rsvd_wr_u8(&w, 0); /* the one byte the client MUST send */
     return rsvd_wr_finish(&w, out_len);
@@ -70,7 +71,7 @@ int rsvd_smb2_read_req_encode(const rsvd_smb2_read_req *m, uint8_t *buf, size_t 
 int rsvd_smb2_read_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_read_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_READ);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_READ);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -79,17 +80,17 @@ int rsvd_smb2_read_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_read_rsp
     out->data_length = rsvd_rd_u32(&r);               /* 68: DataLength */
     out->data_remaining = rsvd_rd_u32(&r);            /* 72: DataRemaining */
     out->flags = rsvd_rd_u32(&r);                     /* 76: Reserved2 / Flags */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_READ_RSP_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_READ_RSP_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 80: Buffer */
-    return smb2_msg_view(buf, len, out->data_offset, out->data_length,
+    return rsvd_smb2_msg_view(buf, len, out->data_offset, out->data_length,
                          RSVD_SMB2_READ_RSP_BUFFER_OFFSET, &out->data);
 }
 
 static void read_rsp_put_fixed(rsvd_wr *w, const rsvd_smb2_read_rsp *m, uint8_t data_offset)
 {
-    smb2_msg_put_hdr(w, &m->hdr, RSVD_SMB2_READ);
+    rsvd_smb2_msg_put_hdr(w, &m->hdr, RSVD_SMB2_READ);
     rsvd_wr_u16(w, RSVD_SMB2_READ_RSP_STRUCTURE_SIZE);  /* 64: StructureSize */
     rsvd_wr_u8(w, data_offset);                        /* 66: DataOffset */
     rsvd_wr_u8(w, 0);                                  /* 67: Reserved */
@@ -101,16 +102,16 @@ static void read_rsp_put_fixed(rsvd_wr *w, const rsvd_smb2_read_rsp *m, uint8_t 
 int rsvd_smb2_read_rsp_encode(const rsvd_smb2_read_rsp *m, uint8_t *buf, size_t cap,
                               size_t *out_len)
 {
-    if (!smb2_view_ok(m->data, m->data_length))
+    if (!rsvd_smb2_view_ok(m->data, m->data_length))
         return RSVD_E_INVAL;
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_READ_RSP_BUFFER_OFFSET);
-    uint64_t data_off = smb2_layout_place(&l, m->data_length, m->data_offset);
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_READ_RSP_BUFFER_OFFSET);
+    uint64_t data_off = rsvd_smb2_layout_place(&l, m->data_length, m->data_offset);
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
     read_rsp_put_fixed(&w, m, (uint8_t)data_off);
-    smb2_msg_put_buf(&w, data_off, m->data, m->data_length); /* 80: Buffer */
+    rsvd_smb2_msg_put_buf(&w, data_off, m->data, m->data_length); /* 80: Buffer */
     return rsvd_wr_finish(&w, out_len);
 }
 
@@ -126,7 +127,7 @@ int rsvd_smb2_read_rsp_encode_head(const rsvd_smb2_read_rsp *m, uint8_t *buf, si
 int rsvd_smb2_write_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_req *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_WRITE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_WRITE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -140,15 +141,15 @@ int rsvd_smb2_write_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_r
     out->write_channel_info_offset = rsvd_rd_u16(&r); /* 104: WriteChannelInfoOffset */
     out->write_channel_info_length = rsvd_rd_u16(&r); /* 106: WriteChannelInfoLength */
     out->flags = rsvd_rd_u32(&r);                     /* 108: Flags */
-    rc = smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_WRITE_REQ_STRUCTURE_SIZE);
+    rc = rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_WRITE_REQ_STRUCTURE_SIZE);
     if (rc != RSVD_OK)
         return rc;
     /* 112: Buffer */
-    rc = smb2_msg_view(buf, len, out->data_offset, out->length, RSVD_SMB2_WRITE_REQ_BUFFER_OFFSET,
-                       &out->data);
+    rc = rsvd_smb2_msg_view(buf, len, out->data_offset, out->length,
+                            RSVD_SMB2_WRITE_REQ_BUFFER_OFFSET, &out->data);
     if (rc != RSVD_OK)
         return rc;
-    return smb2_msg_view(buf, len, out->write_channel_info_offset,
+    return rsvd_smb2_msg_view(buf, len, out->write_channel_info_offset,
                          out->write_channel_info_length, RSVD_SMB2_WRITE_REQ_BUFFER_OFFSET,
                          &out->write_channel_info);
 }
@@ -156,7 +157,7 @@ int rsvd_smb2_write_req_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_r
 static void write_req_put_fixed(rsvd_wr *w, const rsvd_smb2_write_req *m, uint16_t data_offset,
                                 uint16_t ci_offset)
 {
-    smb2_msg_put_hdr(w, &m->hdr, RSVD_SMB2_WRITE);
+    rsvd_smb2_msg_put_hdr(w, &m->hdr, RSVD_SMB2_WRITE);
     rsvd_wr_u16(w, RSVD_SMB2_WRITE_REQ_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(w, data_offset);                       /* 66: DataOffset */
     rsvd_wr_u32(w, m->length);                         /* 68: Length */
@@ -173,24 +174,24 @@ static void write_req_put_fixed(rsvd_wr *w, const rsvd_smb2_write_req *m, uint16
 int rsvd_smb2_write_req_encode(const rsvd_smb2_write_req *m, uint8_t *buf, size_t cap,
                                size_t *out_len)
 {
-    if (!smb2_view_ok(m->data, m->length) ||
-        !smb2_view_ok(m->write_channel_info, m->write_channel_info_length))
+    if (!rsvd_smb2_view_ok(m->data, m->length) ||
+        !rsvd_smb2_view_ok(m->write_channel_info, m->write_channel_info_length))
         return RSVD_E_INVAL;
     /* The channel info (at most 64 KiB) goes first, so that DataOffset, a
      * 16-bit field, can follow it whatever the length of the data. */
-    smb2_layout l;
-    smb2_layout_init(&l, RSVD_SMB2_WRITE_REQ_BUFFER_OFFSET);
-    uint64_t ci_off = smb2_layout_place(&l, m->write_channel_info_length,
+    rsvd_smb2_layout l;
+    rsvd_smb2_layout_init(&l, RSVD_SMB2_WRITE_REQ_BUFFER_OFFSET);
+    uint64_t ci_off = rsvd_smb2_layout_place(&l, m->write_channel_info_length,
                                         m->write_channel_info_offset);
-    uint64_t data_off = smb2_layout_place(&l, m->length, m->data_offset);
+    uint64_t data_off = rsvd_smb2_layout_place(&l, m->length, m->data_offset);
     if (data_off > UINT16_MAX) /* data after more than 65416 bytes of channel info */
         return RSVD_E_INVAL;
 
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
     write_req_put_fixed(&w, m, (uint16_t)data_off, (uint16_t)ci_off);
-    smb2_msg_put_buf(&w, ci_off, m->write_channel_info, m->write_channel_info_length);
-    smb2_msg_put_buf(&w, data_off, m->data, m->length); /* 112: Buffer */
+    rsvd_smb2_msg_put_buf(&w, ci_off, m->write_channel_info, m->write_channel_info_length);
+    rsvd_smb2_msg_put_buf(&w, data_off, m->data, m->length); /* 112: Buffer */
     return rsvd_wr_finish(&w, out_len);
 }
 
@@ -208,7 +209,7 @@ int rsvd_smb2_write_req_encode_head(const rsvd_smb2_write_req *m, uint8_t *buf, 
 int rsvd_smb2_write_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_rsp *out)
 {
     rsvd_rd r;
-    int rc = smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_WRITE);
+    int rc = rsvd_smb2_msg_begin(&r, buf, len, &out->hdr, RSVD_SMB2_WRITE);
     if (rc != RSVD_OK)
         return rc;
     uint16_t structure_size = rsvd_rd_u16(&r);        /* 64: StructureSize */
@@ -217,7 +218,7 @@ int rsvd_smb2_write_rsp_decode(const uint8_t *buf, size_t len, rsvd_smb2_write_r
     out->remaining = rsvd_rd_u32(&r);                 /* 72: Remaining */
     out->write_channel_info_offset = rsvd_rd_u16(&r); /* 76: WriteChannelInfoOffset */
     out->write_channel_info_length = rsvd_rd_u16(&r); /* 78: WriteChannelInfoLength */
-    return smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_WRITE_RSP_STRUCTURE_SIZE);
+    return rsvd_smb2_msg_fixed_end(&r, structure_size, RSVD_SMB2_WRITE_RSP_STRUCTURE_SIZE);
 }
 
 int rsvd_smb2_write_rsp_encode(const rsvd_smb2_write_rsp *m, uint8_t *buf, size_t cap,
@@ -225,7 +226,7 @@ int rsvd_smb2_write_rsp_encode(const rsvd_smb2_write_rsp *m, uint8_t *buf, size_
 {
     rsvd_wr w;
     rsvd_wr_init(&w, buf, cap);
-    smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_WRITE);
+    rsvd_smb2_msg_put_hdr(&w, &m->hdr, RSVD_SMB2_WRITE);
     rsvd_wr_u16(&w, RSVD_SMB2_WRITE_RSP_STRUCTURE_SIZE); /* 64: StructureSize */
     rsvd_wr_u16(&w, 0);                                 /* 66: Reserved */
     rsvd_wr_u32(&w, m->count);                          /* 68: Count */

@@ -4,7 +4,8 @@
 #    no meson.build names a file of another folder, and every quoted
 #    #include names a header of the example's folder or of common/;
 #  - no example header has the name of a public header (include/rsvd/),
-#    which it would shadow in a reader's mind and in an include path.
+#    which it would shadow in a reader's mind and in an include path, nor
+#    of a header of the template (examples/common/).
 #
 #   check_layout.sh SOURCE_ROOT
 root=$1
@@ -38,7 +39,11 @@ for dir in "$root"/examples/*/; do
             [ "$(basename "$h")" = "$p" ] &&
                 fail "examples/$ex/$p has the name of the public header <rsvd/$p>"
         done
+        # A header of the template that an example also has would be found
+        # first by one file and second by another.
+        [ "$ex" != common ] && [ -e "$root/examples/common/$(basename "$h")" ] &&
+            fail "examples/$ex/$(basename "$h") has the name of the template's examples/common/$(basename "$h")"
     done
 done
-[ "$status" -eq 0 ] && echo "PASS: every example builds from its folder and examples/common/; no header shadows <rsvd/*.h>"
+[ "$status" -eq 0 ] && echo "PASS: every example builds from its folder and examples/common/; no header shadows <rsvd/*.h> or the template"
 exit "$status"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "it_disk.h"
@@ -25,6 +26,7 @@
 #include <rsvd/scsi.h>
 #include <rsvd/scsi_disk.h>
 #include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
 
 #define DISK_MIB 64u
 #define BS 512u
@@ -351,6 +353,74 @@ static void an_export_smaller_than_a_sector_is_refused(void **state)
     unlink(tiny);
 }
 
+/* Version 2 over the export: the NBD block source cannot resize (NBD has no
+ * standard resize), so the disk answers STATUS_INVALID_DEVICE_REQUEST and
+ * the safe size is the whole disk; with a storage directory the snapshots
+ * work as over any block source, the data in the VHDX, the copies beside. */
+static void version_2_over_an_nbd_export(void **state)
+{
+    fx *f = *state;
+    rsvd_scsi_disk_set_destroy(f->set);
+    assert_int_equal(rsvd_scsi_disk_destroy(f->disk), RSVD_OK);
+    const char *dir = tu_path("v2");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    rsvd_scsi_disk_config dcfg;
+    memset(&dcfg, 0, sizeof dcfg);
+    dcfg.struct_size = sizeof dcfg;
+    dcfg.block = rsvd_nbd_block_source(f->nb);
+    dcfg.storage_dir = dir;
+    dcfg.storage_name = "d";
+    assert_int_equal(rsvd_scsi_disk_create(&dcfg, &f->disk), RSVD_OK);
+    assert_int_equal(rsvd_scsi_disk_set_create(NULL, &f->set), RSVD_OK);
+    assert_int_equal(rsvd_scsi_disk_set_add(f->set, "disk.vhdx", f->disk), RSVD_OK);
+    f->dev.ctx = f->set;
+    const rsvd_scsi_disk_ops *o = f->dev.ops;
+    void *h = it_open(&f->dev, 1);
+    tu_capture c;
+    rsvd_disk_meta_result out;
+    rsvd_disk_resize_args ra = {.new_size = 2ull * DISK_MIB << 20};
+    o->resize(f->set, h, &ra, &out, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).status, RSVD_STATUS_INVALID_DEVICE_REQUEST);
+    uint64_t safe = 0;
+    o->query_safe_size(f->set, h, &safe, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).status, RSVD_STATUS_SUCCESS);
+    assert_true(safe == (uint64_t)DISK_MIB << 20);
+    static uint8_t b[4096];
+    memset(b, 0xA1, sizeof b);
+    o->write(f->set, h, 0, b, sizeof b, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    rsvd_disk_snapshot_args sa;
+    memset(&sa, 0, sizeof sa);
+    memset(sa.snapshot_id.b, 1, sizeof sa.snapshot_id.b);
+    sa.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+    sa.stages[0] = RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE;
+    sa.stages[1] = RSVD_SVHDX_SNAPSHOT_STAGE_SWITCH_OBJECT_STORE;
+    sa.stages[2] = RSVD_SVHDX_SNAPSHOT_STAGE_FINALIZE;
+    o->create_snapshot(f->set, h, &sa, &out, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).status, RSVD_STATUS_SUCCESS);
+    memset(b, 0xB2, sizeof b);
+    o->write(f->set, h, 0, b, sizeof b, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    rsvd_backend_open_args oa;
+    memset(&oa, 0, sizeof oa);
+    oa.file_name = "disk.vhdx";
+    rsvd_disk_snapshot_target t = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                   .snapshot_id = sa.snapshot_id};
+    o->open_snapshot(f->set, &oa, &t, tu_capture_begin(&c));
+    rsvd_io_result v = tu_capture_end(&c);
+    assert_int_equal(v.status, RSVD_STATUS_SUCCESS);
+    o->read(f->set, v.handle, 0, b, sizeof b, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    for (size_t i = 0; i < sizeof b; i++)
+        assert_int_equal(b[i], 0xA1); /* as it was */
+    o->close(f->set, v.handle, false, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).status, RSVD_STATUS_SUCCESS);
+    o->read(f->set, h, 0, b, sizeof b, tu_capture_begin(&c));
+    assert_int_equal(tu_capture_end(&c).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    assert_int_equal(b[0], 0xB2);
+    it_close(&f->dev, h);
+}
+
 int main(void)
 {
     tu_tmpdir("nbd-vhdx");
@@ -368,6 +438,7 @@ int main(void)
         T(a_lost_nbd_server_fails_io_and_validate),
         T(io_beyond_the_export_is_an_invalid_parameter),
         T(an_export_smaller_than_a_sector_is_refused),
+        T(version_2_over_an_nbd_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

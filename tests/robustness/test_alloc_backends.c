@@ -20,17 +20,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rsvd/block.h>
+#include <rsvd/file_store.h>
+#include <rsvd/fscc.h>
 #include <rsvd/rsvd.h>
+#include <rsvd/scsi_disk.h>
+#include <rsvd/status.h>
+#include <rsvd/wire_rsvd.h>
 #ifdef ROBUST_HAVE_ISCSI
 #include <rsvd/iscsi_disk.h>
 #endif
 #ifdef ROBUST_HAVE_NBD
 #include <rsvd/nbd_block.h>
-#include <rsvd/block.h>
-#include <rsvd/file_store.h>
-#include <rsvd/fscc.h>
-#include <rsvd/scsi_disk.h>
-#include <rsvd/status.h>
 #endif
 
 #include "fail_alloc.h"
@@ -349,6 +350,332 @@ static void scsi_disk_set_and_open_fail_cleanly(void **state)
     tu_memblock_fini(&mb);
 }
 
+/* ---- the virtual SCSI disk's version-2 storage --------------------------------------------- */
+
+typedef struct v2fx {
+    char root[512];
+    tu_memblock mb;
+    fa_alloc a;
+    rsvd_scsi_disk_config cfg;
+    rsvd_scsi_disk *d;
+    rsvd_scsi_disk_set *set;
+    void *h;
+} v2fx;
+
+static rsvd_guid v2_guid(uint8_t n)
+{
+    rsvd_guid g;
+    memset(g.b, n, sizeof g.b);
+    return g;
+}
+
+static void v2_up(v2fx *f)
+{
+    assert_int_equal(rsvd_scsi_disk_create(&f->cfg, &f->d), RSVD_OK);
+    assert_int_equal(rsvd_scsi_disk_set_create(&f->a.mem, &f->set), RSVD_OK);
+    assert_int_equal(rsvd_scsi_disk_set_add(f->set, "disk.vhdx", f->d), RSVD_OK);
+    rsvd_io_result r = disk_open(f->set, 1);
+    assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+    f->h = r.handle;
+}
+
+static void v2_down(v2fx *f)
+{
+    tu_capture cap;
+    rsvd_scsi_disk_backend_ops()->close(f->set, f->h, false, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_scsi_disk_set_destroy(f->set);
+    assert_int_equal(rsvd_scsi_disk_destroy(f->d), RSVD_OK);
+}
+
+static void v2_init(v2fx *f)
+{
+    memset(f, 0, sizeof *f);
+    make_root(f->root, sizeof f->root);
+    assert_int_equal(tu_memblock_init(&f->mb, 1u << 20, 512, 4096), 0);
+    fa_init(&f->a);
+    f->cfg.struct_size = sizeof f->cfg;
+    f->cfg.block = tu_memblock_source(&f->mb);
+    f->cfg.mem = &f->a.mem;
+    f->cfg.storage_dir = f->root;
+    f->cfg.storage_name = "disk";
+    f->cfg.chunk_size = 4096;
+    v2_up(f);
+}
+
+static void v2_fini(v2fx *f)
+{
+    v2_down(f);
+    assert_int_equal(f->a.live, 0);
+    tu_memblock_fini(&f->mb);
+    remove_root(f->root);
+}
+
+static uint32_t v2_snapshot(v2fx *f, uint8_t id, uint32_t flags)
+{
+    const rsvd_scsi_disk_ops *o = rsvd_scsi_disk_backend_ops();
+    rsvd_disk_snapshot_args a;
+    memset(&a, 0, sizeof a);
+    a.transaction_id = v2_guid((uint8_t)(0x80 | id));
+    a.snapshot_id = v2_guid(id);
+    a.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+    a.flags = flags;
+    a.stages[0] = RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE;
+    a.stages[1] = RSVD_SVHDX_SNAPSHOT_STAGE_SWITCH_OBJECT_STORE;
+    a.stages[2] = RSVD_SVHDX_SNAPSHOT_STAGE_FINALIZE;
+    rsvd_disk_meta_result out;
+    tu_capture cap;
+    o->create_snapshot(f->set, f->h, &a, &out, tu_capture_begin(&cap));
+    return tu_capture_end(&cap).status;
+}
+
+static rsvd_io_result v2_write(v2fx *f, uint64_t off, uint8_t byte)
+{
+    static uint8_t b[8192];
+    memset(b, byte, sizeof b);
+    tu_capture cap;
+    rsvd_scsi_disk_backend_ops()->write(f->set, f->h, off, b, sizeof b, tu_capture_begin(&cap));
+    return tu_capture_end(&cap);
+}
+
+/* A disk with storage that holds snapshots and a change log: each of its
+ * allocations failing in turn fails the creation with RSVD_E_NOMEM and
+ * leaks nothing; the disk then opens with everything it had. */
+static void scsi_disk_storage_create_fails_with_nomem(void **state)
+{
+    (void)state;
+    v2fx f;
+    v2_init(&f);
+    assert_int_equal(v2_write(&f, 0, 1).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(v2_snapshot(&f, 1, RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING),
+                     RSVD_STATUS_SUCCESS);
+    assert_int_equal(v2_write(&f, 0, 2).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(v2_snapshot(&f, 2, 0), RSVD_STATUS_SUCCESS);
+    v2_down(&f);
+    size_t hits = 0;
+    for (size_t n = 1;; n++) {
+        assert_true(n < MAX_RUNS);
+        fa_fail_nth(&f.a, n);
+        rsvd_scsi_disk *d = NULL;
+        int rc = rsvd_scsi_disk_create(&f.cfg, &d);
+        bool hit = f.a.failed > 0;
+        fa_heal(&f.a);
+        if (!hit) {
+            assert_int_equal(rc, RSVD_OK);
+            assert_int_equal(rsvd_scsi_disk_destroy(d), RSVD_OK);
+            break;
+        }
+        hits++;
+        assert_int_equal(rc, RSVD_E_NOMEM);
+        assert_null(d);
+        assert_int_equal(f.a.live, 0);
+    }
+    assert_true(hits >= 5); /* the disk, its tables, the store, two bitmaps, ... */
+    v2_up(&f);
+    rsvd_disk_snapshot_target t = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                   .snapshot_id = v2_guid(1)};
+    rsvd_backend_open_args oa;
+    memset(&oa, 0, sizeof oa);
+    oa.file_name = "disk.vhdx";
+    tu_capture cap;
+    rsvd_scsi_disk_backend_ops()->open_snapshot(f.set, &oa, &t, tu_capture_begin(&cap));
+    rsvd_io_result r = tu_capture_end(&cap);
+    assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+    uint8_t b[512];
+    rsvd_scsi_disk_backend_ops()->read(f.set, r.handle, 0, b, sizeof b, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    assert_int_equal(b[0], 1);
+    rsvd_scsi_disk_backend_ops()->close(f.set, r.handle, false, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    v2_fini(&f);
+}
+
+enum v2_op {
+    OP_SNAPSHOT, OP_APPLY, OP_EXTRACT, OP_CHANGES, OP_OPTIMIZE_NEEDED, OP_OPTIMIZE,
+    OP_OPEN_SNAPSHOT, OP_COUNT
+};
+
+/* Runs @p op once. @return its status. */
+static uint32_t v2_run(v2fx *f, enum v2_op op)
+{
+    const rsvd_scsi_disk_ops *o = rsvd_scsi_disk_backend_ops();
+    tu_capture cap;
+    rsvd_disk_meta_result out;
+    switch (op) {
+    case OP_SNAPSHOT:
+        return v2_snapshot(f, 7, 0);
+    case OP_APPLY: {
+        rsvd_disk_apply_args a = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                  .snapshot_id = v2_guid(1)};
+        o->apply_snapshot(f->set, f->h, &a, &out, tu_capture_begin(&cap));
+        break;
+    }
+    case OP_EXTRACT: {
+        rsvd_disk_extract_args a = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                    .flags = RSVD_SVHDX_EXTRACT_SNAPSHOTS_FLAG_DELETE_ON_CLOSE,
+                                    .source_snapshot_id = v2_guid(1),
+                                    .destination_file_name = "x.vhdx"};
+        o->extract(f->set, f->h, &a, &out, tu_capture_begin(&cap));
+        break;
+    }
+    case OP_CHANGES: {
+        rsvd_disk_changed_range r[8];
+        rsvd_disk_changes ch = {.ranges = r, .ranges_cap = 8};
+        rsvd_disk_query_changes_args a = {.limit_snapshot_id = v2_guid(1),
+                                          .snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                          .byte_length = 1u << 20};
+        o->query_changes(f->set, f->h, &a, &ch, tu_capture_begin(&cap));
+        break;
+    }
+    case OP_OPTIMIZE_NEEDED: {
+        rsvd_disk_vhdset_query q = {
+            .information_type = RSVD_SVHDX_VHDSET_INFORMATION_TYPE_OPTIMIZE_NEEDED};
+        rsvd_disk_vhdset_info info;
+        memset(&info, 0, sizeof info);
+        o->query_vhdset(f->set, f->h, &q, &info, tu_capture_begin(&cap));
+        break;
+    }
+    case OP_OPTIMIZE: {
+        rsvd_guid tx = v2_guid(0x42);
+        o->optimize(f->set, f->h, &tx, &out, tu_capture_begin(&cap));
+        break;
+    }
+    default: {
+        rsvd_disk_snapshot_target t = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                       .snapshot_id = v2_guid(1)};
+        rsvd_backend_open_args oa;
+        memset(&oa, 0, sizeof oa);
+        oa.file_name = "disk.vhdx";
+        o->open_snapshot(f->set, &oa, &t, tu_capture_begin(&cap));
+        rsvd_io_result r = tu_capture_end(&cap);
+        if (r.status == RSVD_STATUS_SUCCESS) {
+            o->close(f->set, r.handle, false, tu_capture_begin(&cap));
+            assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+        }
+        return r.status;
+    }
+    }
+    return tu_capture_end(&cap).status;
+}
+
+/* Undoes what a successful @p op left, so that the next run starts alike. */
+static void v2_undo(v2fx *f, enum v2_op op)
+{
+    tu_capture cap;
+    if (op == OP_SNAPSHOT) {
+        rsvd_disk_delete_snapshot_args a = {.snapshot_id = v2_guid(7),
+                                            .snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM};
+        rsvd_scsi_disk_backend_ops()->delete_snapshot(f->set, f->h, &a, tu_capture_begin(&cap));
+        assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    } else if (op == OP_EXTRACT) { /* DELETE_ON_CLOSE: the handle takes it */
+        rsvd_scsi_disk_backend_ops()->close(f->set, f->h, false, tu_capture_begin(&cap));
+        assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+        rsvd_io_result r = disk_open(f->set, 1);
+        assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+        f->h = r.handle;
+    }
+}
+
+/* Each version-2 operation that allocates, with each of its allocations
+ * failing in turn: STATUS_INSUFFICIENT_RESOURCES, nothing leaked, nothing
+ * changed (no snapshot, no file, the same log); then it succeeds. */
+static void version_2_operations_fail_cleanly(void **state)
+{
+    (void)state;
+    v2fx f;
+    v2_init(&f);
+    assert_int_equal(v2_write(&f, 0, 1).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(v2_snapshot(&f, 1, RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING),
+                     RSVD_STATUS_SUCCESS);
+    for (int i = 0; i < 40; i++) /* changes to compact, ranges to merge */
+        assert_int_equal(v2_write(&f, (uint64_t)(i % 7) * 12288, (uint8_t)i).status,
+                         RSVD_STATUS_SUCCESS);
+    for (int op = 0; op < OP_COUNT; op++) {
+        size_t hits = 0;
+        for (size_t n = 1;; n++) {
+            assert_true(n < MAX_RUNS);
+            size_t live = f.a.live;
+            fa_fail_nth(&f.a, n);
+            uint32_t st = v2_run(&f, (enum v2_op)op);
+            bool hit = f.a.failed > 0;
+            fa_heal(&f.a);
+            if (!hit) {
+                assert_int_equal(st, RSVD_STATUS_SUCCESS);
+                v2_undo(&f, (enum v2_op)op);
+                break;
+            }
+            hits++;
+            if (st != RSVD_STATUS_INSUFFICIENT_RESOURCES)
+                fail_msg("operation %d, allocation %zu: 0x%08X", op, n, st);
+            assert_int_equal(f.a.live, live);
+            char p[700];
+            snprintf(p, sizeof p, "%s/x.vhdx", f.root);
+            assert_int_equal(access(p, F_OK), -1); /* no extract left */
+        }
+        if (hits == 0)
+            fail_msg("operation %d allocates nothing", op);
+    }
+    v2_fini(&f);
+}
+
+/* The guest's writes with copy-on-write and change tracking, reads of a
+ * snapshot, resize, delete (which merges), change tracking start and stop,
+ * parameters and convert allocate nothing: they work with every allocation
+ * failing. */
+static void version_2_write_path_allocates_nothing(void **state)
+{
+    (void)state;
+    v2fx f;
+    v2_init(&f);
+    const rsvd_scsi_disk_ops *o = rsvd_scsi_disk_backend_ops();
+    assert_int_equal(v2_snapshot(&f, 1, RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING),
+                     RSVD_STATUS_SUCCESS);
+    assert_int_equal(v2_snapshot(&f, 2, 0), RSVD_STATUS_SUCCESS);
+    rsvd_disk_snapshot_target t = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                   .snapshot_id = v2_guid(2)};
+    rsvd_backend_open_args oa;
+    memset(&oa, 0, sizeof oa);
+    oa.file_name = "disk.vhdx";
+    tu_capture cap;
+    o->open_snapshot(f.set, &oa, &t, tu_capture_begin(&cap));
+    void *view = tu_capture_end(&cap).handle;
+    fa_fail_all(&f.a);
+    for (int i = 0; i < 8; i++) {
+        rsvd_io_result r = v2_write(&f, (uint64_t)i * 8192, (uint8_t)(0x30 + i));
+        assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+        assert_int_equal(r.scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    }
+    uint8_t b[8192];
+    o->read(f.set, view, 0, b, sizeof b, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    assert_int_equal(b[0], 0); /* as it was */
+    o->close(f.set, view, false, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_disk_resize_args ra = {.new_size = 2u << 20};
+    rsvd_disk_meta_result out;
+    o->resize(f.set, f.h, &ra, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_disk_delete_snapshot_args da = {.snapshot_id = v2_guid(2),
+                                         .snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM};
+    o->delete_snapshot(f.set, f.h, &da, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_disk_change_tracking_start_args cs = {.log_file_id = v2_guid(9)};
+    o->change_tracking_start(f.set, f.h, &cs, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_disk_change_tracking_parameters p;
+    o->change_tracking_get_parameters(f.set, f.h, &p, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    uint32_t ct;
+    o->change_tracking_stop(f.set, f.h, &ct, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_disk_convert_args ca = {.destination_vhdset_name = "set.vhds"};
+    o->convert_to_vhdset(f.set, f.h, &ca, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(f.a.failed, 0);
+    fa_heal(&f.a);
+    v2_fini(&f);
+}
+
 /* ---- the real-storage backends ----------------------------------------------------------------- */
 
 #ifdef ROBUST_HAVE_ISCSI
@@ -482,6 +809,9 @@ int main(void)
         cmocka_unit_test(file_block_open_fails_with_nomem),
         cmocka_unit_test(scsi_disk_create_fails_with_nomem),
         cmocka_unit_test(scsi_disk_set_and_open_fail_cleanly),
+        cmocka_unit_test(scsi_disk_storage_create_fails_with_nomem),
+        cmocka_unit_test(version_2_operations_fail_cleanly),
+        cmocka_unit_test(version_2_write_path_allocates_nothing),
 #ifdef ROBUST_HAVE_ISCSI
         cmocka_unit_test(iscsi_disk_create_fails_with_nomem),
 #endif

@@ -22,7 +22,10 @@
  *
  * The second half runs the built-in backends (virtual SCSI disk over a
  * failing block source, the file object store and the file block source
- * over failing system calls) through the server, end to end.
+ * over failing system calls) through the server, end to end; and the
+ * built-in disk's version-2 paths (copy-on-write, snapshot creation, the
+ * change log, resize, apply, extract, convert) over a failing block source
+ * and failing system calls under its storage directory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +45,7 @@
 #include <rsvd/wire_rsvd.h>
 
 #include "backends/posix_file.h"
+#include "backends/scsi_disk_int.h"
 #include "server_fixture.h"
 #include "tu_memblock.h"
 
@@ -886,6 +890,371 @@ static void file_block_under_the_disk_over_failing_system_calls(void **state)
     nftw(root, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ---- the built-in disk's version-2 paths over failures ---------------------------------------- */
+
+/* System calls that fail for the files whose name contains fault_name. */
+static const char *fault_name;
+static int fault_errno;
+static char fd_names[1024][128];
+
+static bool fd_faulty(int fd)
+{
+    return fault_name && fd >= 0 && fd < 1024 && strstr(fd_names[fd], fault_name);
+}
+
+static int fault_open_beneath(int dirfd, const char *path, int flags, mode_t mode)
+{
+    int fd = rsvd_posix_sys_default()->open_beneath(dirfd, path, flags, mode);
+    if (fd >= 0 && fd < 1024)
+        snprintf(fd_names[fd], sizeof fd_names[fd], "%s", path);
+    return fd;
+}
+
+static ssize_t fault_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    if (fd_faulty(fd)) {
+        errno = fault_errno;
+        return -1;
+    }
+    return rsvd_posix_sys_default()->pwrite(fd, buf, n, off);
+}
+
+static ssize_t fault_pread(int fd, void *buf, size_t n, off_t off)
+{
+    if (fd_faulty(fd)) {
+        errno = fault_errno;
+        return -1;
+    }
+    return rsvd_posix_sys_default()->pread(fd, buf, n, off);
+}
+
+static int fault_fdatasync(int fd)
+{
+    if (fd_faulty(fd)) {
+        errno = fault_errno;
+        return -1;
+    }
+    return rsvd_posix_sys_default()->fdatasync(fd);
+}
+
+static int fault_renameat(int od, const char *op, int nd, const char *np)
+{
+    if (fault_name && strstr(np, fault_name)) {
+        errno = fault_errno;
+        return -1;
+    }
+    return rsvd_posix_sys_default()->renameat(od, op, nd, np);
+}
+
+static void fault(const char *name, int err)
+{
+    fault_name = name;
+    fault_errno = err;
+}
+
+typedef struct v2f {
+    char root[512];
+    tu_memblock mb;
+    rsvd_posix_sys sys;
+    rsvd_scsi_disk_config cfg;
+    rsvd_scsi_disk *d;
+    rsvd_scsi_disk_set *set;
+    const rsvd_scsi_disk_ops *o;
+    void *h;
+} v2f;
+
+static rsvd_guid g16(uint8_t n)
+{
+    rsvd_guid g;
+    memset(g.b, n, sizeof g.b);
+    return g;
+}
+
+static void v2f_init(v2f *f)
+{
+    memset(f, 0, sizeof *f);
+    make_root(f->root, sizeof f->root);
+    assert_int_equal(tu_memblock_init(&f->mb, 1u << 20, 512, 4096), 0);
+    f->sys = *rsvd_posix_sys_default();
+    f->sys.open_beneath = fault_open_beneath;
+    f->sys.pwrite = fault_pwrite;
+    f->sys.pread = fault_pread;
+    f->sys.fdatasync = fault_fdatasync;
+    f->sys.renameat = fault_renameat;
+    f->cfg.struct_size = sizeof f->cfg;
+    f->cfg.block = tu_memblock_source(&f->mb);
+    f->cfg.storage_dir = f->root;
+    f->cfg.storage_name = "disk";
+    f->cfg.chunk_size = 4096;
+    assert_int_equal(rsvd_scsi_disk_create_sys(&f->cfg, &f->sys, &f->d), RSVD_OK);
+    assert_int_equal(rsvd_scsi_disk_set_create(NULL, &f->set), RSVD_OK);
+    assert_int_equal(rsvd_scsi_disk_set_add(f->set, NULL, f->d), RSVD_OK);
+    f->o = rsvd_scsi_disk_backend_ops();
+    rsvd_backend_open_args a;
+    memset(&a, 0, sizeof a);
+    a.file_name = "d";
+    a.has_initiator = true;
+    a.initiator_id = g16(0xA1);
+    tu_capture cap;
+    f->o->open(f->set, &a, tu_capture_begin(&cap));
+    f->h = tu_capture_end(&cap).handle;
+}
+
+static void v2f_fini(v2f *f)
+{
+    fault(NULL, 0);
+    tu_capture cap;
+    f->o->close(f->set, f->h, false, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_scsi_disk_set_destroy(f->set);
+    assert_int_equal(rsvd_scsi_disk_destroy(f->d), RSVD_OK);
+    tu_memblock_fini(&f->mb);
+    nftw(f->root, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static uint32_t v2f_snapshot(v2f *f, uint8_t id, uint32_t flags)
+{
+    rsvd_disk_snapshot_args a;
+    memset(&a, 0, sizeof a);
+    a.transaction_id = g16((uint8_t)(0x80 | id));
+    a.snapshot_id = g16(id);
+    a.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+    a.flags = flags;
+    a.stages[0] = RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE;
+    a.stages[1] = RSVD_SVHDX_SNAPSHOT_STAGE_SWITCH_OBJECT_STORE;
+    a.stages[2] = RSVD_SVHDX_SNAPSHOT_STAGE_FINALIZE;
+    rsvd_disk_meta_result out;
+    tu_capture cap;
+    f->o->create_snapshot(f->set, f->h, &a, &out, tu_capture_begin(&cap));
+    return tu_capture_end(&cap).status;
+}
+
+static rsvd_io_result v2f_write(v2f *f, uint64_t off, uint8_t byte)
+{
+    uint8_t b[4096];
+    memset(b, byte, sizeof b);
+    tu_capture cap;
+    f->o->write(f->set, f->h, off, b, sizeof b, tu_capture_begin(&cap));
+    return tu_capture_end(&cap);
+}
+
+static uint8_t v2f_snapshot_byte(v2f *f, uint8_t id, uint64_t off)
+{
+    rsvd_backend_open_args a;
+    memset(&a, 0, sizeof a);
+    a.file_name = "d";
+    rsvd_disk_snapshot_target t = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                   .snapshot_id = g16(id)};
+    tu_capture cap;
+    f->o->open_snapshot(f->set, &a, &t, tu_capture_begin(&cap));
+    rsvd_io_result r = tu_capture_end(&cap);
+    assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+    uint8_t b[512];
+    f->o->read(f->set, r.handle, off, b, sizeof b, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    f->o->close(f->set, r.handle, false, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    return b[0];
+}
+
+static void expect_sense(rsvd_io_result r, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+    assert_int_equal(r.status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(r.scsi.scsi_status, RSVD_SCSI_STATUS_CHECK_CONDITION);
+    rsvd_scsi_sense s;
+    assert_int_equal(rsvd_scsi_sense_decode(r.scsi.sense, r.scsi.sense_len, &s), RSVD_OK);
+    assert_true(s.key == key && s.asc == asc && s.ascq == ascq);
+}
+
+/* Copy-on-write that cannot be done fails the guest's write, and nothing
+ * is written: a snapshot never loses what it held. The block source cannot
+ * read the old data: MEDIUM ERROR, WRITE ERROR (03/0C/00); the delta file
+ * is full: DATA PROTECT, SPACE ALLOCATION FAILED (07/27/07); I/O error on
+ * it: 03/0C/00. Once the storage works again, so do the writes. */
+static void copy_on_write_failures_fail_the_write_not_the_snapshot(void **state)
+{
+    (void)state;
+    v2f f;
+    v2f_init(&f);
+    assert_int_equal(v2f_write(&f, 0, 0x11).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    assert_int_equal(v2f_snapshot(&f, 1, 0), RSVD_STATUS_SUCCESS);
+    f.mb.fail_read = RSVD_STATUS_IO_DEVICE_ERROR;
+    expect_sense(v2f_write(&f, 0, 0x22), 0x03, 0x0C, 0x00);
+    f.mb.fail_read = 0;
+    fault(".rsvdsnap", ENOSPC);
+    expect_sense(v2f_write(&f, 0, 0x22), 0x07, 0x27, 0x07);
+    fault(".rsvdsnap", EIO);
+    expect_sense(v2f_write(&f, 0, 0x22), 0x03, 0x0C, 0x00);
+    fault(NULL, 0);
+    assert_int_equal(f.mb.data[0], 0x11); /* nothing written */
+    assert_int_equal(v2f_snapshot_byte(&f, 1, 0), 0x11);
+    assert_int_equal(v2f_write(&f, 0, 0x22).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    assert_int_equal(v2f_snapshot_byte(&f, 1, 0), 0x11);
+    /* A delta that cannot be read fails the snapshot's reads, not the
+     * disk's. */
+    fault(".rsvdsnap", EIO);
+    rsvd_backend_open_args a;
+    memset(&a, 0, sizeof a);
+    a.file_name = "d";
+    rsvd_disk_snapshot_target t = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                   .snapshot_id = g16(1)};
+    tu_capture cap;
+    f.o->open_snapshot(f.set, &a, &t, tu_capture_begin(&cap));
+    void *v = tu_capture_end(&cap).handle;
+    uint8_t b[512];
+    f.o->read(f.set, v, 0, b, sizeof b, tu_capture_begin(&cap));
+    expect_sense(tu_capture_end(&cap), 0x03, 0x11, 0x00);
+    f.o->close(f.set, v, false, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    v2f_fini(&f);
+}
+
+/* A snapshot whose files cannot be made or whose metadata cannot be saved
+ * is not taken, and leaves no file. */
+static void snapshot_creation_failures_take_nothing(void **state)
+{
+    (void)state;
+    v2f f;
+    v2f_init(&f);
+    const char *faults[] = {".rsvdsnap", ".rsvdmeta", ".rsvdmeta.tmp"};
+    const int errs[] = {ENOSPC, EIO, EIO};
+    for (int i = 0; i < 3; i++) {
+        fault(faults[i], errs[i]);
+        uint32_t st = v2f_snapshot(&f, 1, 0);
+        assert_int_equal(st, errs[i] == ENOSPC ? RSVD_STATUS_DISK_FULL
+                                               : RSVD_STATUS_IO_DEVICE_ERROR);
+        fault(NULL, 0);
+        char p[700];
+        snprintf(p, sizeof p, "%s/disk.01010101010101010101010101010101.rsvdsnap", f.root);
+        assert_int_equal(access(p, F_OK), -1);
+        rsvd_disk_vhdset_query q = {
+            .information_type = RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_LIST,
+            .snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM};
+        rsvd_disk_vhdset_info info;
+        memset(&info, 0, sizeof info);
+        tu_capture cap;
+        f.o->query_vhdset(f.set, f.h, &q, &info, tu_capture_begin(&cap));
+        assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+        assert_int_equal(info.number_of_snapshots, 0);
+    }
+    assert_int_equal(v2f_snapshot(&f, 1, 0), RSVD_STATUS_SUCCESS);
+    /* A delete whose metadata cannot be saved keeps the snapshot. */
+    fault(".rsvdmeta", EIO);
+    rsvd_disk_delete_snapshot_args da = {.snapshot_id = g16(1),
+                                         .snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM};
+    tu_capture cap;
+    f.o->delete_snapshot(f.set, f.h, &da, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_IO_DEVICE_ERROR);
+    fault(NULL, 0);
+    assert_int_equal(v2f_snapshot_byte(&f, 1, 0), 0);
+    v2f_fini(&f);
+}
+
+/* A change log that cannot be written breaks tracking
+ * (INCONSISTENT_TRACKING_FILE), never the guest's write. */
+static void change_log_failures_break_tracking_not_the_writes(void **state)
+{
+    (void)state;
+    v2f f;
+    v2f_init(&f);
+    assert_int_equal(v2f_snapshot(&f, 1, RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING),
+                     RSVD_STATUS_SUCCESS);
+    fault(".rsvdlog", EIO);
+    assert_int_equal(v2f_write(&f, 8192, 0x33).scsi.scsi_status, RSVD_SCSI_STATUS_GOOD);
+    fault(NULL, 0);
+    assert_int_equal(f.mb.data[8192], 0x33);
+    rsvd_disk_change_tracking_parameters p;
+    tu_capture cap;
+    f.o->change_tracking_get_parameters(f.set, f.h, &p, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(p.change_tracking_status,
+                     RSVD_STATUS_CHANGE_TRACKING_INCONSISTENT_TRACKING_FILE);
+    rsvd_disk_changed_range r[4];
+    rsvd_disk_changes ch = {.ranges = r, .ranges_cap = 4};
+    rsvd_disk_query_changes_args qa = {.limit_snapshot_id = g16(1),
+                                       .snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                       .byte_length = 1u << 20};
+    f.o->query_changes(f.set, f.h, &qa, &ch, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status,
+                     RSVD_STATUS_CHANGE_TRACKING_INCONSISTENT_TRACKING_FILE);
+    /* A start whose log cannot be made: its status. */
+    fault(".rsvdlog", ENOSPC);
+    rsvd_disk_change_tracking_start_args sa = {.log_file_id = g16(2)};
+    f.o->change_tracking_start(f.set, f.h, &sa, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_DISK_FULL);
+    fault(NULL, 0);
+    f.o->change_tracking_start(f.set, f.h, &sa, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    v2f_fini(&f);
+}
+
+/* Meta-operations over failures end with the storage's status: resize
+ * (the block source cannot grow), apply (a write fails half-way; applying
+ * again completes it), extract (the file cannot be written: none is left),
+ * convert (the set file cannot be written), optimize (the new log cannot
+ * replace the old: the old stays). */
+static void meta_operations_over_failures(void **state)
+{
+    (void)state;
+    v2f f;
+    v2f_init(&f);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(v2f_write(&f, (uint64_t)i * 4096, (uint8_t)(0x40 + i)).scsi.scsi_status,
+                         RSVD_SCSI_STATUS_GOOD);
+    assert_int_equal(v2f_snapshot(&f, 1, RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING),
+                     RSVD_STATUS_SUCCESS);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(v2f_write(&f, (uint64_t)i * 4096, 0x50).scsi.scsi_status,
+                         RSVD_SCSI_STATUS_GOOD);
+    rsvd_disk_meta_result out;
+    tu_capture cap;
+    f.mb.fail_resize = RSVD_STATUS_DISK_FULL;
+    rsvd_disk_resize_args ra = {.new_size = 2u << 20};
+    f.o->resize(f.set, f.h, &ra, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_DISK_FULL);
+    f.mb.fail_resize = 0;
+    f.mb.fail_write = RSVD_STATUS_IO_DEVICE_ERROR;
+    rsvd_disk_apply_args aa = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                               .snapshot_id = g16(1)};
+    f.o->apply_snapshot(f.set, f.h, &aa, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_IO_DEVICE_ERROR);
+    assert_true(out.progress_current < out.progress_complete);
+    f.mb.fail_write = 0;
+    f.o->apply_snapshot(f.set, f.h, &aa, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(f.mb.data[i * 4096], 0x40 + i);
+    fault("x.vhdx", ENOSPC);
+    rsvd_disk_extract_args ea = {.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                 .source_snapshot_id = g16(1),
+                                 .destination_file_name = "x.vhdx"};
+    f.o->extract(f.set, f.h, &ea, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_DISK_FULL);
+    char p[700];
+    snprintf(p, sizeof p, "%s/x.vhdx", f.root);
+    assert_int_equal(access(p, F_OK), -1);
+    fault("set.vhds", EIO);
+    rsvd_disk_convert_args ca = {.destination_vhdset_name = "set.vhds"};
+    f.o->convert_to_vhdset(f.set, f.h, &ca, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_IO_DEVICE_ERROR);
+    snprintf(p, sizeof p, "%s/set.vhds", f.root);
+    assert_int_equal(access(p, F_OK), -1);
+    fault(".rsvdlog", EIO);
+    rsvd_disk_change_tracking_parameters before, after;
+    f.o->change_tracking_get_parameters(f.set, f.h, &before, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    rsvd_guid tx = g16(0x12);
+    f.o->optimize(f.set, f.h, &tx, &out, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_IO_DEVICE_ERROR);
+    fault(NULL, 0);
+    f.o->change_tracking_get_parameters(f.set, f.h, &after, tu_capture_begin(&cap));
+    assert_int_equal(tu_capture_end(&cap).status, RSVD_STATUS_SUCCESS);
+    assert_true(before.log_file_size == after.log_file_size);
+    /* Not broken: no START was ever given, a tracked snapshot alone. */
+    assert_int_equal(after.change_tracking_status, RSVD_STATUS_CHANGE_TRACKING_NOT_INITIALIZED);
+    v2f_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -896,6 +1265,10 @@ int main(void)
         cmocka_unit_test(builtin_disk_over_a_failing_block_source),
         cmocka_unit_test(file_store_over_failing_system_calls),
         cmocka_unit_test(file_block_under_the_disk_over_failing_system_calls),
+        cmocka_unit_test(copy_on_write_failures_fail_the_write_not_the_snapshot),
+        cmocka_unit_test(snapshot_creation_failures_take_nothing),
+        cmocka_unit_test(change_log_failures_break_tracking_not_the_writes),
+        cmocka_unit_test(meta_operations_over_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

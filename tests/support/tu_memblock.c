@@ -49,11 +49,56 @@ static uint32_t mb_info(void *ctx, rsvd_block_info *out)
     return 0;
 }
 
+static uint32_t mb_resize(void *ctx, uint64_t size)
+{
+    tu_memblock *m = ctx;
+    if (m->fail_resize)
+        return m->fail_resize;
+    if (size % m->lbs)
+        abort(); /* the disk passes whole sectors */
+    uint8_t *p = realloc(m->data, size ? (size_t)size : 1);
+    if (!p)
+        return 0xC000009Au; /* STATUS_INSUFFICIENT_RESOURCES */
+    if (size > m->size)
+        memset(p + m->size, 0, (size_t)(size - m->size));
+    m->data = p;
+    m->size = size;
+    return 0;
+}
+
+/* Memory has no holes: the end of the last sector that is not all zero. */
+static uint32_t mb_allocated_end(void *ctx, uint64_t *end)
+{
+    tu_memblock *m = ctx;
+    if (m->fail_allocated_end)
+        return m->fail_allocated_end;
+    uint64_t e = m->size;
+    while (e >= m->lbs) {
+        const uint8_t *s = m->data + e - m->lbs;
+        size_t i = 0;
+        while (i < m->lbs && s[i] == 0)
+            i++;
+        if (i < m->lbs)
+            break;
+        e -= m->lbs;
+    }
+    *end = e;
+    return 0;
+}
+
 static const rsvd_block_ops mb_ops = {.struct_size = sizeof(rsvd_block_ops),
                                       .read = mb_read,
                                       .write = mb_write,
                                       .flush = mb_flush,
-                                      .info = mb_info};
+                                      .info = mb_info,
+                                      .resize = mb_resize,
+                                      .allocated_end = mb_allocated_end};
+/* A block source without the optional functions. */
+static const rsvd_block_ops mb_basic_ops = {.struct_size = sizeof(rsvd_block_ops),
+                                            .read = mb_read,
+                                            .write = mb_write,
+                                            .flush = mb_flush,
+                                            .info = mb_info};
 
 int tu_memblock_init(tu_memblock *m, uint64_t size, uint32_t lbs, uint32_t pbs)
 {
@@ -76,6 +121,6 @@ void tu_memblock_fini(tu_memblock *m)
 
 rsvd_block_source tu_memblock_source(tu_memblock *m)
 {
-    rsvd_block_source s = {&mb_ops, m};
+    rsvd_block_source s = {m->basic ? &mb_basic_ops : &mb_ops, m};
     return s;
 }

@@ -14,7 +14,9 @@ typedef struct tu_memblock {
     bool write_cache;
     unsigned reads, writes, flushes;
     /* NTSTATUS the next calls return instead of working (0: work). */
-    uint32_t fail_read, fail_write, fail_flush, fail_info;
+    uint32_t fail_read, fail_write, fail_flush, fail_info, fail_resize, fail_allocated_end;
+    /* The source has no resize and no allocated_end (a plain block source). */
+    bool basic;
 } tu_memblock;
 
 /** @return 0, or -1 when the memory cannot be had. */
