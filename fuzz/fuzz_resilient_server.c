@@ -83,6 +83,7 @@
 #include <string.h>
 
 #include <rsvd/fscc.h>
+#include <rsvd/memory_store.h>
 #include <rsvd/resilient.h>
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
@@ -91,7 +92,7 @@
 #include "fail_alloc.h"
 #include "fuzz_common.h"
 #include "resilient/server_int.h"
-#include "tu_store.h"
+#include "faulty_store.h"
 
 /* Build with -DFUZZ_TRACE to print what each operation did. */
 #ifdef FUZZ_TRACE
@@ -195,13 +196,21 @@ typedef struct harness {
     m_create creates[MAX_CREATES];
     rsvd_res_request requests[MAX_REQUESTS];
     bool request_used[MAX_REQUESTS];
-    tu_store store;
-    size_t store_failed_before; /* store.failed when the step began */
+    rsvd_memory_store *records; /* the store that outlives the server */
+    faulty_store store;         /* the server writes through it */
+    size_t store_failed_before; /* store_failed() when the step began */
     bool restoring;
     size_t restored;
     m_known known[MAX_KNOWN];
     int n_known;
 } harness;
+
+/* Store calls the wrapper failed so far. */
+static size_t store_failed(const harness *h)
+{
+    const size_t *f = h->store.failed;
+    return f[FAULTY_PUT] + f[FAULTY_REMOVE] + f[FAULTY_TRAVERSE] + f[FAULTY_APPLY];
+}
 
 static const uint8_t users[3][8] = {
     {'a', 'l', 'i', 'c', 'e'}, {'b', 'o', 'b'}, {'c', 'a', 'r', 'o', 'l'}};
@@ -312,7 +321,7 @@ static void on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *
     m_known *k = known_find(h, o->persistent);
     if (k)
         k->maybe_stored = k->maybe_stored &&
-                          (h->shutting_down || h->store.failed > h->store_failed_before);
+                          (h->shutting_down || store_failed(h) > h->store_failed_before);
 }
 
 static uint64_t wall_clock(rsvd_res_server *srv, void *ud)
@@ -1069,7 +1078,7 @@ static void op_close(harness *h, input *in)
     int rc = rsvd_res_server_open_close(h->srv, o->persistent);
     if (rc == RSVD_E_IO) {
         /* The persistent open's record could not be removed: it stays. */
-        FUZZ_CHECK(o->live && o->info.is_persistent && h->store.failed > h->store_failed_before);
+        FUZZ_CHECK(o->live && o->info.is_persistent && store_failed(h) > h->store_failed_before);
         return;
     }
     FUZZ_CHECK(rc == (o->live ? RSVD_OK : RSVD_E_NOENT));
@@ -1425,10 +1434,7 @@ static void op_request_end(harness *h, input *in)
 static void op_store_fail(harness *h, input *in)
 {
     uint8_t n = in_u8(in);
-    if (n & 8)
-        h->store.fail_remove_at = h->store.removes + 1u + (n & 7u);
-    else
-        h->store.fail_put_at = h->store.puts + 1u + (n & 7u);
+    faulty_store_fail_nth(&h->store, (n & 8) ? FAULTY_REMOVE : FAULTY_PUT, 1u + (n & 7u));
 }
 
 static rsvd_res_server *server_new(harness *h);
@@ -1489,18 +1495,23 @@ static rsvd_res_server *server_new(harness *h)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static harness h;
-    tu_store_fini(&h.store);
     memset(&h, 0, sizeof h);
     h.now = 1000;
     fa_init(&h.alloc);
-    tu_store_init(&h.store);
+    /* The store has the C library's allocator: the harness's counts are
+     * the server's alone. */
+    rsvd_memory_store_config mc = RSVD_STRUCT_INIT(rsvd_memory_store_config);
+    mc.hash_key[0] = 1;
+    mc.hash_key[1] = 2;
+    FUZZ_CHECK(rsvd_memory_store_create(&mc, &h.records) == RSVD_OK);
+    faulty_store_init(&h.store, rsvd_memory_store_ops(), h.records);
     h.srv = server_new(&h);
     input in = {data, size, 0};
     size_t steps = 0;
     while (in.pos < in.n && steps++ < 512) {
         h.op = in_u8(&in) % OP_COUNT;
         h.failed_before = h.alloc.failed;
-        h.store_failed_before = h.store.failed;
+        h.store_failed_before = store_failed(&h);
         TRACE("op %02x at %llu\n", h.op, (unsigned long long)h.now);
         switch (h.op) {
         case OP_ADD_CONN: op_add_conn(&h, &in); break;
@@ -1549,6 +1560,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < MAX_OPENS; i++)
         FUZZ_CHECK(!h.opens[i].live); /* every remaining open closed once at shutdown */
     FUZZ_CHECK(h.alloc.live == 0);       /* nothing leaked */
-    tu_store_fini(&h.store);
+    rsvd_memory_store_destroy(h.records);
     return 0;
 }

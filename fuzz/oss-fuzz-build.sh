@@ -47,7 +47,7 @@ for src in "$here"/lib/*/*.c; do
 done
 # Test support the stateful harnesses use (the scriptable fake backend, the
 # counting, failing allocator, the failing state store).
-for support in fake_backend fail_alloc faulty_store tu_store; do
+for support in fake_backend fail_alloc faulty_store; do
     "$CC" "${cflags[@]}" -c "$here/tests/support/$support.c" -o "$work/$support.o"
     objs+=("$work/$support.o")
 done

@@ -6,11 +6,15 @@
  * recognised ([MS-SMB2] 3.3.5.9.12, 3.3.5.14; rsvd/store.h).
  *
  * The store is a parameter: each entry of `stores` opens one kind of store
- * on a directory. The test-local store (one file per record) is always
- * there; a store built into the library over TDB joins the table when it
- * is built.
+ * that outlives a process in a file of the test's directory - the TDB
+ * store, its commits flushed and not. Without the TDB store (meson feature
+ * tdb) the test reports SKIP, a failure where RSVD_INTEGRATION_REQUIRED=1.
  */
 #define _POSIX_C_SOURCE 200809L
+
+#include "tu_daemon.h"
+
+#if TU_HAVE_TDB
 
 #include <signal.h>
 #include <stdio.h>
@@ -21,36 +25,50 @@
 #include <unistd.h>
 
 #include <rsvd/status.h>
+#include <rsvd/tdb_store.h>
 
 #include "pv_fixture.h"
-#include "tu_store.h"
 
 /* One kind of store that outlives the process. */
 typedef struct store_kind {
     const char *name;
-    /* Opens the store kept in @p dir; *ops and *ctx are what the server is
-     * given. */
-    void (*open)(const char *dir, const rsvd_store_ops **ops, void **ctx);
+    /* Opens the store kept in file @p path; *ops and *ctx are what the
+     * server is given. */
+    void (*open)(const char *path, const rsvd_store_ops **ops, void **ctx);
     void (*close)(void *ctx);
 } store_kind;
 
-static void dir_open(const char *dir, const rsvd_store_ops **ops, void **ctx)
+static void tdb_open(const char *path, rsvd_tdb_sync sync, const rsvd_store_ops **ops,
+                     void **ctx)
 {
-    tu_store *st = calloc(1, sizeof *st);
-    assert_non_null(st);
-    tu_store_init_dir(st, dir);
-    *ops = &st->ops;
-    *ctx = st;
+    rsvd_tdb_store_config c = RSVD_STRUCT_INIT(rsvd_tdb_store_config);
+    c.path = path;
+    c.create = true;
+    c.sync = sync;
+    rsvd_tdb_store *ts = NULL;
+    assert_int_equal(rsvd_tdb_store_open(&c, &ts, NULL), RSVD_OK);
+    *ops = rsvd_tdb_store_ops();
+    *ctx = ts;
 }
 
-static void dir_close(void *ctx)
+static void tdb_open_flushed(const char *path, const rsvd_store_ops **ops, void **ctx)
 {
-    tu_store_fini(ctx);
-    free(ctx);
+    tdb_open(path, RSVD_TDB_SYNC_FULL, ops, ctx);
+}
+
+static void tdb_open_unflushed(const char *path, const rsvd_store_ops **ops, void **ctx)
+{
+    tdb_open(path, RSVD_TDB_SYNC_NONE, ops, ctx);
+}
+
+static void tdb_close(void *ctx)
+{
+    rsvd_tdb_store_close(ctx);
 }
 
 static const store_kind stores[] = {
-    {"one file per record", dir_open, dir_close},
+    {"the TDB store, commits flushed", tdb_open_flushed, tdb_close},
+    {"the TDB store, commits not flushed", tdb_open_unflushed, tdb_close},
 };
 
 static const rsvd_guid node_a = {{0xA0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
@@ -64,11 +82,11 @@ static uint64_t wall_now(void)
 
 /* The first process: grants the persistent open, records LOCK (3, 5), says
  * so on @p ready, and waits to be killed before its next request. */
-static void first_process(const store_kind *k, const char *dir, int ready)
+static void first_process(const store_kind *k, const char *path, int ready)
 {
     const rsvd_store_ops *ops;
     void *ctx;
-    k->open(dir, &ops, &ctx);
+    k->open(path, &ops, &ctx);
     srv_fx fx;
     pv_wall = wall_now();
     pv_init(&fx, NULL, ops, ctx, &node_a);
@@ -89,10 +107,9 @@ static void persistent_open_survives_sigkill_with_its_lock_sequence(void **state
     (void)state;
     for (size_t i = 0; i < sizeof stores / sizeof stores[0]; i++) {
         const store_kind *k = &stores[i];
-        const char *base = getenv("TMPDIR");
-        char path[256];
-        snprintf(path, sizeof path, "%s/rsvd-restart-XXXXXX", base && *base ? base : "/tmp");
-        assert_non_null(mkdtemp(path));
+        char name[32];
+        snprintf(name, sizeof name, "opens-%zu.tdb", i);
+        const char *path = tu_path(name);
         int p[2];
         assert_int_equal(pipe(p), 0);
         pid_t pid = fork();
@@ -138,9 +155,6 @@ static void persistent_open_survives_sigkill_with_its_lock_sequence(void **state
         assert_int_equal(rsvd_res_server_open_close(fx.srv, f.persistent_id), RSVD_OK);
         fx_fini(&fx);
         k->close(ctx);
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-        assert_int_equal(system(cmd), 0);
         print_message("restart over %s: restored, reclaimed, LOCK replay recognised\n",
                       k->name);
     }
@@ -148,8 +162,19 @@ static void persistent_open_survives_sigkill_with_its_lock_sequence(void **state
 
 int main(void)
 {
+    (void)tu_tmpdir("server-restart");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(persistent_open_survives_sigkill_with_its_lock_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
+
+#else /* !TU_HAVE_TDB */
+
+int main(void)
+{
+    tu_skip("librsvd was built without the TDB store "
+            "(meson feature tdb disabled, or libtdb-dev missing)");
+}
+
+#endif

@@ -11,26 +11,63 @@
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
 
-#include "pv_fixture.h"
-#include "tu_store.h"
+#include <rsvd/memory_store.h>
 
-static tu_store *st;
+#include "faulty_store.h"
+#include "pv_fixture.h"
+
+/* The records live in the in-memory store; the server writes through the
+ * fault-injecting wrapper around it. */
+static rsvd_memory_store *ms;
+static faulty_store *st;
 
 static int setup(void **state)
 {
     (void)state;
+    rsvd_memory_store_config mc = RSVD_STRUCT_INIT(rsvd_memory_store_config);
+    mc.hash_key[0] = 1;
+    mc.hash_key[1] = 2;
     st = calloc(1, sizeof *st);
-    tu_store_init(st);
+    if (!st || rsvd_memory_store_create(&mc, &ms) != RSVD_OK)
+        return -1;
+    faulty_store_init(st, rsvd_memory_store_ops(), ms);
     pv_wall = 1700000000000ull;
-    return st ? 0 : -1;
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    tu_store_fini(st);
+    rsvd_memory_store_destroy(ms);
     free(st);
     return 0;
+}
+
+static size_t count(void)
+{
+    return rsvd_memory_store_count(ms);
+}
+
+/* A copy of the value of one key, found by a traversal. */
+typedef struct found {
+    const uint8_t *key;
+    size_t key_len;
+    unsigned char value[1024];
+    size_t len;
+    bool hit;
+} found;
+
+static int find_visit(void *arg, const void *key, size_t key_len, const void *value,
+                      size_t value_len)
+{
+    found *f = arg;
+    if (key_len != f->key_len || memcmp(key, f->key, key_len) != 0)
+        return 0;
+    assert_true(value_len <= sizeof f->value);
+    memcpy(f->value, value, value_len);
+    f->len = value_len;
+    f->hit = true;
+    return 1;
 }
 
 static const rsvd_guid instance = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
@@ -50,10 +87,18 @@ static size_t key_of(const rsvd_guid *inst, uint64_t id, uint8_t key[28])
     return 28;
 }
 
+static found last;
+
+/* The record of open @p id (NULL if none); valid until the next call. */
 static const unsigned char *record(uint64_t id, size_t *len)
 {
     uint8_t key[28];
-    return tu_store_get(st, key, key_of(&instance, id, key), len);
+    memset(&last, 0, sizeof last);
+    last.key = key;
+    last.key_len = key_of(&instance, id, key);
+    (void)rsvd_memory_store_ops()->traverse(ms, find_visit, &last);
+    *len = last.len;
+    return last.hit ? last.value : NULL;
 }
 
 static uint64_t le64(const unsigned char *p)
@@ -93,7 +138,7 @@ static void persistent_grant_is_written_before_its_response(void **state)
     fx_sess s = pv_session(&fx, &w);
     pv_create c = persistent_create(0x11, "vm.vhdx");
     rsvd_res_create_op op = pv_begin(&fx, &s, &c, NULL);
-    assert_int_equal(tu_store_count(st), 0);
+    assert_int_equal(count(), 0);
     assert_int_equal(pv_end(&fx, &s, &op, NULL), RSVD_OK);
     assert_int_equal(op.status, RSVD_STATUS_SUCCESS);
     size_t n = 0;
@@ -116,10 +161,10 @@ static void persistent_grant_is_written_before_its_response(void **state)
     (void)pv_durable_v2(&fx, &s, 0x12);
     rsvd_smb2_fileid f = pv_durable_v2(&fx, &s, 0x13);
     assert_int_equal(fx_request_resiliency(&fx, &s, &f, 1000), RSVD_STATUS_SUCCESS);
-    assert_int_equal(tu_store_count(st), 1);
+    assert_int_equal(count(), 1);
     fx_fini(&fx);
     /* Shutdown keeps the record: a restarted server restores it. */
-    assert_int_equal(tu_store_count(st), 1);
+    assert_int_equal(count(), 1);
 }
 
 /* A store write that fails refuses the grant: the CREATE fails
@@ -131,7 +176,7 @@ static void failed_write_refuses_the_grant_and_keeps_nothing(void **state)
     init(&fx);
     pv_where w = pv_alice();
     fx_sess s = pv_session(&fx, &w);
-    st->fail_put_at = st->puts + 1;
+    faulty_store_fail_nth(st, FAULTY_PUT, 1);
     pv_create c = persistent_create(0x21, "vm.vhdx");
     rsvd_res_create_op op = pv_open(&fx, &s, &c, NULL);
     assert_int_equal(op.status, RSVD_STATUS_INSUFFICIENT_RESOURCES);
@@ -141,7 +186,7 @@ static void failed_write_refuses_the_grant_and_keeps_nothing(void **state)
     assert_int_equal(stats.opens, 0);
     assert_int_equal(stats.persistent, 0);
     assert_int_equal(stats.store_errors, 1);
-    assert_int_equal(tu_store_count(st), 0);
+    assert_int_equal(count(), 0);
     /* The CreateGuid is free again. */
     op = pv_open(&fx, &s, &c, NULL);
     assert_int_equal(op.status, RSVD_STATUS_SUCCESS);
@@ -167,7 +212,7 @@ static void disconnect_and_reclaim_are_written_and_a_failed_reclaim_is_undone(vo
     pv_where w2 = pv_alice();
     w2.session_id = 0x55;
     fx_sess s2 = pv_session(&fx, &w2);
-    st->fail_put_at = st->puts + 1;
+    faulty_store_fail_nth(st, FAULTY_PUT, 1);
     assert_int_equal(pv_reconnect(&fx, &s2, &f, true, 0x31, true),
                      RSVD_STATUS_INSUFFICIENT_RESOURCES);
     assert_int_equal(fx_info(&fx, &f).state, RSVD_RES_OPEN_DETACHED);
@@ -194,18 +239,18 @@ static void close_and_expiry_remove_the_record(void **state)
     rsvd_smb2_fileid a = pv_open(&fx, &s, &c, NULL).file_id;
     c = persistent_create(0x42, "b.vhdx");
     rsvd_smb2_fileid b = pv_open(&fx, &s, &c, NULL).file_id;
-    st->fail_remove_at = st->removes + 1;
+    faulty_store_fail_nth(st, FAULTY_REMOVE, 1);
     assert_int_equal(rsvd_res_server_open_close(fx.srv, a.persistent_id), RSVD_E_IO);
     assert_true(fx_exists(&fx, &a));
-    assert_int_equal(tu_store_count(st), 2);
+    assert_int_equal(count(), 2);
     assert_int_equal(rsvd_res_server_open_close(fx.srv, a.persistent_id), RSVD_OK);
-    assert_int_equal(tu_store_count(st), 1);
+    assert_int_equal(count(), 1);
     assert_int_equal(rsvd_res_server_conn_lost(fx.srv, s.ctx.conn, fx.now), RSVD_OK);
     size_t closed = 0;
     assert_int_equal(rsvd_res_server_handle_expiry(fx.srv, fx.now + 90001, &closed), RSVD_OK);
     assert_int_equal(closed, 1);
     assert_false(fx_exists(&fx, &b));
-    assert_int_equal(tu_store_count(st), 0);
+    assert_int_equal(count(), 0);
     fx_fini(&fx);
 }
 
@@ -228,14 +273,14 @@ static void lock_entries_and_resiliency_of_a_persistent_open_are_written(void **
     const unsigned char *r = record(f.persistent_id, &n);
     assert_int_equal(r[144 + 6], 0x13); /* entry 7: Valid | 3 */
     op = fx_lock_begin(&fx, &s, &f, rsvd_smb2_lock_seq_encode(8, 4));
-    st->fail_put_at = st->puts + 1;
+    faulty_store_fail_nth(st, FAULTY_PUT, 1);
     assert_int_equal(rsvd_res_server_lock_end(fx.srv, &op, RSVD_STATUS_SUCCESS), RSVD_E_IO);
     bool valid = true;
     uint8_t number = 0;
     assert_int_equal(rsvd_res_server_lock_seq(fx.srv, f.persistent_id, 8, &valid, &number),
                      RSVD_OK);
     assert_false(valid);
-    st->fail_put_at = st->puts + 1;
+    faulty_store_fail_nth(st, FAULTY_PUT, 1);
     assert_int_equal(fx_request_resiliency(&fx, &s, &f, 5000),
                      RSVD_STATUS_INSUFFICIENT_RESOURCES);
     rsvd_res_open_info i = fx_info(&fx, &f);
@@ -334,17 +379,16 @@ static void restore_drops_expired_and_refused_records(void **state)
     assert_int_equal(restored, 1);
     assert_false(fx_exists(&fx, &shrt));
     assert_int_equal(fx_info(&fx, &att).deadline_ms, fx.now + 90000);
-    assert_int_equal(tu_store_count(st), 1);
+    assert_int_equal(count(), 1);
     fx_fini(&fx);
 
     init(&fx);
     pv_restore_answer = -1;
     assert_int_equal(rsvd_res_server_restore(fx.srv, fx.now, &restored), RSVD_OK);
     assert_int_equal(restored, 0);
-    assert_int_equal(tu_store_count(st), 0);
-    st->fail_traverse = true;
+    assert_int_equal(count(), 0);
+    faulty_store_fail_nth(st, FAULTY_TRAVERSE, 1);
     assert_int_equal(rsvd_res_server_restore(fx.srv, fx.now, &restored), RSVD_E_IO);
-    st->fail_traverse = false;
     fx_fini(&fx);
 
     fx_init(&fx, NULL, RSVD_SMB2_DIALECT_302); /* no store */
@@ -374,7 +418,7 @@ static void restore_reads_only_its_instance_and_skips_unreadable_records(void **
     assert_int_equal(fxid.persistent_id & 0xFFFFFFFFu, fyid.persistent_id & 0xFFFFFFFFu);
     fx_fini(&fx);
     fx_fini(&fy);
-    assert_int_equal(tu_store_count(st), 3);
+    assert_int_equal(count(), 3);
     /* A record of version 2 (a later release) for z. */
     size_t n;
     const unsigned char *r = record(bad.persistent_id, &n);
@@ -382,7 +426,9 @@ static void restore_reads_only_its_instance_and_skips_unreadable_records(void **
     memcpy(copy, r, n);
     copy[4] = 2;
     uint8_t key[28];
-    tu_store_set(st, key, key_of(&instance, bad.persistent_id, key), copy, n);
+    assert_int_equal(rsvd_memory_store_ops()->put(ms, key, key_of(&instance, bad.persistent_id, key),
+                                                  copy, n),
+                     RSVD_OK);
 
     init(&fx);
     size_t restored = 0;
@@ -392,7 +438,7 @@ static void restore_reads_only_its_instance_and_skips_unreadable_records(void **
     rsvd_res_server_stats stats = RSVD_STRUCT_INIT(rsvd_res_server_stats);
     rsvd_res_server_get_stats(fx.srv, &stats);
     assert_int_equal(stats.store_errors, 1);
-    assert_int_equal(tu_store_count(st), 3); /* the unreadable record stays */
+    assert_int_equal(count(), 3); /* the unreadable record stays */
     fx_fini(&fx);
     pv_init(&fy, NULL, &st->ops, st, &other_instance);
     assert_int_equal(rsvd_res_server_restore(fy.srv, fy.now, &restored), RSVD_OK);
