@@ -48,7 +48,8 @@
  *   1A REQUEST o t q c f   request_begin: ChannelSequence q, command c%18,
  *                          f&1 REPLAY, f&2 kept pending (ended otherwise)
  *   1B REQUEST_END k       a pending request ends
- *   1C STORE_FAIL n        the (n&7)+1-th put from now fails (n&8: remove)
+ *   1C STORE_FAIL n        the (n&7)+1-th put from now fails (n&8: remove,
+ *                          n&16: batch)
  *   1D RESTART             the server is freed and a new one restores its store
  *
  * Invariants (FUZZ_CHECK aborts):
@@ -1434,7 +1435,8 @@ static void op_request_end(harness *h, input *in)
 static void op_store_fail(harness *h, input *in)
 {
     uint8_t n = in_u8(in);
-    faulty_store_fail_nth(&h->store, (n & 8) ? FAULTY_REMOVE : FAULTY_PUT, 1u + (n & 7u));
+    faulty_store_fn fn = (n & 8) ? FAULTY_REMOVE : (n & 16) ? FAULTY_APPLY : FAULTY_PUT;
+    faulty_store_fail_nth(&h->store, fn, 1u + (n & 7u));
 }
 
 static rsvd_res_server *server_new(harness *h);

@@ -116,6 +116,7 @@ int rsvd_res_server_new(const rsvd_res_server_config *cfg, const rsvd_res_server
     rsvd_hash_init(&s->clients, mem);
     rsvd_hash_init(&s->users, mem);
     rsvd_list_init(&s->client_list);
+    rsvd_list_init(&s->batch);
     *out = s;
     return RSVD_OK;
 }

@@ -51,6 +51,9 @@ static void session_end(rsvd_res_server *s, res_session *ss, uint64_t now_ms,
                         rsvd_res_close_reason reason, session_end_kind kind)
 {
     rsvd_list *it, *tmp;
+    bool batch = kind != END_CLOSE && !s->batching; /* one write for the event */
+    if (batch)
+        res_store_batch_begin(s);
     RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->opens)
     {
         res_open *o = RSVD_CONTAINER_OF(it, res_open, sess_node);
@@ -59,6 +62,8 @@ static void session_end(rsvd_res_server *s, res_session *ss, uint64_t now_ms,
         else
             res_open_detach(s, o, now_ms, reason, kind == END_LOGOFF);
     }
+    if (batch)
+        res_store_batch_end(s);
     RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->trees)
     {
         tree_free(s, RSVD_CONTAINER_OF(it, res_tree, sess_node));
@@ -82,6 +87,7 @@ int rsvd_res_server_conn_lost(rsvd_res_server *s, uint64_t conn, uint64_t now_ms
     if (!c)
         return RSVD_E_NOENT;
     rsvd_list *it, *tmp;
+    res_store_batch_begin(s); /* every session of the connection: one write */
     RSVD_LIST_FOREACH_SAFE(it, tmp, &c->channels)
     {
         res_channel *ch = RSVD_CONTAINER_OF(it, res_channel, conn_node);
@@ -95,6 +101,7 @@ int rsvd_res_server_conn_lost(rsvd_res_server *s, uint64_t conn, uint64_t now_ms
          * session has one channel per connection, so `tmp` survives. */
         session_end(s, ss, now_ms, RSVD_RES_CLOSE_DISCONNECT, END_LOSS);
     }
+    res_store_batch_end(s);
     (void)rsvd_handle_table_remove(&s->conns, c->handle);
     res_counter_put(s, true, c->client_q);
     rsvd_mem_free(s->mem, c);

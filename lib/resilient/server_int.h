@@ -191,6 +191,8 @@ struct res_open {
     rsvd_hash_node app_node;   /* s->by_app_id, while has_app_id */
     rsvd_hash_node file_node;  /* s->by_file, while is_persistent (res_open_set_durable) */
     rsvd_list client_node;     /* its client counter's opens, while counted */
+    rsvd_list batch_node;      /* s->batch, while its detach record waits */
+    bool in_batch;
     res_counter *client_q;     /* Open.ClientGuid's counter (a reference) */
     res_counter *user_q;       /* Open.DurableOwner's counter (a reference), or NULL */
     bool counted;              /* counted as detached by both */
@@ -223,6 +225,8 @@ struct rsvd_res_server {
     uint32_t store_errors;
     unsigned in_callback; /* > 0 while close_open or restore_open runs */
     bool shutting_down;   /* rsvd_res_server_free(): records stay in the store */
+    bool batching;        /* detach records wait in `batch` (res_store_batch_begin) */
+    rsvd_list batch;      /* res_open.batch_node */
     /* Counters for tests and benchmarks (not part of the API). */
     uint64_t heap_ops; /* pushes + removals on `deadlines` */
 };
@@ -422,14 +426,24 @@ bool res_name_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_l
 
 /* ---- server_store.c: records of persistent opens ---------------------------- */
 
-/* Writes the open's record (a persistent open; a no-op for others or
- * without a store). RSVD_OK or RSVD_E_IO / RSVD_E_NOMEM (counted). */
 /* The wall-clock time of a deadline @p timeout_ms from now (0 without a
  * store). */
 uint64_t res_wall_deadline(rsvd_res_server *s, uint32_t timeout_ms);
+/* Writes the open's record (a persistent open; a no-op for others or
+ * without a store). RSVD_OK or RSVD_E_IO / RSVD_E_NOMEM (counted). */
 int res_store_put(rsvd_res_server *s, res_open *o);
-/* Removes the open's record. RSVD_OK or RSVD_E_IO / RSVD_E_NOMEM (counted). */
+/* Removes the open's record (and drops it from a pending batch). RSVD_OK or
+ * RSVD_E_IO / RSVD_E_NOMEM (counted). */
 int res_store_remove(rsvd_res_server *s, res_open *o);
+/* The records of the opens one event detaches (a lost connection, LOGOFF,
+ * PreviousSessionId) are written together: between _begin and _end,
+ * res_store_detached() queues them, and _end writes them in one batch
+ * (rsvd_store_ops.apply) when the store has batches. */
+void res_store_batch_begin(rsvd_res_server *s);
+void res_store_detached(rsvd_res_server *s, res_open *o);
+void res_store_batch_end(rsvd_res_server *s);
+/* Takes @p o out of a pending batch (it is being closed). */
+void res_store_unqueue(res_open *o);
 
 /* ---- server_reconnect.c: DHnC and DH2C ---------------------------------------- */
 

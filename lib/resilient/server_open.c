@@ -195,6 +195,7 @@ void res_open_close(rsvd_res_server *s, res_open *o, rsvd_res_close_reason reaso
         s->n_detached--;
         quota_uncount(o);
     }
+    res_store_unqueue(o);
     if (o->stored && !s->shutting_down)
         (void)res_store_remove(s, o); /* a failure is counted; the record expires */
     res_index_remove_all(s, o);
@@ -283,7 +284,7 @@ void res_open_detach(rsvd_res_server *s, res_open *o, uint64_t now_ms,
     /* What a reconnect after a restart depends on: the deadline. No reply
      * depends on this write; a failure is counted, and a record left
      * "attached" is restored with a whole timeout. */
-    (void)res_store_put(s, o);
+    res_store_detached(s, o);
 }
 
 int res_open_reclaim(rsvd_res_server *s, res_open *o, res_session *sess, res_tree *tree,

@@ -6,8 +6,10 @@
  * A record is written before the reply that depends on it: the grant
  * (create_end), the reclaim (create_end of a reconnect or a replay), a
  * resiliency grant, each LockSequence entry (lock_end); and at a
- * disconnection (the deadline). It is removed when the open is closed for
- * good (CLOSE, expiry, TREE_DISCONNECT, ...), never at shutdown.
+ * disconnection (the deadline: every open one event detaches in one
+ * batch, rsvd_store_ops.apply, when the store has batches). It is removed
+ * when the open is closed for good (CLOSE, expiry, TREE_DISCONNECT, ...),
+ * never at shutdown.
  *
  * Key: "RSVO" | instance id (16) | FileId.Persistent (8, LE): one key space
  * per server instance, so that several nodes can share a store.
@@ -137,6 +139,19 @@ uint64_t res_wall_deadline(rsvd_res_server *s, uint32_t timeout_ms)
     return d ? d : 1; /* 0 means "not detached" */
 }
 
+/* Bytes the record of @p o takes at most. */
+static size_t rec_cap(const res_open *o)
+{
+    return REC_FIXED + o->owner_len + 2 + o->share->len + 2 + o->file_key_len + 2 + o->name_len;
+}
+
+/* A detached open's deadline on the wall clock (res_open_detach set it),
+ * so that another process or node can count what is left of it. */
+static uint64_t rec_deadline(const res_open *o)
+{
+    return o->state == RES_OPEN_DETACHED ? o->deadline_wall : 0;
+}
+
 int res_store_put(rsvd_res_server *s, res_open *o)
 {
     if (!s->cfg.store || !o->is_persistent)
@@ -145,11 +160,7 @@ int res_store_put(rsvd_res_server *s, res_open *o)
         s->store_errors++;
         return RSVD_E_INVAL;
     }
-    /* A detached open's deadline on the wall clock (res_open_detach set it),
-     * so that another process or node can count what is left of it. */
-    uint64_t deadline_wall = o->state == RES_OPEN_DETACHED ? o->deadline_wall : 0;
-    size_t cap = REC_FIXED + o->owner_len + 2 + o->share->len + 2 + o->file_key_len + 2 +
-                 o->name_len;
+    size_t cap = rec_cap(o);
     uint8_t *buf = rsvd_mem_alloc(s->mem, cap);
     if (!buf) {
         s->store_errors++;
@@ -158,7 +169,7 @@ int res_store_put(rsvd_res_server *s, res_open *o)
     size_t n = 0;
     uint8_t key[REC_KEY_LEN];
     rec_key(s, o->persistent_id, key);
-    int rc = rec_encode(o, deadline_wall, buf, cap, &n);
+    int rc = rec_encode(o, rec_deadline(o), buf, cap, &n);
     o->stored = true; /* from here a record may exist */
     if (rc == RSVD_OK)
         rc = s->cfg.store->put(s->cfg.store_ctx, key, sizeof key, buf, n);
@@ -170,8 +181,103 @@ int res_store_put(rsvd_res_server *s, res_open *o)
     return RSVD_OK;
 }
 
+/* ---- the records of one event's detaches, in one batch ------------------------- */
+
+void res_store_batch_begin(rsvd_res_server *s)
+{
+    s->batching = s->cfg.store != NULL;
+}
+
+void res_store_detached(rsvd_res_server *s, res_open *o)
+{
+    if (!s->cfg.store || !o->is_persistent)
+        return;
+    if (!s->batching) {
+        (void)res_store_put(s, o);
+        return;
+    }
+    if (!o->in_batch) {
+        rsvd_list_append(&s->batch, &o->batch_node);
+        o->in_batch = true;
+    }
+}
+
+void res_store_unqueue(res_open *o)
+{
+    if (!o->in_batch)
+        return;
+    rsvd_list_remove(&o->batch_node);
+    o->in_batch = false;
+}
+
+/* One apply of every queued record: a lost connection of a client with a
+ * thousand persistent opens is one durable write, not a thousand
+ * (docs/decisions.md, "State stores"). Without batches in the store, or
+ * without memory for one, the records are put one by one. No reply waits
+ * for these writes: a failure is counted, and a record left "attached" is
+ * restored with a whole timeout. */
+void res_store_batch_end(rsvd_res_server *s)
+{
+    s->batching = false;
+    if (rsvd_list_empty(&s->batch))
+        return;
+    size_t n = 0, bytes = 0;
+    bool fits = true;
+    rsvd_list *it, *tmp;
+    RSVD_LIST_FOREACH_SAFE(it, tmp, &s->batch)
+    {
+        res_open *o = RSVD_CONTAINER_OF(it, res_open, batch_node);
+        n++;
+        bytes += REC_KEY_LEN + rec_cap(o);
+        fits = fits && o->name_len <= REC_NAME_MAX;
+    }
+    rsvd_store_change *ch = NULL;
+    uint8_t *buf = NULL;
+    if (s->cfg.store->apply && fits && n > 1) {
+        ch = rsvd_mem_calloc(s->mem, n, sizeof *ch);
+        buf = ch ? rsvd_mem_alloc(s->mem, bytes) : NULL;
+    }
+    if (!buf) {
+        rsvd_mem_free(s->mem, ch);
+        RSVD_LIST_FOREACH_SAFE(it, tmp, &s->batch)
+        {
+            res_open *o = RSVD_CONTAINER_OF(it, res_open, batch_node);
+            res_store_unqueue(o);
+            (void)res_store_put(s, o);
+        }
+        return;
+    }
+    size_t i = 0, at = 0;
+    RSVD_LIST_FOREACH_SAFE(it, tmp, &s->batch)
+    {
+        res_open *o = RSVD_CONTAINER_OF(it, res_open, batch_node);
+        res_store_unqueue(o);
+        uint8_t *key = buf + at;
+        rec_key(s, o->persistent_id, key);
+        uint8_t *val = key + REC_KEY_LEN;
+        size_t len = 0;
+        if (rec_encode(o, rec_deadline(o), val, rec_cap(o), &len) != RSVD_OK) {
+            s->store_errors++; /* cannot happen: rec_cap is the most it takes */
+            continue;
+        }
+        o->stored = true;
+        ch[i].key = key;
+        ch[i].key_len = REC_KEY_LEN;
+        ch[i].value = val;
+        ch[i].value_len = len;
+        ch[i].kind = RSVD_STORE_PUT;
+        i++;
+        at += REC_KEY_LEN + len;
+    }
+    if (i && s->cfg.store->apply(s->cfg.store_ctx, ch, i) != RSVD_OK)
+        s->store_errors++;
+    rsvd_mem_free(s->mem, buf);
+    rsvd_mem_free(s->mem, ch);
+}
+
 int res_store_remove(rsvd_res_server *s, res_open *o)
 {
+    res_store_unqueue(o); /* its detach record is not written after all */
     if (!s->cfg.store || !o->stored)
         return RSVD_OK;
     uint8_t key[REC_KEY_LEN];

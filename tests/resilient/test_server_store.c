@@ -4,6 +4,7 @@
  * that fails (the grant or reclaim refused, nothing half-done), and
  * rsvd_res_server_restore() with wall-clock deadlines and instance ids.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,6 +223,85 @@ static void disconnect_and_reclaim_are_written_and_a_failed_reclaim_is_undone(vo
     r = record(f.persistent_id, &n);
     assert_int_equal(le16(r + 6) & 0x0200, 0);
     assert_int_equal(le64(r + 16), 0);
+    fx_fini(&fx);
+}
+
+/* A lost connection writes the deadlines of all its persistent opens in
+ * one batch (rsvd_store_ops.apply): one durable write, not one per open; a
+ * store without batches gets one put each; a batch that fails is counted
+ * and leaves the records as they were ("attached": a restore gives them a
+ * whole timeout). */
+static void lost_connection_writes_its_persistent_opens_in_one_batch(void **state)
+{
+    (void)state;
+    srv_fx fx;
+    init(&fx);
+    pv_where w = pv_alice();
+    fx_sess s = pv_session(&fx, &w);
+    rsvd_smb2_fileid f[3];
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "vm%d.vhdx", i);
+        pv_create c = persistent_create((uint8_t)(0x91 + i), name);
+        f[i] = pv_open(&fx, &s, &c, NULL).file_id;
+    }
+    (void)pv_durable_v2(&fx, &s, 0x94); /* durable, not persistent: no record */
+    size_t puts = st->calls[FAULTY_PUT];
+    assert_int_equal(rsvd_res_server_conn_lost(fx.srv, s.ctx.conn, fx.now), RSVD_OK);
+    assert_int_equal(st->calls[FAULTY_APPLY], 1);
+    assert_int_equal(st->calls[FAULTY_PUT], puts);
+    for (int i = 0; i < 3; i++) {
+        size_t n;
+        const unsigned char *r = record(f[i].persistent_id, &n);
+        assert_int_equal(le16(r + 6) & 0x0200, 0x0200); /* detached */
+        assert_int_equal(le64(r + 16), pv_wall + 90000);
+    }
+    fx_fini(&fx);
+
+    /* The same store without batches: one put per open. */
+    rsvd_store_ops plain = *rsvd_memory_store_ops();
+    plain.apply = NULL;
+    faulty_store_init(st, &plain, ms);
+    init(&fx);
+    pv_where w2 = pv_alice();
+    w2.session_id = 0x92;
+    fx_sess s2 = pv_session(&fx, &w2);
+    for (int i = 0; i < 2; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%d.vhdx", i);
+        pv_create c = persistent_create((uint8_t)(0x95 + i), name);
+        (void)pv_open(&fx, &s2, &c, NULL);
+    }
+    puts = st->calls[FAULTY_PUT];
+    assert_int_equal(rsvd_res_server_conn_lost(fx.srv, s2.ctx.conn, fx.now), RSVD_OK);
+    assert_int_equal(st->calls[FAULTY_PUT], puts + 2);
+    assert_int_equal(st->calls[FAULTY_APPLY], 0);
+    fx_fini(&fx);
+
+    /* A failed batch: counted once, the records still say "attached". */
+    faulty_store_init(st, rsvd_memory_store_ops(), ms);
+    init(&fx);
+    pv_where w3 = pv_alice();
+    w3.session_id = 0x93;
+    fx_sess s3 = pv_session(&fx, &w3);
+    rsvd_smb2_fileid g[2];
+    for (int i = 0; i < 2; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "q%d.vhdx", i);
+        pv_create c = persistent_create((uint8_t)(0x97 + i), name);
+        g[i] = pv_open(&fx, &s3, &c, NULL).file_id;
+    }
+    faulty_store_fail_nth(st, FAULTY_APPLY, 1);
+    assert_int_equal(rsvd_res_server_conn_lost(fx.srv, s3.ctx.conn, fx.now), RSVD_OK);
+    rsvd_res_server_stats stats = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+    rsvd_res_server_get_stats(fx.srv, &stats);
+    assert_int_equal(stats.store_errors, 1);
+    assert_int_equal(stats.detached, 2);
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        const unsigned char *r = record(g[i].persistent_id, &n);
+        assert_int_equal(le16(r + 6) & 0x0200, 0);
+    }
     fx_fini(&fx);
 }
 
@@ -493,6 +573,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             disconnect_and_reclaim_are_written_and_a_failed_reclaim_is_undone, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_connection_writes_its_persistent_opens_in_one_batch,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(close_and_expiry_remove_the_record, setup, teardown),
         cmocka_unit_test_setup_teardown(
             lock_entries_and_resiliency_of_a_persistent_open_are_written, setup, teardown),
