@@ -163,6 +163,8 @@ struct res_open {
     bool has_app_version;   /* Open.ApplicationInstanceVersion set ("not empty") */
     bool breaking;          /* OplockState Breaking */
     bool stored;            /* a record of it may be in the store */
+    bool in_batch;          /* its detach record waits in s->batch */
+    bool counted;           /* counted as detached by its quota counters */
     uint8_t oplock_level;   /* Open.OplockLevel (the host's report) */
     uint8_t lease_kind;     /* res_lease_kind */
     uint8_t reclaim_from;   /* res_reclaim_from while RECLAIMED */
@@ -191,11 +193,9 @@ struct res_open {
     rsvd_hash_node app_node;   /* s->by_app_id, while has_app_id */
     rsvd_hash_node file_node;  /* s->by_file, while is_persistent (res_open_set_durable) */
     rsvd_list client_node;     /* its client counter's opens, while counted */
-    rsvd_list batch_node;      /* s->batch, while its detach record waits */
-    bool in_batch;
+    rsvd_list batch_node;      /* s->batch, while in_batch */
     res_counter *client_q;     /* Open.ClientGuid's counter (a reference) */
     res_counter *user_q;       /* Open.DurableOwner's counter (a reference), or NULL */
-    bool counted;              /* counted as detached by both */
     void *user_data;
     /* Open.FileName (the CREATE's name, UTF-16LE) and the host's file
      * identity: one allocation each, NULL when unknown. */
