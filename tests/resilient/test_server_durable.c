@@ -450,6 +450,38 @@ static void dh2q_with_a_create_guid_in_use_fails_duplicate_objectid(void **state
     fx_fini(&fx);
 }
 
+/* Pitfall B6: another client's DH2Q with the same CreateGuid is "not
+ * found" and takes nothing from the open it names: both opens live, and
+ * the first still expires at its own deadline when its client goes away. */
+static void create_guid_of_another_client_pins_nothing(void **state)
+{
+    (void)state;
+    srv_fx fx;
+    fx_init(&fx, NULL, RSVD_SMB2_DIALECT_302);
+    pv_where w = pv_alice();
+    fx_sess s = pv_session(&fx, &w);
+    rsvd_smb2_fileid first = pv_durable_v2(&fx, &s, 0x9A);
+    pv_where w2 = pv_alice();
+    w2.client = 0xB2;
+    w2.session_id = 0x32;
+    fx_sess other = pv_session(&fx, &w2);
+    pv_create c = create_dh2q(0x9A, 0, 0);
+    pv_grant g = granted(RSVD_SMB2_OPLOCK_LEVEL_BATCH, 0);
+    rsvd_res_create_op op = pv_open(&fx, &other, &c, &g);
+    assert_int_equal(op.status, RSVD_STATUS_SUCCESS);
+    rsvd_smb2_fileid second = op.file_id;
+    assert_int_not_equal(second.persistent_id, first.persistent_id);
+    assert_int_equal(rsvd_res_server_conn_lost(fx.srv, s.ctx.conn, fx.now), RSVD_OK);
+    rsvd_res_open_info i = fx_info(&fx, &first);
+    assert_int_equal(i.state, RSVD_RES_OPEN_DETACHED);
+    size_t closed = 0;
+    assert_int_equal(rsvd_res_server_handle_expiry(fx.srv, i.deadline_ms + 1, &closed), RSVD_OK);
+    assert_int_equal(closed, 1);
+    assert_false(fx_exists(&fx, &first));
+    assert_true(fx_exists(&fx, &second));
+    fx_fini(&fx);
+}
+
 /* DH2Q, DH2C and the application-instance contexts are 3.x contexts:
  * ignored on 2.1 (<334>, <336>). */
 static void dh2q_is_ignored_below_3_0(void **state)
@@ -604,6 +636,7 @@ int main(void)
         cmocka_unit_test(dh2q_create_guid_is_recorded_even_on_a_directory),
         cmocka_unit_test(dh2q_replay_eligibility_needs_a_disk_share_and_data_access),
         cmocka_unit_test(dh2q_with_a_create_guid_in_use_fails_duplicate_objectid),
+        cmocka_unit_test(create_guid_of_another_client_pins_nothing),
         cmocka_unit_test(dh2q_is_ignored_below_3_0),
         cmocka_unit_test(create_end_keeps_nothing_of_a_failed_open_and_ends_once),
         cmocka_unit_test(create_end_after_the_connection_was_lost_keeps_nothing),
