@@ -115,6 +115,24 @@ fx *fx_new_edit(const rsvd_server_config *cfg, bool store, bool disk, void (*edi
     return f;
 }
 
+fx *fx_new_disk(uint32_t version, const rsvd_scsi_disk_ops *ops, void *ctx)
+{
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    fb_init(&f->fb); /* unused: fx_free() finds it idle */
+    f->cfg = (rsvd_server_config)RSVD_STRUCT_INIT(rsvd_server_config);
+    f->cfg.svhdx_supported = true;
+    f->cfg.service_version = version;
+    f->cfg.scsi_disk = ops;
+    f->cfg.scsi_disk_ctx = ctx;
+    f->cfg.reply = on_reply;
+    f->cfg.reply_ctx = f;
+    f->cfg.interim = on_interim;
+    f->cfg.wall_clock = wall_clock;
+    assert_int_equal(rsvd_server_new(&f->cfg, &f->srv), RSVD_OK);
+    return f;
+}
+
 fx *fx_new(uint32_t version)
 {
     rsvd_server_config cfg = RSVD_STRUCT_INIT(rsvd_server_config);

@@ -55,6 +55,9 @@ fx *fx_new_cfg(const rsvd_server_config *cfg, bool store, bool disk);
  * function tables before the server copies them. */
 fx *fx_new_edit(const rsvd_server_config *cfg, bool store, bool disk,
                 void (*edit)(fake_backend *));
+/** A server of ServerServiceVersion @p version over a real virtual SCSI
+ * disk (@p ops, @p ctx: the built-in disk), without an object store. */
+fx *fx_new_disk(uint32_t version, const rsvd_scsi_disk_ops *ops, void *ctx);
 /** fx_new(@p version) whose fake disk has neither query_info nor set_info
  * (both optional). */
 fx *fx_new_disk_without_info(uint32_t version);
