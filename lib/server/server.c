@@ -205,7 +205,7 @@ void rsvd_srv_req_put(rsvd_server *srv, rsvd_req *q)
         close_enqueue(srv, o);
 }
 
-void rsvd_srv_kick(rsvd_server *srv)
+void rsvd_srv_kick_queues(rsvd_server *srv)
 {
     rsvd_aborts_kick(srv);
     while (srv->close_head && srv->free_reqs) {

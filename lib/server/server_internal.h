@@ -327,8 +327,16 @@ void rsvd_srv_req_put(rsvd_server *srv, rsvd_req *q);
  * on it. */
 void rsvd_srv_close_when_idle(rsvd_server *srv, rsvd_open *o);
 
-/** Issues the queued backend closes for which a request is free. */
-void rsvd_srv_kick(rsvd_server *srv);
+/** Issues the queued aborts and backend closes for which a request is free. */
+void rsvd_srv_kick_queues(rsvd_server *srv);
+
+/** After a request is freed: the queues, when anything waits (inline: every
+ * READ and WRITE passes here, and almost never finds anything). */
+static inline void rsvd_srv_kick(rsvd_server *srv)
+{
+    if (srv->abort_head || srv->close_head)
+        rsvd_srv_kick_queues(srv);
+}
 
 /** @return the OPEN open of @p local_open, or NULL. */
 rsvd_open *rsvd_srv_find_open(rsvd_server *srv, uint64_t local_open);
