@@ -27,8 +27,10 @@
  * were appended. */
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(RSVD_V0_MEM == sizeof(rsvd_mem), "rsvd_mem ends in padding");
-_Static_assert(RSVD_V0_SERVER_CONFIG == sizeof(rsvd_server_config),
+_Static_assert(RSVD_V1_SERVER_CONFIG == sizeof(rsvd_server_config),
                "rsvd_server_config ends in padding");
+_Static_assert(RSVD_V0_SERVER_TARGET_CREATE_REQ == sizeof(rsvd_server_target_create_req),
+               "rsvd_server_target_create_req ends in padding");
 _Static_assert(RSVD_V0_OBJECT_STORE_OPS == sizeof(rsvd_object_store_ops),
                "rsvd_object_store_ops ends in padding");
 _Static_assert(RSVD_V1_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),

@@ -22,6 +22,9 @@
  * its last member then. Appending a member adds a line V1 beside it. */
 #define RSVD_V0_MEM RSVD_V0_SIZE(rsvd_mem, user_data)
 #define RSVD_V0_SERVER_CONFIG RSVD_V0_SIZE(rsvd_server_config, name_hash_key)
+/* + interim, wall_clock, cdp_timeout_ms, max_transactions (version 2). */
+#define RSVD_V1_SERVER_CONFIG RSVD_V0_SIZE(rsvd_server_config, max_transactions)
+#define RSVD_V0_SERVER_TARGET_CREATE_REQ RSVD_V0_SIZE(rsvd_server_target_create_req, ea_buffer_len)
 #define RSVD_V0_OBJECT_STORE_OPS RSVD_V0_SIZE(rsvd_object_store_ops, fsctl)
 #define RSVD_V0_SCSI_DISK_OPS RSVD_V0_SIZE(rsvd_scsi_disk_ops, set_info)
 /* + the version-2 functions (create_snapshot ... open_snapshot). */
