@@ -525,11 +525,7 @@ void tgt_cmd_create(tgt_req *r)
         tgt_req_fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
-    uint32_t st = check_request(&q);
-    if (st != RSVD_STATUS_SUCCESS) {
-        tgt_req_fail(r, st);
-        return;
-    }
+    uint32_t st;
 
     /* What the name resolves to, without touching anything: the library
      * compares files by it (a persistent open's name collision, an
@@ -574,6 +570,15 @@ void tgt_cmd_create(tgt_req *r)
         return;
     case RSVD_RES_CREATE_EXECUTE:
         break;
+    }
+    /* Only a CREATE that opens something is checked: a reconnect takes the
+     * open as it was, whatever the request's other fields say (the
+     * reconnect contexts skip "Open Execution", [MS-SMB2] 3.3.5.9.7,
+     * 3.3.5.9.12; Windows and Samba ignore them). */
+    st = check_request(&q);
+    if (st != RSVD_STATUS_SUCCESS) {
+        tgt_req_fail(r, st);
+        return;
     }
     tgt_open *o = NULL;
     if (srv->nopens >= srv->cfg->limits.max_opens) {
