@@ -241,6 +241,7 @@ void tgt_preserve_free(tgt_preserve *p)
     if (!p)
         return;
     rsvd_res_server_free(p->res); /* closes what is left: reason SHUTDOWN */
+    p->res = NULL; /* what the closes below end calls nothing */
     run_closes(p);
     close_store(p);
     free(p->closes);
@@ -505,7 +506,7 @@ tgt_open *tgt_preserve_request_begin(tgt_preserve *p, tgt_req *r, const rsvd_smb
 
 void tgt_preserve_request_end(tgt_preserve *p, tgt_req *r)
 {
-    if (!r->counted || !p)
+    if (!r->counted || !p || !p->res)
         return;
     r->counted = false;
     if (rsvd_res_server_request_end(p->res, &r->rq) != RSVD_E_BUSY)
@@ -525,7 +526,7 @@ void tgt_preserve_request_end(tgt_preserve *p, tgt_req *r)
 
 void tgt_preserve_flush(tgt_preserve *p)
 {
-    while (p && p->ndeferred) {
+    while (p && p->res && p->ndeferred) {
         if (rsvd_res_server_request_end(p->res, &p->deferred[p->ndeferred - 1]) == RSVD_E_BUSY)
             return;
         p->ndeferred--;
@@ -536,6 +537,8 @@ void tgt_preserve_flush(tgt_preserve *p)
 
 void tgt_preserve_caching(tgt_preserve *p, tgt_open *o, uint8_t level, bool breaking)
 {
+    if (!p || !p->res)
+        return;
     (void)rsvd_res_server_open_caching(p->res, o->fid.persistent_id, level, 0, breaking);
 }
 
@@ -577,6 +580,8 @@ int tgt_preserve_lock_begin(tgt_preserve *p, tgt_req *r)
 
 void tgt_preserve_lock_end(tgt_preserve *p, tgt_req *r, uint32_t status)
 {
+    if (!p || !p->res)
+        return;
     (void)rsvd_res_server_lock_end(p->res, &r->lock, status);
 }
 
