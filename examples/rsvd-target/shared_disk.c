@@ -242,8 +242,14 @@ static void handed(tgt_vdisk *v, tgt_req *r, int rc)
     v->handed = NULL;
     if (rc != RSVD_OK) {
         tgt_warn("the RSVD server refused a call: %s", rsvd_error_name(rc));
-        if (r->hdr.command == RSVD_SMB2_CREATE && r->cop.action == RSVD_RES_CREATE_RECLAIM)
+        if (r->hdr.command == RSVD_SMB2_CREATE && r->cop.action == RSVD_RES_CREATE_RECLAIM) {
             (void)tgt_preserve_reclaim_end(r->srv->pres, r, RSVD_STATUS_INVALID_PARAMETER);
+        } else if (r->hdr.command == RSVD_SMB2_CREATE && r->open) {
+            /* A new open the RSVD server never saw: as a failed
+             * tgt_create_svhdx_done() does, it goes. */
+            tgt_open_free(r->open);
+            r->open = NULL;
+        }
         tgt_req_fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
