@@ -29,6 +29,7 @@ typedef struct rsvd_create_state {
 
 void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o)
 {
+    rsvd_open_table_release(srv, o);
     rsvd_sense_free(srv, o);
     rsvd_mem_free(srv->mem, o);
     srv->open_count--;
@@ -43,10 +44,8 @@ static void create_state_free(rsvd_server *srv, rsvd_create_state *cs)
  * leaves the indexes it joined and is freed, with its state. */
 static void create_undo(rsvd_server *srv, rsvd_open *o, rsvd_create_state *cs)
 {
-    if (o->local_open) { /* handle 0 is never issued */
-        rsvd_handle_table_remove(&srv->opens, o->local_open);
+    if (o->local_open) /* handle 0 is never issued */
         rsvd_names_remove(srv, o); /* no-op if it had not joined */
-    }
     if (cs)
         create_state_free(srv, cs);
     rsvd_open_destroy(srv, o);
@@ -146,7 +145,6 @@ static uint32_t create_alloc_open(rsvd_server *srv, const rsvd_server_create_req
     o->name[name_len] = '\0';
     o->name_len = (uint32_t)name_len;
     o->name_hash = rsvd_name_hash(srv, (rsvd_name){o->name, name_len});
-    o->state = RSVD_OPEN_OPENING;
     srv->open_count++;
     *out = o;
     return RSVD_STATUS_SUCCESS;
@@ -183,7 +181,7 @@ static uint32_t create_reserve(rsvd_server *srv, rsvd_open *o, void *cookie,
     *cs = rsvd_mem_calloc(srv->mem, 1, sizeof **cs);
     if (!*cs || rsvd_names_reserve(srv) != RSVD_OK)
         return RSVD_STATUS_INSUFFICIENT_RESOURCES;
-    if (rsvd_handle_table_add(&srv->opens, o, &o->local_open) != RSVD_OK)
+    if (rsvd_open_table_add(srv, o) != RSVD_OK)
         return RSVD_STATUS_INSUFFICIENT_RESOURCES; /* max_opens reached, or no memory */
     *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_CREATE, cookie);
     if (!*q)
@@ -278,7 +276,7 @@ static rsvd_step open_reply(rsvd_server *srv, rsvd_req *q, rsvd_server_reply *re
     rsvd_open *o = q->open;
     rsvd_create_state *cs = q->u.state;
     /* The open is in the OpenTable from now on. */
-    o->state = RSVD_OPEN_OPEN;
+    rsvd_open_table_publish(srv, o);
     size_t len = 0;
     rsvd_svhdx_open_device_context resp = cs->ctx;
     int rc;
@@ -435,9 +433,8 @@ int rsvd_server_close(rsvd_server *srv, uint64_t local_open, void *cookie)
         /* The first rule (abort an incomplete CDP snapshot) concerns version-2
          * snapshots, which a version-1 open never starts. The Open leaves the
          * OpenTable now: later requests naming it get their not-found status. */
-        rsvd_handle_table_remove(&srv->opens, o->local_open);
+        rsvd_open_table_unpublish(srv, o);
         rsvd_names_remove(srv, o);
-        o->state = RSVD_OPEN_CLOSING;
         o->close_cookie = cookie;
         rsvd_srv_close_when_idle(srv, o);
         rsvd_srv_kick(srv); /* may complete, reply and free o */

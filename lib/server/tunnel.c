@@ -22,6 +22,8 @@
 #include <rsvd/wire_rsvd.h>
 
 #include "server/server_internal.h"
+#include "util/guid.h"
+#include "wire/status_int.h"
 
 /* Writes the response header (OperationCode and RequestId echoed, Status)
  * at the start of @p out and makes @p reply the SMB2-success reply carrying
@@ -288,7 +290,7 @@ static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *re
     /* "The server MUST generate an error response if any of the following
      * conditions is true": */
     rsvd_svhdx_tunnel_scsi_request s;
-    const bool no_initiator = rsvd_guid_is_zero(&o->initiator_id);
+    const bool no_initiator = rsvd_guid_zero_inline(&o->initiator_id);
     bool bad = rsvd_svhdx_tunnel_scsi_request_decode(body, body_len, &s) != RSVD_OK;
     if (!bad) {
         bad = s.length != RSVD_SVHDX_TUNNEL_SCSI_REQUEST_SIZE ||         /* Length != 36 */
@@ -365,7 +367,7 @@ static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
      * STATUS_SVHDX_ERROR_STORED | StatusKey (docs/decisions.md). */
     if (r->status != RSVD_STATUS_SUCCESS) {
         uint32_t status = r->status;
-        if (!rsvd_status_is_rsvd_error(status) || rsvd_status_is_error_stored(status))
+        if (!rsvd_status_rsvd_error_inline(status) || rsvd_status_stored_inline(status))
             status = rsvd_sense_store_disk_error(srv, q->open, r);
         tunnel_fill(reply, q->out, q->op_code, q->request_id, status, 0);
         return RSVD_STEP_REPLY;

@@ -166,7 +166,7 @@ static void sense_store_is_allocated_on_the_first_stored_error_only(void **state
     fa_alloc c;
     fx *f = fx_counting(&c, 4);
     uint64_t lo = fx_open_scsi(f, "d.vhdx", true);
-    rsvd_open *o = rsvd_handle_table_get(&f->srv->opens, lo);
+    rsvd_open *o = rsvd_srv_find_open(f->srv, lo);
     assert_non_null(o);
     assert_null(o->sense);
     size_t before = c.allocs;
@@ -210,14 +210,16 @@ static void idle_open_is_small(void **state)
 {
     (void)state;
     /* An idle open: the Open itself (its name follows it in the same block),
-     * one handle-table slot and one name-bucket pointer; no sense store. */
-    size_t idle = sizeof(rsvd_open) + sizeof(rsvd_handle_slot) + sizeof(rsvd_open *);
+     * one OpenTable slot and one name-bucket pointer; no sense store. */
+    size_t idle = sizeof(rsvd_open) + sizeof(rsvd_open_slot) + sizeof(rsvd_open *);
     print_message("sizeof(rsvd_open) = %zu, idle open = %zu bytes + its name; "
                   "sense store = %zu bytes on the first error; request = %zu bytes\n",
                   sizeof(rsvd_open), idle, sizeof(rsvd_sense_store), sizeof(rsvd_req));
     assert_true(sizeof(rsvd_open) <= 128);
     assert_true(idle <= 160);
     assert_true(sizeof(rsvd_sense_slot) == 24);
+    /* READ and WRITE read one slot: it never spans two cache lines. */
+    assert_true(sizeof(rsvd_open_slot) == 32);
 }
 
 /* ---- 3.2.5.5.3 RSVD_TUNNEL_SRB_STATUS_OPERATION ------------------------------------------------ */
