@@ -9,7 +9,7 @@
  *    file name in the same block), freed when its backend close completes
  *    (or when its backend open fails). Its OpenTable slot lives exactly as
  *    long and holds its state, its requests in flight and what READ and
- *    WRITE need. Its sense store is allocated on the first stored error.
+ *    WRITE need; its sense store grows with the keys it uses.
  *  - rsvd_req: one backend call in flight, taken from the pool preallocated
  *    by rsvd_server_new(). It is the completion sink of that call: it lives
  *    as long as the server, so a stale or repeated completion always finds
@@ -51,9 +51,13 @@ typedef struct rsvd_sense_slot {
     uint8_t sense[RSVD_SCSI_SENSE_BUFFER_SIZE]; /* exactly 20 bytes, zero-filled */
 } rsvd_sense_slot;
 
-/** Open.SenseErrorDataList: 256 slots indexed by StatusKey. */
+/** Open.SenseErrorDataList: slots indexed by StatusKey, as many as the keys
+ * used so far (grown by doubling up to 256; keys are issued in order). */
 typedef struct rsvd_sense_store {
-    rsvd_sense_slot slot[256];
+    /** Slots allocated: StatusKeys 0 .. cap - 1. */
+    uint32_t cap;
+    uint32_t reserved;
+    rsvd_sense_slot slot[];
 } rsvd_sense_store;
 
 /* ---- opens ---------------------------------------------------------------- */

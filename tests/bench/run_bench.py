@@ -69,8 +69,8 @@ SCALED_ROWS = {"opentable_1e6", "scavenger_1e6"}
 # 10 %.
 MEMORY_BUDGETS = {
     ("memory_rsvd_open", "idle"): 159,
-    ("memory_rsvd_open", "one_sense_error"): 6901,
-    ("memory_rsvd_open", "sense_errors_256"): 6901,
+    ("memory_rsvd_open", "one_sense_error"): 380,
+    ("memory_rsvd_open", "sense_errors_256"): 6927,
     ("memory_resilient_server_open", "attached"): 326,
     ("memory_resilient_server_open", "resilient"): 326,
     ("memory_resilient_server_open", "detached"): 335,
