@@ -275,6 +275,10 @@ static void srb_status(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
 
 /* ---- 3.2.5.5.5 RSVD_TUNNEL_SCSI_OPERATION -------------------------------------- */
 
+_Static_assert(RSVD_SERVER_SCSI_DATA_OFFSET ==
+                   RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_SIZE),
+               "the DataBuffer follows the header and SVHDX_TUNNEL_SCSI_RESPONSE");
+
 static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *req,
                  const rsvd_tunnel_hdr *h, const uint8_t *body, size_t body_len, void *cookie)
 {
@@ -330,7 +334,9 @@ static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *re
      * disk": the CDB, and the data straight from the request (data out) or
      * straight into the response's DataBuffer (data in), at most
      * DataTransferLength bytes and what MaxOutputResponse leaves room for
-     * (docs/decisions.md). */
+     * (docs/decisions.md). The DataBuffer is at RSVD_SERVER_SCSI_DATA_OFFSET
+     * of the host's output, which a host lays out so that it is aligned for
+     * a disk that reads with direct I/O (rsvd/server.h). */
     rsvd_scsi_cmd *cmd = &q->u.scsi;
     memcpy(cmd->cdb, s.cdb, sizeof cmd->cdb);
     cmd->cdb_len = s.cdb_length;
@@ -342,7 +348,7 @@ static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *re
         cmd->data_out_len = s.data_transfer_length;
     } else if (s.disposition == RSVD_SCSI_DATA_IN) {
         uint32_t room = req->max_output - resp_size;
-        cmd->data_in = req->output + resp_size;
+        cmd->data_in = req->output + RSVD_SERVER_SCSI_DATA_OFFSET;
         cmd->data_in_cap = s.data_transfer_length < room ? s.data_transfer_length : room;
     }
     srv->cfg.scsi_disk->execute(srv->cfg.scsi_disk_ctx, o->backend_handle, cmd,
