@@ -1,22 +1,28 @@
 /*
- * Stateful fuzz harness: the resilient-handle client ([MS-SMB2] 3.2.4.1.3,
- * 3.2.4.1.7, 3.2.4.20.8, 3.2.5.14.9, 3.2.4.19, 3.2.5.13, 3.2.7.1, 3.2.4.4,
- * 3.2.5.8) driven by a byte-coded sequence of operations, against a model of
- * what the host registered and what the library has in flight, with every
- * invariant checked after every step.
+ * Stateful fuzz harness: the client of preserved opens - durable v1 and
+ * v2, persistent, resilient ([MS-SMB2] 3.2.4.1, 3.2.4.1.3, 3.2.4.1.7,
+ * 3.2.4.3.5, 3.2.5.7, 3.2.4.20.8, 3.2.5.14, 3.2.5.14.9, 3.2.4.19, 3.2.5.13,
+ * 3.2.7.1, 3.2.4.4, 3.2.5.8) driven by a byte-coded sequence of operations,
+ * against a model of what the host registered and what the library has in
+ * flight, with every invariant checked after every step.
  *
  * Input: two configuration bytes, then records, each an op byte (taken
  * modulo OP_COUNT) followed by its fixed arguments (missing bytes read as 0):
  *
  *   byte 0   bits 0-2: max_outstanding - 1 (bit 3 set: 96, enough to take
- *            all 64 buckets); bit 4: OutputOffset 0 in resiliency requests
+ *            all 64 buckets); bit 4: OutputOffset 0 in resiliency requests;
+ *            bit 5: no random callback (CreateGuids must be given)
  *   byte 1   allocation number to fail (0: none)
  *
  *   00 ADD_CONN d c        dialect d&3 of {2.0.2, 2.1, 3.0, 3.1.1}, d&4
  *                          multi-credit, d&8 multi-channel, d&0x30 first
- *                          MessageId; window of c credits (0 counts as 1)
- *   01 ADD_SESSION c       02 BIND s c      03 ADD_TREE s
- *   04 ADD_OPEN t f        on tree slot t, f&1 durable (DHnQ granted)
+ *                          MessageId, d&0x40 persistent handles; window of
+ *                          c credits (0 counts as 1)
+ *   01 ADD_SESSION c       02 BIND s c
+ *   03 ADD_TREE s          session slot s&0x7F, s&0x80 continuously available
+ *   04 ADD_OPEN t f        on tree slot t, f&1 durable (DHnQ granted), f&2
+ *                          durable v2 (DH2Q granted, DurableTimeout
+ *                          (f>>3)*1000 ms), f&4 persistent
  *   05 RESILIENCY o hi lo  request resiliency, Timeout (hi<<8|lo)*8 ms
  *   06 LOCK o f a          f&3+1 elements, f&4 unlock, f&8 invalid flags
  *   07 RESPOND k m c ...   answer in-flight request k with response kind
@@ -29,6 +35,19 @@
  *   0D EXPIRY              0E GRANT c n       0F TAKE_IDS c n
  *   10 OPEN_CLOSE o        11 TREE_REMOVE t   12 SESSION_REMOVE s
  *   13 TICK x              (clock += x ms)
+ *   14 CREATE t f x        rsvd_res_client_create on tree slot t: f&1
+ *                          durable, f&2 CreateGuid given, f&4 a lease
+ *                          (RqLs), f&8 oplock II; DH2Q Timeout x*100 ms
+ *   15 HOST_REPLAY s c x r the host's request (c: WRITE, READ, IOCTL,
+ *                          SET_INFO, CREATE, CREATE with DH2Q; c&0x30
+ *                          CreditCharge; c&0x40 another SessionId) on
+ *                          session slot s got status x (FILE_NOT_AVAILABLE,
+ *                          SERVER_UNAVAILABLE, a lost channel, another) after
+ *                          r%5 replays
+ *
+ * A CREATE response (07 with kind 0) carries, by its next byte, no durable
+ * context, a DHnQ response, a DH2Q response (Timeout from a byte, PERSISTENT
+ * by a bit), or both.
  *
  * Invariants (FUZZ_CHECK aborts):
  *  - MessageIds: every request the library builds takes the lowest id
@@ -42,11 +61,32 @@
  *  - buckets: bucket i of an open is taken exactly while one of its LOCKs
  *    with LockSequenceIndex i is in flight or kept for re-sending, and its
  *    SequenceNumber advances (mod 16) once per final LOCK response;
- *  - an open is given up (open_lost TIMEOUT) only when it is resilient,
- *    detached and its ResilientTimeout since LastDisconnectTime is over, and
- *    it is given up by the next EXPIRY once that is so (unless an attempt is
- *    in flight); NOT_DURABLE only at a disconnect, for an open neither
- *    durable nor resilient; a request of a given-up open fails before;
+ *  - an open is given up only past its deadline: TIMEOUT when it is
+ *    resilient, detached and its ResilientTimeout since LastDisconnectTime
+ *    is over, DURABLE_TIMEOUT when it is durable v2 or persistent (not
+ *    resilient) and its DurableTimeout since the disconnect is; it is given
+ *    up by the next EXPIRY once that is so (unless an attempt is in
+ *    flight), never twice; NOT_DURABLE only at a disconnect, for an open
+ *    neither durable nor resilient; an open whose CREATE is unanswered when
+ *    its session goes is freed without open_lost; a request of a given-up
+ *    open fails before;
+ *  - every request the library builds carries the SessionId and TreeId of
+ *    its open's (or target's) tree connect and goes on a channel of that
+ *    session, with that session's ChannelSequence (no request reaches a
+ *    foreign session);
+ *  - a durable CREATE carries DH2Q on 3.x (PERSISTENT exactly on a CA
+ *    share, the CreateGuid given or a new version-4 one) and DHnQ on 2.x,
+ *    asks for BATCH unless persistent or leased; its grant is what the
+ *    response's durable contexts say; a reconnect uses DH2C with the
+ *    open's CreateGuid (PERSISTENT when persistent) for a durable v2 open
+ *    on 3.x, DHnC otherwise;
+ *  - a CREATE answered STATUS_SERVER_UNAVAILABLE, a resiliency request
+ *    answered STATUS_FILE_NOT_AVAILABLE (3.x, the server has persistent
+ *    handles or multi-channel) and a DH2Q CREATE whose channel is lost are
+ *    kept and replayed with SMB2_FLAGS_REPLAY_OPERATION, at most three
+ *    times, the CREATE byte for byte after the header; the host's
+ *    requests are replayed exactly where the sections say, with the next
+ *    MessageId of the channel chosen;
  *  - ResilientHandle only after a successful resiliency response, a
  *    reconnect keeps FileId.Persistent, and well-formed responses get the
  *    statuses their sections give;
@@ -73,7 +113,8 @@
 enum {
     OP_ADD_CONN, OP_ADD_SESSION, OP_BIND, OP_ADD_TREE, OP_ADD_OPEN, OP_RESILIENCY, OP_LOCK,
     OP_RESPOND, OP_RESPOND_RAW, OP_DISCONNECT, OP_RECONNECT, OP_RESEND, OP_ADVANCE, OP_EXPIRY,
-    OP_GRANT, OP_TAKE_IDS, OP_OPEN_CLOSE, OP_TREE_REMOVE, OP_SESSION_REMOVE, OP_TICK, OP_COUNT
+    OP_GRANT, OP_TAKE_IDS, OP_OPEN_CLOSE, OP_TREE_REMOVE, OP_SESSION_REMOVE, OP_TICK, OP_CREATE,
+    OP_HOST_REPLAY, OP_COUNT
 };
 
 #define MAX_CONNS 4
@@ -91,7 +132,7 @@ typedef struct m_conn {
     bool live;
     uint64_t h;
     uint16_t dialect;
-    bool multi_credit, multi_channel;
+    bool multi_credit, multi_channel, persistent_handles;
     uint64_t next; /* lowest MessageId never issued */
     uint64_t end;  /* the window is [next, end) */
 } m_conn;
@@ -99,8 +140,10 @@ typedef struct m_conn {
 typedef struct m_sess {
     bool live;
     uint64_t h;
+    uint64_t sid; /* its SessionId */
     uint16_t dialect;
-    int chans[MAX_CHANNELS];
+    uint16_t chseq; /* Session.ChannelSequence */
+    int chans[MAX_CHANNELS]; /* in the order they were added */
     int nch;
 } m_sess;
 
@@ -110,6 +153,7 @@ typedef struct m_tree {
     int sess;
     uint32_t tid;
     int targets; /* reconnect attempts in flight aiming at it */
+    bool ca;     /* TreeConnect.IsCAShare */
 } m_tree;
 
 typedef struct m_open {
@@ -118,9 +162,16 @@ typedef struct m_open {
     int tree; /* -1: detached */
     rsvd_smb2_fileid fid;
     bool durable, resilient;
+    bool creating;    /* its CREATE (rsvd_res_client_create) unanswered */
+    bool v2, persistent;
+    uint32_t dtimeout; /* Open.DurableTimeout */
+    rsvd_guid guid;    /* Open.CreateGuid */
     uint32_t timeout;
     uint64_t last_disc;
     bool queued;      /* its deadline is in the client's heap */
+    bool timed;       /* detached with a deadline */
+    uint64_t deadline; /* the disconnect + ResilientTimeout or DurableTimeout */
+    rsvd_res_lost_reason reason; /* what passing it gives the open up for */
     int attempt;      /* request slot of the reconnect in flight, or -1 */
     uint8_t seq[64];  /* expected SequenceNumber of each bucket */
 } m_open;
@@ -134,6 +185,9 @@ typedef struct m_req {
     uint32_t bucket;
     int target; /* RECONNECT: tree slot */
     uint64_t order; /* creation order (the open's list of requests) */
+    bool dhnq, dh2q; /* CREATE: its durable context */
+    uint32_t replays; /* CREATE, RESILIENCY: replays sent */
+    uint32_t timeout_ms; /* RESILIENCY: the application's time-out */
     uint8_t msg[MSG_MAX];
     size_t len;
 } m_req;
@@ -156,6 +210,11 @@ typedef struct harness {
     uint64_t next_vid;
     uint64_t next_order;
     bool nomem; /* an allocation failed during this step */
+    bool no_random; /* no random callback */
+    uint64_t random_next;
+    /* What the CREATE response being handed over grants (build_response). */
+    bool grant_dhnq, grant_dh2q, grant_persistent;
+    uint32_t grant_timeout;
 } harness;
 
 static const uint16_t dialects[4] = {RSVD_SMB2_DIALECT_202, RSVD_SMB2_DIALECT_210,
@@ -268,15 +327,18 @@ static void on_lost(rsvd_res_client *cli, uint64_t open, void *oud, rsvd_res_los
     FUZZ_CHECK(oi >= 0); /* a live open, lost once */
     m_open *o = &h->opens[oi];
     TRACE("  lost open %d reason %d\n", oi, (int)reason);
-    if (reason == RSVD_RES_LOST_TIMEOUT) {
-        /* Only after ResilientTimeout since LastDisconnectTime (3.2.7.1). */
+    if (reason == RSVD_RES_LOST_TIMEOUT || reason == RSVD_RES_LOST_DURABLE_TIMEOUT) {
+        /* Only after ResilientTimeout since LastDisconnectTime, or
+         * DurableTimeout since the disconnect (3.2.7.1). */
         FUZZ_CHECK(h->op == OP_EXPIRY || h->op == OP_RECONNECT || h->op == OP_RESPOND ||
                    h->op == OP_RESPOND_RAW || h->op == OP_DISCONNECT);
-        FUZZ_CHECK(o->resilient && o->tree < 0);
-        FUZZ_CHECK(h->now > o->last_disc + o->timeout);
+        FUZZ_CHECK(o->timed && o->tree < 0 && reason == o->reason);
+        FUZZ_CHECK(reason == RSVD_RES_LOST_TIMEOUT ? o->resilient : (o->v2 && !o->resilient));
+        FUZZ_CHECK(h->now > o->deadline);
     } else {
         FUZZ_CHECK(reason == RSVD_RES_LOST_NOT_DURABLE);
-        FUZZ_CHECK(h->op == OP_DISCONNECT && !o->durable && !o->resilient && o->tree >= 0);
+        FUZZ_CHECK(h->op == OP_DISCONNECT && !o->durable && !o->resilient && o->tree >= 0 &&
+                   !o->creating);
     }
     /* Its requests failed before (the reconnect attempt is ended by the
      * response being handled). */
@@ -290,9 +352,52 @@ static void on_lost(rsvd_res_client *cli, uint64_t open, void *oud, rsvd_res_los
 
 /* ---- issuing requests --------------------------------------------------------------------- */
 
-/* A request the library built: it took the lowest MessageId available. */
+static int count_in_flight(const harness *h, int ci)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_REQS; i++)
+        n += h->reqs[i].live && h->reqs[i].conn == ci;
+    return n;
+}
+
+/* The channel of session @p si the library picks (3.2.4.1.7 <122>: the
+ * fewest of its requests in flight, the first added on a tie), or -1. */
+static int chosen_conn(const harness *h, int si)
+{
+    const m_sess *s = &h->sess[si];
+    int best = -1, bn = 0;
+    for (int i = 0; i < s->nch; i++) {
+        int n = count_in_flight(h, s->chans[i]);
+        if (best < 0 || n < bn) {
+            best = s->chans[i];
+            bn = n;
+        }
+    }
+    return best;
+}
+
+/* The ChannelSequence of a request of session @p si on connection @p ci
+ * (3.2.4.1). */
+static uint16_t channel_sequence(const harness *h, int ci, int si)
+{
+    const m_conn *c = &h->conns[ci];
+    return is_3x(c->dialect) && (c->multi_channel || c->persistent_handles) ? h->sess[si].chseq
+                                                                              : 0;
+}
+
+static bool is_channel(const harness *h, int si, int ci)
+{
+    for (int i = 0; i < h->sess[si].nch; i++)
+        if (h->sess[si].chans[i] == ci)
+            return true;
+    return false;
+}
+
+/* A request the library built for tree slot @p ti: it took the lowest
+ * MessageId available on a channel of the tree's session and names that
+ * session and tree connect. */
 static void issued(harness *h, int ri, const rsvd_res_client_msg *m, const uint8_t *buf,
-                   rsvd_res_req_kind kind, int oi)
+                   rsvd_res_req_kind kind, int oi, int ti)
 {
     int ci = conn_slot(h, m->conn);
     FUZZ_CHECK(ci >= 0);
@@ -300,6 +405,12 @@ static void issued(harness *h, int ri, const rsvd_res_client_msg *m, const uint8
     rsvd_smb2_hdr hd;
     FUZZ_CHECK(rsvd_smb2_hdr_decode(buf, m->len, &hd) == RSVD_OK);
     FUZZ_CHECK(hd.message_id == m->message_id);
+    FUZZ_CHECK(ti >= 0 && h->trees[ti].live);
+    int si = h->trees[ti].sess;
+    FUZZ_CHECK(is_channel(h, si, ci) && ci == chosen_conn(h, si));
+    FUZZ_CHECK(hd.session_id == h->sess[si].sid && hd.tree_id == h->trees[ti].tid);
+    FUZZ_CHECK(hd.status == channel_sequence(h, ci, si));
+    FUZZ_CHECK(!(hd.flags & RSVD_SMB2_FLAGS_REPLAY_OPERATION) || is_3x(c->dialect));
     FUZZ_CHECK(m->message_id == c->next); /* the lowest available, never reused */
     uint64_t consumed = hd.credit_charge ? hd.credit_charge : 1u;
     FUZZ_CHECK(c->end - c->next >= consumed);
@@ -329,14 +440,6 @@ static uint16_t lock_count_of(const m_req *r)
     return q.lock_count;
 }
 
-static int count_in_flight(const harness *h, int ci)
-{
-    int n = 0;
-    for (int i = 0; i < MAX_REQS; i++)
-        n += h->reqs[i].live && h->reqs[i].conn == ci;
-    return n;
-}
-
 /* ---- registration ops --------------------------------------------------------------------- */
 
 static int find_free_conn(const harness *h)
@@ -355,6 +458,7 @@ static void op_add_conn(harness *h)
     p.supports_multi_credit = (d & 4) != 0;
     p.supports_multi_channel = (d & 8) != 0;
     p.next_message_id = (uint64_t)((d >> 4) & 3) * 1000u;
+    p.supports_persistent_handles = (d & 0x40) != 0;
     p.credits = cr;
     uint64_t hd;
     int rc = rsvd_res_client_conn_add(h->cli, &p, &hd);
@@ -372,6 +476,7 @@ static void op_add_conn(harness *h)
     c->dialect = p.dialect;
     c->multi_credit = p.supports_multi_credit && p.dialect != RSVD_SMB2_DIALECT_202;
     c->multi_channel = p.supports_multi_channel && is_3x(p.dialect);
+    c->persistent_handles = p.supports_persistent_handles && is_3x(p.dialect);
     c->next = p.next_message_id;
     c->end = c->next + (cr ? cr : 1u);
 }
@@ -380,7 +485,8 @@ static void op_add_session(harness *h)
 {
     int ci = in_u8(h) % MAX_CONNS;
     uint64_t hd;
-    int rc = rsvd_res_client_session_add(h->cli, h->conns[ci].h, ++h->next_sid, &hd);
+    uint64_t sid = ++h->next_sid;
+    int rc = rsvd_res_client_session_add(h->cli, h->conns[ci].h, sid, &hd);
     if (!h->conns[ci].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
         return;
@@ -400,6 +506,7 @@ static void op_add_session(harness *h)
     memset(s, 0, sizeof *s);
     s->live = true;
     s->h = hd;
+    s->sid = sid;
     s->dialect = h->conns[ci].dialect;
     s->chans[0] = ci;
     s->nch = 1;
@@ -435,11 +542,13 @@ static void op_bind(harness *h)
 
 static void op_add_tree(harness *h)
 {
-    int si = in_u8(h) % MAX_SESS;
+    uint8_t b = in_u8(h);
+    int si = (b & 0x7F) % MAX_SESS;
     uint64_t hd;
     uint32_t tid = ++h->next_tid;
     rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
     tp.tree_id = tid;
+    tp.share_capabilities = (b & 0x80) ? RSVD_SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY : 0u;
     int rc = rsvd_res_client_tree_add(h->cli, h->sess[si].h, &tp, &hd);
     if (!h->sess[si].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
@@ -456,7 +565,8 @@ static void op_add_tree(harness *h)
         return;
     }
     FUZZ_CHECK(rc == RSVD_OK);
-    h->trees[slot] = (m_tree){true, hd, si, tid, 0};
+    /* IsCAShare: the CA bit, a 3.x bit. */
+    h->trees[slot] = (m_tree){true, hd, si, tid, 0, (b & 0x80) && is_3x(h->sess[si].dialect)};
 }
 
 static void op_add_open(harness *h)
@@ -471,10 +581,23 @@ static void op_add_open(harness *h)
     p.desired_access = 0x12019F;
     p.create_disposition = RSVD_FILE_OPEN;
     p.durable = (f & 1) != 0;
+    p.durable_flags = ((f & 2) ? RSVD_RES_CLIENT_DURABLE_V2 : 0u) |
+                      ((f & 4) ? RSVD_RES_CLIENT_DURABLE_PERSISTENT : 0u);
+    p.durable_timeout_ms = (uint32_t)(f >> 3) * 1000u;
+    p.create_guid.b[0] = (uint8_t)h->next_vid;
+    p.create_guid.b[15] = 0xC1;
     uint64_t hd;
     int rc = rsvd_res_client_open_add(h->cli, h->trees[ti].h, &p, &hd);
+    if ((f & 4) && !(f & 2)) {
+        FUZZ_CHECK(rc == RSVD_E_INVAL); /* PERSISTENT without V2 */
+        return;
+    }
     if (!h->trees[ti].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
+        return;
+    }
+    if ((f & 2) && !is_3x(h->sess[h->trees[ti].sess].dialect)) {
+        FUZZ_CHECK(rc == RSVD_E_INVAL); /* DH2Q is a 3.x context */
         return;
     }
     if (rc == RSVD_E_NOMEM)
@@ -494,7 +617,13 @@ static void op_add_open(harness *h)
     o->h = hd;
     o->tree = ti;
     o->fid = p.file_id;
-    o->durable = p.durable;
+    o->durable = p.durable || (f & 2);
+    o->v2 = (f & 2) != 0;
+    o->persistent = (f & 4) != 0;
+    if (o->v2) {
+        o->dtimeout = p.durable_timeout_ms;
+        o->guid = p.create_guid;
+    }
     o->attempt = -1;
 }
 
@@ -535,6 +664,10 @@ static void op_resiliency(harness *h)
         FUZZ_CHECK(rc == RSVD_E_NOENT);
         return;
     }
+    if (o->creating) {
+        FUZZ_CHECK(rc == RSVD_E_STATE);
+        return;
+    }
     if (rc != RSVD_OK) {
         FUZZ_CHECK(rc == RSVD_E_AGAIN || rc == RSVD_E_NOTSUP || rc == RSVD_E_LIMIT ||
                    rc == RSVD_E_NOMEM);
@@ -544,8 +677,9 @@ static void op_resiliency(harness *h)
         return;
     }
     FUZZ_CHECK(open_has_channel(h, o));
-    issued(h, ri, &m, buf, RSVD_RES_REQ_RESILIENCY, oi);
+    issued(h, ri, &m, buf, RSVD_RES_REQ_RESILIENCY, oi, o->tree);
     FUZZ_CHECK(h->conns[h->reqs[ri].conn].dialect != RSVD_SMB2_DIALECT_202);
+    h->reqs[ri].timeout_ms = timeout;
     o->timeout = timeout; /* set before the request is sent (gap G3) */
 }
 
@@ -581,19 +715,23 @@ static void op_lock(harness *h)
         FUZZ_CHECK(rc == RSVD_E_NOENT);
         return;
     }
+    if (o->creating) {
+        FUZZ_CHECK(rc == RSVD_E_STATE);
+        return;
+    }
     if (rc != RSVD_OK) {
         FUZZ_CHECK(rc == RSVD_E_AGAIN || rc == RSVD_E_LIMIT || rc == RSVD_E_NOMEM);
         check_nothing_sent(h);
         return;
     }
-    issued(h, ri, &m, buf, RSVD_RES_REQ_LOCK, oi);
+    issued(h, ri, &m, buf, RSVD_RES_REQ_LOCK, oi, o->tree);
     rsvd_smb2_lock_req q;
     FUZZ_CHECK(rsvd_smb2_lock_req_decode(buf, m.len, &q) == RSVD_OK);
     FUZZ_CHECK(rsvd_smb2_fileid_equal(&q.file_id, &o->fid));
     FUZZ_CHECK(q.lock_count == count);
     uint32_t idx = rsvd_smb2_lock_seq_index(q.lock_sequence);
     const m_conn *c = &h->conns[h->reqs[ri].conn];
-    if (o->resilient || c->multi_channel) {
+    if (o->resilient || o->persistent || c->multi_channel) {
         /* The lowest Free bucket, with its SequenceNumber. */
         FUZZ_CHECK(idx >= 1 && idx <= 64);
         uint64_t taken = 0;
@@ -617,6 +755,7 @@ static const uint32_t errors[] = {
     RSVD_STATUS_NOT_SUPPORTED,        RSVD_STATUS_LOCK_NOT_GRANTED,
     RSVD_STATUS_OBJECT_NAME_NOT_FOUND, RSVD_STATUS_ACCESS_DENIED,
     RSVD_STATUS_INSUFFICIENT_RESOURCES, RSVD_STATUS_INVALID_DEVICE_REQUEST,
+    RSVD_STATUS_SERVER_UNAVAILABLE,   RSVD_STATUS_FILE_NOT_AVAILABLE,
 };
 
 enum { R_SUCCESS, R_ERROR, R_INTERIM, R_MUTATED, R_CUT, R_WRONG_CMD, R_ERROR_NO_BODY,
@@ -669,7 +808,40 @@ static size_t build_response(harness *h, const m_req *r, int kind, uint16_t cred
         m.hdr.status = RSVD_STATUS_SUCCESS;
         m.create_action = RSVD_FILE_OPENED;
         m.file_attributes = 0x80;
-        m.file_id.persistent_id = o->fid.persistent_id ^ (kind == R_OTHER_FILEID ? 1u : 0u);
+        m.oplock_level = RSVD_SMB2_OPLOCK_LEVEL_BATCH;
+        uint8_t chain[96];
+        h->grant_dhnq = h->grant_dh2q = h->grant_persistent = false;
+        h->grant_timeout = 0;
+        if (r->kind == RSVD_RES_REQ_CREATE) {
+            /* A new open: its FileId is the server's; the durable contexts
+             * of the grant by the next byte. */
+            m.file_id.persistent_id = 0x3000u + (uint64_t)h->next_vid;
+            uint8_t g = in_u8(h);
+            rsvd_smb2_cc_builder b;
+            rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
+            uint8_t data[8];
+            size_t dn = 0;
+            if (g & 1) {
+                FUZZ_CHECK(rsvd_smb2_dhnq_rsp_encode(data, sizeof data, &dn) == RSVD_OK);
+                FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "DHnQ", 4, data, dn) == RSVD_OK);
+                h->grant_dhnq = true;
+            }
+            if (g & 2) {
+                const rsvd_smb2_dh2q_rsp d2 = {(uint32_t)in_u8(h) * 100u,
+                                               (g & 4) ? RSVD_SMB2_DHANDLE_FLAG_PERSISTENT : 0u};
+                FUZZ_CHECK(rsvd_smb2_dh2q_rsp_encode(&d2, data, sizeof data, &dn) == RSVD_OK);
+                FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "DH2Q", 4, data, dn) == RSVD_OK);
+                h->grant_dh2q = true;
+                h->grant_persistent = (g & 4) != 0;
+                h->grant_timeout = d2.timeout;
+            }
+            size_t cn = 0;
+            FUZZ_CHECK(rsvd_smb2_cc_builder_finish(&b, &cn) == RSVD_OK);
+            m.create_contexts_length = (uint32_t)cn;
+            m.create_contexts = cn ? chain : NULL;
+        } else {
+            m.file_id.persistent_id = o->fid.persistent_id ^ (kind == R_OTHER_FILEID ? 1u : 0u);
+        }
         m.file_id.volatile_id = 0x200000000ull + h->next_vid++;
         FUZZ_CHECK(rsvd_smb2_create_rsp_encode(&m, buf, cap, &len) == RSVD_OK);
         break;
@@ -691,16 +863,34 @@ static size_t build_response(harness *h, const m_req *r, int kind, uint16_t cred
     return len;
 }
 
-/* Applies a response the library matched to request @p ri. */
-static void apply_done(harness *h, int ri, const rsvd_res_client_done *d)
+/* Does the CREATE grant of the response just built refuse request @p r
+ * (a durable context it did not ask for)? */
+static bool grant_unasked(const harness *h, const m_req *r)
+{
+    return (h->grant_dhnq && !(r->dhnq || r->dh2q)) || (h->grant_dh2q && !r->dh2q);
+}
+
+/* Applies a response the library matched to request @p ri; @p pristine:
+ * built as a well-formed response (its grant is h->grant_*). */
+static void apply_done(harness *h, int ri, const rsvd_res_client_done *d, bool pristine)
 {
     m_req *r = &h->reqs[ri];
     FUZZ_CHECK(d->kind == r->kind && d->message_id == r->mid);
     FUZZ_CHECK(d->req_user_data ==
                (r->kind == RSVD_RES_REQ_RECONNECT ? NULL : (void *)(uintptr_t)(ri + 1)));
     if (!d->final) {
-        FUZZ_CHECK(d->status == RSVD_STATUS_PENDING);
         FUZZ_CHECK(r->live);
+        if (d->status == RSVD_STATUS_PENDING)
+            return;
+        /* Kept for a replay (3.2.5.7, 3.2.5.14): the status and request the
+         * sections name, 3.x with the capabilities, fewer than 3 replays. */
+        const m_conn *c = &h->conns[r->conn];
+        FUZZ_CHECK(is_3x(c->dialect) && (c->persistent_handles || c->multi_channel));
+        FUZZ_CHECK(r->replays < 3);
+        FUZZ_CHECK((r->kind == RSVD_RES_REQ_CREATE && d->status == RSVD_STATUS_SERVER_UNAVAILABLE) ||
+                   (r->kind == RSVD_RES_REQ_RESILIENCY &&
+                    d->status == RSVD_STATUS_FILE_NOT_AVAILABLE));
+        r->conn = -1;
         return;
     }
     FUZZ_CHECK(d->status != RSVD_STATUS_PENDING);
@@ -716,6 +906,37 @@ static void apply_done(harness *h, int ri, const rsvd_res_client_done *d)
         if (d->status == RSVD_STATUS_SUCCESS && alive)
             o->resilient = o->durable = true;
         break;
+    case RSVD_RES_REQ_CREATE: {
+        rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
+        int rc = rsvd_res_client_open_info_get(h->cli, o->h, &info);
+        if (d->status != RSVD_STATUS_SUCCESS) {
+            /* No open came of it: freed, without open_lost. */
+            FUZZ_CHECK(rc == RSVD_E_NOENT);
+            req_end(h, ri);
+            open_forget(h, oi);
+            return;
+        }
+        FUZZ_CHECK(rc == RSVD_OK && info.state == RSVD_RES_CLIENT_OPEN_CONNECTED);
+        o->creating = false;
+        o->fid = info.file_id;
+        if (pristine) {
+            /* 3.2.5.7.1, 3.2.5.7.6: what the response's contexts granted. */
+            o->durable = h->grant_dhnq || h->grant_dh2q;
+            o->v2 = h->grant_dh2q;
+            o->persistent = h->grant_persistent;
+            o->dtimeout = h->grant_timeout;
+        } else {
+            /* A mutated response that still decoded: whatever it said, a
+             * DH2Q grant only for a DH2Q request. */
+            o->durable = info.durable;
+            o->v2 = (info.durable_flags & RSVD_RES_CLIENT_DURABLE_V2) != 0;
+            o->persistent = (info.durable_flags & RSVD_RES_CLIENT_DURABLE_PERSISTENT) != 0;
+            o->dtimeout = info.durable_timeout_ms;
+            FUZZ_CHECK(!o->v2 || r->dh2q);
+            FUZZ_CHECK(!o->durable || r->dh2q || r->dhnq);
+        }
+        break;
+    }
     default:
         if (d->status == RSVD_STATUS_SUCCESS) {
             FUZZ_CHECK(alive);
@@ -725,6 +946,7 @@ static void apply_done(harness *h, int ri, const rsvd_res_client_done *d)
             o->fid = info.file_id;
             o->tree = r->target;
             o->queued = false;
+            o->timed = false;
         }
         break;
     }
@@ -784,6 +1006,8 @@ static void respond(harness *h, int ci, const uint8_t *msg, size_t len, int want
         case R_SUCCESS:
             if (r->kind == RSVD_RES_REQ_RECONNECT && !h->trees[r->target].live)
                 FUZZ_CHECK(d.status == RSVD_STATUS_NETWORK_NAME_DELETED);
+            else if (r->kind == RSVD_RES_REQ_CREATE && grant_unasked(h, r))
+                FUZZ_CHECK(d.status == RSVD_STATUS_INVALID_NETWORK_RESPONSE);
             else
                 FUZZ_CHECK(d.status == RSVD_STATUS_SUCCESS);
             break;
@@ -794,21 +1018,25 @@ static void respond(harness *h, int ci, const uint8_t *msg, size_t len, int want
             FUZZ_CHECK(!final && d.status == RSVD_STATUS_PENDING);
             break;
         case R_OTHER_FILEID:
-            /* A LOCK response names no FileId. */
-            FUZZ_CHECK(d.status == (r->kind == RSVD_RES_REQ_LOCK
-                                        ? RSVD_STATUS_SUCCESS
-                                        : RSVD_STATUS_INVALID_NETWORK_RESPONSE));
+            /* A LOCK response names no FileId; a new open's is the server's. */
+            if (r->kind == RSVD_RES_REQ_CREATE)
+                FUZZ_CHECK(d.status == (grant_unasked(h, r) ? RSVD_STATUS_INVALID_NETWORK_RESPONSE
+                                                            : RSVD_STATUS_SUCCESS));
+            else
+                FUZZ_CHECK(d.status == (r->kind == RSVD_RES_REQ_LOCK
+                                            ? RSVD_STATUS_SUCCESS
+                                            : RSVD_STATUS_INVALID_NETWORK_RESPONSE));
             break;
         default: /* wrong command, error without its body, sync PENDING */
             FUZZ_CHECK(d.status == RSVD_STATUS_INVALID_NETWORK_RESPONSE);
             break;
         }
     }
-    apply_done(h, ri, &d);
+    apply_done(h, ri, &d, pristine);
     rsvd_res_client_done d2;
     int rc2 = rsvd_res_client_on_response(h->cli, c->h, msg, len, h->now, &d2);
-    if (final) {
-        FUZZ_CHECK(rc2 == RSVD_E_NOENT); /* answered once */
+    if (final || d.status != RSVD_STATUS_PENDING) {
+        FUZZ_CHECK(rc2 == RSVD_E_NOENT); /* answered once (or kept for its replay) */
     } else {
         FUZZ_CHECK(rc2 == RSVD_OK && !d2.final); /* the interim again */
         room = UINT64_MAX - c->end;
@@ -860,11 +1088,19 @@ static void session_dies(harness *h, int si)
             m_open *op = &h->opens[o];
             if (!op->live || op->tree != t)
                 continue;
-            /* Not durable: given up (the callback did it). */
-            FUZZ_CHECK(op->durable || op->resilient);
+            /* Not durable: given up (the callback did it); creating:
+             * abandoned (op_disconnect forgot it). */
+            FUZZ_CHECK((op->durable || op->resilient) && !op->creating);
             op->tree = -1;
-            if (op->resilient) {
+            /* 3.2.7.1 step 4: ResilientHandle or IsPersistent. */
+            if (op->resilient || op->persistent)
                 op->last_disc = h->now;
+            /* The time it waits: ResilientTimeout, else DurableTimeout of a
+             * durable v2 or persistent open, else none. */
+            op->timed = op->resilient || op->v2;
+            if (op->timed) {
+                op->reason = op->resilient ? RSVD_RES_LOST_TIMEOUT : RSVD_RES_LOST_DURABLE_TIMEOUT;
+                op->deadline = h->now + (op->resilient ? op->timeout : op->dtimeout);
                 op->queued = true;
             }
         }
@@ -887,12 +1123,21 @@ static void op_disconnect(harness *h)
         if (s->live && on)
             dies[si] = !(is_3x(c->dialect) && s->nch > 1);
     }
-    bool lose[MAX_OPENS] = {false}, was_live[MAX_OPENS];
+    bool lose[MAX_OPENS] = {false}, abandon[MAX_OPENS] = {false}, was_live[MAX_OPENS];
     for (int oi = 0; oi < MAX_OPENS; oi++) {
         const m_open *o = &h->opens[oi];
         was_live[oi] = o->live;
-        lose[oi] = o->live && o->tree >= 0 && dies[h->trees[o->tree].sess] && !o->durable &&
-                   !o->resilient;
+        bool session_goes = o->live && o->tree >= 0 && dies[h->trees[o->tree].sess];
+        lose[oi] = session_goes && !o->durable && !o->resilient && !o->creating;
+        abandon[oi] = session_goes && o->creating;
+    }
+    /* A CREATE in flight here whose session stays: kept for a replay on
+     * another channel if it carries DH2Q (3.2.7.1), else its open goes. */
+    for (int i = 0; i < MAX_REQS && c->live; i++) {
+        const m_req *r = &h->reqs[i];
+        if (r->live && r->conn == ci && r->kind == RSVD_RES_REQ_CREATE &&
+            !(r->dh2q && r->replays < 3))
+            abandon[r->open] = true;
     }
     int rc = rsvd_res_client_on_disconnect(h->cli, c->h, h->now);
     if (!c->live) {
@@ -901,11 +1146,20 @@ static void op_disconnect(harness *h)
     }
     FUZZ_CHECK(rc == RSVD_OK);
     for (int oi = 0; oi < MAX_OPENS; oi++) {
-        const m_open *o = &h->opens[oi];
-        if (lose[oi])
+        m_open *o = &h->opens[oi];
+        if (lose[oi]) {
             FUZZ_CHECK(!o->live);
-        else if (was_live[oi] && !o->live) /* its reconnect failed past the deadline */
-            FUZZ_CHECK(o->resilient && o->tree < 0);
+        } else if (abandon[oi]) {
+            /* Freed without open_lost, its CREATE failed (request_failed). */
+            FUZZ_CHECK(o->live);
+            rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
+            FUZZ_CHECK(rsvd_res_client_open_info_get(h->cli, o->h, &info) == RSVD_E_NOENT);
+            for (int i = 0; i < MAX_REQS; i++)
+                FUZZ_CHECK(!h->reqs[i].live || h->reqs[i].open != oi);
+            o->live = false;
+        } else if (was_live[oi] && !o->live) { /* its reconnect failed past the deadline */
+            FUZZ_CHECK(o->timed && o->tree < 0);
+        }
     }
     for (int si = 0; si < MAX_SESS; si++) {
         m_sess *s = &h->sess[si];
@@ -916,18 +1170,25 @@ static void op_disconnect(harness *h)
                 if (dies[si]) {
                     session_dies(h, si);
                 } else {
-                    s->chans[i] = s->chans[--s->nch];
+                    /* A: the channel goes, ChannelSequence + 1. */
+                    memmove(&s->chans[i], &s->chans[i + 1],
+                            (size_t)(s->nch - i - 1) * sizeof s->chans[0]);
+                    s->nch--;
+                    s->chseq++;
                 }
                 break;
             }
     }
     /* Requests in flight on it: a LOCK of a kept open is kept for
-     * re-sending; every other one failed (callbacks). */
+     * re-sending, a DH2Q CREATE for its replay; every other one failed
+     * (callbacks). */
     for (int i = 0; i < MAX_REQS; i++) {
         m_req *r = &h->reqs[i];
         if (!r->live || r->conn != ci)
             continue;
-        FUZZ_CHECK(r->kind == RSVD_RES_REQ_LOCK && h->opens[r->open].live);
+        FUZZ_CHECK(h->opens[r->open].live);
+        FUZZ_CHECK(r->kind == RSVD_RES_REQ_LOCK ||
+                   (r->kind == RSVD_RES_REQ_CREATE && r->dh2q && r->replays < 3));
         r->conn = -1;
     }
     c->live = false;
@@ -942,8 +1203,8 @@ static void op_reconnect(harness *h)
         return;
     bool was_live = o->live;
     bool busy = o->tree >= 0 || o->attempt >= 0;
-    /* ResilientTimeout since the disconnect is over: given up now. */
-    bool due = was_live && !busy && o->resilient && h->now > o->last_disc + o->timeout;
+    /* Its time since the disconnect is over: given up now. */
+    bool due = was_live && !busy && o->timed && h->now > o->deadline;
     uint8_t buf[MSG_MAX];
     rsvd_res_client_msg m;
     int rc = rsvd_res_client_reconnect_create(h->cli, o->h, h->trees[ti].h, h->now, NULL, 0, buf,
@@ -969,17 +1230,13 @@ static void op_reconnect(harness *h)
         return;
     }
     FUZZ_CHECK(h->trees[ti].live);
-    issued(h, ri, &m, buf, RSVD_RES_REQ_RECONNECT, oi);
-    /* Sent on a channel of the target tree's session. */
-    const m_sess *s = &h->sess[h->trees[ti].sess];
-    bool on = false;
-    for (int i = 0; i < s->nch; i++)
-        on = on || s->chans[i] == h->reqs[ri].conn;
-    FUZZ_CHECK(on);
+    issued(h, ri, &m, buf, RSVD_RES_REQ_RECONNECT, oi, ti);
     h->reqs[ri].target = ti;
     h->trees[ti].targets++;
     o->attempt = ri;
-    /* The original name, and the DHnC context naming Open.FileId. */
+    /* The original name, and the reconnect context the grant requires:
+     * DH2C {Open.FileId, Open.CreateGuid, PERSISTENT} for a durable v2 open
+     * on 3.x, DHnC {Open.FileId} otherwise. */
     rsvd_smb2_create_req q;
     FUZZ_CHECK(rsvd_smb2_create_req_decode(buf, m.len, &q) == RSVD_OK);
     FUZZ_CHECK(q.name_length == sizeof fname && memcmp(q.name, fname, sizeof fname) == 0);
@@ -987,10 +1244,21 @@ static void op_reconnect(harness *h)
     rsvd_smb2_cc cc;
     rsvd_smb2_cc_iter_init(&it, q.create_contexts, q.create_contexts_length);
     FUZZ_CHECK(rsvd_smb2_cc_iter_next(&it, &cc) == RSVD_OK);
-    FUZZ_CHECK(cc.name_length == 4 && memcmp(cc.name, "DHnC", 4) == 0);
-    rsvd_smb2_fileid named;
-    FUZZ_CHECK(rsvd_smb2_dhnc_decode(cc.data, cc.data_length, &named) == RSVD_OK);
-    FUZZ_CHECK(rsvd_smb2_fileid_equal(&named, &o->fid));
+    FUZZ_CHECK(cc.name_length == 4);
+    if (o->v2 && is_3x(h->conns[h->reqs[ri].conn].dialect)) {
+        FUZZ_CHECK(memcmp(cc.name, "DH2C", 4) == 0);
+        rsvd_smb2_dh2c d;
+        FUZZ_CHECK(rsvd_smb2_dh2c_decode(cc.data, cc.data_length, &d) == RSVD_OK);
+        FUZZ_CHECK(rsvd_smb2_fileid_equal(&d.file_id, &o->fid));
+        FUZZ_CHECK(rsvd_guid_equal(&d.create_guid, &o->guid));
+        FUZZ_CHECK(d.flags == (o->persistent ? RSVD_SMB2_DHANDLE_FLAG_PERSISTENT : 0u));
+    } else {
+        FUZZ_CHECK(memcmp(cc.name, "DHnC", 4) == 0);
+        rsvd_smb2_fileid named;
+        FUZZ_CHECK(rsvd_smb2_dhnc_decode(cc.data, cc.data_length, &named) == RSVD_OK);
+        FUZZ_CHECK(rsvd_smb2_fileid_equal(&named, &o->fid));
+    }
+    FUZZ_CHECK(rsvd_smb2_cc_iter_next(&it, &cc) == RSVD_E_NOENT);
 }
 
 static void op_resend(harness *h)
@@ -1016,22 +1284,50 @@ static void op_resend(harness *h)
         check_nothing_sent(h);
         return;
     }
-    /* The kept LOCK with the LockSequence it was first sent with. */
-    rsvd_smb2_lock_req q;
-    FUZZ_CHECK(rsvd_smb2_lock_req_decode(buf, m.len, &q) == RSVD_OK);
-    FUZZ_CHECK(rsvd_smb2_fileid_equal(&q.file_id, &o->fid));
-    uint32_t idx = rsvd_smb2_lock_seq_index(q.lock_sequence);
-    /* The first kept LOCK of the open, in the order they were made. */
+    /* The first kept request of the open, in the order they were made. */
     int ri = -1;
     for (int i = 0; i < MAX_REQS; i++)
         if (h->reqs[i].live && h->reqs[i].open == oi && h->reqs[i].conn < 0 &&
             (ri < 0 || h->reqs[i].order < h->reqs[ri].order))
             ri = i;
-    FUZZ_CHECK(ri >= 0 && h->reqs[ri].bucket == idx);
-    FUZZ_CHECK(q.lock_count == lock_count_of(&h->reqs[ri]));
-    if (idx)
-        FUZZ_CHECK(rsvd_smb2_lock_seq_number(q.lock_sequence) == o->seq[idx - 1]);
-    issued(h, ri, &m, buf, RSVD_RES_REQ_LOCK, oi);
+    FUZZ_CHECK(ri >= 0);
+    m_req *r = &h->reqs[ri];
+    rsvd_smb2_hdr hd;
+    FUZZ_CHECK(rsvd_smb2_hdr_decode(buf, m.len, &hd) == RSVD_OK);
+    const m_conn *c = &h->conns[conn_slot(h, m.conn) >= 0 ? conn_slot(h, m.conn) : 0];
+    /* A replay on 3.x carries SMB2_FLAGS_REPLAY_OPERATION (a 3.x flag). */
+    FUZZ_CHECK((hd.flags & RSVD_SMB2_FLAGS_REPLAY_OPERATION) ==
+               (is_3x(c->dialect) ? RSVD_SMB2_FLAGS_REPLAY_OPERATION : 0u));
+    switch (r->kind) {
+    case RSVD_RES_REQ_LOCK: {
+        /* The kept LOCK with the LockSequence it was first sent with. */
+        rsvd_smb2_lock_req q;
+        FUZZ_CHECK(rsvd_smb2_lock_req_decode(buf, m.len, &q) == RSVD_OK);
+        FUZZ_CHECK(rsvd_smb2_fileid_equal(&q.file_id, &o->fid));
+        uint32_t idx = rsvd_smb2_lock_seq_index(q.lock_sequence);
+        FUZZ_CHECK(r->bucket == idx);
+        FUZZ_CHECK(q.lock_count == lock_count_of(r));
+        if (idx)
+            FUZZ_CHECK(rsvd_smb2_lock_seq_number(q.lock_sequence) == o->seq[idx - 1]);
+        break;
+    }
+    case RSVD_RES_REQ_CREATE:
+        /* Request.Message again: the same bytes after the header. */
+        FUZZ_CHECK(m.len == r->len && memcmp(buf + 64, r->msg + 64, r->len - 64) == 0);
+        FUZZ_CHECK(r->replays < 3);
+        r->replays++;
+        break;
+    default: { /* RESILIENCY */
+        rsvd_smb2_resiliency_req q;
+        FUZZ_CHECK(rsvd_smb2_resiliency_req_decode(buf, m.len, &q) == RSVD_OK);
+        FUZZ_CHECK(rsvd_smb2_fileid_equal(&q.ioctl.file_id, &o->fid));
+        FUZZ_CHECK(q.timeout == r->timeout_ms);
+        FUZZ_CHECK(r->replays < 3);
+        r->replays++;
+        break;
+    }
+    }
+    issued(h, ri, &m, buf, r->kind, oi, o->tree);
 }
 
 static void op_expiry(harness *h)
@@ -1040,7 +1336,7 @@ static void op_expiry(harness *h)
     FUZZ_CHECK(rsvd_res_client_handle_expiry(h->cli, h->now, &lost) == RSVD_OK);
     for (int oi = 0; oi < MAX_OPENS; oi++) {
         m_open *o = &h->opens[oi];
-        if (!o->live || !o->queued || o->last_disc + o->timeout >= h->now)
+        if (!o->live || !o->queued || o->deadline >= h->now)
             continue;
         /* Due: popped from the heap; given up unless an attempt is in
          * flight (then the attempt decides). */
@@ -1127,6 +1423,229 @@ static void op_session_remove(harness *h)
         s->live = false;
 }
 
+/* ---- durable CREATEs and the host's replays ---------------------------------------------- */
+
+/* A counter in the first bytes: every GUID it makes is new. */
+static int random_cb(void *buf, size_t len, void *ud)
+{
+    harness *h = ud;
+    uint8_t *b = buf;
+    uint64_t v = ++h->random_next;
+    for (size_t i = 0; i < len; i++)
+        b[i] = i < 7 ? (uint8_t)(v >> (8 * i)) : 0x5A;
+    return 0;
+}
+
+static void op_create(harness *h)
+{
+    int ti = in_u8(h) % MAX_TREES;
+    uint8_t f = in_u8(h), x = in_u8(h);
+    int ri = req_free_slot(h);
+    if (ri < 0)
+        return;
+    uint8_t lease[52] = {0x11};
+    const rsvd_res_client_cc rqls = {"RqLs", 4, lease, sizeof lease};
+    rsvd_res_client_create_params p = RSVD_STRUCT_INIT(rsvd_res_client_create_params);
+    p.name = fname;
+    p.name_len = sizeof fname;
+    p.desired_access = 0x12019F;
+    p.create_disposition = RSVD_FILE_OPEN_IF;
+    p.flags = ((f & 1) ? RSVD_RES_CLIENT_CREATE_DURABLE : 0u) |
+              ((f & 2) ? RSVD_RES_CLIENT_CREATE_GUID_GIVEN : 0u);
+    p.durable_timeout_ms = (uint32_t)x * 100u;
+    p.create_guid.b[3] = (uint8_t)(0x80u | h->next_vid);
+    p.requested_oplock_level = (f & 4)   ? RSVD_SMB2_OPLOCK_LEVEL_LEASE
+                               : (f & 8) ? RSVD_SMB2_OPLOCK_LEVEL_II
+                                         : RSVD_SMB2_OPLOCK_LEVEL_NONE;
+    if (f & 4) {
+        p.extra = &rqls;
+        p.n_extra = 1;
+    }
+    uint8_t buf[MSG_MAX];
+    rsvd_res_client_msg m;
+    uint64_t hd = 0;
+    int rc = rsvd_res_client_create(h->cli, h->trees[ti].h, &p, (void *)(uintptr_t)(ri + 1), buf,
+                                    sizeof buf, &m, &hd);
+    TRACE("  create tree %d flags %x rc %d\n", ti, f, rc);
+    m_tree *t = &h->trees[ti];
+    if (!t->live) {
+        FUZZ_CHECK(rc == RSVD_E_NOENT);
+        return;
+    }
+    int si = t->sess;
+    if (h->sess[si].nch == 0) {
+        FUZZ_CHECK(rc == RSVD_E_AGAIN);
+        return;
+    }
+    int ci = chosen_conn(h, si);
+    bool v2 = (f & 1) && is_3x(h->conns[ci].dialect);
+    if (rc != RSVD_OK) {
+        FUZZ_CHECK(hd == 0);
+        if (rc == RSVD_E_STATE)
+            FUZZ_CHECK(v2 && !(f & 2) && h->no_random);
+        else
+            FUZZ_CHECK(rc == RSVD_E_LIMIT || rc == RSVD_E_NOMEM);
+        check_nothing_sent(h);
+        return;
+    }
+    FUZZ_CHECK(!(v2 && !(f & 2) && h->no_random));
+    int oi = -1;
+    for (int i = 0; i < MAX_OPENS && oi < 0; i++)
+        if (!h->opens[i].live)
+            oi = i;
+    FUZZ_CHECK(oi >= 0); /* beyond max_opens it is RSVD_E_LIMIT */
+    m_open *o = &h->opens[oi];
+    memset(o, 0, sizeof *o);
+    o->live = true;
+    o->h = hd;
+    o->tree = ti;
+    o->creating = true;
+    o->attempt = -1;
+    issued(h, ri, &m, buf, RSVD_RES_REQ_CREATE, oi, ti);
+    /* 3.2.4.3.5: DH2Q on 3.x (PERSISTENT iff IsCAShare), DHnQ on 2.x; BATCH
+     * unless persistent or leased. */
+    rsvd_smb2_create_req q;
+    FUZZ_CHECK(rsvd_smb2_create_req_decode(buf, m.len, &q) == RSVD_OK);
+    rsvd_smb2_cc cc;
+    bool has_dh2q = rsvd_smb2_cc_find(q.create_contexts, q.create_contexts_length, "DH2Q", 4,
+                                      &cc) == RSVD_OK;
+    FUZZ_CHECK(has_dh2q == v2);
+    bool persistent = false;
+    if (has_dh2q) {
+        rsvd_smb2_dh2q_req d;
+        FUZZ_CHECK(rsvd_smb2_dh2q_req_decode(cc.data, cc.data_length, &d) == RSVD_OK);
+        persistent = t->ca;
+        FUZZ_CHECK(d.flags == (persistent ? RSVD_SMB2_DHANDLE_FLAG_PERSISTENT : 0u));
+        FUZZ_CHECK(d.timeout == p.durable_timeout_ms);
+        if (f & 2) {
+            FUZZ_CHECK(rsvd_guid_equal(&d.create_guid, &p.create_guid));
+        } else {
+            FUZZ_CHECK((d.create_guid.b[7] & 0xF0) == 0x40 && (d.create_guid.b[8] & 0xC0) == 0x80);
+        }
+        for (int i = 0; i < MAX_OPENS; i++) /* a new GUID is new */
+            FUZZ_CHECK((f & 2) || i == oi || !h->opens[i].live ||
+                       !rsvd_guid_equal(&h->opens[i].guid, &d.create_guid));
+        o->guid = d.create_guid;
+    }
+    bool has_dhnq = rsvd_smb2_cc_find(q.create_contexts, q.create_contexts_length, "DHnQ", 4,
+                                      &cc) == RSVD_OK;
+    FUZZ_CHECK(has_dhnq == ((f & 1) && !v2));
+    uint8_t want = p.requested_oplock_level;
+    if ((f & 1) && !persistent && want != RSVD_SMB2_OPLOCK_LEVEL_LEASE)
+        want = RSVD_SMB2_OPLOCK_LEVEL_BATCH;
+    FUZZ_CHECK(q.requested_oplock_level == want);
+    FUZZ_CHECK(q.hdr.command == RSVD_SMB2_CREATE && q.hdr.flags == 0);
+    h->reqs[ri].dh2q = has_dh2q;
+    h->reqs[ri].dhnq = has_dhnq;
+}
+
+static const uint32_t host_statuses[4] = {
+    RSVD_STATUS_FILE_NOT_AVAILABLE, RSVD_STATUS_SERVER_UNAVAILABLE,
+    RSVD_STATUS_CONNECTION_DISCONNECTED, RSVD_STATUS_ACCESS_DENIED};
+static const uint16_t host_cmds[6] = {RSVD_SMB2_WRITE,    RSVD_SMB2_READ,   RSVD_SMB2_IOCTL,
+                                      RSVD_SMB2_SET_INFO, RSVD_SMB2_CREATE, RSVD_SMB2_CREATE};
+
+static void op_host_replay(harness *h)
+{
+    int si = in_u8(h) % MAX_SESS;
+    uint8_t cb = in_u8(h), xb = in_u8(h);
+    uint32_t replays = in_u8(h) % 5u;
+    int which = (cb & 0x0F) % 6;
+    uint16_t charge = (uint16_t)((cb >> 4) & 3u);
+    uint32_t status = host_statuses[xb & 3];
+    m_sess *s = &h->sess[si];
+    /* The host's request: a header alone, or a CREATE (with DH2Q for 5). */
+    uint8_t msg[MSG_MAX], orig[MSG_MAX];
+    size_t n = 0;
+    rsvd_smb2_hdr hq;
+    memset(&hq, 0, sizeof hq);
+    hq.command = host_cmds[which];
+    hq.credit_charge = charge;
+    hq.credit = 3;
+    hq.message_id = 7;
+    hq.session_id = (cb & 0x40) ? s->sid + 100u : s->sid;
+    hq.tree_id = 1;
+    hq.flags = RSVD_SMB2_FLAGS_SIGNED;
+    memset(hq.signature, 0xA5, sizeof hq.signature);
+    if (hq.command == RSVD_SMB2_CREATE) {
+        uint8_t chain[96], data[32];
+        size_t cn = 0, dn = 0;
+        rsvd_smb2_cc_builder b;
+        rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
+        if (which == 5) {
+            rsvd_smb2_dh2q_req d;
+            memset(&d, 0, sizeof d);
+            d.create_guid.b[0] = 1;
+            FUZZ_CHECK(rsvd_smb2_dh2q_req_encode(&d, data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "DH2Q", 4, data, dn) == RSVD_OK);
+        }
+        FUZZ_CHECK(rsvd_smb2_cc_builder_finish(&b, &cn) == RSVD_OK);
+        rsvd_smb2_create_req q;
+        memset(&q, 0, sizeof q);
+        q.hdr = hq;
+        q.name = fname;
+        q.name_length = sizeof fname;
+        q.create_contexts = cn ? chain : NULL;
+        q.create_contexts_length = (uint32_t)cn;
+        FUZZ_CHECK(rsvd_smb2_create_req_encode(&q, msg, sizeof msg, &n) == RSVD_OK);
+    } else {
+        FUZZ_CHECK(rsvd_smb2_hdr_encode(&hq, msg, sizeof msg) == RSVD_OK);
+        memset(msg + 64, 0x3C, 16);
+        n = 80;
+    }
+    memcpy(orig, msg, n);
+    rsvd_res_client_msg out;
+    int rc = rsvd_res_client_replay_request(h->cli, s->h, status, replays, msg, n, &out);
+    TRACE("  host replay sess %d cmd %d status %08x rc %d\n", si, which, status, rc);
+    if (!s->live) {
+        FUZZ_CHECK(rc == RSVD_E_NOENT);
+        return;
+    }
+    if (cb & 0x40) {
+        FUZZ_CHECK(rc == RSVD_E_INVAL && memcmp(msg, orig, n) == 0);
+        return;
+    }
+    if (s->nch == 0) {
+        FUZZ_CHECK(rc == RSVD_E_AGAIN);
+        return;
+    }
+    int ci = chosen_conn(h, si);
+    m_conn *c = &h->conns[ci];
+    bool rule;
+    switch (hq.command) {
+    case RSVD_SMB2_CREATE:
+        rule = status == RSVD_STATUS_SERVER_UNAVAILABLE ||
+               (status == RSVD_STATUS_CONNECTION_DISCONNECTED && which == 5);
+        break;
+    case RSVD_SMB2_READ:
+        rule = false;
+        break;
+    default:
+        rule = status == RSVD_STATUS_FILE_NOT_AVAILABLE;
+        break;
+    }
+    rule = rule && is_3x(c->dialect) && (c->persistent_handles || c->multi_channel) &&
+           replays < 3;
+    uint64_t need = charge ? charge : 1u;
+    if (!rule) {
+        FUZZ_CHECK(rc == RSVD_E_NOTSUP && memcmp(msg, orig, n) == 0);
+        return;
+    }
+    if (c->end - c->next < need) {
+        FUZZ_CHECK(rc == RSVD_E_LIMIT && memcmp(msg, orig, n) == 0);
+        return;
+    }
+    FUZZ_CHECK(rc == RSVD_OK && out.conn == c->h && out.message_id == c->next && out.len == n);
+    rsvd_smb2_hdr hr;
+    FUZZ_CHECK(rsvd_smb2_hdr_decode(msg, n, &hr) == RSVD_OK);
+    FUZZ_CHECK(hr.message_id == c->next);
+    FUZZ_CHECK(hr.flags == RSVD_SMB2_FLAGS_REPLAY_OPERATION);
+    FUZZ_CHECK(hr.status == channel_sequence(h, ci, si));
+    FUZZ_CHECK(hr.credit == hq.credit && hr.credit_charge == charge);
+    FUZZ_CHECK(memcmp(msg + 64, orig + 64, n - 64) == 0);
+    c->next += need;
+}
+
 /* ---- checks after every step ------------------------------------------------------------------ */
 
 static void check_step(harness *h)
@@ -1169,13 +1688,19 @@ static void check_step(harness *h)
             continue;
         }
         FUZZ_CHECK(rc == RSVD_OK);
-        FUZZ_CHECK(info.state == (o->tree >= 0 ? RSVD_RES_CLIENT_OPEN_CONNECTED
-                                               : RSVD_RES_CLIENT_OPEN_DETACHED));
+        FUZZ_CHECK(info.state == (o->creating    ? RSVD_RES_CLIENT_OPEN_CREATING
+                                  : o->tree >= 0 ? RSVD_RES_CLIENT_OPEN_CONNECTED
+                                                 : RSVD_RES_CLIENT_OPEN_DETACHED));
+        FUZZ_CHECK(info.durable_flags == ((o->v2 ? RSVD_RES_CLIENT_DURABLE_V2 : 0u) |
+                                          (o->persistent ? RSVD_RES_CLIENT_DURABLE_PERSISTENT
+                                                         : 0u)));
+        FUZZ_CHECK(info.durable_timeout_ms == o->dtimeout);
+        FUZZ_CHECK(rsvd_guid_equal(&info.create_guid, &o->guid));
         FUZZ_CHECK(info.tree == (o->tree >= 0 ? h->trees[o->tree].h : 0));
         FUZZ_CHECK(rsvd_smb2_fileid_equal(&info.file_id, &o->fid));
         FUZZ_CHECK(info.resilient_handle == o->resilient && info.durable == o->durable);
         FUZZ_CHECK(info.resilient_timeout_ms == o->timeout);
-        if (o->resilient && o->tree < 0)
+        if ((o->resilient || o->persistent) && o->tree < 0)
             FUZZ_CHECK(info.last_disconnect_ms == o->last_disc);
         FUZZ_CHECK(info.reconnecting == (o->attempt >= 0));
         FUZZ_CHECK(info.resend_pending == kept[oi]);
@@ -1187,7 +1712,7 @@ static void check_step(harness *h)
             FUZZ_CHECK(seq == o->seq[b - 1]);
         }
         if (o->queued) {
-            uint64_t d = o->last_disc + o->timeout + 1u;
+            uint64_t d = o->deadline + 1u;
             if (d < next)
                 next = d;
         }
@@ -1217,9 +1742,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h->max_outstanding = (cfgb & 8) ? 96u : (cfgb & 7u) + 1u;
     cfg.max_outstanding = h->max_outstanding;
     cfg.resiliency_options = (cfgb & 0x10) ? RSVD_SMB2_RESILIENCY_OUTPUT_OFFSET_ZERO : 0;
+    h->no_random = (cfgb & 0x20) != 0;
     const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
                                           .request_failed = on_failed,
-                                          .open_lost = on_lost};
+                                          .open_lost = on_lost,
+                                          .random = h->no_random ? NULL : random_cb};
     int rc = rsvd_res_client_new(&cfg, &cb, h, &h->cli);
     if (rc != RSVD_OK) {
         FUZZ_CHECK(rc == RSVD_E_NOMEM && h->alloc.live == 0);
@@ -1248,6 +1775,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OP_OPEN_CLOSE: op_open_close(h); break;
         case OP_TREE_REMOVE: op_tree_remove(h); break;
         case OP_SESSION_REMOVE: op_session_remove(h); break;
+        case OP_CREATE: op_create(h); break;
+        case OP_HOST_REPLAY: op_host_replay(h); break;
         default: h->now += in_u8(h); break;
         }
         check_step(h);

@@ -13,21 +13,27 @@
  *               virtual SCSI disk
  *   then steps  one opcode byte (mod OP_COUNT) and its operands, below.
  *
- * Operations: CREATE (valid or fuzzed contexts, reconnects), READ, WRITE,
- * every tunnel operation with valid or fuzzed bodies and MaxOutputResponse,
- * query-support, QUERY_INFO, SET_INFO, LOCK, other IOCTLs, CLOSE; every
- * backend call finishes with an outcome the script picks (success, a SCSI
- * error, a reservation conflict, any 2.2.3 code, other failures), at once
- * or later; pending calls are completed in any order, and completions are
- * repeated (they must be refused).
+ * Operations: CREATE (valid or fuzzed contexts, reconnects), the open with
+ * a target specifier (valid or fuzzed EAs), READ, WRITE, every tunnel
+ * operation of both versions with valid or fuzzed bodies and
+ * MaxOutputResponse on either FSCTL, query-support, QUERY_INFO, SET_INFO,
+ * LOCK, other IOCTLs, CLOSE, and the CDP timer on a clock the script
+ * advances; every backend call finishes with an outcome the script picks
+ * (success, a SCSI error, a reservation conflict, any 2.2.3 code, other
+ * failures; the version-2 calls' results too), at once or later; pending
+ * calls are completed in any order, and completions are repeated (they must
+ * be refused).
  *
  * After every step: the open count and the calls in flight agree with the
  * harness's own account, the backend contract holds, no request has two
  * replies, every reply is within its request's output limit, failures
  * carry no output, tunnel replies echo the request's header, a new open's
  * response context decodes (and no CREATE whose InitiatorHostNameLength is
- * above 126 or odd opens), and each open's StatusKeys follow its
- * SenseErrorSequence. At the end every pending
+ * above 126 or odd opens), each open's StatusKeys follow its
+ * SenseErrorSequence, an interim signal comes at most once per request,
+ * only for one on FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST and before its reply,
+ * a target-specifier open answers a LocalOpen it opened or shares, and
+ * after the timers are handled none is due. At the end every pending
  * call is completed, every open closed and the server freed: every accepted
  * request got exactly one reply (a CLOSE's after those of every request in
  * flight on its open), every write that succeeded reached the backend
@@ -45,14 +51,15 @@
 #include "fake_backend.h"
 #include "fuzz_common.h"
 
-/* At most one request and one new open per step, and one CLOSE per open at
- * the end. */
-enum { MAX_STEPS = 256, MAX_HIST = MAX_STEPS + 1, MAX_REQS = MAX_STEPS + MAX_HIST };
+/* At most one request and one new open per step, and at the end one CLOSE
+ * per SMB2 open: one per open, and one per share of a target-specifier open
+ * (at most one per step). */
+enum { MAX_STEPS = 256, MAX_HIST = MAX_STEPS + 1, MAX_REQS = 2 * MAX_STEPS + MAX_HIST };
 
 /* ---- the harness's account --------------------------------------------------------------- */
 
 typedef enum req_kind { K_CREATE, K_READ, K_WRITE, K_IOCTL, K_QSUPPORT, K_QINFO, K_SINFO,
-                        K_LOCK, K_CLOSE } req_kind;
+                        K_LOCK, K_CLOSE, K_TARGET } req_kind;
 
 typedef struct req {
     req_kind kind;
@@ -65,6 +72,7 @@ typedef struct req {
     bool closes_live;    /* a CLOSE of an open in the OpenTable */
     bool new_create;     /* a CREATE of a new open */
     bool bad_host_name;  /* its InitiatorHostNameLength is above 126 or odd */
+    bool interim;        /* its interim response was signalled */
     uint32_t status;
     uint8_t *in, *out;
     size_t in_len;
@@ -73,6 +81,7 @@ typedef struct req {
 typedef struct hist {
     uint64_t lo;
     bool live;
+    unsigned refs; /* SMB2 opens that hold it (target-specifier opens share) */
     uint8_t last_key;
     uint64_t keys[4]; /* StatusKeys issued */
 } hist;
@@ -89,6 +98,7 @@ typedef struct harness {
     hist hist[MAX_HIST];
     size_t nhist;
     size_t pending_creates, closing;
+    uint64_t now; /* the host's clock */
 } harness;
 
 static uint8_t take8(harness *h)
@@ -152,9 +162,10 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
                                        st, sizeof st));
         fprintf(stderr, "\n");
     }
-    static const uint16_t cmd[] = {RSVD_SMB2_CREATE, RSVD_SMB2_READ, RSVD_SMB2_WRITE,
-                                   RSVD_SMB2_IOCTL, RSVD_SMB2_IOCTL, RSVD_SMB2_QUERY_INFO,
-                                   RSVD_SMB2_SET_INFO, RSVD_SMB2_LOCK, RSVD_SMB2_CLOSE};
+    static const uint16_t cmd[] = {RSVD_SMB2_CREATE, RSVD_SMB2_READ,     RSVD_SMB2_WRITE,
+                                   RSVD_SMB2_IOCTL,  RSVD_SMB2_IOCTL,    RSVD_SMB2_QUERY_INFO,
+                                   RSVD_SMB2_SET_INFO, RSVD_SMB2_LOCK,   RSVD_SMB2_CLOSE,
+                                   RSVD_SMB2_CREATE};
     FUZZ_CHECK(r->command == cmd[q->kind]);
     FUZZ_CHECK(r->output_len <= q->limit);
     /* [MS-SMB2] 3.3.4.4: an error carries nothing. */
@@ -193,8 +204,29 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
                 memset(e, 0, sizeof *e);
                 e->lo = r->local_open;
                 e->live = true;
+                e->refs = 1;
             } else {
                 FUZZ_CHECK(r->local_open == q->lo && r->create_context_len == 0);
+            }
+        }
+        break;
+    case K_TARGET:
+        FUZZ_CHECK(h->pending_creates > 0);
+        h->pending_creates--;
+        FUZZ_CHECK(r->create_context_len == 0);
+        if (r->status == RSVD_STATUS_SUCCESS) {
+            FUZZ_CHECK(r->local_open != 0);
+            hist *e = hist_of(h, r->local_open);
+            if (e) { /* shared: an open of the same snapshot in the OpenTable */
+                FUZZ_CHECK(e->live);
+                e->refs++;
+            } else {
+                FUZZ_CHECK(h->nhist < MAX_HIST);
+                e = &h->hist[h->nhist++];
+                memset(e, 0, sizeof *e);
+                e->lo = r->local_open;
+                e->live = true;
+                e->refs = 1;
             }
         }
         break;
@@ -210,6 +242,11 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
             FUZZ_CHECK(t.request_id == q->hdr.request_id);
             if (t.operation_code == RSVD_TUNNEL_SCSI_OPERATION)
                 note_key(h, q->lo, t.status);
+            /* A version-1 server answers no version-2 operation. */
+            if (h->version == 1 &&
+                (t.operation_code & RSVD_TUNNEL_OPCODE_VERSION_MASK) != RSVD_TUNNEL_OPCODE_VERSION_1)
+                FUZZ_CHECK(t.status == RSVD_STATUS_SVHDX_VERSION_MISMATCH &&
+                           r->output_len == RSVD_TUNNEL_HEADER_SIZE);
             if (t.operation_code == RSVD_TUNNEL_SRB_STATUS_OPERATION && q->in_len >= 16 + 28 &&
                 (t.status == RSVD_STATUS_SUCCESS ||
                  t.status == RSVD_STATUS_SVHDX_ERROR_NOT_AVAILABLE)) {
@@ -240,6 +277,24 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
     free(q->in);
     free(q->out);
     q->in = q->out = NULL;
+}
+
+static void on_interim(void *ctx, void *cookie)
+{
+    harness *h = ctx;
+    size_t id = (size_t)(uintptr_t)cookie;
+    FUZZ_CHECK(id < h->nreqs);
+    req *q = &h->reqs[id];
+    /* [MS-SMB2] 3.3.4.2: once, for a request the client sent
+     * asynchronously, before its final response. */
+    FUZZ_CHECK(q->accepted && !q->replied && !q->interim);
+    FUZZ_CHECK(q->kind == K_IOCTL && q->ctl == RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST);
+    q->interim = true;
+}
+
+static uint64_t wall_clock(void *ctx)
+{
+    return ((harness *)ctx)->now;
 }
 
 /* ---- outcomes ------------------------------------------------------------------------------- */
@@ -285,6 +340,24 @@ static fb_outcome outcome_of(uint8_t b)
     o.info.physical_sector_size = 4096;
     o.info.virtual_size = (uint64_t)b << 30;
     o.pending = (b & 0x20u) != 0;
+    /* What the version-2 calls report: a few snapshot ids, ranges, sizes. */
+    static const rsvd_guid ids[] = {{{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+                                    {{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}},
+                                    {{3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}}};
+    static const rsvd_disk_changed_range ranges[] = {{0, 512}, {4096, 8192}, {1u << 20, 512}};
+    o.meta.progress_complete = b;
+    o.meta.progress_current = b / 2u;
+    o.meta.change_tracking_status = (b & 0x40u) ? RSVD_STATUS_CHANGE_TRACKING_NOT_INITIALIZED : 0;
+    o.ids = ids;
+    o.nids = b % 4u;
+    o.vhdset.optimize_needed = (b & 1u) != 0;
+    o.vhdset.is_valid_snapshot = b & 1u;
+    o.vhdset.snapshot_type = b % 5u;
+    o.ranges = ranges;
+    o.nranges = b % 4u;
+    o.ct.change_tracking_status = o.meta.change_tracking_status;
+    o.ct.log_file_size = (uint64_t)b << 12;
+    o.safe_size = (uint64_t)b << 20;
     return o;
 }
 
@@ -477,7 +550,159 @@ static const uint32_t opcodes[] = {
     RSVD_TUNNEL_GET_DISK_INFO_OPERATION,     RSVD_TUNNEL_VALIDATE_DISK_OPERATION,
     RSVD_TUNNEL_META_OPERATION_START,        RSVD_TUNNEL_QUERY_SAFE_SIZE,
     RSVD_TUNNEL_SCSI_OPERATION,              RSVD_TUNNEL_SRB_STATUS_OPERATION,
+    RSVD_TUNNEL_META_OPERATION_START,        RSVD_TUNNEL_META_OPERATION_START,
+    RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS, RSVD_TUNNEL_VHDSET_QUERY_INFORMATION,
+    RSVD_TUNNEL_DELETE_SNAPSHOT,             RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS,
+    RSVD_TUNNEL_CHANGE_TRACKING_START,       RSVD_TUNNEL_CHANGE_TRACKING_STOP,
+    RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES,
 };
+
+/* A GUID from a small set, so that ids meet again: 0 (zero) to 3. */
+static rsvd_guid pick_guid(harness *h)
+{
+    rsvd_guid g;
+    memset(g.b, take8(h) % 4u, sizeof g.b);
+    return g;
+}
+
+/* A NUL-terminated UTF-16 name: "x.vhds", "y.vhdx", one with a character
+ * [MS-FSCC] 2.1.5 forbids, or one without its NUL. */
+static size_t v2_name(harness *h, uint8_t *out)
+{
+    static const char *const v2_names[] = {"x.vhds", "y.vhdx", "a*b", "n.vhds"};
+    uint8_t sel = take8(h);
+    size_t n = utf16(v2_names[sel % 4u], out);
+    if (sel % 4u != 3) {
+        out[n++] = 0;
+        out[n++] = 0;
+    }
+    return n;
+}
+
+/* A valid version-2 body of @p op, its fields from the script. */
+static size_t v2_body(harness *h, uint32_t op, uint8_t *body)
+{
+    uint8_t data[512];
+    size_t n = 0;
+    memset(data, 0, sizeof data);
+    switch (op) {
+    case RSVD_TUNNEL_META_OPERATION_START: {
+        rsvd_svhdx_meta_operation_start_request st;
+        st.transaction_id = pick_guid(h);
+        st.operation_type = take8(h) % 7u; /* 6: none */
+        st.data = data;
+        switch (st.operation_type) {
+        case RSVD_SVHDX_META_OPERATION_TYPE_CREATE_SNAPSHOT: {
+            rsvd_svhdx_meta_operation_create_snapshot c;
+            memset(&c, 0, sizeof c);
+            static const uint32_t types[] = {RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                                             RSVD_SVHDX_SNAPSHOT_TYPE_CDP,
+                                             RSVD_SVHDX_SNAPSHOT_TYPE_WRITEABLE, 2};
+            uint8_t b = take8(h);
+            c.snapshot_type = types[b % 4u];
+            c.flags = (b >> 2) & 1u;
+            /* Rising stages from a start, as many as the script says. */
+            uint32_t stage = 1u + take8(h) % 5u;
+            unsigned count = 1u + take8(h) % 5u;
+            for (unsigned i = 0; i < count && stage <= 5u; i++)
+                c.stage[i] = stage++;
+            if (b & 0x80u)
+                c.stage[take8(h) % 6u] = take8(h) % 7u; /* perhaps out of order */
+            c.snapshot_id = pick_guid(h);
+            uint8_t cdp[24] = {0};
+            cdp[0] = 24;
+            cdp[4] = (b & 0x40u) ? 2 : 0; /* LogFileNameLength */
+            c.cdp_parameters = cdp;
+            c.cdp_parameters_len = (b & 0x20u) ? 24 : 0;
+            FUZZ_CHECK(rsvd_svhdx_meta_operation_create_snapshot_encode(&c, data, sizeof data, &n) ==
+                       RSVD_OK);
+            break;
+        }
+        case RSVD_SVHDX_META_OPERATION_TYPE_EXTRACT_SNAPSHOTS: {
+            uint8_t name[64];
+            rsvd_svhdx_meta_operation_extract e;
+            memset(&e, 0, sizeof e);
+            e.snapshot_type = 1u + take8(h) % 4u;
+            e.flags = take8(h) % 3u;
+            e.source_snapshot_id = pick_guid(h);
+            e.source_limit_snapshot_id = pick_guid(h);
+            e.destination_file_name_length = (uint32_t)v2_name(h, name);
+            e.destination_file_name = name;
+            FUZZ_CHECK(rsvd_svhdx_meta_operation_extract_encode(&e, data, sizeof data, &n) ==
+                       RSVD_OK);
+            break;
+        }
+        case RSVD_SVHDX_META_OPERATION_TYPE_CONVERT_TO_VHDSET: {
+            uint8_t name[64];
+            rsvd_svhdx_meta_operation_convert_to_vhdset c;
+            c.destination_vhd_set_name_length = (uint32_t)v2_name(h, name);
+            c.destination_vhd_set_name = name;
+            FUZZ_CHECK(rsvd_svhdx_meta_operation_convert_to_vhdset_encode(&c, data, sizeof data,
+                                                                          &n) == RSVD_OK);
+            break;
+        }
+        case RSVD_SVHDX_META_OPERATION_TYPE_RESIZE: {
+            uint8_t b = take8(h);
+            rsvd_svhdx_meta_operation_resize_virtual_disk r = {(uint64_t)take8(h) << 28, b & 1u,
+                                                               (b >> 1) & 1u, (b >> 2) & 1u};
+            FUZZ_CHECK(rsvd_svhdx_meta_operation_resize_virtual_disk_encode(&r, data, sizeof data,
+                                                                            &n) == RSVD_OK);
+            break;
+        }
+        case RSVD_SVHDX_META_OPERATION_TYPE_APPLY_SNAPSHOT: {
+            rsvd_svhdx_apply_snapshot_params a = {take8(h) % 5u, pick_guid(h)};
+            FUZZ_CHECK(rsvd_svhdx_apply_snapshot_params_encode(&a, data, sizeof data, &n) ==
+                       RSVD_OK);
+            break;
+        }
+        default:
+            break;
+        }
+        st.data_len = n;
+        FUZZ_CHECK(rsvd_svhdx_meta_operation_start_request_encode(&st, body, 4096, &n) == RSVD_OK);
+        return n;
+    }
+    case RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS: {
+        rsvd_guid g = pick_guid(h);
+        memcpy(body, g.b, 16);
+        return 16;
+    }
+    case RSVD_TUNNEL_VHDSET_QUERY_INFORMATION: {
+        static const uint32_t types[] = {2, 5, 8, 9, 10, 12, 3};
+        rsvd_svhdx_tunnel_vhdset_query_information_request q = {types[take8(h) % 7u],
+                                                                 take8(h) % 5u, pick_guid(h)};
+        FUZZ_CHECK(rsvd_svhdx_tunnel_vhdset_query_information_request_encode(&q, body, 64, &n) ==
+                   RSVD_OK);
+        return n;
+    }
+    case RSVD_TUNNEL_DELETE_SNAPSHOT: {
+        rsvd_svhdx_tunnel_delete_snapshot_request d = {pick_guid(h), take8(h) % 2u,
+                                                       1u + take8(h) % 4u};
+        FUZZ_CHECK(rsvd_svhdx_tunnel_delete_snapshot_request_encode(&d, body, 64, &n) == RSVD_OK);
+        return n;
+    }
+    case RSVD_TUNNEL_CHANGE_TRACKING_START: {
+        rsvd_svhdx_change_tracking_start_request s;
+        memset(&s, 0, sizeof s);
+        s.transaction_id = pick_guid(h);
+        s.log_file_name_offset = 56;
+        s.log_file_id = pick_guid(h);
+        s.max_log_file_size = take8(h);
+        s.append_data = take8(h) % 2u;
+        FUZZ_CHECK(rsvd_svhdx_change_tracking_start_request_encode(&s, body, 128, &n) == RSVD_OK);
+        return n;
+    }
+    case RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES: {
+        rsvd_svhdx_tunnel_query_virtual_disk_changes_request q = {
+            pick_guid(h), pick_guid(h), take8(h) % 2u, 0, (uint64_t)take16(h) << 9};
+        FUZZ_CHECK(rsvd_svhdx_tunnel_query_virtual_disk_changes_request_encode(&q, body, 64, &n) ==
+                   RSVD_OK);
+        return n;
+    }
+    default:
+        return 0;
+    }
+}
 
 static void step_tunnel(harness *h)
 {
@@ -486,8 +711,13 @@ static void step_tunnel(harness *h)
     uint32_t op = sel < 0xF0 ? opcodes[sel % (sizeof opcodes / sizeof opcodes[0])]
                              : (uint32_t)take16(h) << 12 | sel;
     uint32_t max_output = take16(h) % 4200u;
-    const fb_op ops[] = {FB_GET_INFO, FB_EXECUTE, FB_VALIDATE};
-    script_outcomes(h, ops, 3);
+    const fb_op ops[] = {FB_GET_INFO,        FB_EXECUTE,          FB_VALIDATE,
+                         FB_CREATE_SNAPSHOT, FB_ABORT_SNAPSHOT,   FB_OPTIMIZE,
+                         FB_EXTRACT,         FB_CONVERT,          FB_RESIZE,
+                         FB_APPLY,           FB_QUERY_VHDSET,     FB_DELETE_SNAPSHOT,
+                         FB_CT_GET_PARAMETERS, FB_CT_START,       FB_CT_STOP,
+                         FB_QUERY_CHANGES,   FB_QUERY_SAFE_SIZE};
+    script_outcomes(h, ops, sizeof ops / sizeof ops[0]);
     req *q = new_req(h, K_IOCTL, lo, max_output);
     if (!q)
         return;
@@ -514,6 +744,8 @@ static void step_tunnel(harness *h)
     } else if (op == RSVD_TUNNEL_SRB_STATUS_OPERATION) {
         body[0] = take8(h);
         body_len = 28;
+    } else if ((op & RSVD_TUNNEL_OPCODE_VERSION_MASK) == RSVD_TUNNEL_OPCODE_VERSION_2) {
+        body_len = v2_body(h, op, body);
     } else {
         body_len = (mode & 1u) ? 56 : 0;
     }
@@ -531,6 +763,7 @@ static void step_tunnel(harness *h)
     q->hdr = hdr;
     uint32_t ctl = (mode & 0x20u) ? RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST
                                   : RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST;
+    q->ctl = ctl;
     rsvd_server_ioctl_req r = {lo, ctl, q->in, (uint32_t)in_len, max_output, q->out};
     q->accepted = true;
     accepted(h, q, rsvd_server_ioctl(h->srv, &r, cookie_of(h, q)));
@@ -603,12 +836,56 @@ static void step_info(harness *h, bool set)
     accepted(h, q, rc);
 }
 
+/* [MS-RSVD] 3.2.5.7: a target specifier (valid, or a few bytes changed) in
+ * an EA buffer, for one of the file names. */
+static void step_target(harness *h)
+{
+    const fb_op ops[] = {FB_OPEN_SNAPSHOT};
+    script_outcomes(h, ops, 1);
+    uint8_t b = take8(h);
+    rsvd_block_device_target_specifier ts = {(b & 0x80u) ? 1u : 0u,
+                                             {1u + take8(h) % 4u, pick_guid(h)}};
+    uint8_t ea[128];
+    size_t ea_len = 0;
+    FUZZ_CHECK(rsvd_target_specifier_ea_build(&ts, ea, sizeof ea, &ea_len) == RSVD_OK);
+    if (b & 0x40u)
+        ea[take8(h) % ea_len] = take8(h);
+    if (b & 0x20u)
+        ea_len = take8(h) % (ea_len + 1u);
+    uint8_t wname[64];
+    rsvd_server_target_create_req c = RSVD_STRUCT_INIT(rsvd_server_target_create_req);
+    c.file_name = wname;
+    c.file_name_len = name_utf16(take8(h), wname);
+    c.create_options = (b & 0x10u) ? 0 : RSVD_FILE_NO_INTERMEDIATE_BUFFERING;
+    c.ea_buffer = ea;
+    c.ea_buffer_len = ea_len;
+    req *q = new_req(h, K_TARGET, 0, 0);
+    if (!q)
+        return;
+    q->accepted = true;
+    h->pending_creates++;
+    int rc = rsvd_server_create_target(h->srv, &c, cookie_of(h, q));
+    FUZZ_CHECK(rc == RSVD_OK);
+}
+
+/* The host's clock moves on and the timers are handled: none is due after. */
+static void step_expiry(harness *h)
+{
+    h->now += take16(h);
+    size_t fired = 0;
+    FUZZ_CHECK(rsvd_server_handle_expiry(h->srv, h->now, &fired) == RSVD_OK);
+    uint64_t next = rsvd_server_next_expiry(h->srv);
+    FUZZ_CHECK(next == UINT64_MAX || next > h->now);
+}
+
 static void close_open(harness *h, uint64_t lo)
 {
     req *q = new_req(h, K_CLOSE, lo, 0);
     FUZZ_CHECK(q != NULL); /* MAX_REQS leaves room for every CLOSE */
     hist *e = hist_of(h, lo);
-    if (e && e->live) {
+    if (e && e->live && e->refs > 1) {
+        e->refs--; /* one of the SMB2 opens sharing it */
+    } else if (e && e->live) {
         e->live = false;
         q->closes_live = true;
         h->closing++;
@@ -661,7 +938,8 @@ static void check_invariants(harness *h)
 }
 
 enum { OP_CREATE, OP_READ, OP_WRITE, OP_TUNNEL, OP_OTHER_IOCTL, OP_QSUPPORT, OP_QINFO, OP_SINFO,
-       OP_LOCK, OP_CLOSE, OP_COMPLETE, OP_COMPLETE_ALL, OP_REPEAT, OP_COUNT };
+       OP_LOCK, OP_CLOSE, OP_COMPLETE, OP_COMPLETE_ALL, OP_REPEAT, OP_TARGET, OP_EXPIRY,
+       OP_COUNT };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -686,6 +964,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.scsi_disk_ctx = &h->fb;
     cfg.reply = on_reply;
     cfg.reply_ctx = h;
+    cfg.interim = on_interim;
+    cfg.wall_clock = wall_clock;
+    cfg.cdp_timeout_ms = (uint32_t)(cfgb & 0x1Cu) * 10u; /* 0: the default */
+    cfg.max_transactions = 1u + (cfgb >> 6);
     cfg.max_requests = 1u + ((cfgb >> 2) & 7u);
     cfg.max_opens = 4u << (cfgb >> 5);
     if (rsvd_server_new(&cfg, &h->srv) != RSVD_OK) {
@@ -737,6 +1019,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OP_COMPLETE_ALL:
             fb_complete_all(&h->fb);
             break;
+        case OP_TARGET:
+            step_target(h);
+            break;
+        case OP_EXPIRY:
+            step_expiry(h);
+            break;
         default:
             step_repeat_completion(h);
             break;
@@ -755,7 +1043,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_invariants(h);
     FUZZ_CHECK(h->pending_creates == 0);
     for (size_t i = 0; i < h->nhist; i++)
-        if (h->hist[i].live)
+        while (h->hist[i].live)
             close_open(h, h->hist[i].lo);
     fb_complete_all(&h->fb);
     check_invariants(h);

@@ -30,7 +30,7 @@ trap 'rm -rf "$work"' EXIT
 
 # shellcheck disable=SC2206
 cflags=($CFLAGS -std=c11 -D_FILE_OFFSET_BITS=64 -I"$here/include" -I"$here/lib"
-        -I"$here/tests/support")
+        -I"$here/tests/support" -I"$here/examples/common")
 # shellcheck disable=SC2206
 engine=($LIB_FUZZING_ENGINE)
 
@@ -50,6 +50,11 @@ done
 for support in fake_backend fail_alloc faulty_store; do
     "$CC" "${cflags[@]}" -c "$here/tests/support/$support.c" -o "$work/$support.o"
     objs+=("$work/$support.o")
+done
+# The integrator template's codecs that fuzz_smb2_setup feeds.
+for codec in smb2_setup_negotiate smb2_setup_session smb2_setup_tree; do
+    "$CC" "${cflags[@]}" -c "$here/examples/common/$codec.c" -o "$work/$codec.o"
+    objs+=("$work/$codec.o")
 done
 # rsvd-target's codecs, which its harnesses (fuzz_target_*) reach.
 cflags+=(-I"$here/examples/rsvd-target")

@@ -11,7 +11,7 @@ pre=$(mktemp)
 trap 'rm -f "$pre"' EXIT
 for f in "$root"/fuzz/fuzz_*.c; do
     "$cc" -E -P -D_GNU_SOURCE -I"$root/include" -I"$root/lib" -I"$root/fuzz" -I"$root/tests/support" \
-        -I"$root/examples/rsvd-target" "$f" \
+        -I"$root/examples/rsvd-target" -I"$root/examples/common" "$f" \
         | grep -v '^\s*$' >> "$pre"
 done
 # Strip the declarations the headers contribute (RSVD_API expands to the

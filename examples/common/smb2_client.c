@@ -259,8 +259,10 @@ static void open_register(smb2_client *c, const rsvd_smb2_create_req *q, uint8_t
         o->res = 0;
 }
 
-static uint32_t create(smb2_client *c, const char *name, bool shared_disk,
-                       const uint8_t *ctx, size_t ctx_len, smb2_open *o,
+/* CREATE of @p name; a shared disk's name gets ":SharedVirtualDisk" and the
+ * create context @p tag (@p tag_len bytes) with @p ctx. */
+static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const char *tag,
+                       uint32_t tag_len, const uint8_t *ctx, size_t ctx_len, smb2_open *o,
                        rsvd_smb2_create_rsp *rsp)
 {
     uint8_t wname[2 * NAME_UNITS_MAX], chain[512];
@@ -283,9 +285,7 @@ static uint32_t create(smb2_client *c, const char *name, bool shared_disk,
         rsvd_smb2_cc_builder b;
         rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
         size_t n = 0;
-        if (rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
-                                     RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, ctx,
-                                     ctx_len) != RSVD_OK ||
+        if (rsvd_smb2_cc_builder_add(&b, tag, tag_len, ctx, ctx_len) != RSVD_OK ||
             rsvd_smb2_cc_builder_finish(&b, &n) != RSVD_OK)
             return RSVD_STATUS_BUFFER_TOO_SMALL;
         q.create_contexts = chain;
@@ -313,14 +313,15 @@ static uint32_t create(smb2_client *c, const char *name, bool shared_disk,
     return st;
 }
 
-uint32_t smb2_client_open_disk(smb2_client *c, const char *name, const smb2_disk_open_args *a,
-                               smb2_open *o, rsvd_svhdx_open_device_context *echo)
+static uint32_t open_disk(smb2_client *c, const char *name, const smb2_disk_open_args *a,
+                          uint32_t version, smb2_open *o, rsvd_svhdx_open_device_context *echo)
 {
-    /* SVHDX_OPEN_DEVICE_CONTEXT ([MS-RSVD] 2.2.4.12, 3.1.4.2). */
+    /* SVHDX_OPEN_DEVICE_CONTEXT ([MS-RSVD] 2.2.4.12, 3.1.4.2), or _V2
+     * (2.2.4.32: the five fields after the V1 layout zero). */
     uint8_t host[RSVD_SVHDX_INITIATOR_HOST_NAME_SIZE];
     rsvd_svhdx_open_device_context x;
     memset(&x, 0, sizeof x);
-    x.version = RSVD_ECP_CONTEXT_VERSION_1;
+    x.version = version;
     x.has_initiator_id = a->initiator_id ? 1 : 0;
     if (a->initiator_id)
         x.initiator_id = *a->initiator_id;
@@ -328,21 +329,27 @@ uint32_t smb2_client_open_disk(smb2_client *c, const char *name, const smb2_disk
     x.open_request_id = c->next_request_id++;
     x.initiator_host_name_length = (uint16_t)utf16(a->host_name, host, sizeof host);
     x.initiator_host_name = host;
-    uint8_t ctx[RSVD_SVHDX_OPEN_DEVICE_CONTEXT_SIZE];
+    const bool v2 = version == RSVD_ECP_CONTEXT_VERSION_2;
+    uint8_t ctx[RSVD_SVHDX_OPEN_DEVICE_CONTEXT_V2_SIZE];
     size_t n = 0;
-    if (rsvd_svhdx_open_device_context_v1_encode(&x, ctx, sizeof ctx, &n) != RSVD_OK)
+    if ((v2 ? rsvd_svhdx_open_device_context_v2_encode(&x, ctx, sizeof ctx, &n)
+            : rsvd_svhdx_open_device_context_v1_encode(&x, ctx, sizeof ctx, &n)) != RSVD_OK)
         return RSVD_STATUS_BUFFER_TOO_SMALL;
 
     rsvd_smb2_create_rsp rsp;
-    uint32_t st = create(c, name, true, ctx, n, o, &rsp);
+    uint32_t st = create(c, name, true, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
+                         RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, ctx, n, o, &rsp);
     if (st != RSVD_STATUS_SUCCESS)
         return st;
-    /* The SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE (2.2.4.31) echoes the request. */
+    /* The SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE (2.2.4.31, 2.2.4.33) echoes the
+     * request. */
     rsvd_smb2_cc cc;
     if (rsvd_smb2_cc_find(rsp.create_contexts, rsp.create_contexts_length,
                           RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
                           RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, &cc) != RSVD_OK ||
-        rsvd_svhdx_open_device_context_v1_decode(cc.data, cc.data_length, echo) != RSVD_OK ||
+        (v2 ? rsvd_svhdx_open_device_context_v2_decode(cc.data, cc.data_length, echo)
+            : rsvd_svhdx_open_device_context_v1_decode(cc.data, cc.data_length, echo)) !=
+            RSVD_OK ||
         echo->has_initiator_id != x.has_initiator_id ||
         !rsvd_guid_equal(&echo->initiator_id, &x.initiator_id) ||
         echo->open_request_id != x.open_request_id)
@@ -350,10 +357,41 @@ uint32_t smb2_client_open_disk(smb2_client *c, const char *name, const smb2_disk
     return st;
 }
 
+uint32_t smb2_client_open_disk(smb2_client *c, const char *name, const smb2_disk_open_args *a,
+                               smb2_open *o, rsvd_svhdx_open_device_context *echo)
+{
+    return open_disk(c, name, a, RSVD_ECP_CONTEXT_VERSION_1, o, echo);
+}
+
+uint32_t smb2_client_open_disk_v2(smb2_client *c, const char *name,
+                                  const smb2_disk_open_args *a, smb2_open *o,
+                                  rsvd_svhdx_open_device_context *echo)
+{
+    return open_disk(c, name, a, RSVD_ECP_CONTEXT_VERSION_2, o, echo);
+}
+
+uint32_t smb2_client_open_snapshot(smb2_client *c, const char *name, uint32_t snapshot_type,
+                                   const rsvd_guid *snapshot_id, smb2_open *o)
+{
+    /* [MS-RSVD] 3.1.4.24: the target specifier as the one EA of an
+     * SMB2_CREATE_EA_BUFFER, instead of the SVHDX context. */
+    rsvd_block_device_target_specifier ts;
+    memset(&ts, 0, sizeof ts);
+    ts.rsvd_block_device_target_namespace = RSVD_BLOCK_DEVICE_TARGET_NAMESPACE_SNAPSHOT_ID;
+    ts.target_information_snapshot.snapshot_type = snapshot_type;
+    ts.target_information_snapshot.snapshot_id = *snapshot_id;
+    uint8_t ea[64];
+    size_t n = 0;
+    if (rsvd_target_specifier_ea_build(&ts, ea, sizeof ea, &n) != RSVD_OK)
+        return RSVD_STATUS_BUFFER_TOO_SMALL;
+    rsvd_smb2_create_rsp rsp;
+    return create(c, name, true, RSVD_SMB2_CC_EA_BUFFER, RSVD_SMB2_CC_TAG_LEN, ea, n, o, &rsp);
+}
+
 uint32_t smb2_client_open_file(smb2_client *c, const char *name, smb2_open *o)
 {
     rsvd_smb2_create_rsp rsp;
-    return create(c, name, false, NULL, 0, o, &rsp);
+    return create(c, name, false, NULL, 0, NULL, 0, o, &rsp);
 }
 
 /* ---- READ and WRITE ------------------------------------------------------------ */
@@ -440,8 +478,9 @@ static uint32_t fsctl(smb2_client *c, smb2_open *o, uint32_t ctl_code, const uin
     return st;
 }
 
-uint32_t smb2_client_tunnel(smb2_client *c, smb2_open *o, uint32_t opcode, const uint8_t *body,
-                            size_t body_len, uint32_t max_output, smb2_tunnel_result *res)
+static uint32_t tunnel(smb2_client *c, smb2_open *o, uint32_t ctl_code, uint32_t opcode,
+                       const uint8_t *body, size_t body_len, uint32_t max_output,
+                       smb2_tunnel_result *res)
 {
     /* SVHDX_TUNNEL_OPERATION_HEADER + the operation's body ([MS-RSVD]
      * 2.2.4.11, 3.1.4.1: RequestId is the client's RequestIdentifier). */
@@ -456,8 +495,7 @@ uint32_t smb2_client_tunnel(smb2_client *c, smb2_open *o, uint32_t opcode, const
     if (body_len)
         memcpy(in + RSVD_TUNNEL_HEADER_SIZE, body, body_len);
     rsvd_smb2_ioctl_rsp rsp;
-    uint32_t st = fsctl(c, o, RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST, in,
-                        RSVD_TUNNEL_HEADER_SIZE + body_len, max_output, &rsp);
+    uint32_t st = fsctl(c, o, ctl_code, in, RSVD_TUNNEL_HEADER_SIZE + body_len, max_output, &rsp);
     if (st != RSVD_STATUS_SUCCESS)
         return st;
     /* SMB2 success: the operation's own status is in the tunnel header. */
@@ -468,6 +506,21 @@ uint32_t smb2_client_tunnel(smb2_client *c, smb2_open *o, uint32_t opcode, const
     res->body_len = rsp.output_count - RSVD_TUNNEL_HEADER_SIZE;
     memcpy(res->body, rsp.output + RSVD_TUNNEL_HEADER_SIZE, res->body_len);
     return st;
+}
+
+uint32_t smb2_client_tunnel(smb2_client *c, smb2_open *o, uint32_t opcode, const uint8_t *body,
+                            size_t body_len, uint32_t max_output, smb2_tunnel_result *res)
+{
+    return tunnel(c, o, RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST, opcode, body, body_len,
+                  max_output, res);
+}
+
+uint32_t smb2_client_tunnel_async(smb2_client *c, smb2_open *o, uint32_t opcode,
+                                  const uint8_t *body, size_t body_len, uint32_t max_output,
+                                  smb2_tunnel_result *res)
+{
+    return tunnel(c, o, RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST, opcode, body, body_len,
+                  max_output, res);
 }
 
 uint32_t smb2_client_scsi(smb2_client *c, smb2_open *o, const smb2_scsi_cmd *cmd,

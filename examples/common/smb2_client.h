@@ -116,6 +116,20 @@ typedef struct smb2_disk_open_args {
 uint32_t smb2_client_open_disk(smb2_client *c, const char *name, const smb2_disk_open_args *a,
                                smb2_open *o, rsvd_svhdx_open_device_context *echo);
 
+/** As smb2_client_open_disk() with SVHDX_OPEN_DEVICE_CONTEXT_V2 (version 2,
+ * [MS-RSVD] 2.2.4.32): *echo is the decoded V2 response, which carries the
+ * disk's sizes and the server's version (2.2.4.33). */
+uint32_t smb2_client_open_disk_v2(smb2_client *c, const char *name,
+                                  const smb2_disk_open_args *a, smb2_open *o,
+                                  rsvd_svhdx_open_device_context *echo);
+
+/** CREATE "<name>:SharedVirtualDisk" of a VHD set at one snapshot: the
+ * target specifier (namespace SnapshotId, @p snapshot_type, @p snapshot_id)
+ * as the one EA of an SMB2_CREATE_EA_BUFFER, as [MS-RSVD] 3.1.4.24
+ * describes. The open reads the snapshot's content. */
+uint32_t smb2_client_open_snapshot(smb2_client *c, const char *name, uint32_t snapshot_type,
+                                   const rsvd_guid *snapshot_id, smb2_open *o);
+
 /** CREATE of a plain file (FILE_OPEN_IF). */
 uint32_t smb2_client_open_file(smb2_client *c, const char *name, smb2_open *o);
 
@@ -140,6 +154,13 @@ typedef struct smb2_tunnel_result {
  * the request's gives STATUS_INVALID_NETWORK_RESPONSE. */
 uint32_t smb2_client_tunnel(smb2_client *c, smb2_open *o, uint32_t opcode, const uint8_t *body,
                             size_t body_len, uint32_t max_output, smb2_tunnel_result *res);
+
+/** As smb2_client_tunnel() on FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST, the FSCTL of
+ * META_OPERATION_START ([MS-RSVD] 3.1.4.12 - 3.1.4.17): the server's interim
+ * response (STATUS_PENDING, [MS-SMB2] 3.2.5.1.5) is waited through. */
+uint32_t smb2_client_tunnel_async(smb2_client *c, smb2_open *o, uint32_t opcode,
+                                  const uint8_t *body, size_t body_len, uint32_t max_output,
+                                  smb2_tunnel_result *res);
 
 /** A tunnelled SCSI command ([MS-RSVD] 3.1.4.9). */
 typedef struct smb2_scsi_cmd {

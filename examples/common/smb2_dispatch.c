@@ -94,6 +94,8 @@ typedef struct srv_req {
     srv_open *open;           /* the open it works on */
     rsvd_smb2_fileid file_id; /* the request's FileId (IOCTL responses echo it) */
     uint32_t ctl_code;        /* IOCTL */
+    bool async;               /* its interim response went out ([MS-SMB2] 3.3.4.2) */
+    uint64_t async_id;        /* ... with this AsyncId */
     rsvd_res_lock_op lock;    /* LOCK: between lock_begin and lock_end */
     size_t len;
     uint8_t msg[MSG_MAX];     /* the request (WRITE data and IOCTL input are views into it) */
@@ -108,6 +110,7 @@ struct smb2_dispatch {
     rsvd_res_server *res; /* MS-SMB2: every open's FileId, resiliency */
     srv_req *pool;
     smb2_dispatch_conn *conns; /* live connections (for PreviousSessionId) */
+    uint64_t next_async_id;
     smb2_dispatch_stats stats;
 };
 
@@ -134,6 +137,7 @@ static srv_req *req_get(smb2_dispatch *srv, smb2_dispatch_conn *conn)
             r->srv = srv;
             r->conn = conn;
             r->open = NULL;
+            r->async = false;
             conn->pending++;
             srv->stats.pending++;
             return r;
@@ -162,6 +166,11 @@ static rsvd_smb2_hdr answer_hdr(const srv_req *r, uint32_t status)
     h.flags = RSVD_SMB2_FLAGS_SERVER_TO_REDIR;
     h.status = status;
     h.credit = r->credits;
+    if (r->async) { /* [MS-SMB2] 3.3.4.2: the interim granted the credits */
+        h.flags |= RSVD_SMB2_FLAGS_ASYNC_COMMAND;
+        h.async_id = r->async_id;
+        h.credit = 0;
+    }
     h.next_command = 0;
     memset(h.signature, 0, sizeof h.signature);
     return h;
@@ -180,11 +189,52 @@ static void answer(srv_req *r, size_t len)
 /* Fails the request with @p status: an SMB2 ERROR response ([MS-SMB2] 3.3.4.4). */
 static void fail(srv_req *r, uint32_t status)
 {
+    rsvd_smb2_hdr h = r->hdr;
+    if (r->async) { /* the final response of an interim one: its AsyncId */
+        h.flags |= RSVD_SMB2_FLAGS_ASYNC_COMMAND;
+        h.async_id = r->async_id;
+    }
     size_t len = 0;
-    if (rsvd_smb2_error_response_build(&r->hdr, status, r->credits, r->rsp, sizeof r->rsp,
-                                       &len) != RSVD_OK)
+    if (rsvd_smb2_error_response_build(&h, status, r->credits, r->rsp, sizeof r->rsp, &len) !=
+        RSVD_OK)
         abort(); /* 64 + 9 bytes always fit */
     answer(r, len);
+}
+
+/* [MS-SMB2] 3.3.4.2: the RSVD server handed an asynchronous tunnel request
+ * to its disk: the interim response goes now - STATUS_PENDING, the ASYNC
+ * header with a new AsyncId, the credits granted - and the final response
+ * later carries the same AsyncId. */
+static void rsvd_interim(void *ctx, void *cookie)
+{
+    smb2_dispatch *srv = ctx;
+    srv_req *r = cookie;
+    if (r->kind != COOKIE_REQ || r->async)
+        return;
+    r->async = true;
+    r->async_id = ++srv->next_async_id;
+    rsvd_smb2_hdr h = r->hdr;
+    h.flags |= RSVD_SMB2_FLAGS_ASYNC_COMMAND;
+    h.async_id = r->async_id;
+    uint8_t rsp[RSVD_SMB2_HEADER_SIZE + RSVD_SMB2_ERROR_STRUCTURE_SIZE];
+    size_t len = 0;
+    if (rsvd_smb2_error_response_build(&h, RSVD_STATUS_PENDING, 0, rsp, sizeof rsp, &len) !=
+        RSVD_OK)
+        abort();
+    /* The builder gives an async response 0 credits; the interim grants
+     * them (CreditResponse is at offset 14). */
+    rsvd_wr w;
+    rsvd_wr_init(&w, rsp, len);
+    (void)rsvd_wr_take(&w, 14);
+    rsvd_wr_u16(&w, r->credits);
+    srv->stats.interims++;
+    if (r->conn->alive)
+        srv->cfg.send(srv->cfg.ctx, r->conn->conn_ctx, rsp, len);
+}
+
+static uint64_t rsvd_wall_clock(void *ctx)
+{
+    return now_ms(ctx);
 }
 
 /* Sends what an encoder built: @p rc its result, *len the length it
@@ -328,18 +378,36 @@ static void on_create(srv_req *r)
     /* 2. [MS-SMB2] 3.3.5.9.14: an SVHDX_OPEN_DEVICE_CONTEXT on a name that
      * ends with ":SharedVirtualDisk" is an open of a shared virtual disk: it
      * goes to MS-RSVD 3.2.5.1 with the name, CreateOptions and the context. */
-    rsvd_smb2_cc cc;
+    rsvd_smb2_cc cc, ea;
     bool svhdx = rsvd_smb2_cc_find(q.create_contexts, q.create_contexts_length,
                                    RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
                                    RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, &cc) == RSVD_OK;
     bool suffix = rsvd_utf16le_ends_with_ascii(q.name, q.name_length,
                                                RSVD_SHARED_VIRTUAL_DISK_SUFFIX);
-    srv_open *o = open_new(srv, svhdx && suffix, q.name, q.name_length);
+    /* [MS-SMB2] 3.3.5.9.1: an SMB2_CREATE_EA_BUFFER on such a name is an
+     * open with a target specifier (MS-RSVD 3.2.5.7): one snapshot. */
+    bool target = !svhdx && suffix &&
+                  rsvd_smb2_cc_find(q.create_contexts, q.create_contexts_length,
+                                    RSVD_SMB2_CC_EA_BUFFER, RSVD_SMB2_CC_TAG_LEN, &ea) == RSVD_OK;
+    srv_open *o = open_new(srv, (svhdx || target) && suffix, q.name, q.name_length);
     if (!o) {
         fail(r, RSVD_STATUS_OBJECT_NAME_INVALID);
         return;
     }
     r->open = o;
+    if (target) {
+        rsvd_server_target_create_req tr = RSVD_STRUCT_INIT(rsvd_server_target_create_req);
+        tr.file_name = q.name;
+        tr.file_name_len = q.name_length;
+        tr.create_options = q.create_options;
+        tr.ea_buffer = ea.data;
+        tr.ea_buffer_len = ea.data_length;
+        rc = rsvd_server_create_target(srv->rsvd, &tr, r); /* finished in create_rsvd_done() */
+        if (rc != RSVD_OK)
+            free(o);
+        handed(r, rc);
+        return;
+    }
     if (svhdx && suffix) {
         rsvd_server_create_req cr = {.file_name = q.name,
                                      .file_name_len = q.name_length,
@@ -820,12 +888,16 @@ int smb2_dispatch_new(const smb2_dispatch_config *cfg, smb2_dispatch **out)
     srv->pool = calloc(REQ_POOL, sizeof *srv->pool);
 
     rsvd_server_config rc = RSVD_STRUCT_INIT(rsvd_server_config);
-    rc.svhdx_supported = true;                      /* IsSVHDXSupported */
-    rc.service_version = RSVD_PROTOCOL_VERSION_1;   /* ServerServiceVersion */
-    rc.scsi_disk = cfg->disk_ops;                   /* PVHDPARSER opens */
+    rc.svhdx_supported = true; /* IsSVHDXSupported */
+    rc.service_version = cfg->rsvd_version == RSVD_PROTOCOL_VERSION_2
+                             ? RSVD_PROTOCOL_VERSION_2
+                             : RSVD_PROTOCOL_VERSION_1; /* ServerServiceVersion */
+    rc.scsi_disk = cfg->disk_ops;                       /* PVHDPARSER opens */
     rc.scsi_disk_ctx = cfg->disk_ctx;
     rc.reply = rsvd_reply;
     rc.reply_ctx = srv;
+    rc.interim = rsvd_interim;        /* version 2: the async tunnel's interim response */
+    rc.wall_clock = rsvd_wall_clock;  /* version 2: when a snapshot is created */
     /* A server facing untrusted clients passes a random name_hash_key. */
 
     rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
@@ -1151,14 +1223,18 @@ void smb2_dispatch_conn_lost(smb2_dispatch *srv, smb2_dispatch_conn *conn)
 
 uint64_t smb2_dispatch_next_expiry(const smb2_dispatch *srv)
 {
-    return srv->res ? rsvd_res_server_next_expiry(srv->res) : UINT64_MAX;
+    uint64_t res = srv->res ? rsvd_res_server_next_expiry(srv->res) : UINT64_MAX;
+    uint64_t rsvd = rsvd_server_next_expiry(srv->rsvd); /* the CDP snapshot timer */
+    return res < rsvd ? res : rsvd;
 }
 
 size_t smb2_dispatch_handle_expiry(smb2_dispatch *srv)
 {
     size_t closed = 0;
+    uint64_t now = now_ms(srv);
     if (srv->res)
-        (void)rsvd_res_server_handle_expiry(srv->res, now_ms(srv), &closed);
+        (void)rsvd_res_server_handle_expiry(srv->res, now, &closed);
+    (void)rsvd_server_handle_expiry(srv->rsvd, now, NULL);
     return closed;
 }
 

@@ -13,9 +13,12 @@
  *    reconnects go to the resilient server first ([MS-SMB2] 3.3.5.15.9,
  *    3.3.5.14, 3.3.5.9.7);
  *  - a shared-disk open (CREATE of "<name>:SharedVirtualDisk" with an
- *    SVHDX_OPEN_DEVICE_CONTEXT, [MS-SMB2] 3.3.5.9.14) goes to the RSVD server
- *    (rsvd_server) for CREATE, READ, WRITE, IOCTL, LOCK, QUERY_INFO,
- *    SET_INFO and CLOSE;
+ *    SVHDX_OPEN_DEVICE_CONTEXT, [MS-SMB2] 3.3.5.9.14, or with an
+ *    SMB2_CREATE_EA_BUFFER holding a target specifier, 3.3.5.9.1) goes to
+ *    the RSVD server (rsvd_server) for CREATE, READ, WRITE, IOCTL, LOCK,
+ *    QUERY_INFO, SET_INFO and CLOSE; a tunnel request the client sent
+ *    asynchronously gets its interim response when the RSVD server says so
+ *    ([MS-SMB2] 3.3.4.2) and its final response with the same AsyncId;
  *  - a plain open goes to the file table of file_table.h;
  *  - an open the resilient server closes by itself (connection lost,
  *    LOGOFF, TREE_DISCONNECT, resiliency timeout expired) comes back through
@@ -102,13 +105,18 @@ typedef struct smb2_dispatch_config {
     /** Optional: told about closes and lost connections. */
     void (*event)(void *ctx, const smb2_dispatch_event *ev);
     /** The clock in milliseconds since 1970 (the times in CREATE and CLOSE
-     * responses; resiliency deadlines need only that it never goes back),
-     * read when a request or an event needs the time. */
+     * responses, the snapshots' creation times; resiliency deadlines and the
+     * CDP snapshot timer need only that it never goes back), read when a
+     * request or an event needs the time. */
     uint64_t (*now_ms)(void *ctx);
+    /** ServerServiceVersion of the RSVD server: RSVD_PROTOCOL_VERSION_2
+     * (snapshots, change tracking, resize, VHD sets, target-specifier
+     * opens), or 0 / RSVD_PROTOCOL_VERSION_1. */
+    uint32_t rsvd_version;
 } smb2_dispatch_config;
 
-/** Creates the dispatch with its RSVD server (version 1) and its resilient
- * server. @return RSVD_OK or an rsvd_error. */
+/** Creates the dispatch with its RSVD server and its resilient server.
+ * @return RSVD_OK or an rsvd_error. */
 int smb2_dispatch_new(const smb2_dispatch_config *cfg, smb2_dispatch **out);
 
 /** Closes every open left: the resilient server is freed, which closes
@@ -197,10 +205,14 @@ bool smb2_dispatch_handles(uint16_t command);
 void smb2_dispatch_receive(smb2_dispatch *d, smb2_dispatch_conn *c, const uint8_t *msg,
                            size_t len);
 
-/** @return when smb2_dispatch_handle_expiry() has work (UINT64_MAX: none). */
+/** @return when smb2_dispatch_handle_expiry() has work (UINT64_MAX: none;
+ * 0 or a time already past: at once): the earlier of the resilient-open
+ * scavenger's and the RSVD server's CDP snapshot timer's. Read it again
+ * after every call into the dispatch and every backend completion. */
 uint64_t smb2_dispatch_next_expiry(const smb2_dispatch *d);
 
-/** Runs the resilient-open scavenger. @return the opens it closed. */
+/** Runs the resilient-open scavenger and the CDP snapshot timers.
+ * @return the opens the scavenger closed. */
 size_t smb2_dispatch_handle_expiry(smb2_dispatch *d);
 
 /** Counts for a summary. */
@@ -208,6 +220,7 @@ typedef struct smb2_dispatch_stats {
     uint32_t requests;          /**< SMB2 requests received */
     uint32_t responses;         /**< responses sent (dropped ones included) */
     uint32_t pending;           /**< requests waiting for a backend */
+    uint32_t interims;          /**< interim responses sent ([MS-SMB2] 3.3.4.2) */
     size_t rsvd_opens;          /**< opens in the RSVD server */
     rsvd_res_server_stats res;  /**< the resilient server's counts */
     size_t file_opens;          /**< opens in the file table */

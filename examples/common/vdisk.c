@@ -7,6 +7,7 @@
 #include <rsvd/file_store.h>
 #include <rsvd/scsi_disk.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +42,42 @@ struct vdisk_impl {
     rsvd_scsi_disk_set *set;
 };
 
-/* The built-in SCSI disk over @p block, found by the disk's name. */
+/* A temporary directory for the disk: its file, and its storage for the
+ * version-2 operations. */
+static int make_dir(vdisk_impl *m, char *err, size_t errcap)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(m->dir, sizeof m->dir, "%.200s/%.40s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             m->program);
+    if (!mkdtemp(m->dir)) {
+        snprintf(err, errcap, "cannot create a temporary directory %s: %s", m->dir,
+                 strerror(errno));
+        m->dir[0] = 0;
+        return RSVD_E_IO;
+    }
+    return RSVD_OK;
+}
+
+/* The name of the disk's files: "cluster" for "cluster.vhdx". */
+static void stem_of(const vdisk_impl *m, char *out, size_t cap)
+{
+    const char *base = m->name[0] ? m->name : "disk"; /* NULL name: every name */
+    int stem = (int)strcspn(base, ".");
+    snprintf(out, cap, "%.*s", stem < 48 ? stem : 48, base);
+}
+
+/* The built-in SCSI disk over @p block, found by the disk's name, with its
+ * storage in the temporary directory (snapshots, change log, VHD sets). */
 static int builtin_disk(vdisk *d, rsvd_block_source block, char *err, size_t errcap)
 {
     vdisk_impl *m = d->impl;
+    char stem[64];
+    stem_of(m, stem, sizeof stem);
     rsvd_scsi_disk_config cfg = RSVD_STRUCT_INIT(rsvd_scsi_disk_config);
     cfg.block = block;
     cfg.disk_id = disk_id;
+    cfg.storage_dir = m->dir;
+    cfg.storage_name = stem;
     int rc = rsvd_scsi_disk_create(&cfg, &m->disk);
     if (rc == RSVD_OK)
         rc = rsvd_scsi_disk_set_create(NULL, &m->set);
@@ -59,31 +89,26 @@ static int builtin_disk(vdisk *d, rsvd_block_source block, char *err, size_t err
     }
     d->ops = rsvd_scsi_disk_backend_ops();
     d->ctx = m->set;
+    d->version2 = true;
     return RSVD_OK;
 }
 
 static int open_default(vdisk *d, uint64_t size, char *err, size_t errcap)
 {
     vdisk_impl *m = d->impl;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(m->dir, sizeof m->dir, "%.200s/%.40s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
-             m->program);
-    if (!mkdtemp(m->dir)) {
-        snprintf(err, errcap, "cannot create a temporary directory %s: %s", m->dir,
-                 strerror(errno));
-        m->dir[0] = 0;
-        return RSVD_E_IO;
-    }
+    int rc = make_dir(m, err, errcap);
+    if (rc != RSVD_OK)
+        return rc;
     /* "cluster.vhdx" is kept in cluster.img: raw blocks, not a VHDX. */
-    const char *base = m->name[0] ? m->name : "disk";
-    int stem = (int)strcspn(base, ".");
-    snprintf(m->path, sizeof m->path, "%s/%.*s.img", m->dir, stem < 48 ? stem : 48, base);
+    char stem[64];
+    stem_of(m, stem, sizeof stem);
+    snprintf(m->path, sizeof m->path, "%.256s/%.48s.img", m->dir, stem);
     rsvd_file_block_config cfg = RSVD_STRUCT_INIT(rsvd_file_block_config);
     cfg.path = m->path;
     cfg.create_size = size;
     cfg.direct_io = RSVD_DIRECT_IO_NEVER;
     rsvd_backend_diag why;
-    int rc = rsvd_file_block_open(&cfg, &m->fb, &why);
+    rc = rsvd_file_block_open(&cfg, &m->fb, &why);
     if (rc != RSVD_OK) {
         snprintf(err, errcap, "cannot create %s: %s", m->path, why.reason);
         return rc;
@@ -142,10 +167,13 @@ static int open_iscsi(vdisk *d, const char *spec, char *err, size_t errcap)
 static int open_nbd(vdisk *d, const char *spec, char *err, size_t errcap)
 {
 #if EXAMPLES_HAVE_NBD
+    int rc = make_dir(d->impl, err, errcap);
+    if (rc != RSVD_OK)
+        return rc;
     rsvd_nbd_block_config cfg = RSVD_STRUCT_INIT(rsvd_nbd_block_config);
     cfg.uri = spec;
     rsvd_backend_diag why;
-    int rc = rsvd_nbd_block_open(&cfg, &d->impl->nb, &why);
+    rc = rsvd_nbd_block_open(&cfg, &d->impl->nb, &why);
     if (rc != RSVD_OK) {
         snprintf(err, errcap, "%s: %s", spec, why.reason[0] ? why.reason : rsvd_strerror(rc));
         return rc;
@@ -222,8 +250,22 @@ void vdisk_close(vdisk *d)
     rsvd_file_block_close(m->fb);
     if (m->path[0])
         (void)unlink(m->path);
-    if (m->dir[0])
+    if (m->dir[0]) {
+        /* What the disk kept there: its metadata, change log, snapshots,
+         * VHD-set descriptors. */
+        DIR *dir = opendir(m->dir);
+        struct dirent *e;
+        while (dir && (e = readdir(dir)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char path[600];
+            snprintf(path, sizeof path, "%s/%s", m->dir, e->d_name);
+            (void)unlink(path);
+        }
+        if (dir)
+            closedir(dir);
         (void)rmdir(m->dir);
+    }
     free(m);
     d->impl = NULL;
 }

@@ -3,12 +3,15 @@
  * set up from a URI.
  *
  *  - no URI: the built-in SCSI disk (rsvd/scsi_disk.h) over a temporary
- *    file (rsvd_file_block_open()), removed when the disk is closed;
+ *    file (rsvd_file_block_open()), removed when the disk is closed; its
+ *    storage directory (snapshots, change log, VHD sets: the version-2
+ *    operations) is the same temporary directory;
  *  - iscsi://HOST:PORT/IQN/LUN: a logical unit of an iSCSI target through
  *    libiscsi (rsvd/iscsi_disk.h): each RSVD initiator logs in as its own
  *    iSCSI initiator and the target's persistent reservations decide;
  *  - nbd://HOST:PORT/EXPORT (or nbd+unix://): the built-in SCSI disk over
- *    an NBD export (rsvd/nbd_block.h), e.g. a VHDX that qemu-nbd serves.
+ *    an NBD export (rsvd/nbd_block.h), e.g. a VHDX that qemu-nbd serves,
+ *    with a temporary storage directory.
  * The last two exist when librsvd was built with its iscsi / nbd feature
  * (EXAMPLES_HAVE_ISCSI, EXAMPLES_HAVE_NBD).
  *
@@ -48,6 +51,10 @@ typedef struct vdisk {
     void *ctx;
     /** One line saying what the disk is. */
     char description[320];
+    /** The disk keeps snapshots and a change log: the version-2 operations
+     * work (the built-in disk with its storage directory; not the iSCSI
+     * disk, which answers them STATUS_INVALID_DEVICE_REQUEST). */
+    bool version2;
     vdisk_impl *impl;
 } vdisk;
 
@@ -66,7 +73,7 @@ const char *vdisk_why(const vdisk *d);
  * host that puts it in a disk set of its own; NULL for an iSCSI disk. */
 rsvd_scsi_disk *vdisk_builtin_disk(const vdisk *d);
 
-/** Closes the disk (and removes the temporary file). */
+/** Closes the disk (and removes the temporary file and directory). */
 void vdisk_close(vdisk *d);
 
 #endif /* EXAMPLES_VDISK_H */

@@ -2,7 +2,10 @@
  * rsvd-demo: the scenario (see scenario.h).
  *
  * Two nodes of a guest cluster, A and B, and a management host M share
- * one virtual disk, cluster.vhdx, on one file server. Each step is a
+ * one virtual disk, cluster.vhdx, on one file server (an RSVD server of
+ * version 2). M also backs the disk up through version 2: it makes it a
+ * VHD set, cluster.vhds, takes snapshots with change tracking around A's
+ * writes and reads back exactly the ranges A wrote. Each step is a
  * function; each request prints one line - who, what, and the status by
  * name - and is checked against the answer the specs require. The server
  * and the clients also report what they do on their own (closes on a lost
@@ -29,6 +32,8 @@
 
 /* The name the shared disk is opened by. */
 #define DEMO_DISK_NAME "cluster.vhdx"
+/* The name it answers to as a VHD set, once converted. */
+#define DEMO_SET_NAME "cluster.vhds"
 /* 2024-01-01T00:00:00Z: where the demo's clock starts. */
 #define START_MS 1704067200000ull
 /* The size of every SMB2 READ and WRITE of the demo. */
@@ -62,6 +67,7 @@ typedef struct host {
     demo_link *link;
     smb2_open disk; /* cluster.vhdx:SharedVirtualDisk */
     smb2_open cfg;  /* its VM's configuration file */
+    smb2_open set;  /* M: cluster.vhds:SharedVirtualDisk */
 } host;
 
 /* Something a server or client did on its own, kept for the checks. */
@@ -100,6 +106,7 @@ struct demo {
     client_ev cev[MAX_EVENTS];
     size_t ncev;
     uint8_t data_a[IO_SIZE], data_b[IO_SIZE], data_m[IO_SIZE];
+    uint64_t virtual_size; /* as GET_INITIAL_INFO answered */
 };
 
 /* ---- printing and checking ------------------------------------------------- */
@@ -391,7 +398,8 @@ static bool step1_open(demo *d)
     line(d, "A", rsvd_tunnel_opcode_name(RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION),
          status_str(st == RSVD_STATUS_SUCCESS ? t.hdr.status : st, s, sizeof s),
          ok ? detail : NULL);
-    check(d, ok && info.server_version == RSVD_PROTOCOL_VERSION_1 && info.sector_size >= 512 &&
+    d->virtual_size = info.virtual_size;
+    check(d, ok && info.server_version == RSVD_PROTOCOL_VERSION_2 && info.sector_size >= 512 &&
                  info.virtual_size > 0,
           "A GET_INITIAL_INFO: got %s, ServerVersion %u, SectorSize %u", s, info.server_version,
           info.sector_size);
@@ -405,9 +413,9 @@ static bool step1_open(demo *d)
              sup.shared_virtual_disk_handle_state == RSVD_HANDLE_STATE_SHARED ? "shared by this open"
                                                                                 : "?");
     expect(d, &d->a, "FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT", st, RSVD_STATUS_SUCCESS, detail);
-    check(d, sup.shared_virtual_disk_support == RSVD_SHARED_VIRTUAL_DISKS_SUPPORTED &&
+    check(d, sup.shared_virtual_disk_support == RSVD_SHARED_VIRTUAL_DISK_SNAPSHOTS_SUPPORTED &&
                  sup.shared_virtual_disk_handle_state == RSVD_HANDLE_STATE_SHARED,
-          "query support: got 0x%X/0x%X, want 0x1/0x3", sup.shared_virtual_disk_support,
+          "query support: got 0x%X/0x%X, want 0x7/0x3", sup.shared_virtual_disk_support,
           sup.shared_virtual_disk_handle_state);
     return true;
 }
@@ -682,15 +690,301 @@ static bool step6_expiry(demo *d)
     return true;
 }
 
-static bool step7_close(demo *d)
+/* ---- version 2: M backs the disk up ([MS-RSVD] 3.1.4.12 - 3.1.4.27) ------------------- */
+
+/* The snapshots, transactions and change log of step 7. */
+#define SNAP_1 0x51
+#define SNAP_2 0x52
+#define TXN_1 0x61
+#define TXN_2 0x62
+#define TXN_CONVERT 0x63
+#define LOG_ID 0x4C
+/* Where A writes between the two snapshots. */
+#define CHANGE_1 (64u * 1024u)
+#define CHANGE_2 (1024u * 1024u)
+
+static rsvd_guid demo_guid(uint8_t n)
 {
-    title(d, 7, "the cluster shuts down: A clears the reservations; everything is closed");
-    host *a = &d->a;
-    smb2_disk_open_args args = {&a->initiator, a->machine};
+    rsvd_guid g;
+    memset(g.b, n, sizeof g.b);
+    g.b[0] = 0xD0; /* Data1 0x..D0: readable in a capture */
+    return g;
+}
+
+/* Prints a tunnel operation's line and checks SMB2 success with the header
+ * Status @p want. */
+static bool expect_tunnel(demo *d, host *h, const char *what, uint32_t st,
+                          const smb2_tunnel_result *t, uint32_t want, const char *detail)
+{
+    char s[48], w[48];
+    uint32_t shown = st == RSVD_STATUS_SUCCESS ? t->hdr.status : st;
+    line(d, h->name, what, status_str(shown, s, sizeof s), shown == want ? detail : NULL);
+    return check(d, st == RSVD_STATUS_SUCCESS && t->hdr.status == want, "%s %s: got %s, want %s",
+                 h->name, what, s, status_str(want, w, sizeof w));
+}
+
+/* META_OPERATION_START of a VM snapshot, on the async FSCTL: Initialize
+ * (with change tracking), then BlockIO to Finalize, as Windows takes one
+ * (example 4.3; [MS-RSVD] 3.1.4.12). */
+static bool vm_snapshot(demo *d, host *h, smb2_open *o, uint8_t txn, uint8_t id)
+{
+    static const uint32_t stages[2][6] = {
+        {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE},
+        {RSVD_SVHDX_SNAPSHOT_STAGE_BLOCK_IO, RSVD_SVHDX_SNAPSHOT_STAGE_SWITCH_OBJECT_STORE,
+         RSVD_SVHDX_SNAPSHOT_STAGE_UNBLOCK_IO, RSVD_SVHDX_SNAPSHOT_STAGE_FINALIZE}};
+    static const char *const what[2] = {"START CreateSnapshot VM: Initialize",
+                                        "START CreateSnapshot VM: BlockIO .. Finalize"};
+    for (int i = 0; i < 2; i++) {
+        rsvd_svhdx_meta_operation_create_snapshot c;
+        memset(&c, 0, sizeof c);
+        c.snapshot_type = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+        c.flags = i == 0 ? RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING : 0;
+        memcpy(c.stage, stages[i], sizeof c.stage);
+        c.snapshot_id = demo_guid(id);
+        uint8_t data[RSVD_SVHDX_META_OPERATION_CREATE_SNAPSHOT_FIXED_SIZE], body[128];
+        size_t n = 0, m = 0;
+        rsvd_svhdx_meta_operation_start_request s = {demo_guid(txn),
+                                                     RSVD_SVHDX_META_OPERATION_TYPE_CREATE_SNAPSHOT,
+                                                     data, 0};
+        if (rsvd_svhdx_meta_operation_create_snapshot_encode(&c, data, sizeof data, &n) !=
+                RSVD_OK ||
+            (s.data_len = n,
+             rsvd_svhdx_meta_operation_start_request_encode(&s, body, sizeof body, &m)) != RSVD_OK)
+            return check(d, false, "cannot encode a snapshot request");
+        smb2_tunnel_result t;
+        uint32_t st = smb2_client_tunnel_async(h->c, o, RSVD_TUNNEL_META_OPERATION_START, body, m,
+                                               64, &t);
+        char g[40], detail[96];
+        guid_str(&c.snapshot_id, g, sizeof g);
+        snprintf(detail, sizeof detail, "SnapshotId %s%s", g,
+                 i == 0 ? ", change tracking" : "");
+        if (!expect_tunnel(d, h, what[i], st, &t, RSVD_STATUS_SUCCESS, detail))
+            return false;
+    }
+    return true;
+}
+
+static bool step7_backup(demo *d)
+{
+    title(d, 7, "M backs the disk up: a VHD set, snapshots with change tracking around A's "
+                "writes, exactly the ranges A wrote");
+    host *m = &d->m, *a = &d->a;
+    if (!d->disk.version2) {
+        line(d, "M", "(skipped)", "",
+             "this disk keeps no snapshots: version-2 operations need the built-in disk");
+        smb2_disk_open_args args = {&a->initiator, a->machine};
+        rsvd_svhdx_open_device_context echo;
+        uint32_t st = smb2_client_open_disk(a->c, DEMO_DISK_NAME, &args, &a->disk, &echo);
+        return expect(d, a, "CREATE cluster.vhdx:SharedVirtualDisk", st, RSVD_STATUS_SUCCESS,
+                      NULL);
+    }
+    char detail[200], what[96];
+    smb2_tunnel_result t;
+    size_t interims_before;
+    smb2_dispatch_stats ds;
+    smb2_dispatch_get_stats(d->srv, &ds);
+    interims_before = ds.interims;
+
+    /* 1. ConvertToVHDSet ([MS-RSVD] 3.1.4.17): the disk answers to
+     * cluster.vhds from now on. */
+    uint8_t name[64], data[96], body[160];
+    size_t nl = 0, n = 0, bl = 0;
+    static const char set16[] = DEMO_SET_NAME;
+    for (size_t i = 0; i < sizeof set16; i++) { /* NUL-terminated UTF-16 */
+        name[nl++] = (uint8_t)set16[i];
+        name[nl++] = 0;
+    }
+    rsvd_svhdx_meta_operation_convert_to_vhdset cv = {(uint32_t)nl, name};
+    rsvd_svhdx_meta_operation_start_request sr = {
+        demo_guid(TXN_CONVERT), RSVD_SVHDX_META_OPERATION_TYPE_CONVERT_TO_VHDSET, data, 0};
+    if (rsvd_svhdx_meta_operation_convert_to_vhdset_encode(&cv, data, sizeof data, &n) != RSVD_OK ||
+        (sr.data_len = n, rsvd_svhdx_meta_operation_start_request_encode(&sr, body, sizeof body,
+                                                                          &bl)) != RSVD_OK)
+        return check(d, false, "cannot encode the convert request");
+    uint32_t st =
+        smb2_client_tunnel_async(m->c, &m->disk, RSVD_TUNNEL_META_OPERATION_START, body, bl, 64, &t);
+    if (!expect_tunnel(d, m, "START ConvertToVHDSet " DEMO_SET_NAME, st, &t, RSVD_STATUS_SUCCESS,
+                       "on the async FSCTL: interim STATUS_PENDING, then the answer"))
+        return false;
+
+    /* 2. The VHD set opened with the V2 context: the response carries the
+     * disk's geometry and the server's version ([MS-RSVD] 3.2.5.1). */
+    smb2_disk_open_args args = {NULL, m->machine};
     rsvd_svhdx_open_device_context echo;
-    uint32_t st = smb2_client_open_disk(a->c, DEMO_DISK_NAME, &args, &a->disk, &echo);
+    st = smb2_client_open_disk_v2(m->c, DEMO_SET_NAME, &args, &m->set, &echo);
+    snprintf(detail, sizeof detail,
+             "V2 context: ServerServiceVersion %u, %u/%u-byte sectors, %llu MiB",
+             echo.server_service_version, echo.virtual_sector_size, echo.physical_sector_size,
+             (unsigned long long)(echo.virtual_size >> 20));
+    if (!expect(d, m, "CREATE " DEMO_SET_NAME ":SharedVirtualDisk", st, RSVD_STATUS_SUCCESS,
+                detail))
+        return false;
+    check(d, echo.virtual_disk_properties_initialized && echo.server_service_version == 2 &&
+                 echo.virtual_sector_size == 512 && echo.virtual_size == d->virtual_size,
+          "V2 response: initialized %u, version %u, sectors %u, size %llu",
+          echo.virtual_disk_properties_initialized, echo.server_service_version,
+          echo.virtual_sector_size, (unsigned long long)echo.virtual_size);
+
+    /* 3. CHANGE_TRACKING_START ([MS-RSVD] 3.1.4.22). */
+    rsvd_svhdx_change_tracking_start_request cs;
+    memset(&cs, 0, sizeof cs);
+    cs.transaction_id = demo_guid(0x64);
+    cs.log_file_name_offset = RSVD_SVHDX_CHANGE_TRACKING_START_REQUEST_FIXED_SIZE;
+    cs.log_file_id = demo_guid(LOG_ID);
+    if (rsvd_svhdx_change_tracking_start_request_encode(&cs, body, sizeof body, &n) != RSVD_OK)
+        return check(d, false, "cannot encode the change-tracking start");
+    st = smb2_client_tunnel(m->c, &m->set, RSVD_TUNNEL_CHANGE_TRACKING_START, body, n, 64, &t);
+    if (!expect_tunnel(d, m, "CHANGE_TRACKING_START", st, &t, RSVD_STATUS_SUCCESS, NULL))
+        return false;
+
+    /* 4. The first snapshot, the baseline of the backup. */
+    if (!vm_snapshot(d, m, &m->set, TXN_1, SNAP_1))
+        return false;
+
+    /* 5. A, the guest, writes in two places. */
+    smb2_disk_open_args aa = {&a->initiator, a->machine};
+    st = smb2_client_open_disk(a->c, DEMO_DISK_NAME, &aa, &a->disk, &echo);
     if (!expect(d, a, "CREATE cluster.vhdx:SharedVirtualDisk", st, RSVD_STATUS_SUCCESS, NULL))
         return false;
+    const uint32_t at[2] = {CHANGE_1, CHANGE_2};
+    for (int i = 0; i < 2; i++) {
+        uint32_t count = 0;
+        st = smb2_client_write(a->c, &a->disk, at[i], d->data_a, IO_SIZE, &count);
+        snprintf(what, sizeof what, "SMB2 WRITE 4 KiB @%u KiB", at[i] / 1024u);
+        expect(d, a, what, st, RSVD_STATUS_SUCCESS, NULL);
+    }
+
+    /* 6. The second snapshot; its progress is complete. */
+    if (!vm_snapshot(d, m, &m->set, TXN_2, SNAP_2))
+        return false;
+    rsvd_guid txn = demo_guid(TXN_2);
+    st = smb2_client_tunnel(m->c, &m->set, RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS, txn.b, 16,
+                            32, &t);
+    rsvd_svhdx_meta_operation_query_progress_response pr;
+    memset(&pr, 0, sizeof pr);
+    bool done = st == RSVD_STATUS_SUCCESS && t.hdr.status == RSVD_STATUS_SUCCESS &&
+                rsvd_svhdx_meta_operation_query_progress_response_decode(t.body, t.body_len,
+                                                                         &pr) == RSVD_OK &&
+                pr.current_progress_value == pr.complete_value;
+    snprintf(detail, sizeof detail, "%llu of %llu", (unsigned long long)pr.current_progress_value,
+             (unsigned long long)pr.complete_value);
+    expect_tunnel(d, m, "META_OPERATION_QUERY_PROGRESS (2nd snapshot)", st, &t,
+                  RSVD_STATUS_SUCCESS, detail);
+    check(d, done, "the second snapshot's progress is not complete");
+
+    /* 7. The changes between the two snapshots: exactly A's two writes
+     * ([MS-RSVD] 3.1.4.26, 3.2.5.5.14). */
+    rsvd_svhdx_tunnel_query_virtual_disk_changes_request cq = {
+        demo_guid(SNAP_2), demo_guid(SNAP_1), RSVD_SVHDX_SNAPSHOT_TYPE_VM, 0, d->virtual_size};
+    if (rsvd_svhdx_tunnel_query_virtual_disk_changes_request_encode(&cq, body, sizeof body, &n) !=
+        RSVD_OK)
+        return check(d, false, "cannot encode the changes query");
+    st = smb2_client_tunnel(m->c, &m->set, RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES, body, n, 1024,
+                            &t);
+    rsvd_svhdx_tunnel_query_virtual_disk_changes_reply cr;
+    memset(&cr, 0, sizeof cr);
+    rsvd_svhdx_virtual_disk_changed_range r0 = {0, 0}, r1 = {0, 0};
+    bool exact = st == RSVD_STATUS_SUCCESS && t.hdr.status == RSVD_STATUS_SUCCESS &&
+                 rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_decode(t.body, t.body_len,
+                                                                           &cr) == RSVD_OK &&
+                 cr.range_count == 2 &&
+                 rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_range(&cr, 0, &r0) ==
+                     RSVD_OK &&
+                 rsvd_svhdx_tunnel_query_virtual_disk_changes_reply_range(&cr, 1, &r1) ==
+                     RSVD_OK &&
+                 r0.byte_offset == CHANGE_1 && r0.byte_length == IO_SIZE &&
+                 r1.byte_offset == CHANGE_2 && r1.byte_length == IO_SIZE &&
+                 cr.processed_byte_length == d->virtual_size;
+    snprintf(detail, sizeof detail, "%u ranges: %llu KiB @%llu KiB, %llu KiB @%llu KiB",
+             cr.range_count, (unsigned long long)(r0.byte_length >> 10),
+             (unsigned long long)(r0.byte_offset >> 10), (unsigned long long)(r1.byte_length >> 10),
+             (unsigned long long)(r1.byte_offset >> 10));
+    expect_tunnel(d, m, "QUERY_VIRTUAL_DISK_CHANGES 1st .. 2nd snapshot", st, &t,
+                  RSVD_STATUS_SUCCESS, detail);
+    check(d, exact, "the changed ranges are not exactly A's two writes");
+
+    /* 8. The first snapshot still reads as it was: M opens the VHD set at
+     * it with a target specifier ([MS-RSVD] 3.1.4.24, 3.2.5.7) and reads
+     * where A wrote since. */
+    smb2_open snap;
+    rsvd_guid sid = demo_guid(SNAP_1);
+    st = smb2_client_open_snapshot(m->c, DEMO_SET_NAME, RSVD_SVHDX_SNAPSHOT_TYPE_VM, &sid, &snap);
+    if (!expect(d, m, "CREATE " DEMO_SET_NAME " @snapshot 1 (EA)", st,
+                RSVD_STATUS_SUCCESS, "RSVD_TARGET_SPECIFIER_EA in an SMB2_CREATE_EA_BUFFER"))
+        return false;
+    uint8_t buf[IO_SIZE], zero[IO_SIZE];
+    uint32_t got = 0;
+    memset(zero, 0, sizeof zero);
+    st = smb2_client_read(m->c, &snap, CHANGE_1, buf, IO_SIZE, &got);
+    bool old_data = st == RSVD_STATUS_SUCCESS && got == IO_SIZE && memcmp(buf, zero, IO_SIZE) == 0;
+    expect(d, m, "SMB2 READ 4 KiB @64 KiB of snapshot 1", st, RSVD_STATUS_SUCCESS,
+           old_data ? "zeros: the data before A's write" : NULL);
+    check(d, old_data, "the first snapshot does not read as it was before A's write");
+    expect(d, m, "CLOSE " DEMO_SET_NAME " @snapshot 1",
+           smb2_client_close(m->c, &snap), RSVD_STATUS_SUCCESS, NULL);
+
+    /* 9. The VHD set lists both snapshots ([MS-RSVD] 3.1.4.18). */
+    rsvd_svhdx_tunnel_vhdset_query_information_request vq = {
+        RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_LIST, RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+        demo_guid(0)};
+    if (rsvd_svhdx_tunnel_vhdset_query_information_request_encode(&vq, body, sizeof body, &n) !=
+        RSVD_OK)
+        return check(d, false, "cannot encode the VHD-set query");
+    st = smb2_client_tunnel(m->c, &m->set, RSVD_TUNNEL_VHDSET_QUERY_INFORMATION, body, n, 256, &t);
+    rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response vl;
+    memset(&vl, 0, sizeof vl);
+    rsvd_guid s0, s1;
+    bool listed =
+        st == RSVD_STATUS_SUCCESS && t.hdr.status == RSVD_STATUS_SUCCESS &&
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_decode(
+            t.body, t.body_len, &vl) == RSVD_OK &&
+        vl.response_complete == 1 && vl.number_of_snapshots == 2 &&
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_snapshot_id(&vl, 0,
+                                                                                      &s0) ==
+            RSVD_OK &&
+        rsvd_svhdx_tunnel_vhdset_query_information_snapshot_list_response_snapshot_id(&vl, 1,
+                                                                                      &s1) ==
+            RSVD_OK;
+    rsvd_guid w0 = demo_guid(SNAP_1), w1 = demo_guid(SNAP_2);
+    snprintf(detail, sizeof detail, "SnapshotList: %u snapshots, complete", vl.number_of_snapshots);
+    expect_tunnel(d, m, "VHDSET_QUERY_INFORMATION SnapshotList", st, &t, RSVD_STATUS_SUCCESS,
+                  detail);
+    check(d, listed && rsvd_guid_equal(&s0, &w0) && rsvd_guid_equal(&s1, &w1),
+          "the VHD set does not list the two snapshots, oldest first");
+
+    /* 10. The baseline goes; tracking stops; M closes the VHD set. */
+    rsvd_svhdx_tunnel_delete_snapshot_request del = {demo_guid(SNAP_1), 0,
+                                                     RSVD_SVHDX_SNAPSHOT_TYPE_VM};
+    if (rsvd_svhdx_tunnel_delete_snapshot_request_encode(&del, body, sizeof body, &n) != RSVD_OK)
+        return check(d, false, "cannot encode the delete");
+    st = smb2_client_tunnel(m->c, &m->set, RSVD_TUNNEL_DELETE_SNAPSHOT, body, n, 64, &t);
+    expect_tunnel(d, m, "DELETE_SNAPSHOT 1st snapshot", st, &t, RSVD_STATUS_SUCCESS, NULL);
+    st = smb2_client_tunnel(m->c, &m->set, RSVD_TUNNEL_CHANGE_TRACKING_STOP, NULL, 0, 64, &t);
+    rsvd_svhdx_change_tracking_stop_response stop;
+    memset(&stop, 0, sizeof stop);
+    bool stopped = st == RSVD_STATUS_SUCCESS &&
+                   rsvd_svhdx_change_tracking_stop_response_decode(t.body, t.body_len, &stop) ==
+                       RSVD_OK &&
+                   stop.change_tracking_status == RSVD_STATUS_SUCCESS;
+    expect_tunnel(d, m, "CHANGE_TRACKING_STOP", st, &t, RSVD_STATUS_SUCCESS,
+                  "ChangeTrackingStatus STATUS_SUCCESS");
+    check(d, stopped, "CHANGE_TRACKING_STOP: ChangeTrackingStatus 0x%08X", stop.change_tracking_status);
+    expect(d, m, "CLOSE " DEMO_SET_NAME ":SharedVirtualDisk", smb2_client_close(m->c, &m->set),
+           RSVD_STATUS_SUCCESS, NULL);
+
+    /* [MS-SMB2] 3.3.4.2: every START went asynchronous (an interim response
+     * each), nothing else did. */
+    smb2_dispatch_get_stats(d->srv, &ds);
+    check(d, ds.interims - interims_before == 5, "%zu interim responses, want 5 (one per START)",
+          (size_t)(ds.interims - interims_before));
+    return true;
+}
+
+static bool step8_close(demo *d)
+{
+    title(d, 8, "the cluster shuts down: A clears the reservations; everything is closed");
+    host *a = &d->a;
+    uint32_t st;
     smb2_scsi_result r;
     st = prout(a, &a->disk, RSVD_SCSI_PROUT_CLEAR, 0, a->pr_key, 0, &r);
     expect_scsi(d, a, "SCSI PERSISTENT RESERVE OUT CLEAR", st, &r, RSVD_SCSI_STATUS_GOOD,
@@ -759,7 +1053,7 @@ static int setup(demo *d)
         return rc;
     }
     smb2_dispatch_config sc = {d->disk.ops, d->disk.ctx, d->files, server_send, d, server_event,
-                             server_now};
+                             server_now, RSVD_PROTOCOL_VERSION_2};
     if ((rc = smb2_dispatch_new(&sc, &d->srv)) != RSVD_OK) {
         fprintf(stderr, "rsvd-demo: cannot create the server: %s\n", rsvd_strerror(rc));
         return rc;
@@ -850,8 +1144,8 @@ int demo_scenario_run(const demo_options *opt)
     bool ok = host_connect(&d->a, 0x00001000000000A1ull, 1) &&
               host_connect(&d->b, 0x00001000000000B1ull, 1) &&
               host_connect(&d->m, 0x00001000000000C1ull, 1);
-    bool (*steps[])(demo *) = {step1_open,      step2_reserve,  step3_writes, step4_sense,
-                               step5_resilient, step6_expiry, step7_close};
+    bool (*steps[])(demo *) = {step1_open,      step2_reserve, step3_writes, step4_sense,
+                               step5_resilient, step6_expiry,  step7_backup, step8_close};
     for (size_t i = 0; ok && i < sizeof steps / sizeof steps[0]; i++)
         ok = steps[i](d);
     if (!ok)

@@ -53,6 +53,7 @@ struct tgt_vdisk {
 
 int tgt_vdisk_backend_open(const char *uri, tgt_vdisk_backend **out, char *err, size_t errcap)
 {
+    (void)out; /* unused in a build without the iSCSI and NBD backends */
     tgt_vdisk_backend *b = calloc(1, sizeof *b);
     if (!b) {
         snprintf(err, errcap, "out of memory");
@@ -220,6 +221,17 @@ static void rsvd_reply(void *ctx, const rsvd_server_reply *rep)
     }
 }
 
+/* [MS-SMB2] 3.3.4.2: the RSVD server hands a request of
+ * FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST to the disk and says "send the interim
+ * response now"; the final response follows with the same AsyncId. */
+static void rsvd_interim(void *ctx, void *cookie)
+{
+    (void)ctx;
+    tgt_req *r = cookie;
+    r->backend = true;
+    tgt_req_go_async(r);
+}
+
 /* After handing @p r to the RSVD server: RSVD_OK means exactly one reply
  * comes; if it has not come yet the request goes async ([MS-SMB2]
  * 3.3.4.2) and waits. Anything else is this host's mistake. */
@@ -258,6 +270,7 @@ int tgt_vdisk_new(tgt_share *share, tgt_vdisk_backend *backend, tgt_vdisk **out)
     rc.service_version = RSVD_PROTOCOL_VERSION_1; /* ServerServiceVersion */
     rc.reply = rsvd_reply;
     rc.reply_ctx = v;
+    rc.interim = rsvd_interim;
     rc.max_opens = share->srv->cfg->limits.max_opens;
     /* Untrusted clients: a key of the file-name hash they cannot guess. */
     FILE *rnd = fopen("/dev/urandom", "rb");
@@ -429,12 +442,8 @@ void tgt_vdisk_ioctl(tgt_vdisk *v, tgt_req *r, const rsvd_smb2_ioctl_req *q)
         tgt_req_fail(r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
         return;
     }
-    /* An asynchronous tunnel request is answered asynchronously: the
-     * interim response goes first ([MS-SMB2] 3.3.4.2). */
-    if (q->ctl_code == RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST) {
-        r->backend = true;
-        tgt_req_go_async(r);
-    }
+    /* An asynchronous tunnel request gets its interim response when the
+     * RSVD server says (rsvd_interim). */
     rsvd_server_ioctl_req iq = {r->open->local_open, q->ctl_code,   q->input,
                                 q->input_count,     q->max_output_response, r->out};
     hand(v, r);

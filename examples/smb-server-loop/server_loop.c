@@ -409,7 +409,8 @@ int main(void)
     }
     ad.inner = disk.ops;
     ad.inner_ctx = disk.ctx;
-    smb2_dispatch_config cfg = {&async_ops, &ad, files, on_send, &l, on_event, on_now};
+    smb2_dispatch_config cfg = {&async_ops, &ad,     files, on_send, &l,
+                                on_event,   on_now, RSVD_PROTOCOL_VERSION_2};
     smb2_dispatch_conn *conn = NULL;
     static const char user[] = "CLUSTER\\node-c$";
     if (smb2_dispatch_new(&cfg, &srv) != RSVD_OK ||

@@ -15,9 +15,10 @@ extern "C" {
 #endif
 
 /** @file
- * @brief The client's resilient-open state machine ([MS-SMB2] 3.2.4.1.3,
- * 3.2.4.1.7, 3.2.4.20.8, 3.2.5.14.9, 3.2.4.19, 3.2.4.21, 3.2.5.13, 3.2.7.1,
- * 3.2.4.4, 3.2.5.8).
+ * @brief The client's state machine of preserved opens - durable (v1 and
+ * v2), persistent and resilient ([MS-SMB2] 3.2.4.1, 3.2.4.1.3, 3.2.4.1.7,
+ * 3.2.4.3.5, 3.2.5.7, 3.2.5.7.1, 3.2.5.7.6, 3.2.4.20.8, 3.2.5.14,
+ * 3.2.5.14.9, 3.2.4.19, 3.2.4.21, 3.2.5.13, 3.2.7.1, 3.2.4.4, 3.2.5.8).
  *
  * What the host does and what the library does:
  *  - The host owns sockets, NEGOTIATE, SESSION_SETUP (with
@@ -33,8 +34,22 @@ extern "C" {
  *    reconnect CREATE requests, matches and validates their responses,
  *    keeps the 64 lock-sequence buckets of every open, keeps durable and
  *    resilient opens across a disconnect, gives up a resilient open
- *    ResilientTimeout after the disconnect, and re-sends unfinished LOCK
- *    requests with their original LockSequence after a reconnect.
+ *    ResilientTimeout after the disconnect (a durable v2 or persistent one
+ *    DurableTimeout after it), and re-sends unfinished LOCK requests with
+ *    their original LockSequence after a reconnect.
+ *  - Durable opens: the library builds the CREATE that asks for a durable
+ *    handle (rsvd_res_client_create(): DH2Q with a CreateGuid on 3.x,
+ *    PERSISTENT on a continuously available share; DHnQ on 2.0.2 and 2.1),
+ *    reads the durable contexts of its response, replays it when the
+ *    server or a lost channel asks for it, and reclaims the open after a
+ *    disconnect with the context its grant requires (DH2C for a durable v2
+ *    or persistent open on 3.x, DHnC otherwise). A host that builds its own
+ *    CREATE registers the grant with rsvd_res_client_open_add().
+ *  - Replays: the library's own requests are replayed with
+ *    SMB2_FLAGS_REPLAY_OPERATION and the current ChannelSequence
+ *    (rsvd_res_client_resend_next()); the host's own requests through
+ *    rsvd_res_client_replay_request(), and rsvd_res_client_channel_sequence()
+ *    gives the ChannelSequence of every request it builds (3.2.4.1).
  *
  * Handles: connections, sessions, tree connects and opens are named by
  * 64-bit handles; a stale handle never names a later object.
@@ -111,7 +126,10 @@ typedef enum rsvd_res_req_kind {
     /** LOCK or unlock ([MS-SMB2] 3.2.4.19, 3.2.4.21). */
     RSVD_RES_REQ_LOCK = 2,
     /** The CREATE that re-establishes a durable/resilient open (3.2.4.4). */
-    RSVD_RES_REQ_RECONNECT = 3
+    RSVD_RES_REQ_RECONNECT = 3,
+    /** The CREATE of a new open built by rsvd_res_client_create()
+     * ([MS-SMB2] 3.2.4.3, 3.2.4.3.5). */
+    RSVD_RES_REQ_CREATE = 4
 } rsvd_res_req_kind;
 
 /** The outcome of one of the library's requests. */
@@ -139,8 +157,11 @@ typedef struct rsvd_res_client_done {
      * answered (its connection was lost, its open given up).
      */
     uint32_t status;
-    /** false for an interim STATUS_PENDING response: the request stays in
-     * flight and a final response follows. */
+    /** false while the request is not over: an interim STATUS_PENDING
+     * response (a final response follows), or a status the library
+     * replays the request for (STATUS_SERVER_UNAVAILABLE for a CREATE,
+     * STATUS_FILE_NOT_AVAILABLE for an IOCTL: [MS-SMB2] 3.2.5.7, 3.2.5.14):
+     * call rsvd_res_client_resend_next() for the open. */
     bool final;
 } rsvd_res_client_done;
 
@@ -150,14 +171,19 @@ typedef enum rsvd_res_lost_reason {
     RSVD_RES_LOST_NOT_DURABLE = 1,
     /** Not re-established within ResilientTimeout after the disconnect
      * ([MS-SMB2] 3.2.7.1). */
-    RSVD_RES_LOST_TIMEOUT = 2
+    RSVD_RES_LOST_TIMEOUT = 2,
+    /** A durable v2 or persistent open not re-established within
+     * Open.DurableTimeout after the disconnect ([MS-SMB2] 3.2.7.1). */
+    RSVD_RES_LOST_DURABLE_TIMEOUT = 3
 } rsvd_res_lost_reason;
 
-/** @return "NOT_DURABLE", "TIMEOUT" or "?" (the rsvd_res_lost_reason
- * names, as rsvd_res_close_reason_name() gives the server's). */
+/** @return "NOT_DURABLE", "TIMEOUT", "DURABLE_TIMEOUT" or "?" (the
+ * rsvd_res_lost_reason names, as rsvd_res_close_reason_name() gives the
+ * server's). */
 RSVD_API const char *rsvd_res_lost_reason_name(int reason);
 
-/** Callbacks, set once at creation. Both are required. */
+/** Callbacks, set once at creation. request_failed and open_lost are
+ * required. */
 typedef struct rsvd_res_client_callbacks {
     /** Set by RSVD_STRUCT_INIT(rsvd_res_client_callbacks): the size the caller was built with. */
     size_t struct_size;
@@ -169,6 +195,12 @@ typedef struct rsvd_res_client_callbacks {
      * ResilientHandle are FALSE. */
     void (*open_lost)(rsvd_res_client *cli, uint64_t open, void *open_user_data,
                       rsvd_res_lost_reason reason, void *user_data);
+    /** Optional: fills @p buf with @p len random bytes, from which the
+     * library makes the CreateGuid of a durable v2 request ([MS-SMB2]
+     * 3.2.4.3.5: "a newly generated GUID"). @return 0, or non-zero when no
+     * randomness is available. Without it the host passes every CreateGuid
+     * (RSVD_RES_CLIENT_CREATE_GUID_GIVEN). */
+    int (*random)(void *buf, size_t len, void *user_data);
 } rsvd_res_client_callbacks;
 
 /** Creates a client. @return RSVD_OK, RSVD_E_INVAL (a callback missing, bad
@@ -263,14 +295,21 @@ typedef struct rsvd_res_client_tree_params {
     size_t struct_size;
     /** TreeConnect.TreeConnectId. */
     uint32_t tree_id;
-    /** Zero. */
-    uint32_t reserved;
+    union {
+        /** The name of this member in the first release (zero). */
+        uint32_t reserved;
+        /** The Capabilities of the TREE_CONNECT response ([MS-SMB2]
+         * 2.2.10, 3.2.5.5): RSVD_SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY on a
+         * 3.x session makes TreeConnect.IsCAShare TRUE (durable requests
+         * then ask for a persistent handle); other bits are kept and not
+         * used. 0: not continuously available. */
+        uint32_t share_capabilities;
+    };
 } rsvd_res_client_tree_params;
 
 /** Registers a tree connect of @p session. @return RSVD_OK, RSVD_E_NOENT,
- * RSVD_E_INVAL (@p p NULL, not initialised with RSVD_STRUCT_INIT, or
- * reserved not zero), RSVD_E_NOTSUP, RSVD_E_LIMIT, RSVD_E_NOMEM or
- * RSVD_E_BUSY. */
+ * RSVD_E_INVAL (@p p NULL or not initialised with RSVD_STRUCT_INIT),
+ * RSVD_E_NOTSUP, RSVD_E_LIMIT, RSVD_E_NOMEM or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session,
                                       const rsvd_res_client_tree_params *p, uint64_t *tree);
 
@@ -306,21 +345,44 @@ typedef struct rsvd_res_client_open_params {
     bool durable;
     /** The host's pointer, handed back in callbacks. */
     void *user_data;
+    /** Open.CreateGuid: the CreateGuid of the CREATE's DH2Q context (with
+     * RSVD_RES_CLIENT_DURABLE_V2). */
+    rsvd_guid create_guid;
+    /** Open.DurableTimeout: the Timeout of the DH2Q response (with
+     * RSVD_RES_CLIENT_DURABLE_V2), in milliseconds. */
+    uint32_t durable_timeout_ms;
+    /** RSVD_RES_CLIENT_DURABLE_* bits; 0: no durable v2 handle. */
+    uint32_t durable_flags;
 } rsvd_res_client_open_params;
+
+/** @name Durable v2 grant (rsvd_res_client_open_params, _open_info)
+ * @{ */
+/** The CREATE carried DH2Q and its response a DH2Q response ([MS-SMB2]
+ * 3.2.5.7.6): Open.Durable TRUE, with CreateGuid and DurableTimeout. A
+ * reconnect on 3.x uses DH2C with that CreateGuid. Only on a 3.x tree. */
+#define RSVD_RES_CLIENT_DURABLE_V2 0x00000001u
+/** Open.IsPersistent: the DH2Q response had SMB2_DHANDLE_FLAG_PERSISTENT
+ * (with RSVD_RES_CLIENT_DURABLE_V2). */
+#define RSVD_RES_CLIENT_DURABLE_PERSISTENT 0x00000002u
+/** @} */
 
 /**
  * Registers an open the host has just created on @p tree ([MS-SMB2] 3.2.5.7:
  * ResilientHandle FALSE, LastDisconnectTime 0, every bucket Free with
- * SequenceNumber 0).
- * @return RSVD_OK, RSVD_E_NOENT, RSVD_E_INVAL (name), RSVD_E_LIMIT,
- * RSVD_E_NOMEM or RSVD_E_BUSY.
+ * SequenceNumber 0; 3.2.5.7.1 and 3.2.5.7.6: Durable, and with
+ * RSVD_RES_CLIENT_DURABLE_V2 CreateGuid, DurableTimeout and IsPersistent as
+ * the host read them from the CREATE and its response).
+ * @return RSVD_OK, RSVD_E_NOENT, RSVD_E_INVAL (name; durable_flags with
+ * unknown bits, PERSISTENT without V2, or V2 on a tree of a 2.x session),
+ * RSVD_E_LIMIT, RSVD_E_NOMEM or RSVD_E_BUSY.
  */
 RSVD_API int rsvd_res_client_open_add(rsvd_res_client *cli, uint64_t tree,
                                       const rsvd_res_client_open_params *p, uint64_t *open);
 
 /** The application closed the open (its CLOSE went out): the library
- * forgets it; requests still in flight are dropped without callbacks.
- * @return RSVD_OK, RSVD_E_NOENT or RSVD_E_BUSY. */
+ * forgets it; requests still in flight are dropped without callbacks (an
+ * open whose CREATE is unanswered too: that response is then not the
+ * library's). @return RSVD_OK, RSVD_E_NOENT or RSVD_E_BUSY. */
 RSVD_API int rsvd_res_client_open_close(rsvd_res_client *cli, uint64_t open);
 
 /* ---- requests --------------------------------------------------------------- */
@@ -348,6 +410,7 @@ typedef struct rsvd_res_client_msg {
  *  - RSVD_E_NOENT: no open has this handle;
  *  - RSVD_E_AGAIN: no connection (the open is being re-established, or its
  *    session has no channel): the request fails;
+ *  - RSVD_E_STATE: the open's CREATE is not answered yet;
  *  - RSVD_E_NOTSUP: Open.Connection.Dialect is 2.0.2: the application gets
  *    STATUS_NOT_SUPPORTED and nothing is sent;
  *  - RSVD_E_LIMIT: no MessageId available (credits) or too many requests
@@ -361,16 +424,113 @@ RSVD_API int rsvd_res_client_request_resiliency(rsvd_res_client *cli, uint64_t o
                                                 uint8_t *buf, size_t cap,
                                                 rsvd_res_client_msg *out);
 
+/** An extra create context for a CREATE the library builds (e.g. the
+ * lease context 3.2.4.4 step 4 asks for, built by the host that owns the
+ * lease state). */
+typedef struct rsvd_res_client_cc {
+    const void *name;     /**< the context's name (e.g. "RqLs") */
+    size_t name_len;      /**< its length (at least 4) */
+    const uint8_t *data;  /**< the context's data */
+    size_t data_len;      /**< its length */
+} rsvd_res_client_cc;
+
+/** What the application opens ([MS-SMB2] 3.2.4.3) when the library builds
+ * the CREATE (rsvd_res_client_create()). */
+typedef struct rsvd_res_client_create_params {
+    /** Set by RSVD_STRUCT_INIT(rsvd_res_client_create_params): the size the caller was built with. */
+    size_t struct_size;
+    /** The name (UTF-16LE, relative to the share), copied. */
+    const uint8_t *name;
+    /** Its length in bytes (even, at most RSVD_RES_CLIENT_NAME_MAX). */
+    size_t name_len;
+    /** DesiredAccess. */
+    uint32_t desired_access;
+    /** FileAttributes. */
+    uint32_t file_attributes;
+    /** ShareAccess. */
+    uint32_t share_access;
+    /** CreateDisposition. */
+    uint32_t create_disposition;
+    /** CreateOptions. */
+    uint32_t create_options;
+    /** ImpersonationLevel (an RSVD_SMB2_IMPERSONATION_* value). */
+    uint32_t impersonation_level;
+    /** RSVD_RES_CLIENT_CREATE_* bits. */
+    uint32_t flags;
+    /** With RSVD_RES_CLIENT_CREATE_DURABLE on 3.x: the DH2Q Timeout in
+     * milliseconds; 0 lets the server choose (as Windows 8 and later send,
+     * <152>). */
+    uint32_t durable_timeout_ms;
+    /** With RSVD_RES_CLIENT_CREATE_GUID_GIVEN: the CreateGuid to send
+     * (otherwise the library makes one with the random callback). */
+    rsvd_guid create_guid;
+    /** RequestedOplockLevel (RSVD_SMB2_OPLOCK_LEVEL_*; LEASE with an RqLs
+     * context in @p extra). A durable request that is not persistent and
+     * not LEASE asks for BATCH ([MS-SMB2] 3.2.4.3.5). */
+    uint8_t requested_oplock_level;
+    /** Further create contexts (lease, SVHDX, application instance ...),
+     * appended after the durable one. */
+    const rsvd_res_client_cc *extra;
+    /** Their number. */
+    size_t n_extra;
+    /** The host's pointer for the open, handed back in callbacks. */
+    void *user_data;
+} rsvd_res_client_create_params;
+
+/** @name rsvd_res_client_create_params flags
+ * @{ */
+/** The application asks for a durable open ([MS-SMB2] 3.2.4.3.5). */
+#define RSVD_RES_CLIENT_CREATE_DURABLE 0x00000001u
+/** create_guid holds the CreateGuid to send. */
+#define RSVD_RES_CLIENT_CREATE_GUID_GIVEN 0x00000002u
+/** @} */
+
+/**
+ * Builds the CREATE of a new open on @p tree ([MS-SMB2] 3.2.4.3) and keeps
+ * it (Request.Message) until it is answered. With
+ * RSVD_RES_CLIENT_CREATE_DURABLE (3.2.4.3.5): on a 3.x tree the
+ * SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2 context - Timeout as given,
+ * SMB2_DHANDLE_FLAG_PERSISTENT if TreeConnect.IsCAShare, Reserved 0,
+ * CreateGuid new (or given) - otherwise SMB2_CREATE_DURABLE_HANDLE_REQUEST
+ * with 16 zero bytes; a durable request that is not persistent asks for a
+ * BATCH oplock unless it asks for a lease. Then the @p extra contexts.
+ * Header: Command CREATE, the next MessageId on the channel chosen
+ * (3.2.4.1.7), SessionId, TreeId, ChannelSequence (3.2.4.1).
+ *
+ * The open exists at once, in state RSVD_RES_CLIENT_OPEN_CREATING, as
+ * *@p open. Its response (rsvd_res_client_on_response(), kind
+ * RSVD_RES_REQ_CREATE): success makes it CONNECTED with the response's
+ * FileId and OplockLevel, Durable TRUE if a DHnQ or DH2Q response context
+ * came (3.2.5.7.1, 3.2.5.7.6: IsPersistent from its Flags, DurableTimeout
+ * from its Timeout, CreateGuid kept from the request); an error frees it
+ * (no open_lost: done reports the status); STATUS_SERVER_UNAVAILABLE on a
+ * 3.x connection whose server has persistent handles or multi-channel is
+ * replayed (3.2.5.7 <193>, at most three times): done.final is false and
+ * rsvd_res_client_resend_next() builds the replay. The host reads the
+ * other response contexts (lease, SVHDX) from the bytes itself.
+ * @return RSVD_OK, RSVD_E_NOENT (no such tree), RSVD_E_INVAL (name,
+ * flags, contexts; GUID_GIVEN with a zero GUID), RSVD_E_STATE (a durable
+ * 3.x request needs a CreateGuid: none given and no random callback),
+ * RSVD_E_IO (the random callback failed), RSVD_E_AGAIN (no channel),
+ * RSVD_E_LIMIT, RSVD_E_NOSPC, RSVD_E_NOMEM or RSVD_E_BUSY. On any error
+ * nothing changed and no MessageId was used.
+ */
+RSVD_API int rsvd_res_client_create(rsvd_res_client *cli, uint64_t tree,
+                                    const rsvd_res_client_create_params *p, void *req_user_data,
+                                    uint8_t *buf, size_t cap, rsvd_res_client_msg *out,
+                                    uint64_t *open);
+
 /**
  * The application locks or unlocks byte ranges ([MS-SMB2] 3.2.4.19,
  * 3.2.4.21). Elements are all locks (SHARED or EXCLUSIVE, optionally
  * FAIL_IMMEDIATELY) or all unlocks (UNLOCK alone); with more than one lock
  * element FAIL_IMMEDIATELY is set on each, as the client MUST. If
- * Open.ResilientHandle, or the connection supports multi-channel, a Free
- * bucket (lowest index first) is taken: LockSequence = (index << 4) |
- * SequenceNumber; otherwise LockSequence is 0.
+ * Open.ResilientHandle, Open.IsPersistent, or the connection supports
+ * multi-channel, a Free bucket (lowest index first) is taken: LockSequence
+ * = (index << 4) | SequenceNumber; otherwise LockSequence is 0.
  * @return RSVD_OK, RSVD_E_NOENT, RSVD_E_INVAL (elements), RSVD_E_AGAIN (no
- * connection, or no Free bucket: nothing is sent), RSVD_E_LIMIT, RSVD_E_NOSPC,
+ * connection, or no Free bucket: nothing is sent), RSVD_E_STATE (the
+ * open's CREATE is not answered yet), RSVD_E_LIMIT, RSVD_E_NOSPC,
  * RSVD_E_NOMEM or RSVD_E_BUSY. On any error nothing changed.
  */
 RSVD_API int rsvd_res_client_lock(rsvd_res_client *cli, uint64_t open,
@@ -383,12 +543,17 @@ RSVD_API int rsvd_res_client_lock(rsvd_res_client *cli, uint64_t open,
  * granted credits to the window, validates the response and applies it:
  *  - resiliency (3.2.5.14.9): success -> Open.ResilientHandle and
  *    Open.Durable TRUE; an error leaves the open as it was;
+ *    STATUS_FILE_NOT_AVAILABLE on a 3.x connection whose server has
+ *    persistent handles or multi-channel is replayed instead (3.2.5.14
+ *    <195>, at most three times: done.final false);
+ *  - CREATE of rsvd_res_client_create() (3.2.5.7): see there;
  *  - LOCK (3.2.5.13): a final response frees the request's bucket and
  *    advances its SequenceNumber (modulo 16), whatever the status;
  *  - reconnect CREATE (3.2.5.8): success rebinds the open to the new tree
  *    connect with the new FileId; then call rsvd_res_client_resend_next()
  *    until it returns RSVD_E_NOENT. A failure leaves the open waiting for
- *    another attempt, or gives it up when its ResilientTimeout is over.
+ *    another attempt, or gives it up when its time is over (ResilientTimeout,
+ *    or DurableTimeout for a durable v2 or persistent open).
  * A malformed response never crashes: the request ends with
  * STATUS_INVALID_NETWORK_RESPONSE.
  * @return RSVD_OK (*done filled), RSVD_E_NOENT (no request of the library
@@ -403,35 +568,33 @@ RSVD_API int rsvd_res_client_on_response(rsvd_res_client *cli, uint64_t conn, co
  * The connection is gone ([MS-SMB2] 3.2.7.1). For each session on it: a 3.x
  * session with other channels loses this channel (ChannelSequence + 1);
  * otherwise each open is kept if Open.Durable (detached, waiting for
- * re-establishment; a resilient one records LastDisconnectTime = now and
- * is given up ResilientTimeout later) or freed (open_lost, NOT_DURABLE),
- * then the tree connects and the session are freed. Requests in flight on
- * the connection: an unfinished LOCK of a kept open is kept for re-sending
- * with its LockSequence (its bucket stays taken); every other one fails
- * (request_failed). Then the connection is freed.
+ * re-establishment; a resilient or persistent one records
+ * LastDisconnectTime = now; a resilient one is given up ResilientTimeout
+ * later, a durable v2 or persistent one DurableTimeout later) or freed
+ * (open_lost, NOT_DURABLE), an open whose CREATE is unanswered is freed
+ * without open_lost, then the tree connects and the session are freed.
+ * Requests in flight on the connection: an unfinished LOCK of a kept open
+ * is kept for re-sending with its LockSequence (its bucket stays taken); a
+ * CREATE carrying DH2Q whose session keeps another channel is kept for a
+ * replay on it (3.2.7.1, rsvd_res_client_resend_next()); every other one
+ * fails (request_failed). Then the connection is freed.
  * @return RSVD_OK, RSVD_E_NOENT or RSVD_E_BUSY.
  */
 RSVD_API int rsvd_res_client_on_disconnect(rsvd_res_client *cli, uint64_t conn, uint64_t now_ms);
-
-/** An extra create context for the reconnect CREATE (e.g. the lease
- * context 3.2.4.4 step 4 asks for, built by the host that owns the lease
- * state). */
-typedef struct rsvd_res_client_cc {
-    const void *name;     /**< the context's name (e.g. "RqLs") */
-    size_t name_len;      /**< its length (at least 4) */
-    const uint8_t *data;  /**< the context's data */
-    size_t data_len;      /**< its length */
-} rsvd_res_client_cc;
 
 /**
  * Builds the CREATE that re-establishes a detached durable or resilient
  * open on @p tree ([MS-SMB2] 3.2.4.4): the original name, DesiredAccess,
  * FileAttributes, ShareAccess, CreateDisposition, CreateOptions and
  * RequestedOplockLevel = Open.OplockLevel, ImpersonationLevel 0, and the
- * SMB2_CREATE_DURABLE_HANDLE_RECONNECT context with Open.FileId (on every
- * dialect: the open has no CreateGuid for a DH2C), then @p extra.
+ * reconnect context the grant requires: on a 3.x connection, for an open
+ * granted a durable v2 handle (RSVD_RES_CLIENT_DURABLE_V2),
+ * SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2 with Open.FileId, Open.CreateGuid
+ * and SMB2_DHANDLE_FLAG_PERSISTENT if Open.IsPersistent; otherwise (2.0.2,
+ * 2.1, a DHnQ or resilient-only open, which has no CreateGuid)
+ * SMB2_CREATE_DURABLE_HANDLE_RECONNECT with Open.FileId; then @p extra.
  * @return RSVD_OK, RSVD_E_NOENT (no such open - or it was just given up:
- * its ResilientTimeout since the disconnect is over), RSVD_E_STATE (not
+ * its time since the disconnect is over), RSVD_E_STATE (not
  * detached, or an attempt is in flight), RSVD_E_AGAIN (no connection on the
  * tree's session), RSVD_E_LIMIT, RSVD_E_NOSPC, RSVD_E_INVAL, RSVD_E_NOMEM or
  * RSVD_E_BUSY.
@@ -442,10 +605,17 @@ RSVD_API int rsvd_res_client_reconnect_create(rsvd_res_client *cli, uint64_t ope
                                               rsvd_res_client_msg *out);
 
 /**
- * Builds the next LOCK request of a re-established (or still attached)
- * open that must be sent again: one that was in flight when its connection
- * was lost, with its original LockSequence and elements, the open's current
- * FileId and a new MessageId (G1: the server then recognises a replay).
+ * Builds the next request of an open that must be sent again, oldest
+ * first, with a new MessageId on the channel chosen (3.2.4.1.7) and the
+ * current ChannelSequence:
+ *  - a LOCK that was in flight when its connection was lost (a
+ *    re-established or still attached open), with its original
+ *    LockSequence and elements and the open's current FileId (G1: the
+ *    server then recognises a replay);
+ *  - a CREATE or resiliency IOCTL the library replays (3.2.5.7, 3.2.5.14,
+ *    3.2.7.1: done.final was false, or its channel was lost);
+ * on 3.x each carries SMB2_FLAGS_REPLAY_OPERATION (the replay of 3.2.5.8
+ * and 4.1 of the reference: the original request, flag set).
  * @return RSVD_OK, RSVD_E_NOENT (nothing left to re-send, or no such open),
  * RSVD_E_STATE (the open is detached), RSVD_E_AGAIN, RSVD_E_LIMIT,
  * RSVD_E_NOSPC or RSVD_E_BUSY.
@@ -453,16 +623,54 @@ RSVD_API int rsvd_res_client_reconnect_create(rsvd_res_client *cli, uint64_t ope
 RSVD_API int rsvd_res_client_resend_next(rsvd_res_client *cli, uint64_t open, uint8_t *buf,
                                          size_t cap, rsvd_res_client_msg *out);
 
+/* ---- the host's own requests ------------------------------------------------ */
+
+/**
+ * The ChannelSequence field of a request the host builds on @p session
+ * ([MS-SMB2] 3.2.4.1): Session.ChannelSequence on a 3.x session whose
+ * server supports multi-channel or persistent handles (it grows by one at
+ * each lost channel, 3.2.7.1), 0 otherwise (the Status of 2.x requests).
+ * @return RSVD_OK, RSVD_E_INVAL or RSVD_E_NOENT.
+ */
+RSVD_API int rsvd_res_client_channel_sequence(const rsvd_res_client *cli, uint64_t session,
+                                              uint16_t *channel_sequence);
+
+/**
+ * The host's own request on @p session (its Request.Message, @p msg) got
+ * @p status, or (STATUS_CONNECTION_DISCONNECTED) its channel was lost
+ * while the session keeps another: should it be replayed ([MS-SMB2]
+ * 3.2.5.7 <193>, 3.2.5.12 <194>, 3.2.5.14 <195>, 3.2.5.18 <201>, 3.2.7.1)?
+ * Yes on a 3.x session whose server has persistent handles or
+ * multi-channel, for fewer than three earlier replays (@p replays), when:
+ * a CREATE got STATUS_SERVER_UNAVAILABLE; a WRITE, IOCTL or SET_INFO got
+ * STATUS_FILE_NOT_AVAILABLE; a CREATE carrying DH2Q lost its channel. Then
+ * the header is rewritten in place for the replay: SMB2_FLAGS_REPLAY_OPERATION
+ * set (SMB2_FLAGS_SIGNED and the Signature cleared: sign it for the
+ * channel), ChannelSequence = Session.ChannelSequence, a new MessageId
+ * (CreditCharge of them) from the window of the channel chosen
+ * (3.2.4.1.7).
+ * @return RSVD_OK (send @p msg on out->conn), RSVD_E_NOTSUP (not
+ * replayed: the status goes to the application; @p msg unchanged),
+ * RSVD_E_INVAL (not a request of this session), RSVD_E_NOENT,
+ * RSVD_E_AGAIN (no channel), RSVD_E_LIMIT (no MessageId: retry when
+ * credits come) or RSVD_E_BUSY.
+ */
+RSVD_API int rsvd_res_client_replay_request(rsvd_res_client *cli, uint64_t session,
+                                            uint32_t status, uint32_t replays, uint8_t *msg,
+                                            size_t len, rsvd_res_client_msg *out);
+
 /* ---- time ------------------------------------------------------------------ */
 
 /** @return when rsvd_res_client_handle_expiry() has something to do (a
- * detached resilient open's LastDisconnectTime + ResilientTimeout + 1 ms),
+ * detached resilient open's LastDisconnectTime + ResilientTimeout + 1 ms,
+ * a durable v2 or persistent one's disconnect + DurableTimeout + 1 ms),
  * or UINT64_MAX. */
 RSVD_API uint64_t rsvd_res_client_next_expiry(const rsvd_res_client *cli);
 
 /** Gives up every detached resilient open whose ResilientTimeout since the
- * disconnect is over and that has no attempt in flight (3.2.7.1): its
- * unfinished requests fail, then open_lost (TIMEOUT).
+ * disconnect is over, and every durable v2 or persistent one whose
+ * DurableTimeout is, that has no attempt in flight (3.2.7.1): its
+ * unfinished requests fail, then open_lost (TIMEOUT, DURABLE_TIMEOUT).
  * @return RSVD_OK or RSVD_E_BUSY; the number given up in *lost (may be NULL). */
 RSVD_API int rsvd_res_client_handle_expiry(rsvd_res_client *cli, uint64_t now_ms, size_t *lost);
 
@@ -473,14 +681,16 @@ typedef enum rsvd_res_client_open_state {
     /** On a tree connect: requests can be sent. */
     RSVD_RES_CLIENT_OPEN_CONNECTED = 1,
     /** Its connection was lost; waiting to be re-established. */
-    RSVD_RES_CLIENT_OPEN_DETACHED = 2
+    RSVD_RES_CLIENT_OPEN_DETACHED = 2,
+    /** Its CREATE (rsvd_res_client_create()) is not answered yet. */
+    RSVD_RES_CLIENT_OPEN_CREATING = 3
 } rsvd_res_client_open_state;
 
 /** A snapshot of an open ([MS-SMB2] 3.2.1.6). */
 typedef struct rsvd_res_client_open_info {
     /** Set by RSVD_STRUCT_INIT(rsvd_res_client_open_info): the size the caller was built with. */
     size_t struct_size;
-    /** Connected or detached. */
+    /** Connected, detached or creating. */
     rsvd_res_client_open_state state;
     /** Open.FileId. */
     rsvd_smb2_fileid file_id;
@@ -496,10 +706,16 @@ typedef struct rsvd_res_client_open_info {
     uint64_t tree;
     /** A reconnect CREATE is in flight. */
     bool reconnecting;
-    /** LOCK requests waiting to be re-sent. */
+    /** Requests waiting to be re-sent (rsvd_res_client_resend_next()). */
     uint32_t resend_pending;
     /** The host's pointer for the open. */
     void *user_data;
+    /** Open.CreateGuid (zero: none). */
+    rsvd_guid create_guid;
+    /** Open.DurableTimeout (ms; with RSVD_RES_CLIENT_DURABLE_V2). */
+    uint32_t durable_timeout_ms;
+    /** RSVD_RES_CLIENT_DURABLE_* bits. */
+    uint32_t durable_flags;
 } rsvd_res_client_open_info;
 
 /** A snapshot of an open. @return RSVD_OK, RSVD_E_INVAL or RSVD_E_NOENT. */

@@ -72,6 +72,12 @@ typedef struct rsvd_server rsvd_server;
 #define RSVD_SERVER_DEFAULT_MAX_OPENS (1u << 20)
 /** Default rsvd_server_config.max_requests. */
 #define RSVD_SERVER_DEFAULT_MAX_REQUESTS 1024u
+/** Default rsvd_server_config.cdp_timeout_ms: the time a client has to send
+ * SvhdxSnapshotStageUnblockIO after SvhdxSnapshotStageBlockIO of a CDP
+ * snapshot completed ([MS-RSVD] 3.2.2; Windows' value, <6>). */
+#define RSVD_SERVER_DEFAULT_CDP_TIMEOUT_MS 700u
+/** Default rsvd_server_config.max_transactions. */
+#define RSVD_SERVER_DEFAULT_MAX_TRANSACTIONS 16u
 
 /**
  * The answer to one request.
@@ -132,6 +138,24 @@ RSVD_API bool rsvd_server_reply_is_error(const rsvd_server_reply *reply);
 typedef void (*rsvd_server_reply_fn)(void *ctx, const rsvd_server_reply *reply);
 
 /**
+ * "Send the interim response now" ([MS-SMB2] 3.3.4.2): called with the
+ * cookie of a request on FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST (a
+ * META_OPERATION_START, or any tunnel operation a client sends that way)
+ * when the server hands it to the virtual disk and its answer will follow
+ * when the disk's work ends. The host sends the SMB2 interim response
+ * (STATUS_PENDING, SMB2_FLAGS_ASYNC_COMMAND and an AsyncId) at once; the
+ * reply callback later delivers the final response for the same cookie,
+ * which the host sends with that AsyncId. Called at most once per request,
+ * always before its reply (which may come before the call that accepted the
+ * request returns). @p ctx is rsvd_server_config.reply_ctx.
+ */
+typedef void (*rsvd_server_interim_fn)(void *ctx, void *cookie);
+
+/** The host's wall clock: milliseconds since 1970-01-01 UTC. @p ctx is
+ * rsvd_server_config.reply_ctx. */
+typedef uint64_t (*rsvd_server_clock_fn)(void *ctx);
+
+/**
  * Server configuration, copied by rsvd_server_new() (with the backend
  * tables it points to). Initialise it with RSVD_STRUCT_INIT().
  *
@@ -179,6 +203,24 @@ typedef struct rsvd_server_config {
     /** Key of the file-name hash; a host that serves untrusted clients
      * should pass a random value. */
     uint64_t name_hash_key[2];
+    /* ---- appended for version 2 ([MS-RSVD] 3.2.5.5.7 - 3.2.5.5.15) ---- */
+    /** "Send the interim response now" for a request on
+     * FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST (rsvd_server_interim_fn); NULL: the
+     * host learns nothing and answers such a request when its reply comes. */
+    rsvd_server_interim_fn interim;
+    /** The host's wall clock, read once per snapshot creation for its
+     * SnapshotCreationTime (rsvd_disk_snapshot_args.now_ms); NULL: 0. */
+    rsvd_server_clock_fn wall_clock;
+    /** The CDP snapshot timer of [MS-RSVD] 3.2.2, in milliseconds of the
+     * clock the host passes to rsvd_server_handle_expiry(); 0 for
+     * RSVD_SERVER_DEFAULT_CDP_TIMEOUT_MS. */
+    uint32_t cdp_timeout_ms;
+    /** Meta-operations (META_OPERATION_START transactions) each open keeps
+     * for META_OPERATION_QUERY_PROGRESS, in flight or finished; 0 for
+     * RSVD_SERVER_DEFAULT_MAX_TRANSACTIONS. A new one replaces the oldest
+     * finished one; when every one is still in use a START fails with
+     * STATUS_INSUFFICIENT_RESOURCES. */
+    uint32_t max_transactions;
 } rsvd_server_config;
 
 /**
@@ -236,6 +278,44 @@ typedef struct rsvd_server_create_req {
 /** [MS-RSVD] 3.2.5.1. @return RSVD_OK or RSVD_E_INVAL. */
 RSVD_API int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req,
                                 void *cookie);
+
+/**
+ * A CREATE whose name ends with ":SharedVirtualDisk" and that carries an
+ * SMB2_CREATE_EA_BUFFER create context instead of the SVHDX context: an open
+ * with a target specifier ([MS-RSVD] 3.2.5.7; [MS-SMB2] 3.3.5.9.1), which
+ * opens a snapshot of a VHD set. Initialise it with RSVD_STRUCT_INIT().
+ */
+typedef struct rsvd_server_target_create_req {
+    /** Set by RSVD_STRUCT_INIT(rsvd_server_target_create_req): the size the caller was built with. */
+    size_t struct_size;
+    /** The file name of the CREATE, UTF-16LE as on the wire, with or
+     * without the ":SharedVirtualDisk" suffix. */
+    const uint8_t *file_name;
+    /** Bytes at file_name. */
+    size_t file_name_len;
+    /** CreateOptions of the CREATE. */
+    uint32_t create_options;
+    /** The data of the SMB2_CREATE_EA_BUFFER create context: a chain of
+     * FILE_FULL_EA_INFORMATION entries ([MS-FSCC] 2.4.16). */
+    const uint8_t *ea_buffer;
+    /** Bytes at ea_buffer. */
+    size_t ea_buffer_len;
+} rsvd_server_target_create_req;
+
+/**
+ * [MS-RSVD] 3.2.5.7. The reply (command RSVD_SMB2_CREATE) carries the
+ * LocalOpen of the snapshot's open and no response context. An open of the
+ * same snapshot of the same file that is already in the OpenTable is
+ * answered with its own LocalOpen and shared: the host passes that
+ * LocalOpen with both SMB2 opens, and each of them closes it once (the last
+ * CLOSE closes the open). A version-1 server answers
+ * STATUS_SVHDX_VERSION_MISMATCH (docs/decisions.md).
+ * @return RSVD_OK, RSVD_E_INVAL (a NULL pointer, a struct_size not set by
+ * RSVD_STRUCT_INIT) or RSVD_E_NOTSUP (a request from newer headers that
+ * sets a member this library does not know).
+ */
+RSVD_API int rsvd_server_create_target(rsvd_server *srv,
+                                       const rsvd_server_target_create_req *req, void *cookie);
 
 /** [MS-RSVD] 3.2.5.2: CLOSE of the open @p local_open. The open leaves the
  * OpenTable at once; the backend close is issued when the last request in
@@ -375,6 +455,36 @@ RSVD_API int rsvd_server_set_info(rsvd_server *srv, const rsvd_server_set_info_r
 /** A LOCK on an RSVD open: always STATUS_LOCK_NOT_GRANTED ([MS-RSVD] 3.2.4).
  * @return RSVD_OK or RSVD_E_INVAL. */
 RSVD_API int rsvd_server_lock(rsvd_server *srv, uint64_t local_open, void *cookie);
+
+/**
+ * Time ([MS-RSVD] 3.2.2): the server's one timer is the CDP snapshot timer.
+ * After SvhdxSnapshotStageBlockIO of a CDP snapshot completes, the client
+ * has rsvd_server_config.cdp_timeout_ms to ask for
+ * SvhdxSnapshotStageUnblockIO; when it fires the server abandons the
+ * creation (the disk's abort_snapshot) and fails the creation's later
+ * stages with STATUS_IO_TIMEOUT. The library reads no clock: the host calls
+ * rsvd_server_next_expiry() after every call into the server (and after
+ * every completion), and rsvd_server_handle_expiry() when that time has
+ * come, on a monotonic clock of its choosing.
+ *
+ * @return the time at which rsvd_server_handle_expiry() has something to do
+ * (a timer's deadline + 1 ms: the client may still ask at the deadline
+ * itself), 0 when a timer was started since the last call and must be
+ * given its deadline now (call rsvd_server_handle_expiry() at once), or
+ * UINT64_MAX when no timer runs.
+ */
+RSVD_API uint64_t rsvd_server_next_expiry(const rsvd_server *srv);
+
+/**
+ * Gives the timers started since the last call their deadline (@p now_ms +
+ * the timeout), and fires every timer whose deadline is earlier than
+ * @p now_ms. Firing needs a backend call (the disk's abort_snapshot); when
+ * the request pool is empty it is issued as soon as a request is free.
+ * May be called from the reply callback, as the request functions may.
+ * @return RSVD_OK (the number fired in *fired, which may be NULL) or
+ * RSVD_E_INVAL (NULL server).
+ */
+RSVD_API int rsvd_server_handle_expiry(rsvd_server *srv, uint64_t now_ms, size_t *fired);
 
 #ifdef __cplusplus
 }

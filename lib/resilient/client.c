@@ -1,10 +1,14 @@
 /*
- * Resilient handles, client role: the objects, the sequence window and
+ * Preserved opens, client role: the objects, the sequence window and
  * credits ([MS-SMB2] 3.2.4.1.2, 3.2.4.1.3, 3.2.4.1.5, 3.2.4.1.6, 3.2.5.1.4),
  * channel selection (3.2.4.1.7), network disconnect (3.2.7.1) and giving up
- * a resilient open after its ResilientTimeout.
+ * a resilient open after its ResilientTimeout, a durable v2 or persistent
+ * one after its DurableTimeout.
  *
- * An open is CONNECTED or DETACHED; each transition is one function:
+ * An open is CREATING, CONNECTED or DETACHED; each transition is one
+ * function:
+ *   CREATING --cli_create_response--> CONNECTED
+ *   CREATING --cli_open_abandon--> freed (no open_lost)
  *   CONNECTED --open_detach--> DETACHED --cli_open_reattach--> CONNECTED
  *   any --open_give_up / open_free--> freed
  */
@@ -30,6 +34,7 @@ const char *rsvd_res_lost_reason_name(int reason)
     switch (reason) {
     case RSVD_RES_LOST_NOT_DURABLE: return "NOT_DURABLE";
     case RSVD_RES_LOST_TIMEOUT: return "TIMEOUT";
+    case RSVD_RES_LOST_DURABLE_TIMEOUT: return "DURABLE_TIMEOUT";
     default: return "?";
     }
 }
@@ -153,6 +158,12 @@ void cli_req_unsend(cli_req *r)
     r->conn = NULL;
 }
 
+void cli_req_keep(cli_req *r)
+{
+    cli_req_unsend(r);
+    r->open->resend_pending++;
+}
+
 cli_req *cli_req_new(rsvd_res_client *cli, rsvd_res_req_kind kind, cli_open *o, void *user_data)
 {
     cli_req *r = rsvd_mem_calloc(cli->mem, 1, sizeof *r);
@@ -168,13 +179,15 @@ cli_req *cli_req_new(rsvd_res_client *cli, rsvd_res_req_kind kind, cli_open *o, 
 
 void cli_req_free(rsvd_res_client *cli, cli_req *r)
 {
-    if (r->kind == RSVD_RES_REQ_LOCK && !r->conn && !rsvd_list_empty(&r->open_node))
+    /* Every request in an open's list is in flight or kept for re-sending. */
+    if (!r->conn && !rsvd_list_empty(&r->open_node))
         r->open->resend_pending--;
     cli_req_unsend(r);
     rsvd_list_remove(&r->open_node);
     if (r->open && r->open->attempt == r)
         r->open->attempt = NULL;
     rsvd_mem_free(cli->mem, r->locks);
+    rsvd_mem_free(cli->mem, r->msg);
     rsvd_mem_free(cli->mem, r);
 }
 
@@ -222,14 +235,47 @@ void cli_hdr_init(rsvd_smb2_hdr *h, const cli_conn *c, const cli_tree *t, uint16
 {
     memset(h, 0, sizeof *h);
     h->credit_charge = charge;
-    /* 3.2.4.1: 3.x with multi-channel or persistent handles carries
-     * Session.ChannelSequence; otherwise Status 0. */
-    if (cli_dialect_is_3x(c->dialect) && (c->multi_channel || c->persistent_handles))
-        h->status = t->sess->channel_sequence;
+    h->status = cli_channel_sequence(c, t->sess);
     h->credit = credit_request;
     h->message_id = message_id;
     h->tree_id = t->tree_id;               /* Open.TreeConnect.TreeConnectId */
     h->session_id = t->sess->session_id;   /* Open.TreeConnect.Session.SessionId */
+}
+
+uint16_t cli_channel_sequence(const cli_conn *c, const cli_session *ss)
+{
+    /* 3.2.4.1: 3.x with multi-channel or persistent handles carries
+     * Session.ChannelSequence; otherwise Status 0. */
+    if (cli_dialect_is_3x(c->dialect) && (c->multi_channel || c->persistent_handles))
+        return ss->channel_sequence;
+    return 0;
+}
+
+bool cli_replay_allowed(const cli_conn *c, uint32_t replays)
+{
+    return cli_dialect_is_3x(c->dialect) && (c->persistent_handles || c->multi_channel) &&
+           replays < CLI_MAX_REPLAYS;
+}
+
+int cli_hdr_restamp(uint8_t *msg, size_t len, const cli_conn *c, const cli_session *ss,
+                    uint64_t message_id, uint16_t charge, uint16_t credit_request, bool replay)
+{
+    rsvd_smb2_hdr h;
+    int rc = rsvd_smb2_hdr_decode(msg, len, &h);
+    if (rc != RSVD_OK)
+        return rc;
+    h.message_id = message_id;
+    h.credit_charge = charge; /* the channel's (3.2.4.1.5) */
+    h.credit = credit_request;
+    h.status = cli_channel_sequence(c, ss); /* the current one (4.1 of the reference) */
+    if (replay) {
+        /* A replay is the original request with the flag set; it is
+         * signed anew for the channel it goes on. */
+        h.flags |= RSVD_SMB2_FLAGS_REPLAY_OPERATION;
+        h.flags &= ~RSVD_SMB2_FLAGS_SIGNED;
+        memset(h.signature, 0, sizeof h.signature);
+    }
+    return rsvd_smb2_hdr_encode(&h, msg, len);
 }
 
 void cli_body(const uint8_t *msg, size_t len, const uint8_t **body, size_t *body_len)
@@ -438,8 +484,6 @@ int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session,
     int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_CLIENT_TREE_PARAMS);
     if (rc != RSVD_OK)
         return rc;
-    if (p.reserved)
-        return RSVD_E_INVAL;
     cli_session *ss = rsvd_handle_table_get(&cli->sessions, session);
     if (!ss)
         return RSVD_E_NOENT;
@@ -447,6 +491,10 @@ int rsvd_res_client_tree_add(rsvd_res_client *cli, uint64_t session,
     if (!t)
         return RSVD_E_NOMEM;
     t->tree_id = p.tree_id;
+    /* 3.2.5.5: TreeConnect.IsCAShare from SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY,
+     * a 3.x bit (2.2.10). */
+    t->is_ca = cli_dialect_is_3x(ss->dialect) &&
+               (p.share_capabilities & RSVD_SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY) != 0;
     t->sess = ss;
     rsvd_list_init(&t->opens);
     rc = rsvd_handle_table_add(&cli->trees, t, &t->handle);
@@ -494,9 +542,17 @@ int rsvd_res_client_open_add(rsvd_res_client *cli, uint64_t tree,
     if ((p->name_len && !p->name) || p->name_len > RSVD_RES_CLIENT_NAME_MAX ||
         (p->name_len & 1u))
         return RSVD_E_INVAL;
+    const uint32_t known = RSVD_RES_CLIENT_DURABLE_V2 | RSVD_RES_CLIENT_DURABLE_PERSISTENT;
+    if ((p->durable_flags & ~known) ||
+        ((p->durable_flags & RSVD_RES_CLIENT_DURABLE_PERSISTENT) &&
+         !(p->durable_flags & RSVD_RES_CLIENT_DURABLE_V2)))
+        return RSVD_E_INVAL;
     cli_tree *t = rsvd_handle_table_get(&cli->trees, tree);
     if (!t)
         return RSVD_E_NOENT;
+    /* DH2Q is a 3.x context (2.2.13.2.11). */
+    if ((p->durable_flags & RSVD_RES_CLIENT_DURABLE_V2) && !cli_dialect_is_3x(t->sess->dialect))
+        return RSVD_E_INVAL;
     /* Room for its deadline now, so that a disconnect never fails for
      * memory (the heap never holds more than one entry per open). */
     rc = rsvd_heap_reserve(&cli->deadlines, (size_t)cli->opens.count + 1u);
@@ -533,6 +589,15 @@ int rsvd_res_client_open_add(rsvd_res_client *cli, uint64_t tree,
     o->create_options = p->create_options;
     o->oplock_level = p->oplock_level;
     o->durable = p->durable;
+    if (p->durable_flags & RSVD_RES_CLIENT_DURABLE_V2) {
+        /* 3.2.5.7.6: Durable TRUE, IsPersistent, DurableTimeout; the
+         * CreateGuid kept from the request (gap D13). */
+        o->durable = true;
+        o->durable_v2 = true;
+        o->persistent = (p->durable_flags & RSVD_RES_CLIENT_DURABLE_PERSISTENT) != 0;
+        o->durable_timeout_ms = p->durable_timeout_ms;
+        o->create_guid = p->create_guid;
+    }
     o->user_data = p->user_data;
     rsvd_list_init(&o->requests);
     *open = o->handle;
@@ -589,23 +654,42 @@ static void open_detach(rsvd_res_client *cli, cli_open *o, uint64_t now_ms)
     rsvd_list_remove(&o->tree_node);
     o->tree = NULL; /* Open.Connection = Open.TreeConnect = NULL */
     o->state = CLI_OPEN_DETACHED;
-    if (o->resilient_handle) {
-        /* Keep retrying for at least ResilientTimeout after
-         * LastDisconnectTime (room reserved at open_add). */
+    /* Step 4: ResilientHandle or IsPersistent -> LastDisconnectTime. */
+    if (o->resilient_handle || o->persistent)
         o->last_disconnect_ms = now_ms;
-        uint64_t d = now_ms + o->resilient_timeout_ms;
-        if (d < now_ms || d == UINT64_MAX)
-            d = UINT64_MAX - 1;
-        o->deadline_ms = d;
-        (void)rsvd_heap_push(&cli->deadlines, &o->deadline, d);
+    /* The time the open waits: a resilient one keeps retrying for at
+     * least ResilientTimeout (step 4; the server cleared its IsDurable when
+     * it granted resiliency, 3.3.5.15.9, so that is all it keeps it for);
+     * a 3.x durable one is freed if not re-established within
+     * Open.DurableTimeout (step 3), which a persistent one - it has no
+     * ResilientTimeout - waits for too. A DHnQ open has no DurableTimeout
+     * (gap G2) and waits without a deadline. Room was reserved at open_add. */
+    uint32_t wait;
+    if (o->resilient_handle) {
+        wait = o->resilient_timeout_ms;
+        o->timed_reason = RSVD_RES_LOST_TIMEOUT;
+    } else if (o->durable_v2) {
+        wait = o->durable_timeout_ms;
+        o->timed_reason = RSVD_RES_LOST_DURABLE_TIMEOUT;
+    } else {
+        o->timed = false;
+        return;
     }
+    uint64_t d = now_ms + wait;
+    if (d < now_ms || d == UINT64_MAX)
+        d = UINT64_MAX - 1;
+    o->timed = true;
+    o->deadline_ms = d;
+    (void)rsvd_heap_push(&cli->deadlines, &o->deadline, d);
 }
 
 void cli_open_reattach(rsvd_res_client *cli, cli_open *o, cli_tree *t, const rsvd_smb2_fileid *fid)
 {
     /* 3.2.5.8: Open.FileId, Open.TreeConnect, Open.Connection anew; the
-     * buckets and ResilientHandle are kept. */
+     * buckets, ResilientHandle, Durable, IsPersistent and CreateGuid are
+     * kept. */
     rsvd_heap_remove(&cli->deadlines, &o->deadline);
+    o->timed = false;
     o->file_id = *fid;
     o->tree = t;
     rsvd_list_append(&t->opens, &o->tree_node);
@@ -616,10 +700,19 @@ void cli_attempt_failed(rsvd_res_client *cli, cli_open *o, uint64_t now_ms)
 {
     /* Before the deadline a failure leaves the open waiting for another
      * attempt (gap G5: the server may not have noticed the old connection
-     * yet); once ResilientTimeout has passed since the disconnect it is
-     * given up. */
-    if (o->resilient_handle && now_ms > o->deadline_ms)
-        open_give_up(cli, o, RSVD_RES_LOST_TIMEOUT);
+     * yet); once its time has passed since the disconnect it is given up. */
+    if (o->timed && now_ms > o->deadline_ms)
+        open_give_up(cli, o, o->timed_reason);
+}
+
+void cli_open_abandon(rsvd_res_client *cli, cli_open *o)
+{
+    rsvd_list *it, *tmp;
+    RSVD_LIST_FOREACH_SAFE(it, tmp, &o->requests)
+    {
+        cli_req_fail(cli, RSVD_CONTAINER_OF(it, cli_req, open_node));
+    }
+    open_free(cli, o);
 }
 
 void cli_bucket_release(cli_open *o, uint32_t index)
@@ -654,7 +747,9 @@ static void session_lost(rsvd_res_client *cli, cli_session *ss, uint64_t now_ms)
         RSVD_LIST_FOREACH_SAFE(jt, jtmp, &t->opens)
         {
             cli_open *o = RSVD_CONTAINER_OF(jt, cli_open, tree_node);
-            if (o->durable || o->resilient_handle)
+            if (o->state == CLI_OPEN_CREATING)
+                cli_open_abandon(cli, o); /* never in Session.OpenTable */
+            else if (o->durable || o->resilient_handle)
                 open_detach(cli, o, now_ms); /* steps 3, 4 */
             else
                 open_give_up(cli, o, RSVD_RES_LOST_NOT_DURABLE); /* step 2 */
@@ -699,8 +794,18 @@ int rsvd_res_client_on_disconnect(rsvd_res_client *cli, uint64_t conn, uint64_t 
             cli_attempt_failed(cli, o, now_ms);
         } else if (r->kind == RSVD_RES_REQ_LOCK) {
             /* Kept with its bucket and LockSequence, to be re-sent (G1). */
-            cli_req_unsend(r);
-            o->resend_pending++;
+            cli_req_keep(r);
+        } else if (r->kind == RSVD_RES_REQ_CREATE) {
+            /* The session kept another channel (A): "replay, on another
+             * channel with SMB2_FLAGS_REPLAY_OPERATION, every outstanding
+             * CREATE ... that carries DH2Q". Any other CREATE ends here,
+             * and its open with it. */
+            if (r->dh2q && r->replays < CLI_MAX_REPLAYS) {
+                cli_req_keep(r);
+            } else {
+                cli_req_fail(cli, r);
+                cli_open_abandon(cli, o);
+            }
         } else {
             cli_req_fail(cli, r);
         }
@@ -734,7 +839,7 @@ int rsvd_res_client_handle_expiry(rsvd_res_client *cli, uint64_t now_ms, size_t 
         rsvd_heap_remove(&cli->deadlines, top);
         if (o->attempt)
             continue; /* decided when the attempt ends */
-        open_give_up(cli, o, RSVD_RES_LOST_TIMEOUT);
+        open_give_up(cli, o, o->timed_reason);
         n++;
     }
     if (lost)
@@ -765,6 +870,10 @@ int rsvd_res_client_open_info_get(const rsvd_res_client *cli, uint64_t open,
     info.reconnecting = o->attempt != NULL;
     info.resend_pending = o->resend_pending;
     info.user_data = o->user_data;
+    info.create_guid = o->create_guid;
+    info.durable_timeout_ms = o->durable_timeout_ms;
+    info.durable_flags = (o->durable_v2 ? RSVD_RES_CLIENT_DURABLE_V2 : 0u) |
+                         (o->persistent ? RSVD_RES_CLIENT_DURABLE_PERSISTENT : 0u);
     return rsvd_struct_export(out, &info, sizeof info, RSVD_V0_RES_CLIENT_OPEN_INFO);
 }
 

@@ -10,7 +10,13 @@
  *   open 1--n request (LOCK / resiliency: in flight, or LOCKs kept for
  *                      re-sending while conn is NULL)
  *   open 0--1 request (the reconnect CREATE in flight: open->attempt)
- *   detached opens: on no tree; resilient ones queued in the deadline heap.
+ *   open 0--1 request (its own CREATE while CREATING, in open->requests)
+ *   detached opens: on no tree; resilient, durable v2 and persistent ones
+ *   queued in the deadline heap.
+ *
+ * A request kept for re-sending (a LOCK whose connection was lost, a
+ * CREATE or IOCTL waiting for its replay) has conn NULL and stays in its
+ * open's list; open->resend_pending counts them.
  *
  * The sequence window of a connection is always one range of MessageIds,
  * [next_id, end_id): ids are taken from the bottom (the lowest available,
@@ -64,6 +70,7 @@ struct cli_session {
 struct cli_tree {
     uint64_t handle;
     uint32_t tree_id;
+    bool is_ca;           /* TreeConnect.IsCAShare (3.x, SHARE_CAP_CONTINUOUS_AVAILABILITY) */
     cli_session *sess;
     rsvd_list sess_node;
     rsvd_list opens;      /* cli_open.tree_node */
@@ -77,30 +84,44 @@ struct cli_tree {
 
 typedef enum cli_open_state {
     CLI_OPEN_CONNECTED = RSVD_RES_CLIENT_OPEN_CONNECTED,
-    CLI_OPEN_DETACHED = RSVD_RES_CLIENT_OPEN_DETACHED
+    CLI_OPEN_DETACHED = RSVD_RES_CLIENT_OPEN_DETACHED,
+    CLI_OPEN_CREATING = RSVD_RES_CLIENT_OPEN_CREATING
 } cli_open_state;
+
+/* Replays of one request at most ([MS-SMB2] <193>, <194>, <195>, <201>:
+ * Windows replays up to 3 times). */
+#define CLI_MAX_REPLAYS 3u
 
 struct cli_open {
     uint64_t handle;
-    cli_open_state state;
     rsvd_smb2_fileid file_id; /* Open.FileId */
-    cli_tree *tree;           /* Open.TreeConnect; NULL while detached */
+    cli_tree *tree;           /* Open.TreeConnect; NULL while detached (the
+                                 target tree while CREATING) */
     rsvd_list tree_node;
     /* What 3.2.4.4 rebuilds the CREATE from. */
     uint8_t *name;
     size_t name_len;
     uint32_t desired_access, file_attributes, share_access, create_disposition, create_options;
+    cli_open_state state;
+    uint32_t resilient_timeout_ms; /* Open.ResilientTimeout */
+    uint32_t durable_timeout_ms;   /* Open.DurableTimeout */
+    rsvd_res_lost_reason timed_reason; /* what passing the deadline gives the open up for */
+    uint32_t resend_pending;       /* LOCK requests waiting to be re-sent */
+    /* The small members together: no padding between them (an open's size
+     * is in the benchmark's budget). */
     uint8_t oplock_level;
     bool durable;                  /* Open.Durable */
     bool resilient_handle;         /* Open.ResilientHandle */
-    uint32_t resilient_timeout_ms; /* Open.ResilientTimeout */
+    bool durable_v2;               /* granted through DH2Q: reconnects with DH2C */
+    bool persistent;               /* Open.IsPersistent */
+    bool timed;                    /* detached with a deadline */
     uint64_t last_disconnect_ms;   /* Open.LastDisconnectTime */
-    uint64_t deadline_ms;          /* LastDisconnectTime + ResilientTimeout */
-    rsvd_heap_node deadline;       /* queued while detached, resilient, not yet due */
+    rsvd_guid create_guid;         /* Open.CreateGuid (zero: none) */
+    uint64_t deadline_ms;          /* disconnect + ResilientTimeout or DurableTimeout */
+    rsvd_heap_node deadline;       /* queued while detached, timed, not yet due */
     cli_req *attempt;              /* reconnect CREATE in flight */
     uint8_t buckets[CLI_BUCKETS];  /* index i at [i - 1] */
     rsvd_list requests;            /* cli_req.open_node */
-    uint32_t resend_pending;       /* LOCK requests waiting to be re-sent */
     void *user_data;
 };
 
@@ -119,6 +140,14 @@ struct cli_req {
     uint8_t *locks;  /* lock_count encoded SMB2_LOCK_ELEMENTs */
     /* RECONNECT */
     uint64_t target_tree;
+    /* CREATE: Request.Message, for its replays; its durable context */
+    uint8_t *msg;
+    size_t msg_len;
+    bool dhnq, dh2q;
+    /* RESILIENCY: the application's time-out, for its replays */
+    uint32_t timeout_ms;
+    /* Replays sent (CREATE, RESILIENCY; CLI_MAX_REPLAYS at most) */
+    uint32_t replays;
 };
 
 struct rsvd_res_client {
@@ -163,6 +192,10 @@ void cli_req_send(cli_conn *c, cli_req *r, uint16_t n);
 /* Takes @p r out of flight (its ids stay used). */
 void cli_req_unsend(cli_req *r);
 
+/* Takes @p r out of flight and keeps it in its open's list for re-sending
+ * (rsvd_res_client_resend_next). */
+void cli_req_keep(cli_req *r);
+
 /* Allocates a request of @p kind for @p o (not linked anywhere). */
 cli_req *cli_req_new(rsvd_res_client *cli, rsvd_res_req_kind kind, cli_open *o,
                      void *user_data);
@@ -186,6 +219,28 @@ void cli_open_reattach(rsvd_res_client *cli, cli_open *o, cli_tree *t,
 /* The reconnect attempt of a detached open ended without success. */
 void cli_attempt_failed(rsvd_res_client *cli, cli_open *o, uint64_t now_ms);
 
+/* A CREATING open whose CREATE ended without an open: its other requests
+ * fail, it is freed without open_lost. */
+void cli_open_abandon(rsvd_res_client *cli, cli_open *o);
+
+/* Does the open use the lock-sequence buckets on @p c (3.2.4.19)? */
+bool cli_uses_buckets(const cli_open *o, const cli_conn *c);
+
+/* May a request on @p c that has been replayed @p replays times be
+ * replayed for a status the server answered (3.2.5.7, 3.2.5.14: 3.x and
+ * the server has persistent handles or multi-channel; CLI_MAX_REPLAYS)? */
+bool cli_replay_allowed(const cli_conn *c, uint32_t replays);
+
+/* Rewrites the header of the @p len bytes at @p msg for sending on @p c in
+ * session @p ss: MessageId @p message_id, CreditCharge, CreditRequest,
+ * ChannelSequence (3.2.4.1); with @p replay SMB2_FLAGS_REPLAY_OPERATION,
+ * SIGNED and the Signature cleared. @return RSVD_OK or a wire error. */
+int cli_hdr_restamp(uint8_t *msg, size_t len, const cli_conn *c, const cli_session *ss,
+                    uint64_t message_id, uint16_t charge, uint16_t credit_request, bool replay);
+
+/* The ChannelSequence of a request of session @p ss on @p c (3.2.4.1). */
+uint16_t cli_channel_sequence(const cli_conn *c, const cli_session *ss);
+
 /* Releases the bucket of a finished LOCK (3.2.5.13). */
 void cli_bucket_release(cli_open *o, uint32_t index);
 
@@ -198,14 +253,27 @@ void cli_body(const uint8_t *msg, size_t len, const uint8_t **body, size_t *body
 
 /* ---- client_lock.c ------------------------------------------------------- */
 
-/* Builds a LOCK request for r (its elements, sequence, the open's FileId). */
+/* Builds a LOCK request for r (its elements, sequence, the open's FileId);
+ * with @p replay SMB2_FLAGS_REPLAY_OPERATION. */
 int cli_lock_build(rsvd_res_client *cli, cli_req *r, cli_conn *c, uint64_t message_id,
-                   uint16_t charge, uint16_t credit_request, uint8_t *buf, size_t cap,
-                   size_t *len);
+                   uint16_t charge, uint16_t credit_request, bool replay, uint8_t *buf,
+                   size_t cap, size_t *len);
 
 /* Applies a LOCK response to its request (3.2.5.13). */
 uint32_t cli_lock_response(rsvd_res_client *cli, cli_req *r, const rsvd_smb2_hdr *h,
                            const uint8_t *msg, size_t len);
+
+/* ---- client_create.c ------------------------------------------------------ */
+
+/* Applies the response to a CREATE of rsvd_res_client_create() (3.2.5.7,
+ * 3.2.5.7.1, 3.2.5.7.6). *keep: the request is kept for a replay. */
+uint32_t cli_create_response(rsvd_res_client *cli, cli_req *r, const rsvd_smb2_hdr *h,
+                             const uint8_t *msg, size_t len, bool *keep);
+
+/* Builds the replay of a kept CREATE into @p buf. */
+int cli_create_build_replay(const cli_req *r, const cli_conn *c, const cli_session *ss,
+                            uint64_t message_id, uint16_t charge, uint16_t credit_request,
+                            uint8_t *buf, size_t cap, size_t *len);
 
 /* ---- client_reconnect.c -------------------------------------------------- */
 
@@ -217,5 +285,11 @@ uint32_t cli_reconnect_response(rsvd_res_client *cli, cli_req *r, const rsvd_smb
 
 /* An error response's body must be an SMB2 ERROR response. */
 bool cli_error_body_ok(const uint8_t *msg, size_t len);
+
+/* Builds the IOCTL of 3.2.4.20.8 for request @p r (its open's FileId and
+ * tree, r->timeout_ms); with @p replay SMB2_FLAGS_REPLAY_OPERATION. */
+int cli_resiliency_build(const rsvd_res_client *cli, const cli_req *r, const cli_conn *c,
+                         uint64_t message_id, uint16_t charge, uint16_t credit_request,
+                         bool replay, uint8_t *buf, size_t cap, size_t *len);
 
 #endif /* RSVD_LIB_RESILIENT_CLIENT_INT_H */

@@ -2,7 +2,8 @@
  * Resilient handles, client role: byte-range locks and their lock-sequence
  * buckets ([MS-SMB2] 3.2.4.19 Application Requests Locking of an Array of
  * Byte Ranges, 3.2.4.21 ... Unlocking ..., 3.2.5.13 Receiving an SMB2 LOCK
- * Response), and re-sending unfinished LOCKs after a reconnect (gap G1).
+ * Response). Re-sending unfinished LOCKs after a reconnect (gap G1) is in
+ * client_replay.c.
  */
 #include <string.h>
 
@@ -24,10 +25,10 @@ static bool lock_flags_ok(uint32_t f)
 }
 
 /* Does this open use the buckets? (3.2.4.19 / 3.2.4.21: ResilientHandle,
- * IsPersistent - never set here - or Connection.SupportsMultiChannel.) */
-static bool uses_buckets(const cli_open *o, const cli_conn *c)
+ * IsPersistent or Connection.SupportsMultiChannel.) */
+bool cli_uses_buckets(const cli_open *o, const cli_conn *c)
 {
-    return o->resilient_handle || c->multi_channel;
+    return o->resilient_handle || o->persistent || c->multi_channel;
 }
 
 /* The lowest Free bucket (1..64), or 0. */
@@ -40,8 +41,8 @@ static uint32_t free_bucket(const cli_open *o)
 }
 
 int cli_lock_build(rsvd_res_client *cli, cli_req *r, cli_conn *c, uint64_t message_id,
-                   uint16_t charge, uint16_t credit_request, uint8_t *buf, size_t cap,
-                   size_t *len)
+                   uint16_t charge, uint16_t credit_request, bool replay, uint8_t *buf,
+                   size_t cap, size_t *len)
 {
     (void)cli;
     rsvd_smb2_lock_req m;
@@ -49,6 +50,8 @@ int cli_lock_build(rsvd_res_client *cli, cli_req *r, cli_conn *c, uint64_t messa
     /* Header: Command LOCK, MessageId per 3.2.4.1.3, SessionId and TreeId
      * from Open.TreeConnect. */
     cli_hdr_init(&m.hdr, c, r->open->tree, charge, credit_request, message_id);
+    if (replay)
+        m.hdr.flags |= RSVD_SMB2_FLAGS_REPLAY_OPERATION;
     m.lock_count = r->lock_count;         /* the number of ranges */
     m.lock_sequence = r->lock_sequence;   /* bucket index << 4 | SequenceNumber, or 0 */
     m.file_id = r->open->file_id;         /* Open.FileId */
@@ -78,6 +81,8 @@ int rsvd_res_client_lock(rsvd_res_client *cli, uint64_t open, const rsvd_smb2_lo
     if (!o)
         return RSVD_E_NOENT;
     /* Select a connection; none -> the operation fails. */
+    if (o->state == CLI_OPEN_CREATING)
+        return RSVD_E_STATE;
     if (o->state != CLI_OPEN_CONNECTED)
         return RSVD_E_AGAIN;
     cli_conn *c = cli_select_conn(o->tree->sess);
@@ -92,7 +97,7 @@ int rsvd_res_client_lock(rsvd_res_client *cli, uint64_t open, const rsvd_smb2_lo
         return rc;
     /* The bucket: scan for a Free one; none -> error, nothing sent. */
     uint32_t bucket = 0;
-    if (uses_buckets(o, c)) {
+    if (cli_uses_buckets(o, c)) {
         bucket = free_bucket(o);
         if (bucket == 0)
             return RSVD_E_AGAIN;
@@ -121,8 +126,8 @@ int rsvd_res_client_lock(rsvd_res_client *cli, uint64_t open, const rsvd_smb2_lo
      * SequenceNumber; without a bucket both 0. */
     r->lock_sequence =
         bucket ? rsvd_smb2_lock_seq_encode(bucket, (uint8_t)(o->buckets[bucket - 1] & 0xFu)) : 0;
-    rc = cli_lock_build(cli, r, c, c->next_id, charge, cli_credit_request(cli, c, n), buf, cap,
-                        &out->len);
+    rc = cli_lock_build(cli, r, c, c->next_id, charge, cli_credit_request(cli, c, n), false, buf,
+                        cap, &out->len);
     if (rc != RSVD_OK) {
         cli_req_free(cli, r);
         return rc;
@@ -147,51 +152,4 @@ uint32_t cli_lock_response(rsvd_res_client *cli, cli_req *r, const rsvd_smb2_hdr
     if (rsvd_smb2_lock_rsp_decode(msg, len, &m) != RSVD_OK)
         return RSVD_STATUS_INVALID_NETWORK_RESPONSE;
     return RSVD_STATUS_SUCCESS;
-}
-
-int rsvd_res_client_resend_next(rsvd_res_client *cli, uint64_t open, uint8_t *buf, size_t cap,
-                                rsvd_res_client_msg *out)
-{
-    if (!cli || !out || (!buf && cap))
-        return RSVD_E_INVAL;
-    if (cli->in_callback)
-        return RSVD_E_BUSY;
-    memset(out, 0, sizeof *out);
-    cli_open *o = rsvd_handle_table_get(&cli->opens, open);
-    if (!o)
-        return RSVD_E_NOENT;
-    if (o->resend_pending == 0)
-        return RSVD_E_NOENT;
-    if (o->state != CLI_OPEN_CONNECTED)
-        return RSVD_E_STATE;
-    cli_req *r = NULL;
-    rsvd_list *it, *tmp;
-    RSVD_LIST_FOREACH_SAFE(it, tmp, &o->requests)
-    {
-        cli_req *q = RSVD_CONTAINER_OF(it, cli_req, open_node);
-        if (q->kind == RSVD_RES_REQ_LOCK && !q->conn) {
-            r = q;
-            break;
-        }
-    }
-    if (!r)
-        return RSVD_E_NOENT;
-    cli_conn *c = cli_select_conn(o->tree->sess);
-    if (!c)
-        return RSVD_E_AGAIN;
-    uint16_t charge = c->multi_credit ? 1u : 0u;
-    uint16_t n = cli_consumed(charge);
-    int rc = cli_window_check(cli, c, n);
-    if (rc != RSVD_OK)
-        return rc;
-    /* The original LockSequence and elements; the open's FileId now. */
-    rc = cli_lock_build(cli, r, c, c->next_id, charge, cli_credit_request(cli, c, n), buf, cap,
-                        &out->len);
-    if (rc != RSVD_OK)
-        return rc;
-    o->resend_pending--;
-    cli_req_send(c, r, n);
-    out->conn = c->handle;
-    out->message_id = r->message_id;
-    return RSVD_OK;
 }

@@ -1,8 +1,8 @@
 /*
- * Resilient handles, client role: re-establishing a durable or resilient
- * open after a network disconnect ([MS-SMB2] 3.2.4.4 Re-establishing a
- * Durable Open, 3.2.5.8 Receiving an SMB2 CREATE Response for an Open
- * Reestablishment).
+ * Preserved opens, client role: re-establishing a durable, persistent or
+ * resilient open after a network disconnect ([MS-SMB2] 3.2.4.4
+ * Re-establishing a Durable Open, 3.2.5.8 Receiving an SMB2 CREATE
+ * Response for an Open Reestablishment).
  */
 #include <string.h>
 
@@ -30,9 +30,9 @@ int rsvd_res_client_reconnect_create(rsvd_res_client *cli, uint64_t open, uint64
         return RSVD_E_NOENT;
     if (o->state != CLI_OPEN_DETACHED || o->attempt)
         return RSVD_E_STATE;
-    /* 3.2.7.1: keep trying for ResilientTimeout after the disconnect, then
-     * give the open up. */
-    if (o->resilient_handle && now_ms > o->deadline_ms) {
+    /* 3.2.7.1: keep trying for ResilientTimeout (DurableTimeout) after the
+     * disconnect, then give the open up. */
+    if (o->timed && now_ms > o->deadline_ms) {
         cli_attempt_failed(cli, o, now_ms);
         return RSVD_E_NOENT;
     }
@@ -48,18 +48,33 @@ int rsvd_res_client_reconnect_create(rsvd_res_client *cli, uint64_t open, uint64
     if (rc != RSVD_OK)
         return rc;
 
-    /* Step 3. Decision (pitfall P1): SMB2_CREATE_DURABLE_HANDLE_RECONNECT
-     * with Data = Open.FileId on every dialect. A resilient open never had a
-     * CreateGuid (no DH2Q), so the DH2C that 3.x would use cannot name it. */
+    /* Step 3: 3.x -> SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2 {Open.FileId,
+     * Open.CreateGuid, PERSISTENT if Open.IsPersistent}; 2.1 ->
+     * SMB2_CREATE_DURABLE_HANDLE_RECONNECT {Open.FileId}. Decisions: DH2C
+     * only for an open granted through DH2Q - a DHnQ or resilient-only open
+     * never had a CreateGuid (pitfall P1) - and DHnC on 2.0.2 too, which
+     * has durable handles but no context named (reference 4.5). */
     uint8_t ccbuf[CLI_RECONNECT_CC_MAX];
-    uint8_t dhnc[RSVD_SMB2_DHNC_SIZE];
-    rc = rsvd_smb2_dhnc_encode(&o->file_id, dhnc, sizeof dhnc, NULL);
-    if (rc != RSVD_OK)
-        return rc;
+    uint8_t ctx[RSVD_SMB2_DH2C_SIZE];
+    size_t ctx_len = 0;
     rsvd_smb2_cc_builder b;
     rsvd_smb2_cc_builder_init(&b, ccbuf, sizeof ccbuf);
-    rc = rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT,
-                                  RSVD_SMB2_CC_TAG_LEN, dhnc, sizeof dhnc);
+    if (o->durable_v2 && cli_dialect_is_3x(c->dialect)) {
+        rsvd_smb2_dh2c d;
+        memset(&d, 0, sizeof d);
+        d.file_id = o->file_id;
+        d.create_guid = o->create_guid;
+        d.flags = o->persistent ? RSVD_SMB2_DHANDLE_FLAG_PERSISTENT : 0u;
+        rc = rsvd_smb2_dh2c_encode(&d, ctx, sizeof ctx, &ctx_len);
+        if (rc == RSVD_OK)
+            rc = rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT_V2,
+                                          RSVD_SMB2_CC_TAG_LEN, ctx, ctx_len);
+    } else {
+        rc = rsvd_smb2_dhnc_encode(&o->file_id, ctx, sizeof ctx, &ctx_len);
+        if (rc == RSVD_OK)
+            rc = rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT,
+                                          RSVD_SMB2_CC_TAG_LEN, ctx, ctx_len);
+    }
     /* Step 4 (a lease context with File.LeaseState) comes from the host. */
     for (size_t i = 0; rc == RSVD_OK && i < n_extra; i++)
         rc = rsvd_smb2_cc_builder_add(&b, extra[i].name, extra[i].name_len, extra[i].data,

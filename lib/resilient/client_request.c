@@ -1,9 +1,9 @@
 /*
- * Resilient handles, client role: the application requests resiliency
+ * Preserved opens, client role: the application requests resiliency
  * ([MS-SMB2] 3.2.4.20.8), and every response of the library's requests
  * (3.2.5.1 generic processing, 3.2.5.14 / 3.2.5.14.9 for the resiliency
- * response; LOCK and CREATE responses are handed to client_lock.c and
- * client_reconnect.c).
+ * response with its replay; LOCK, CREATE and reconnect CREATE responses
+ * are handed to client_lock.c, client_create.c and client_reconnect.c).
  */
 #include <string.h>
 
@@ -13,6 +13,29 @@
 #include <rsvd/wire_smb2.h>
 
 #include "resilient/client_int.h"
+
+int cli_resiliency_build(const rsvd_res_client *cli, const cli_req *r, const cli_conn *c,
+                         uint64_t message_id, uint16_t charge, uint16_t credit_request,
+                         bool replay, uint8_t *buf, size_t cap, size_t *len)
+{
+    const cli_open *o = r->open;
+    rsvd_smb2_resiliency_req_args a;
+    memset(&a, 0, sizeof a);
+    rsvd_smb2_hdr h;
+    cli_hdr_init(&h, c, o->tree, charge, credit_request, message_id);
+    a.credit_charge = h.credit_charge;
+    a.credit_request = h.credit;
+    a.channel_sequence = (uint16_t)h.status;
+    /* A replay (3.2.5.14) is the same request with the flag set. */
+    a.hdr_flags = replay ? RSVD_SMB2_FLAGS_REPLAY_OPERATION : 0u;
+    a.message_id = h.message_id;          /* 3.2.4.1.3 */
+    a.tree_id = h.tree_id;                /* Open.TreeConnect.TreeConnectId */
+    a.session_id = h.session_id;          /* Open.TreeConnect.Session.SessionId */
+    a.file_id = o->file_id;               /* Open.FileId */
+    a.timeout_ms = r->timeout_ms;         /* the application's time-out */
+    a.options = cli->cfg.resiliency_options; /* OutputOffset: see docs/decisions.md */
+    return rsvd_smb2_resiliency_req_build(&a, buf, cap, len);
+}
 
 /* [MS-SMB2] 3.2.4.20.8 Application Requests Resiliency on an Open File */
 int rsvd_res_client_request_resiliency(rsvd_res_client *cli, uint64_t open, uint32_t timeout_ms,
@@ -29,6 +52,8 @@ int rsvd_res_client_request_resiliency(rsvd_res_client *cli, uint64_t open, uint
     if (!o)
         return RSVD_E_NOENT;
     /* Select a connection (3.2.4.1.7); none -> fail the request. */
+    if (o->state == CLI_OPEN_CREATING)
+        return RSVD_E_STATE;
     if (o->state != CLI_OPEN_CONNECTED)
         return RSVD_E_AGAIN;
     cli_conn *c = cli_select_conn(o->tree->sess);
@@ -49,20 +74,9 @@ int rsvd_res_client_request_resiliency(rsvd_res_client *cli, uint64_t open, uint
     if (!r)
         return RSVD_E_NOMEM;
 
-    rsvd_smb2_resiliency_req_args a;
-    memset(&a, 0, sizeof a);
-    rsvd_smb2_hdr h;
-    cli_hdr_init(&h, c, o->tree, charge, cli_credit_request(cli, c, n), c->next_id);
-    a.credit_charge = h.credit_charge;
-    a.credit_request = h.credit;
-    a.channel_sequence = (uint16_t)h.status;
-    a.message_id = h.message_id;          /* 3.2.4.1.3 */
-    a.tree_id = h.tree_id;                /* Open.TreeConnect.TreeConnectId */
-    a.session_id = h.session_id;          /* Open.TreeConnect.Session.SessionId */
-    a.file_id = o->file_id;               /* Open.FileId */
-    a.timeout_ms = timeout_ms;            /* the application's time-out */
-    a.options = cli->cfg.resiliency_options; /* OutputOffset: see docs/decisions.md */
-    rc = rsvd_smb2_resiliency_req_build(&a, buf, cap, &out->len);
+    r->timeout_ms = timeout_ms; /* the application's time-out */
+    rc = cli_resiliency_build(cli, r, c, c->next_id, charge, cli_credit_request(cli, c, n), false,
+                              buf, cap, &out->len);
     if (rc != RSVD_OK) {
         cli_req_free(cli, r);
         return rc;
@@ -88,12 +102,20 @@ bool cli_error_body_ok(const uint8_t *msg, size_t len)
 
 /* [MS-SMB2] 3.2.5.14 / 3.2.5.14.9 Handling a Resiliency Response */
 static uint32_t resiliency_response(cli_req *r, const rsvd_smb2_hdr *h, const uint8_t *msg,
-                                    size_t len)
+                                    size_t len, bool *keep)
 {
     cli_open *o = r->open;
     if (h->status != RSVD_STATUS_SUCCESS) {
-        /* An error: returned to the caller; the open is unchanged. */
-        return cli_error_body_ok(msg, len) ? h->status : RSVD_STATUS_INVALID_NETWORK_RESPONSE;
+        if (!cli_error_body_ok(msg, len))
+            return RSVD_STATUS_INVALID_NETWORK_RESPONSE;
+        /* 3.2.5.14: 3.x, STATUS_FILE_NOT_AVAILABLE, the server has
+         * persistent handles or multi-channel -> replay it (SHOULD <195>,
+         * at most three times). */
+        if (h->status == RSVD_STATUS_FILE_NOT_AVAILABLE && cli_replay_allowed(r->conn, r->replays))
+            *keep = true;
+        /* Otherwise an error: returned to the caller; the open is
+         * unchanged. */
+        return h->status;
     }
     rsvd_smb2_ioctl_rsp m;
     if (rsvd_smb2_ioctl_rsp_decode(msg, len, &m) != RSVD_OK)
@@ -115,7 +137,7 @@ static uint16_t expected_command(rsvd_res_req_kind k)
     switch (k) {
     case RSVD_RES_REQ_RESILIENCY: return RSVD_SMB2_IOCTL;
     case RSVD_RES_REQ_LOCK: return RSVD_SMB2_LOCK;
-    default: return RSVD_SMB2_CREATE;
+    default: return RSVD_SMB2_CREATE; /* RECONNECT, CREATE */
     }
 }
 
@@ -153,6 +175,7 @@ int rsvd_res_client_on_response(rsvd_res_client *cli, uint64_t conn, const uint8
     cli_done_init(r, done);
 
     uint32_t status;
+    bool keep = false;
     if (!rsvd_smb2_hdr_is_response(&h) || h.command != expected_command(r->kind)) {
         status = RSVD_STATUS_INVALID_NETWORK_RESPONSE; /* malformed */
     } else if (h.status == RSVD_STATUS_PENDING) {
@@ -164,15 +187,30 @@ int rsvd_res_client_on_response(rsvd_res_client *cli, uint64_t conn, const uint8
         }
         status = RSVD_STATUS_INVALID_NETWORK_RESPONSE;
     } else if (r->kind == RSVD_RES_REQ_RESILIENCY) {
-        status = resiliency_response(r, &h, msg, len);
+        status = resiliency_response(r, &h, msg, len, &keep);
     } else if (r->kind == RSVD_RES_REQ_LOCK) {
         status = cli_lock_response(cli, r, &h, msg, len);
+    } else if (r->kind == RSVD_RES_REQ_CREATE) {
+        status = cli_create_response(cli, r, &h, msg, len, &keep);
+        done->status = status;
+        if (keep) {
+            /* Kept for its replay (3.2.5.7): not over yet. */
+            done->final = false;
+            cli_req_keep(r);
+        }
+        return RSVD_OK; /* otherwise the request is already ended */
     } else {
         status = cli_reconnect_response(cli, r, &h, msg, len, now_ms);
         done->status = status;
         return RSVD_OK; /* the request is already ended */
     }
     done->status = status;
+    if (keep) {
+        /* Kept for its replay (3.2.5.14): not over yet. */
+        done->final = false;
+        cli_req_keep(r);
+        return RSVD_OK;
+    }
     if (r->kind == RSVD_RES_REQ_LOCK)
         cli_bucket_release(r->open, r->bucket); /* 3.2.5.13, whatever the status */
     else if (r->kind == RSVD_RES_REQ_RECONNECT) {
@@ -183,6 +221,12 @@ int rsvd_res_client_on_response(rsvd_res_client *cli, uint64_t conn, const uint8
             t->n_targets--;
         cli_req_free(cli, r);
         cli_attempt_failed(cli, o, now_ms);
+        return RSVD_OK;
+    } else if (r->kind == RSVD_RES_REQ_CREATE) {
+        /* A malformed reply to a new CREATE: no open came of it. */
+        cli_open *o = r->open;
+        cli_req_free(cli, r);
+        cli_open_abandon(cli, o);
         return RSVD_OK;
     }
     cli_req_free(cli, r);

@@ -25,12 +25,15 @@ typedef struct rsvd_create_state {
     /** info holds the disk's sizes. */
     bool have_info;
     rsvd_disk_info info;
+    /** Change tracking to start again after the open (3.2.5.1). */
+    rsvd_disk_change_tracking_start_args ct;
 } rsvd_create_state;
 
 void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o)
 {
     rsvd_open_table_release(srv, o);
     rsvd_sense_free(srv, o);
+    rsvd_open_v2_free(srv, o);
     rsvd_mem_free(srv->mem, o);
     srv->open_count--;
 }
@@ -40,15 +43,20 @@ static void create_state_free(rsvd_server *srv, rsvd_create_state *cs)
     rsvd_mem_free(srv->mem, cs);
 }
 
+void rsvd_open_undo(rsvd_server *srv, rsvd_open *o)
+{
+    if (o->local_open) /* handle 0 is never issued */
+        rsvd_names_remove(srv, o); /* no-op if it had not joined */
+    rsvd_open_destroy(srv, o);
+}
+
 /* The one cleanup of a CREATE that fails, whatever it had set up: its open
  * leaves the indexes it joined and is freed, with its state. */
 static void create_undo(rsvd_server *srv, rsvd_open *o, rsvd_create_state *cs)
 {
-    if (o->local_open) /* handle 0 is never issued */
-        rsvd_names_remove(srv, o); /* no-op if it had not joined */
     if (cs)
         create_state_free(srv, cs);
-    rsvd_open_destroy(srv, o);
+    rsvd_open_undo(srv, o);
 }
 
 /* ".vhds", without regard to ASCII case whatever the name rule. */
@@ -128,12 +136,11 @@ static uint32_t create_check_context(const rsvd_server *srv, const rsvd_server_c
 /* A new OPENING open holding Open.FileName (docs/decisions.md: a name that
  * is not UTF-16 fails with STATUS_OBJECT_NAME_INVALID), counted among the
  * server's opens from here on. */
-static uint32_t create_alloc_open(rsvd_server *srv, const rsvd_server_create_req *req,
-                                  rsvd_open **out)
+uint32_t rsvd_open_alloc(rsvd_server *srv, const uint8_t *name16, size_t name16_len,
+                         rsvd_open **out)
 {
     size_t name_len = 0;
-    if (rsvd_name_from_utf16(req->file_name, req->file_name_len, NULL, 0, &name_len) !=
-            RSVD_OK ||
+    if (rsvd_name_from_utf16(name16, name16_len, NULL, 0, &name_len) != RSVD_OK ||
         name_len > UINT32_MAX - 1u)
         return RSVD_STATUS_OBJECT_NAME_INVALID;
     rsvd_open *o = rsvd_mem_alloc(srv->mem, sizeof *o + name_len + 1u);
@@ -141,7 +148,7 @@ static uint32_t create_alloc_open(rsvd_server *srv, const rsvd_server_create_req
         return RSVD_STATUS_INSUFFICIENT_RESOURCES;
     memset(o, 0, sizeof *o);
     size_t got = 0;
-    (void)rsvd_name_from_utf16(req->file_name, req->file_name_len, o->name, name_len, &got);
+    (void)rsvd_name_from_utf16(name16, name16_len, o->name, name_len, &got);
     o->name[name_len] = '\0';
     o->name_len = (uint32_t)name_len;
     o->name_hash = rsvd_name_hash(srv, (rsvd_name){o->name, name_len});
@@ -254,7 +261,7 @@ static void create_new(rsvd_server *srv, const rsvd_server_create_req *req, void
 
     uint32_t status = create_check_context(srv, req, &ctx, &version);
     if (status == RSVD_STATUS_SUCCESS)
-        status = create_alloc_open(srv, req, &o);
+        status = rsvd_open_alloc(srv, req->file_name, req->file_name_len, &o);
     if (status == RSVD_STATUS_SUCCESS)
         status = create_check_open(srv, o,
                                    ctx.originator_flags == RSVD_SVHDX_ORIGINATOR_VHDMP);
@@ -310,6 +317,33 @@ static rsvd_step open_reply(rsvd_server *srv, rsvd_req *q, rsvd_server_reply *re
     return RSVD_STEP_REPLY;
 }
 
+/* [MS-RSVD] 3.2.5.1: "If change tracking was previously started on the
+ * server, the server MUST issue a start tracking request to the virtual
+ * SCSI disk ... after the successful open and before processing any write
+ * request": before the CREATE's reply, so before any write on the open. Its
+ * outcome is the disk's to report (CHANGE_TRACKING_GET_PARAMETERS); the open
+ * stands either way (docs/decisions.md). */
+static rsvd_step open_ct_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                   rsvd_server_reply *reply)
+{
+    (void)r;
+    return open_reply(srv, q, reply);
+}
+
+static rsvd_step open_ct_restart(rsvd_server *srv, rsvd_req *q, rsvd_server_reply *reply)
+{
+    rsvd_open *o = q->open;
+    rsvd_create_state *cs = q->u.state;
+    if (srv->cfg.service_version == RSVD_PROTOCOL_VERSION_2 && o->is_virtual_scsi_disk &&
+        srv->cfg.scsi_disk->change_tracking_start && rsvd_ct_restart_args(srv, o, &cs->ct)) {
+        srv->cfg.scsi_disk->change_tracking_start(srv->cfg.scsi_disk_ctx, o->backend_handle,
+                                                  &cs->ct,
+                                                  rsvd_srv_req_issue(q, open_ct_completed));
+        return RSVD_STEP_CONTINUED;
+    }
+    return open_reply(srv, q, reply);
+}
+
 /* The disk's sizes for the V2 response, or none if it could not say. */
 static rsvd_step open_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
                                      rsvd_server_reply *reply)
@@ -317,7 +351,7 @@ static rsvd_step open_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_i
     rsvd_create_state *cs = q->u.state;
     if (r->status == RSVD_STATUS_SUCCESS)
         cs->have_info = true;
-    return open_reply(srv, q, reply);
+    return open_ct_restart(srv, q, reply);
 }
 
 static rsvd_step open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
@@ -343,7 +377,7 @@ static rsvd_step open_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
                                      rsvd_srv_req_issue(q, open_info_completed));
         return RSVD_STEP_CONTINUED;
     }
-    return open_reply(srv, q, reply);
+    return open_ct_restart(srv, q, reply);
 }
 
 int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req, void *cookie)
@@ -388,8 +422,36 @@ int rsvd_server_create(rsvd_server *srv, const rsvd_server_create_req *req, void
 static rsvd_step close_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
                                  rsvd_server_reply *reply);
 
+static rsvd_step close_abort_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
+                                       rsvd_server_reply *reply)
+{
+    (void)r;
+    (void)reply;
+    rsvd_close_issue(srv, q->open, q);
+    return RSVD_STEP_CONTINUED;
+}
+
 void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q)
 {
+    /* [MS-RSVD] 3.2.5.2: "If the handle of this Open was used to send a create
+     * snapshot request and if a snapshot creation of type
+     * SvhdxSnapshotTypeCDP is incomplete, the server MUST abort the snapshot
+     * creation. If the snapshot creation is aborted after completion of stage
+     * SvhdxSnapshotStageUnblockIO, the server MUST set
+     * Snapshot.ChangeTracking to FALSE and MUST fail the change tracking
+     * with error STATUS_FILE_FORCED_CLOSED": the disk's abort_snapshot does
+     * the latter (rsvd/backend.h). One abort per such creation, then the
+     * close. */
+    rsvd_txn *x = rsvd_abort_next_for_close(srv, o);
+    if (x) {
+        if (x->last_stage >= RSVD_SVHDX_SNAPSHOT_STAGE_UNBLOCK_IO) {
+            rsvd_snapshot *s = rsvd_snapshot_find(o, &x->snapshot_id);
+            if (s)
+                s->change_tracking = false;
+        }
+        rsvd_abort_issue(srv, q, x, close_abort_completed);
+        return;
+    }
     /* "The server MUST close the underlying object store open": with
      * PendingDelete, "request the object store to delete the file". */
     rsvd_completion c = rsvd_srv_req_issue(q, close_completed);
@@ -429,16 +491,33 @@ int rsvd_server_close(rsvd_server *srv, uint64_t local_open, void *cookie)
          * Open that is not there; STATUS_INVALID_PARAMETER as the other
          * sections (docs/decisions.md). */
         rsvd_srv_fail(srv, RSVD_SMB2_CLOSE, 0, RSVD_STATUS_INVALID_PARAMETER, cookie);
+    } else if (o->v2 && o->v2->extra_refs) {
+        /* An open with a target specifier that another SMB2 open shares
+         * (3.2.5.7): this CLOSE ends one of them (docs/decisions.md). */
+        o->v2->extra_refs--;
+        rsvd_server_reply reply;
+        memset(&reply, 0, sizeof reply);
+        reply.cookie = cookie;
+        reply.command = RSVD_SMB2_CLOSE;
+        reply.status = RSVD_STATUS_SUCCESS;
+        rsvd_srv_deliver(srv, &reply);
     } else {
-        /* The first rule (abort an incomplete CDP snapshot) concerns version-2
-         * snapshots, which a version-1 open never starts. The Open leaves the
-         * OpenTable now: later requests naming it get their not-found status. */
-        rsvd_open_table_unpublish(srv, o);
-        rsvd_names_remove(srv, o);
-        o->close_cookie = cookie;
-        rsvd_srv_close_when_idle(srv, o);
-        rsvd_srv_kick(srv); /* may complete, reply and free o */
+        rsvd_open_begin_close(srv, o, cookie);
     }
     srv->depth--;
     return RSVD_OK;
+}
+
+void rsvd_open_begin_close(rsvd_server *srv, rsvd_open *o, void *cookie)
+{
+    /* The Open leaves the OpenTable now: later requests naming it get their
+     * not-found status. Its CDP timers stop: the close aborts what they
+     * watch (rsvd_close_issue). */
+    rsvd_open_table_unpublish(srv, o);
+    rsvd_names_remove(srv, o);
+    rsvd_timers_stop_open(srv, o);
+    rsvd_aborts_forget(srv, o);
+    o->close_cookie = cookie;
+    rsvd_srv_close_when_idle(srv, o);
+    rsvd_srv_kick(srv); /* may complete, reply and free o */
 }

@@ -80,6 +80,10 @@ int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out)
         srv->cfg.max_opens = RSVD_SERVER_DEFAULT_MAX_OPENS;
     if (!srv->cfg.max_requests)
         srv->cfg.max_requests = RSVD_SERVER_DEFAULT_MAX_REQUESTS;
+    if (!srv->cfg.cdp_timeout_ms)
+        srv->cfg.cdp_timeout_ms = RSVD_SERVER_DEFAULT_CDP_TIMEOUT_MS;
+    if (!srv->cfg.max_transactions)
+        srv->cfg.max_transactions = RSVD_SERVER_DEFAULT_MAX_TRANSACTIONS;
     rsvd_open_table_init(srv);
     srv->pool = rsvd_mem_calloc(mem, srv->cfg.max_requests, sizeof *srv->pool);
     if (!srv->pool) {
@@ -105,6 +109,7 @@ int rsvd_server_free(rsvd_server *srv)
     if (srv->depth || srv->open_count || srv->in_flight)
         return RSVD_E_BUSY;
     rsvd_names_fini(srv);
+    rsvd_ct_fini(srv);
     rsvd_open_table_fini(srv);
     rsvd_mem_free(srv->mem, srv->pool);
     rsvd_mem_free(srv->mem, srv);
@@ -170,8 +175,9 @@ void rsvd_srv_close_last(rsvd_server *srv, rsvd_open *o)
         close_enqueue(srv, o);
 }
 
-void rsvd_srv_kick(rsvd_server *srv)
+void rsvd_srv_kick_queues(rsvd_server *srv)
 {
+    rsvd_aborts_kick(srv);
     while (srv->close_head && srv->free_reqs) {
         rsvd_open *o = srv->close_head;
         srv->close_head = o->close_next;

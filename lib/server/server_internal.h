@@ -60,6 +60,101 @@ typedef struct rsvd_sense_store {
     rsvd_sense_slot slot[];
 } rsvd_sense_store;
 
+/* ---- version 2: what an open keeps ([MS-RSVD] 3.2.1.2, 3.2.1.4) ------------ */
+
+/** A Snapshot of Open.SnapshotList ([MS-RSVD] 3.2.1.4). */
+typedef struct rsvd_snapshot {
+    /** Snapshot.SnapshotId. */
+    rsvd_guid id;
+    /** Snapshot.ChangeTracking. */
+    bool change_tracking;
+} rsvd_snapshot;
+
+/** Most entries of one Open.SnapshotList (the built-in disk's largest
+ * max_snapshots): a creation that would add one more fails with
+ * STATUS_INSUFFICIENT_RESOURCES. */
+#define RSVD_SRV_MAX_SNAPSHOTS 4096u
+
+/** The CDP timer of a transaction ([MS-RSVD] 3.2.2). */
+typedef enum rsvd_timer_state {
+    RSVD_TIMER_OFF = 0,
+    /** BlockIO completed; the next rsvd_server_handle_expiry() gives the
+     * deadline (the library reads no clock). */
+    RSVD_TIMER_ARMED,
+    /** Running until deadline. */
+    RSVD_TIMER_SET
+} rsvd_timer_state;
+
+typedef struct rsvd_open rsvd_open;
+typedef struct rsvd_txn rsvd_txn;
+
+/**
+ * A meta-operation an open started (META_OPERATION_START, [MS-RSVD]
+ * 3.2.5.5.7), by TransactionId: its progress for QUERY_PROGRESS (3.2.5.5.8),
+ * and for a snapshot creation its stages, the CDP timer (3.2.2) and what a
+ * CLOSE must abort (3.2.5.2). Kept in the open's table of
+ * max_transactions entries, never moved while the open lives.
+ */
+struct rsvd_txn {
+    /** Written by the backend while a call of the transaction runs. */
+    rsvd_disk_meta_result progress;
+    /** TransactionId. */
+    rsvd_guid id;
+    /** Create snapshot: SnapshotId. */
+    rsvd_guid snapshot_id;
+    rsvd_open *open;
+    /** The server's list of running CDP timers. */
+    rsvd_txn *timer_prev, *timer_next;
+    /** RSVD_TIMER_SET: fires when the host's clock passes it. */
+    uint64_t deadline;
+    /** When it was last used, in the open's count of STARTs (the oldest
+     * finished one is replaced first). */
+    uint64_t last_use;
+    /** OperationType of its last START. */
+    uint32_t op_type;
+    /** Create snapshot: SnapshotType. */
+    uint32_t snapshot_type;
+    /** Create snapshot: the highest stage the disk completed. */
+    uint32_t last_stage;
+    /** Backend calls in flight that write progress. */
+    uint32_t calls;
+    /** rsvd_timer_state. */
+    uint8_t timer;
+    bool used;
+    /** A CDP creation this open started and that has not reached Finalize
+     * (3.2.5.2: a CLOSE aborts it). */
+    bool cdp_open;
+    /** The CDP timer fired: later stages fail with STATUS_IO_TIMEOUT. */
+    bool timed_out;
+    /** The disk must still be told to abandon the creation. */
+    bool abort_due;
+};
+
+/** What an open keeps for version 2, allocated by its first version-2
+ * operation (an idle open stays small). */
+typedef struct rsvd_open_v2 {
+    /** Open.SnapshotList. */
+    rsvd_snapshot *snaps;
+    uint32_t nsnaps, snaps_cap;
+    /** The transactions (max_transactions entries, allocated with them). */
+    rsvd_txn *txns;
+    /** STARTs so far (rsvd_txn.last_use). */
+    uint64_t starts;
+    /** Open.VHDSSnapshotId: set on an open with a target specifier. */
+    rsvd_guid vhds_snapshot_id;
+    /** An open with a target specifier ([MS-RSVD] 3.2.5.7). */
+    bool is_target;
+    /** In the server's abort queue. */
+    bool abort_queued;
+    /** SMB2 opens sharing this open beyond the first (3.2.5.7 answers a
+     * second open of the same snapshot with the first's LocalOpen). */
+    uint32_t extra_refs;
+    /** Next open in the queue of opens waiting for a request to tell the
+     * disk to abandon a snapshot creation (a CDP timer fired): only opens
+     * with transactions join it, so the link lives here, not in every open. */
+    rsvd_open *abort_next;
+} rsvd_open_v2;
+
 /* ---- opens ---------------------------------------------------------------- */
 
 typedef enum rsvd_open_state {
@@ -74,8 +169,6 @@ typedef enum rsvd_open_state {
      * flight and then for its backend close. */
     RSVD_OPEN_CLOSING
 } rsvd_open_state;
-
-typedef struct rsvd_open rsvd_open;
 
 /** Flags of an OpenTable slot of an OPEN open. */
 /** Open.IsVirtualSCSIDisk. */
@@ -142,6 +235,8 @@ struct rsvd_open {
     rsvd_open *name_next;
     /** Next open in the queue of opens waiting for a request to close with. */
     rsvd_open *close_next;
+    /** Version-2 state; NULL until the first version-2 operation. */
+    rsvd_open_v2 *v2;
     /** Open.CreateOptions. */
     uint32_t create_options;
     /** Hash of the name (rsvd_name_hash). */
@@ -222,7 +317,8 @@ struct rsvd_req {
         rsvd_scsi_cmd scsi;
         /** GET_INITIAL_INFO, GET_DISK_INFO: filled by the disk. */
         rsvd_disk_info info;
-        /** State the issuing file allocated and its handler frees (CREATE). */
+        /** State the issuing file allocated and its handler frees (CREATE,
+         * the version-2 operations). */
         void *state;
     } u;
 };
@@ -250,6 +346,14 @@ struct rsvd_server {
     /** Opens waiting for a free request to issue their backend close. */
     rsvd_open *close_head;
     rsvd_open *close_tail;
+    /** Opens waiting for a free request to abort a timed-out creation. */
+    rsvd_open *abort_head;
+    /** Running CDP timers ([MS-RSVD] 3.2.2), armed ones included. */
+    rsvd_txn *timers;
+    /** Files whose change tracking a client started ([MS-RSVD] 3.2.5.1:
+     * restarted after each new open of them). */
+    struct rsvd_tracked *tracked;
+    uint32_t ntracked;
     /** Server functions on the stack (rsvd_server_free refuses while > 0). */
     unsigned depth;
 };
@@ -338,8 +442,16 @@ static inline void rsvd_srv_req_put(rsvd_server *srv, rsvd_req *q)
  * on it. */
 void rsvd_srv_close_when_idle(rsvd_server *srv, rsvd_open *o);
 
-/** Issues the queued backend closes for which a request is free. */
-void rsvd_srv_kick(rsvd_server *srv);
+/** Issues the queued aborts and backend closes for which a request is free. */
+void rsvd_srv_kick_queues(rsvd_server *srv);
+
+/** After a request is freed: the queues, when anything waits (inline: every
+ * READ and WRITE passes here, and almost never finds anything). */
+static inline void rsvd_srv_kick(rsvd_server *srv)
+{
+    if (srv->abort_head || srv->close_head)
+        rsvd_srv_kick_queues(srv);
+}
 
 /** @return the OPEN open of @p local_open, or NULL. */
 rsvd_open *rsvd_srv_find_open(rsvd_server *srv, uint64_t local_open);
@@ -471,14 +583,122 @@ void rsvd_sense_free(rsvd_server *srv, rsvd_open *o);
 
 /* ---- open.c ------------------------------------------------------------------- */
 
-/** Issues the backend close of CLOSING open @p o on request @p q. */
+/** Issues the backend close of CLOSING open @p o on request @p q (after
+ * the aborts [MS-RSVD] 3.2.5.2 asks for). */
 void rsvd_close_issue(rsvd_server *srv, rsvd_open *o, rsvd_req *q);
 void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o);
+
+/** The OPENING open of a new CREATE: the name converted, counted among the
+ * server's opens. @return STATUS_SUCCESS or the status to fail with. */
+uint32_t rsvd_open_alloc(rsvd_server *srv, const uint8_t *name16, size_t name16_len,
+                         rsvd_open **out);
+/** Undoes a CREATE that failed: the open leaves the indexes it joined and is
+ * freed. */
+void rsvd_open_undo(rsvd_server *srv, rsvd_open *o);
+/** Hands a CLOSE to the open: out of the OpenTable, its timers stopped, its
+ * backend close issued when it is idle. */
+void rsvd_open_begin_close(rsvd_server *srv, rsvd_open *o, void *cookie);
 
 /* ---- tunnel.c, ioctl.c ---------------------------------------------------------- */
 
 /** [MS-RSVD] 3.2.5.5: the tunnel operations (both FSCTLs). */
 void rsvd_tunnel_dispatch(rsvd_server *srv, const rsvd_server_ioctl_req *req, void *cookie);
+
+/** A tunnel operation past the common prologue of [MS-RSVD] 3.2.5.5. */
+typedef struct rsvd_tunnel_call {
+    rsvd_open *open;
+    const rsvd_server_ioctl_req *req;
+    /** The request's header (OperationCode and RequestId echoed). */
+    rsvd_tunnel_hdr hdr;
+    /** The operation's body: the input after the header. */
+    const uint8_t *body;
+    size_t body_len;
+    void *cookie;
+} rsvd_tunnel_call;
+
+/** Writes the response header (OperationCode and RequestId echoed, Status)
+ * at the start of @p out and makes @p reply the SMB2-success reply carrying
+ * it and @p body_len body bytes already written after it. */
+void rsvd_tunnel_fill(rsvd_server_reply *reply, uint8_t *out, uint32_t op_code,
+                      uint64_t request_id, uint32_t status, size_t body_len);
+/** As rsvd_tunnel_fill() for the request of @p q. @return RSVD_STEP_REPLY. */
+rsvd_step rsvd_tunnel_reply_q(rsvd_req *q, rsvd_server_reply *reply, uint32_t status,
+                              size_t body_len);
+/** "Fail the request with @p status": SMB2 status, no output. */
+void rsvd_tunnel_fail(rsvd_server *srv, const rsvd_tunnel_call *t, uint32_t status);
+/** A tunnel answer now: the header with Status @p status and @p body_len
+ * body bytes already written after it (the caller checked the room). */
+void rsvd_tunnel_answer(rsvd_server *srv, const rsvd_tunnel_call *t, uint32_t status,
+                        size_t body_len);
+/**
+ * Takes a request for the virtual-disk call of @p t, with @p state_size
+ * zeroed bytes of state in q->u.state when nonzero (freed by
+ * rsvd_tunnel_state_free()), and signals the interim response of a request
+ * on FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST (rsvd_server_interim_fn).
+ * @return the request, or NULL when the pool is empty or the state could
+ * not be allocated: the request then failed with
+ * STATUS_INSUFFICIENT_RESOURCES.
+ */
+rsvd_req *rsvd_tunnel_req(rsvd_server *srv, const rsvd_tunnel_call *t, size_t state_size);
+/** Frees the state rsvd_tunnel_req() allocated (NULL-safe). */
+void rsvd_tunnel_state_free(rsvd_server *srv, rsvd_req *q);
+
+/* ---- version 2: meta_op.c, snapshot.c, vhdset.c, change_tracking.c ------------ */
+
+/** The open's version-2 state, allocated on first use. @return it, or NULL
+ * when memory runs out. */
+rsvd_open_v2 *rsvd_open_v2_get(rsvd_server *srv, rsvd_open *o);
+/** Frees the open's version-2 state (its timers are stopped already). */
+void rsvd_open_v2_free(rsvd_server *srv, rsvd_open *o);
+
+/** [MS-RSVD] 3.2.5.5.7: META_OPERATION_START. */
+void rsvd_meta_op_start(rsvd_server *srv, const rsvd_tunnel_call *t);
+/** [MS-RSVD] 3.2.5.5.8: META_OPERATION_QUERY_PROGRESS. */
+void rsvd_meta_op_query_progress(rsvd_server *srv, const rsvd_tunnel_call *t);
+/** The transaction @p id of @p o, or NULL. */
+rsvd_txn *rsvd_txn_find(const rsvd_server *srv, const rsvd_open *o, const rsvd_guid *id);
+/** The transaction @p id of @p o for a new START: found, or a free or the
+ * oldest finished entry taken over. @return it, or NULL (no memory, or
+ * every entry in use). */
+rsvd_txn *rsvd_txn_for_start(rsvd_server *srv, rsvd_open *o, const rsvd_guid *id);
+
+/** [MS-RSVD] 3.2.5.5.7.1: a create-snapshot START (@p start decoded). */
+void rsvd_snapshot_create(rsvd_server *srv, const rsvd_tunnel_call *t,
+                          const rsvd_svhdx_meta_operation_start_request *start);
+/** [MS-RSVD] 3.2.5.5.10: DELETE_SNAPSHOT. */
+void rsvd_snapshot_delete(rsvd_server *srv, const rsvd_tunnel_call *t);
+/** The entry of Open.SnapshotList with @p id, or NULL. */
+rsvd_snapshot *rsvd_snapshot_find(const rsvd_open *o, const rsvd_guid *id);
+/** Stops the CDP timers of @p o (it is closing). */
+void rsvd_timers_stop_open(rsvd_server *srv, rsvd_open *o);
+/** The next transaction of @p o whose creation the disk must be told to
+ * abandon before its close ([MS-RSVD] 3.2.5.2), or NULL. */
+rsvd_txn *rsvd_abort_next_for_close(const rsvd_server *srv, rsvd_open *o);
+/** Issues the disk's abort_snapshot of @p x on request @p q, finished by
+ * @p finish. */
+void rsvd_abort_issue(rsvd_server *srv, rsvd_req *q, rsvd_txn *x, rsvd_req_finish_fn finish);
+/** Issues the queued aborts for which a request is free. */
+void rsvd_aborts_kick(rsvd_server *srv);
+/** Takes @p o out of the abort queue (it is closing). */
+void rsvd_aborts_forget(rsvd_server *srv, rsvd_open *o);
+
+/** [MS-RSVD] 3.2.5.5.9: VHDSET_QUERY_INFORMATION. */
+void rsvd_vhdset_query(rsvd_server *srv, const rsvd_tunnel_call *t);
+/** [MS-RSVD] 3.2.5.5.15: QUERY_SAFE_SIZE. */
+void rsvd_vhdset_safe_size(rsvd_server *srv, const rsvd_tunnel_call *t);
+
+/** [MS-RSVD] 3.2.5.5.11 - 3.2.5.5.14. */
+void rsvd_ct_get_parameters(rsvd_server *srv, const rsvd_tunnel_call *t);
+void rsvd_ct_start(rsvd_server *srv, const rsvd_tunnel_call *t);
+void rsvd_ct_stop(rsvd_server *srv, const rsvd_tunnel_call *t);
+void rsvd_ct_query_changes(rsvd_server *srv, const rsvd_tunnel_call *t);
+/** [MS-RSVD] 3.2.5.1: whether change tracking was started for the file of
+ * @p o on this server; if so its start arguments, to repeat after the
+ * open, in @p args. */
+bool rsvd_ct_restart_args(const rsvd_server *srv, const rsvd_open *o,
+                          rsvd_disk_change_tracking_start_args *args);
+/** Frees what the server remembers of started change tracking. */
+void rsvd_ct_fini(rsvd_server *srv);
 
 /** [MS-RSVD] 3.2.5.6, once the name to look for is known. */
 void rsvd_query_support_answer(rsvd_server *srv, uint64_t local_open, rsvd_name name,

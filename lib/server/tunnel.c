@@ -1,12 +1,13 @@
 /*
  * Tunnel operations: [MS-RSVD] 3.2.5.5 (Receiving a tunnel operation, on
  * FSCTL_SVHDX_SYNC_TUNNEL_REQUEST and FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST) and
- * every version-1 operation, 3.2.5.5.1 - 3.2.5.5.6.
+ * every version-1 operation, 3.2.5.5.1 - 3.2.5.5.6; the version-2 operations
+ * are in meta_op.c, snapshot.c, vhdset.c and change_tracking.c.
  *
  * Two failure channels (docs/architecture.md): "fail the request with X" is
  * an SMB2 status X without output (rsvd_srv_fail); "construct the header
  * with Status X" is SMB2 success with a 16-byte tunnel header whose Status
- * is X, and a body where the rule builds one (tunnel_fill).
+ * is X, and a body where the rule builds one (rsvd_tunnel_fill).
  *
  * Responses are built in the host's output buffer, whose size is
  * MaxOutputResponse; every size check below comes before anything is
@@ -16,6 +17,7 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 #include <rsvd/wire.h>
@@ -23,13 +25,11 @@
 
 #include "server/server_internal.h"
 #include "util/guid.h"
+#include "util/mem.h"
 #include "wire/status_int.h"
 
-/* Writes the response header (OperationCode and RequestId echoed, Status)
- * at the start of @p out and makes @p reply the SMB2-success reply carrying
- * it and @p body_len body bytes already written after it. */
-static void tunnel_fill(rsvd_server_reply *reply, uint8_t *out, uint32_t op_code,
-                        uint64_t request_id, uint32_t status, size_t body_len)
+void rsvd_tunnel_fill(rsvd_server_reply *reply, uint8_t *out, uint32_t op_code,
+                      uint64_t request_id, uint32_t status, size_t body_len)
 {
     rsvd_tunnel_hdr h = {op_code, status, request_id};
     (void)rsvd_tunnel_hdr_encode(&h, out, RSVD_TUNNEL_HEADER_SIZE);
@@ -38,35 +38,63 @@ static void tunnel_fill(rsvd_server_reply *reply, uint8_t *out, uint32_t op_code
     reply->output_len = (uint32_t)(RSVD_TUNNEL_HEADER_SIZE + body_len);
 }
 
-/* A header-only tunnel response now; the caller checked the room for it. */
-static void tunnel_reply_now(rsvd_server *srv, const rsvd_server_ioctl_req *req,
-                             const rsvd_tunnel_hdr *h, uint32_t status, size_t body_len,
-                             void *cookie)
+rsvd_step rsvd_tunnel_reply_q(rsvd_req *q, rsvd_server_reply *reply, uint32_t status,
+                              size_t body_len)
+{
+    rsvd_tunnel_fill(reply, q->out, q->op_code, q->request_id, status, body_len);
+    return RSVD_STEP_REPLY;
+}
+
+void rsvd_tunnel_fail(rsvd_server *srv, const rsvd_tunnel_call *t, uint32_t status)
+{
+    rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, t->req->ctl_code, status, t->cookie);
+}
+
+void rsvd_tunnel_answer(rsvd_server *srv, const rsvd_tunnel_call *t, uint32_t status,
+                        size_t body_len)
 {
     rsvd_server_reply reply;
     memset(&reply, 0, sizeof reply);
-    reply.cookie = cookie;
+    reply.cookie = t->cookie;
     reply.command = RSVD_SMB2_IOCTL;
-    reply.ctl_code = req->ctl_code;
-    tunnel_fill(&reply, req->output, h->operation_code, h->request_id, status, body_len);
+    reply.ctl_code = t->req->ctl_code;
+    rsvd_tunnel_fill(&reply, t->req->output, t->hdr.operation_code, t->hdr.request_id, status,
+                     body_len);
     rsvd_srv_deliver(srv, &reply);
 }
 
-static rsvd_req *tunnel_req(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *req,
-                            const rsvd_tunnel_hdr *h, void *cookie)
+rsvd_req *rsvd_tunnel_req(rsvd_server *srv, const rsvd_tunnel_call *t, size_t state_size)
 {
-    rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_IOCTL, cookie);
-    if (!q) {
-        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_INSUFFICIENT_RESOURCES,
-                      cookie);
+    void *state = NULL;
+    if (state_size && !(state = rsvd_mem_calloc(srv->mem, 1, state_size))) {
+        rsvd_tunnel_fail(srv, t, RSVD_STATUS_INSUFFICIENT_RESOURCES);
         return NULL;
     }
-    q->ctl_code = req->ctl_code;
-    q->op_code = h->operation_code;
-    q->request_id = h->request_id;
-    q->out = req->output;
-    q->out_cap = req->max_output;
+    rsvd_req *q = rsvd_srv_req_get(srv, t->open, RSVD_SMB2_IOCTL, t->cookie);
+    if (!q) {
+        rsvd_mem_free(srv->mem, state);
+        rsvd_tunnel_fail(srv, t, RSVD_STATUS_INSUFFICIENT_RESOURCES);
+        return NULL;
+    }
+    q->ctl_code = t->req->ctl_code;
+    q->op_code = t->hdr.operation_code;
+    q->request_id = t->hdr.request_id;
+    q->out = t->req->output;
+    q->out_cap = t->req->max_output;
+    if (state)
+        q->u.state = state;
+    /* [MS-SMB2] 3.3.4.2: a request the client sent asynchronously whose
+     * answer waits for the disk gets its interim response now, before the
+     * disk is asked (docs/decisions.md). */
+    if (t->req->ctl_code == RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST && srv->cfg.interim)
+        srv->cfg.interim(srv->cfg.reply_ctx, t->cookie);
     return q;
+}
+
+void rsvd_tunnel_state_free(rsvd_server *srv, rsvd_req *q)
+{
+    rsvd_mem_free(srv->mem, q->u.state);
+    q->u.state = NULL;
 }
 
 /* The operations' completion handlers, each after the rules that issue it. */
@@ -84,12 +112,13 @@ static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
 /* ---- 3.2.5.5.6 RSVD_TUNNEL_VALIDATE_DISK_OPERATION ---------------------------- */
 
 /* The three operations that only ask the virtual disk something. */
-static void disk_query(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *req,
-                       const rsvd_tunnel_hdr *h, void *cookie)
+static void disk_query(rsvd_server *srv, const rsvd_tunnel_call *t)
 {
+    const rsvd_server_ioctl_req *req = t->req;
+    rsvd_open *o = t->open;
     uint32_t need;
     rsvd_req_finish_fn finish;
-    switch (h->operation_code) {
+    switch (t->hdr.operation_code) {
     case RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION:
         /* 3.2.5.5.1: "If MaxOutputResponse is less than the size of
          * SVHDX_TUNNEL_OPERATION_HEADER + SVHDX_TUNNEL_INITIAL_INFO_RESPONSE,
@@ -110,16 +139,16 @@ static void disk_query(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
         break;
     }
     if (req->max_output < need) {
-        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
+        rsvd_tunnel_fail(srv, t, RSVD_STATUS_BUFFER_TOO_SMALL);
         return;
     }
     /* An open in the object store has no virtual disk to ask
      * (docs/decisions.md). */
     if (!o->is_virtual_scsi_disk) {
-        tunnel_reply_now(srv, req, h, RSVD_STATUS_INVALID_DEVICE_REQUEST, 0, cookie);
+        rsvd_tunnel_answer(srv, t, RSVD_STATUS_INVALID_DEVICE_REQUEST, 0);
         return;
     }
-    rsvd_req *q = tunnel_req(srv, o, req, h, cookie);
+    rsvd_req *q = rsvd_tunnel_req(srv, t, 0);
     if (!q)
         return;
     rsvd_completion c = rsvd_srv_req_issue(q, finish);
@@ -136,8 +165,7 @@ static rsvd_step initial_info_completed(rsvd_server *srv, rsvd_req *q, const rsv
     /* 3.2.5.5.1: "If the virtual disk returns an error, the server MUST
      * construct the header with Status set to the error and return it." */
     if (r->status != RSVD_STATUS_SUCCESS) {
-        tunnel_fill(reply, q->out, q->op_code, q->request_id, r->status, 0);
-        return RSVD_STEP_REPLY;
+        return rsvd_tunnel_reply_q(q, reply, r->status, 0);
     }
     /* "Otherwise ... Status STATUS_SUCCESS ... SVHDX_TUNNEL_INITIAL_INFO_RESPONSE:
      * ServerVersion = ServerServiceVersion; SectorSize, PhysicalSectorSize and
@@ -151,8 +179,7 @@ static rsvd_step initial_info_completed(rsvd_server *srv, rsvd_req *q, const rsv
     size_t n = 0;
     (void)rsvd_svhdx_tunnel_initial_info_response_encode(
         &resp, q->out + RSVD_TUNNEL_HEADER_SIZE, q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
-    tunnel_fill(reply, q->out, q->op_code, q->request_id, RSVD_STATUS_SUCCESS, n);
-    return RSVD_STEP_REPLY;
+    return rsvd_tunnel_reply_q(q, reply, RSVD_STATUS_SUCCESS, n);
 }
 
 static rsvd_step disk_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
@@ -160,8 +187,7 @@ static rsvd_step disk_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_i
 {
     /* 3.2.5.5.4: a disk error is returned in the header, without a body. */
     if (r->status != RSVD_STATUS_SUCCESS) {
-        tunnel_fill(reply, q->out, q->op_code, q->request_id, r->status, 0);
-        return RSVD_STEP_REPLY;
+        return rsvd_tunnel_reply_q(q, reply, r->status, 0);
     }
     const rsvd_disk_info *i = &q->u.info;
     rsvd_svhdx_tunnel_disk_info_response resp = {
@@ -182,8 +208,7 @@ static rsvd_step disk_info_completed(rsvd_server *srv, rsvd_req *q, const rsvd_i
     size_t n = 0;
     (void)rsvd_svhdx_tunnel_disk_info_response_encode(&resp, q->out + RSVD_TUNNEL_HEADER_SIZE,
                                                       q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
-    tunnel_fill(reply, q->out, q->op_code, q->request_id, RSVD_STATUS_SUCCESS, n);
-    return RSVD_STEP_REPLY;
+    return rsvd_tunnel_reply_q(q, reply, RSVD_STATUS_SUCCESS, n);
 }
 
 static rsvd_step validate_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
@@ -199,40 +224,36 @@ static rsvd_step validate_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io
     size_t n = 0;
     (void)rsvd_svhdx_tunnel_validate_disk_response_encode(
         &resp, q->out + RSVD_TUNNEL_HEADER_SIZE, q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
-    tunnel_fill(reply, q->out, q->op_code, q->request_id, r->status, n);
-    return RSVD_STEP_REPLY;
+    return rsvd_tunnel_reply_q(q, reply, r->status, n);
 }
 
 /* ---- 3.2.5.5.2 RSVD_TUNNEL_CHECK_CONNECTION_STATUS_OPERATION ------------------- */
 
-static void check_connection(rsvd_server *srv, const rsvd_server_ioctl_req *req,
-                             const rsvd_tunnel_hdr *h, void *cookie)
+static void check_connection(rsvd_server *srv, const rsvd_tunnel_call *t)
 {
     /* "If MaxOutputResponse is less than the size of
      * SVHDX_TUNNEL_OPERATION_HEADER + SVHDX_TUNNEL_CHECK_CONNECTION_RESPONSE,
      * the server MUST fail the request with STATUS_BUFFER_OVERFLOW." */
-    if (req->max_output <
+    if (t->req->max_output <
         RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_CHECK_CONNECTION_RESPONSE_SIZE)) {
-        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_BUFFER_OVERFLOW, cookie);
+        rsvd_tunnel_fail(srv, t, RSVD_STATUS_BUFFER_OVERFLOW);
         return;
     }
     /* "... construct the response header with Status STATUS_SUCCESS." */
-    tunnel_reply_now(srv, req, h, RSVD_STATUS_SUCCESS, 0, cookie);
+    rsvd_tunnel_answer(srv, t, RSVD_STATUS_SUCCESS, 0);
 }
 
 /* ---- 3.2.5.5.3 RSVD_TUNNEL_SRB_STATUS_OPERATION -------------------------------- */
 
-static void srb_status(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *req,
-                       const rsvd_tunnel_hdr *h, const uint8_t *body, size_t body_len,
-                       void *cookie)
+static void srb_status(rsvd_server *srv, const rsvd_tunnel_call *t)
 {
+    const rsvd_server_ioctl_req *req = t->req;
     /* "If MaxOutputResponse is less than the size of
      * SVHDX_TUNNEL_OPERATION_HEADER + SVHDX_TUNNEL_SRB_STATUS_RESPONSE, the
      * server MUST fail the request with STATUS_INVALID_PARAMETER." */
     if (req->max_output <
         RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SRB_STATUS_RESPONSE_SIZE)) {
-        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_INVALID_PARAMETER,
-                      cookie);
+        rsvd_tunnel_fail(srv, t, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
     /* "If SenseInfoExLength field of the request is not equal to the size of
@@ -240,18 +261,17 @@ static void srb_status(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
      * field; a request shorter than SVHDX_TUNNEL_SRB_STATUS_REQUEST fails
      * with that status (docs/decisions.md). */
     rsvd_svhdx_tunnel_srb_status_request sreq;
-    if (rsvd_svhdx_tunnel_srb_status_request_decode(body, body_len, &sreq) != RSVD_OK) {
-        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_INVALID_PARAMETER,
-                      cookie);
+    if (rsvd_svhdx_tunnel_srb_status_request_decode(t->body, t->body_len, &sreq) != RSVD_OK) {
+        rsvd_tunnel_fail(srv, t, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
     /* "The server MUST search Open.SenseErrorDataList for a SenseError where
      * SenseError.StatusKey matches the StatusKey in the request. If no
      * SenseError is found, the server MUST return
      * STATUS_SVHDX_ERROR_NOT_AVAILABLE" - in the header (docs/decisions.md). */
-    const rsvd_sense_slot *s = rsvd_sense_lookup(o, sreq.status_key);
+    const rsvd_sense_slot *s = rsvd_sense_lookup(t->open, sreq.status_key);
     if (!s) {
-        tunnel_reply_now(srv, req, h, RSVD_STATUS_SVHDX_ERROR_NOT_AVAILABLE, 0, cookie);
+        rsvd_tunnel_answer(srv, t, RSVD_STATUS_SVHDX_ERROR_NOT_AVAILABLE, 0);
         return;
     }
     /* "... STATUS_SUCCESS and SVHDX_TUNNEL_SRB_STATUS_RESPONSE: StatusKey from
@@ -270,7 +290,7 @@ static void srb_status(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_r
     (void)rsvd_svhdx_tunnel_srb_status_response_encode(
         &resp, req->output + RSVD_TUNNEL_HEADER_SIZE, req->max_output - RSVD_TUNNEL_HEADER_SIZE,
         &n);
-    tunnel_reply_now(srv, req, h, RSVD_STATUS_SUCCESS, n, cookie);
+    rsvd_tunnel_answer(srv, t, RSVD_STATUS_SUCCESS, n);
 }
 
 /* ---- 3.2.5.5.5 RSVD_TUNNEL_SCSI_OPERATION -------------------------------------- */
@@ -279,16 +299,18 @@ _Static_assert(RSVD_SERVER_SCSI_DATA_OFFSET ==
                    RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_SIZE),
                "the DataBuffer follows the header and SVHDX_TUNNEL_SCSI_RESPONSE");
 
-static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *req,
-                 const rsvd_tunnel_hdr *h, const uint8_t *body, size_t body_len, void *cookie)
+static void scsi(rsvd_server *srv, const rsvd_tunnel_call *t)
 {
+    const rsvd_server_ioctl_req *req = t->req;
+    rsvd_open *o = t->open;
+    const uint8_t *body = t->body;
+    const size_t body_len = t->body_len;
     /* "If MaxOutputResponse is less than the size of
      * SVHDX_TUNNEL_OPERATION_HEADER + SVHDX_TUNNEL_SCSI_RESPONSE, the server
      * MUST fail the request with STATUS_INVALID_PARAMETER." */
     const uint32_t resp_size = RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_SIZE);
     if (req->max_output < resp_size) {
-        rsvd_srv_fail(srv, RSVD_SMB2_IOCTL, req->ctl_code, RSVD_STATUS_INVALID_PARAMETER,
-                      cookie);
+        rsvd_tunnel_fail(srv, t, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
     /* "The server MUST generate an error response if any of the following
@@ -317,17 +339,18 @@ static void scsi(rsvd_server *srv, rsvd_open *o, const rsvd_server_ioctl_req *re
         (void)rsvd_svhdx_tunnel_scsi_response_echo_request(
             body, body_len, req->output + RSVD_TUNNEL_HEADER_SIZE,
             req->max_output - RSVD_TUNNEL_HEADER_SIZE, &n);
-        tunnel_reply_now(srv, req, h,
-                         no_initiator ? RSVD_STATUS_INVALID_HANDLE : RSVD_STATUS_INVALID_PARAMETER,
-                         n, cookie);
+        rsvd_tunnel_answer(srv, t,
+                           no_initiator ? RSVD_STATUS_INVALID_HANDLE
+                                        : RSVD_STATUS_INVALID_PARAMETER,
+                           n);
         return;
     }
     /* An open in the object store has no virtual SCSI disk (docs/decisions.md). */
     if (!o->is_virtual_scsi_disk) {
-        tunnel_reply_now(srv, req, h, RSVD_STATUS_INVALID_DEVICE_REQUEST, 0, cookie);
+        rsvd_tunnel_answer(srv, t, RSVD_STATUS_INVALID_DEVICE_REQUEST, 0);
         return;
     }
-    rsvd_req *q = tunnel_req(srv, o, req, h, cookie);
+    rsvd_req *q = rsvd_tunnel_req(srv, t, 0);
     if (!q)
         return;
     /* "Otherwise, the server MUST issue the SCSI command to the virtual SCSI
@@ -375,8 +398,7 @@ static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
         uint32_t status = r->status;
         if (!rsvd_status_rsvd_error_inline(status) || rsvd_status_stored_inline(status))
             status = rsvd_sense_store_disk_error(srv, q->open, r);
-        tunnel_fill(reply, q->out, q->op_code, q->request_id, status, 0);
-        return RSVD_STEP_REPLY;
+        return rsvd_tunnel_reply_q(q, reply, status, 0);
     }
     /* "Otherwise ... Status 0 and SVHDX_TUNNEL_SCSI_RESPONSE": the SCSI
      * outcome as the disk gave it - GOOD, CHECK CONDITION with its sense data,
@@ -408,17 +430,10 @@ static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
     size_t n = 0;
     (void)rsvd_svhdx_tunnel_scsi_response_encode(&resp, q->out + RSVD_TUNNEL_HEADER_SIZE,
                                                  q->out_cap - RSVD_TUNNEL_HEADER_SIZE, &n);
-    tunnel_fill(reply, q->out, q->op_code, q->request_id, RSVD_STATUS_SUCCESS, n);
-    return RSVD_STEP_REPLY;
+    return rsvd_tunnel_reply_q(q, reply, RSVD_STATUS_SUCCESS, n);
 }
 
 /* ---- 3.2.5.5 the common prologue and the dispatch ------------------------------- */
-
-static bool is_v2_operation(uint32_t op)
-{
-    return (op & RSVD_TUNNEL_OPCODE_VERSION_MASK) == RSVD_TUNNEL_OPCODE_VERSION_2 &&
-           rsvd_tunnel_opcode_name(op) != NULL;
-}
 
 void rsvd_tunnel_dispatch(rsvd_server *srv, const rsvd_server_ioctl_req *req, void *cookie)
 {
@@ -469,33 +484,57 @@ void rsvd_tunnel_dispatch(rsvd_server *srv, const rsvd_server_ioctl_req *req, vo
         status = RSVD_STATUS_SVHDX_VERSION_MISMATCH;
     else if (!rsvd_tunnel_opcode_name(h.operation_code))
         status = RSVD_STATUS_INVALID_PARAMETER;
-    else if (is_v2_operation(h.operation_code))
-        /* Version-2 operations are not implemented yet: they pass the version
-         * check and are answered with this status (docs/conformance.md). */
-        status = RSVD_STATUS_INVALID_DEVICE_REQUEST;
+    rsvd_tunnel_call t = {o, req, h, body, body_len, cookie};
     if (status != RSVD_STATUS_SUCCESS) {
         /* The header needs 16 bytes of MaxOutputResponse (docs/decisions.md). */
         if (req->max_output < RSVD_TUNNEL_HEADER_SIZE)
-            rsvd_srv_fail(srv, cmd, req->ctl_code, RSVD_STATUS_BUFFER_TOO_SMALL, cookie);
+            rsvd_tunnel_fail(srv, &t, RSVD_STATUS_BUFFER_TOO_SMALL);
         else
-            tunnel_reply_now(srv, req, &h, status, 0, cookie);
+            rsvd_tunnel_answer(srv, &t, status, 0);
         return;
     }
     switch (h.operation_code) {
     case RSVD_TUNNEL_GET_INITIAL_INFO_OPERATION: /* 3.2.5.5.1 */
     case RSVD_TUNNEL_GET_DISK_INFO_OPERATION:    /* 3.2.5.5.4 */
     case RSVD_TUNNEL_VALIDATE_DISK_OPERATION:    /* 3.2.5.5.6 */
-        disk_query(srv, o, req, &h, cookie);
+        disk_query(srv, &t);
         break;
     case RSVD_TUNNEL_CHECK_CONNECTION_STATUS_OPERATION: /* 3.2.5.5.2 */
-        check_connection(srv, req, &h, cookie);
+        check_connection(srv, &t);
         break;
     case RSVD_TUNNEL_SRB_STATUS_OPERATION: /* 3.2.5.5.3 */
-        srb_status(srv, o, req, &h, body, body_len, cookie);
+        srb_status(srv, &t);
         break;
     case RSVD_TUNNEL_SCSI_OPERATION: /* 3.2.5.5.5 */
-    default:
-        scsi(srv, o, req, &h, body, body_len, cookie);
+        scsi(srv, &t);
+        break;
+    case RSVD_TUNNEL_META_OPERATION_START: /* 3.2.5.5.7 */
+        rsvd_meta_op_start(srv, &t);
+        break;
+    case RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS: /* 3.2.5.5.8 */
+        rsvd_meta_op_query_progress(srv, &t);
+        break;
+    case RSVD_TUNNEL_VHDSET_QUERY_INFORMATION: /* 3.2.5.5.9 */
+        rsvd_vhdset_query(srv, &t);
+        break;
+    case RSVD_TUNNEL_DELETE_SNAPSHOT: /* 3.2.5.5.10 */
+        rsvd_snapshot_delete(srv, &t);
+        break;
+    case RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS: /* 3.2.5.5.11 */
+        rsvd_ct_get_parameters(srv, &t);
+        break;
+    case RSVD_TUNNEL_CHANGE_TRACKING_START: /* 3.2.5.5.12 */
+        rsvd_ct_start(srv, &t);
+        break;
+    case RSVD_TUNNEL_CHANGE_TRACKING_STOP: /* 3.2.5.5.13 */
+        rsvd_ct_stop(srv, &t);
+        break;
+    case RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES: /* 3.2.5.5.14 */
+        rsvd_ct_query_changes(srv, &t);
+        break;
+    case RSVD_TUNNEL_QUERY_SAFE_SIZE: /* 3.2.5.5.15 */
+    default: /* every code of 2.2.2 has a case */
+        rsvd_vhdset_safe_size(srv, &t);
         break;
     }
 }

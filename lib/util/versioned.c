@@ -26,8 +26,10 @@
  * is: 64-bit targets, docs/abi.md). */
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(RSVD_V0_MEM == sizeof(rsvd_mem), "rsvd_mem ends in padding");
-_Static_assert(RSVD_V0_SERVER_CONFIG == sizeof(rsvd_server_config),
+_Static_assert(RSVD_V1_SERVER_CONFIG == sizeof(rsvd_server_config),
                "rsvd_server_config ends in padding");
+_Static_assert(RSVD_V0_SERVER_TARGET_CREATE_REQ == sizeof(rsvd_server_target_create_req),
+               "rsvd_server_target_create_req ends in padding");
 _Static_assert(RSVD_V0_OBJECT_STORE_OPS == sizeof(rsvd_object_store_ops),
                "rsvd_object_store_ops ends in padding");
 _Static_assert(RSVD_V1_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),
@@ -46,7 +48,7 @@ _Static_assert(RSVD_V0_RES_SERVER_STATS == sizeof(rsvd_res_server_stats),
                "rsvd_res_server_stats ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_CONFIG == sizeof(rsvd_res_client_config),
                "rsvd_res_client_config ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_CALLBACKS == sizeof(rsvd_res_client_callbacks),
+_Static_assert(RSVD_V1_RES_CLIENT_CALLBACKS == sizeof(rsvd_res_client_callbacks),
                "rsvd_res_client_callbacks ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_CONN_PARAMS == sizeof(rsvd_res_client_conn_params),
                "rsvd_res_client_conn_params ends in padding");
@@ -54,10 +56,12 @@ _Static_assert(RSVD_V0_RES_CLIENT_CONN_INFO == sizeof(rsvd_res_client_conn_info)
                "rsvd_res_client_conn_info ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_TREE_PARAMS == sizeof(rsvd_res_client_tree_params),
                "rsvd_res_client_tree_params ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_OPEN_PARAMS == sizeof(rsvd_res_client_open_params),
+_Static_assert(RSVD_V1_RES_CLIENT_OPEN_PARAMS == sizeof(rsvd_res_client_open_params),
                "rsvd_res_client_open_params ends in padding");
-_Static_assert(RSVD_V0_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info),
+_Static_assert(RSVD_V1_RES_CLIENT_OPEN_INFO == sizeof(rsvd_res_client_open_info),
                "rsvd_res_client_open_info ends in padding");
+_Static_assert(RSVD_V0_RES_CLIENT_CREATE_PARAMS == sizeof(rsvd_res_client_create_params),
+               "rsvd_res_client_create_params ends in padding");
 _Static_assert(RSVD_V1_STORE_OPS == sizeof(rsvd_store_ops), "rsvd_store_ops ends in padding");
 _Static_assert(RSVD_V1_BLOCK_OPS == sizeof(rsvd_block_ops), "rsvd_block_ops ends in padding");
 _Static_assert(RSVD_V0_FILE_STORE_CONFIG == sizeof(rsvd_file_store_config),

@@ -22,6 +22,9 @@
  * its last member then. Appending a member adds a line V1 beside it. */
 #define RSVD_V0_MEM RSVD_V0_SIZE(rsvd_mem, user_data)
 #define RSVD_V0_SERVER_CONFIG RSVD_V0_SIZE(rsvd_server_config, name_hash_key)
+/* + interim, wall_clock, cdp_timeout_ms, max_transactions (version 2). */
+#define RSVD_V1_SERVER_CONFIG RSVD_V0_SIZE(rsvd_server_config, max_transactions)
+#define RSVD_V0_SERVER_TARGET_CREATE_REQ RSVD_V0_SIZE(rsvd_server_target_create_req, ea_buffer_len)
 #define RSVD_V0_OBJECT_STORE_OPS RSVD_V0_SIZE(rsvd_object_store_ops, fsctl)
 #define RSVD_V0_SCSI_DISK_OPS RSVD_V0_SIZE(rsvd_scsi_disk_ops, set_info)
 /* + the version-2 functions (create_snapshot ... open_snapshot). */
@@ -34,11 +37,17 @@
 #define RSVD_V0_RES_SERVER_STATS RSVD_V0_SIZE(rsvd_res_server_stats, detached)
 #define RSVD_V0_RES_CLIENT_CONFIG RSVD_V0_SIZE_PTR(rsvd_res_client_config, mem)
 #define RSVD_V0_RES_CLIENT_CALLBACKS RSVD_V0_SIZE(rsvd_res_client_callbacks, open_lost)
+#define RSVD_V1_RES_CLIENT_CALLBACKS RSVD_V0_SIZE_PTR(rsvd_res_client_callbacks, random) /* + random */
 #define RSVD_V0_RES_CLIENT_CONN_PARAMS RSVD_V0_SIZE(rsvd_res_client_conn_params, next_message_id)
 #define RSVD_V0_RES_CLIENT_CONN_INFO RSVD_V0_SIZE(rsvd_res_client_conn_info, available)
 #define RSVD_V0_RES_CLIENT_TREE_PARAMS RSVD_V0_SIZE(rsvd_res_client_tree_params, reserved)
 #define RSVD_V0_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, user_data)
+/* + create_guid, durable_timeout_ms, durable_flags (durable v2). */
+#define RSVD_V1_RES_CLIENT_OPEN_PARAMS RSVD_V0_SIZE(rsvd_res_client_open_params, durable_flags)
 #define RSVD_V0_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, user_data)
+/* + create_guid, durable_timeout_ms, durable_flags. */
+#define RSVD_V1_RES_CLIENT_OPEN_INFO RSVD_V0_SIZE(rsvd_res_client_open_info, durable_flags)
+#define RSVD_V0_RES_CLIENT_CREATE_PARAMS RSVD_V0_SIZE_PTR(rsvd_res_client_create_params, user_data)
 #define RSVD_V0_STORE_OPS RSVD_V0_SIZE(rsvd_store_ops, traverse)
 #define RSVD_V1_STORE_OPS RSVD_V0_SIZE(rsvd_store_ops, apply) /* + apply */
 #define RSVD_V0_BLOCK_OPS RSVD_V0_SIZE(rsvd_block_ops, info)

@@ -30,40 +30,10 @@
 
 static char qemu_img[256];
 
-static void write_file(const char *path, const uint8_t *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Runs qemu-img; its output goes to dir/qemu-img.log, shown on failure. */
-static int run(const tu_v2 *t, const char *const *argv, int ok)
-{
-    char log[1024];
-    snprintf(log, sizeof log, "%s/qemu-img.log", t->dir);
-    (void)remove(log);
-    int st = tu_run(argv, log);
-    if (st != ok)
-        tu_dump_file(log);
-    return st;
-}
-
-/* qemu-img check, then qemu-img compare against a raw image of @p want;
- * @p expect is the exit status compare should have (0 equal, 1 different). */
 static int qemu_compare_expect(const tu_v2 *t, const char *vhdx, const uint8_t *want, size_t n,
                                int expect)
 {
-    char img[1024], raw[1024];
-    snprintf(img, sizeof img, "%s/%s", t->dir, vhdx);
-    snprintf(raw, sizeof raw, "%s/want.raw", t->dir);
-    write_file(raw, want, n);
-    const char *check[] = {qemu_img, "check", "-f", "vhdx", img, NULL};
-    if (run(t, check, 0) != 0)
-        fail_msg("qemu-img check %s failed", img);
-    const char *cmp[] = {qemu_img, "compare", "-f", "raw", "-F", "vhdx", raw, img, NULL};
-    return run(t, cmp, expect);
+    return tu_v2_qemu_compare(t, qemu_img, vhdx, want, n, expect);
 }
 
 static int qemu_compare(const tu_v2 *t, const char *vhdx, const uint8_t *want, size_t n)
@@ -154,106 +124,6 @@ static void extract_of_an_empty_snapshot(void **state)
 
 /* ---- reading an extracted VHDX back ([MS-VHDX]), without qemu-img ---- */
 
-static uint32_t crc32c_sw(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
-/* A checksummed structure: CRC-32C with its Checksum field (at @p at) zero. */
-static void expect_checksum(const uint8_t *p, size_t n, size_t at)
-{
-    uint8_t *copy = malloc(n);
-    assert_non_null(copy);
-    memcpy(copy, p, n);
-    uint32_t want = (uint32_t)copy[at] | (uint32_t)copy[at + 1] << 8 |
-                    (uint32_t)copy[at + 2] << 16 | (uint32_t)copy[at + 3] << 24;
-    memset(copy + at, 0, 4);
-    assert_int_equal(crc32c_sw(copy, n), want);
-    free(copy);
-}
-
-static uint64_t le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Parses the file's headers, region table, metadata and BAT as the format
- * defines them and rebuilds the virtual disk's content from its blocks. */
-static void vhdx_read_back(const tu_v2 *t, const char *name, uint32_t lbs, const uint8_t *want,
-                           uint64_t size)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", t->dir, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    long long fsize = tu_v2_file_size(t, name);
-    uint8_t *img = malloc((size_t)fsize);
-    assert_non_null(img);
-    assert_int_equal(fread(img, 1, (size_t)fsize, f), (size_t)fsize);
-    fclose(f);
-    assert_memory_equal(img, "vhdxfile", 8);
-    for (int h = 1; h <= 2; h++) {
-        const uint8_t *hd = img + h * 65536;
-        assert_memory_equal(hd, "head", 4);
-        expect_checksum(hd, 4096, 4);
-        assert_true(le(hd + 8, 8) == (uint64_t)h);   /* SequenceNumber */
-        assert_true(le(hd + 66, 2) == 1);            /* Version */
-        assert_true(le(hd + 68, 4) == MIB && le(hd + 72, 8) == MIB); /* the log */
-    }
-    const uint8_t *rt = img + 3 * 65536;
-    assert_memory_equal(rt, "regi", 4);
-    expect_checksum(rt, 65536, 4);
-    assert_memory_equal(rt, img + 4 * 65536, 65536); /* both tables alike */
-    assert_true(le(rt + 8, 4) == 2);
-    uint64_t bat_off = le(rt + 16 + 16, 8), meta_off = le(rt + 48 + 16, 8);
-    uint8_t *md = img + meta_off;
-    assert_memory_equal(md, "metadata", 8);
-    assert_true(le(md + 10, 2) == 5);
-    uint32_t block = 0;
-    uint64_t vsize = 0;
-    for (int i = 0; i < 5; i++) {
-        const uint8_t *e = md + 32 + 32 * i;
-        const uint8_t *item = md + le(e + 16, 4);
-        uint32_t id = (uint32_t)le(e, 4);
-        if (id == 0xCAA16737u) {
-            block = (uint32_t)le(item, 4);
-            assert_true(le(item + 4, 4) == 0); /* no parent, dynamic */
-        } else if (id == 0x2FA54224u) {
-            vsize = le(item, 8);
-        } else if (id == 0xBECA12ABu) {
-            assert_memory_equal(item, tu_disk_id.b, 16);
-        } else if (id == 0x8141BF1Du) {
-            assert_true(le(item, 4) == lbs);
-        } else {
-            assert_true(id == 0xCDA348C7u && le(item, 4) == 4096);
-        }
-    }
-    assert_true(block == MIB && vsize == size);
-    uint64_t ratio = ((uint64_t)1 << 23) * lbs / block;
-    uint8_t *got = calloc(1, size);
-    assert_non_null(got);
-    for (uint64_t b = 0; b * block < size; b++) {
-        uint64_t e = le(img + bat_off + (b + b / ratio) * 8, 8);
-        uint64_t n = size - b * block < block ? size - b * block : block;
-        if ((e & 7) == 6)
-            memcpy(got + b * block, img + (e >> 20) * MIB, n);
-        else
-            assert_true(e == 2); /* PAYLOAD_BLOCK_ZERO, offset field zero */
-    }
-    assert_memory_equal(got, want, size);
-    free(got);
-    free(img);
-}
-
 /* Read back by the format's rules, for 512- and 4096-byte sectors (qemu-img
  * 7.2 reads VHDX of 512-byte sectors only). */
 static void extract_reads_back_as_the_snapshot(void **state)
@@ -284,7 +154,7 @@ static void extract_reads_back_as_the_snapshot(void **state)
         assert_int_equal(tu_v2_snapshot(&t, 1, VM, 0), RSVD_STATUS_SUCCESS);
         tu_v2_fill(&t, 8192, 4096, 0x00);
         assert_int_equal(tu_v2_extract(&t, 1, "back.vhdx", 0), RSVD_STATUS_SUCCESS);
-        vhdx_read_back(&t, "back.vhdx", lbs[k], model, MIB);
+        tu_v2_vhdx_read_back(&t, "back.vhdx", lbs[k], model, MIB);
         free(model);
         tu_v2_fini(&t);
     }

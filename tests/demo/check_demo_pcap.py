@@ -12,8 +12,15 @@ name the open the scenario says, as the CREATE responses assigned them),
 the RequestIds and MessageIds every response echoes, and the TCP flows
 (A's first connection and B's end with an RST; A reconnects from a new
 port). The expected values are the ones MS-RSVD and MS-SMB2 require, written
-here independently of the demo's code. No frame may be malformed except the
-known Wireshark 4.0 fault on every RSVD SRB_STATUS response.
+here independently of the demo's code. The version-2 step (M makes the disk
+a VHD set, takes snapshots with change tracking around A's writes and asks
+for the changed ranges) is checked the same way: every META_OPERATION_START
+goes asynchronous (an interim STATUS_PENDING response, then the final one
+with the same AsyncId), and the changed ranges and the snapshot list are
+read from the IOCTL output bytes, which Wireshark 4.0 does not decode. Over
+an iSCSI disk (a DEMO_ARGS naming iscsi://) the demo skips that step: the
+disk keeps no snapshots. No frame may be malformed except the known
+Wireshark 4.0 fault on every RSVD SRB_STATUS response.
 
 Exit status: 0 pass, 1 fail, 77 skipped (tshark is not installed; a failure
 instead when RSVD_INTEGRATION_REQUIRED=1, as in CI).
@@ -28,12 +35,22 @@ SERVER = "192.168.10.1"
 
 CREATE, CLOSE, READ, WRITE, LOCK, IOCTL = 0x05, 0x06, 0x08, 0x09, 0x0A, 0x0B
 FSCTL_SVHDX_SYNC_TUNNEL_REQUEST = 0x00090304
+FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST = 0x00090364
 FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT = 0x00090300
 FSCTL_LMR_REQUEST_RESILIENCY = 0x001401D4
 RSVD_INITIAL_INFO, RSVD_SCSI, RSVD_SRB_STATUS = 0x02001001, 0x02001002, 0x02001004
+RSVD_META_START, RSVD_QUERY_PROGRESS = 0x02002101, 0x02002002
+RSVD_VHDSET_QUERY, RSVD_DELETE_SNAPSHOT = 0x02002005, 0x02002006
+RSVD_TRACKING_START, RSVD_TRACKING_STOP, RSVD_QUERY_CHANGES = 0x02002009, 0x0200200A, 0x0200200C
+META_CREATE_SNAPSHOT, META_CONVERT_TO_VHDSET = 1, 4
+SNAPSHOT_VM = 1
+STAGE_INITIALIZE, STAGE_BLOCK_IO, STAGE_SWITCH_OBJECT_STORE = 1, 2, 3
+STAGE_UNBLOCK_IO, STAGE_FINALIZE = 4, 5
+VHDSET_SNAPSHOT_LIST = 2
 SVHDX_CONTEXT = "9ecfcb9c-c104-43e6-980e-158da1f6ec83"  # its create-context name as a GUID
 
 STATUS_SUCCESS = 0x00000000
+STATUS_PENDING = 0x00000103
 STATUS_LOCK_NOT_GRANTED = 0xC0000055
 STATUS_SVHDX_ERROR_STORED_1 = 0xC05C0001
 STATUS_SVHDX_RESERVATION_CONFLICT = 0xC05CFF07
@@ -60,6 +77,22 @@ FIELDS = [
     "rsvd.svhdx_scsi_status", "rsvd.svhdx_srb_status", "rsvd.svhdx_srb_status_key",
     "rsvd.svhdx_file_info_server_version", "rsvd.svhdx_file_info_sector_size",
     "rsvd.svhdx_file_info_virtual_size",
+    "smb2.flags.async", "smb2.aid",
+    "smb2.svhdx_open_device_context.server_service_version",
+    "smb2.svhdx_open_device_context.virtual_disk_properties_initialized",
+    "smb2.svhdx_open_device_context.virtual_sector_size",
+    "smb2.svhdx_open_device_context.virtual_size",
+    "rsvd.svhdx_meta_operation.transaction_id", "rsvd.svhdx_meta_operation.type",
+    "rsvd.svhdx_meta_operation.dst_vhdset_name", "rsvd.svhdx_snapshot_type",
+    "rsvd.svhdx_snapshot_id", "rsvd.svhdx_meta_operation.create_snapshot_flags",
+    "rsvd.svhdx_meta_operation.create_snapshot_stage1",
+    "rsvd.svhdx_meta_operation.create_snapshot_stage2",
+    "rsvd.svhdx_meta_operation.create_snapshot_stage3",
+    "rsvd.svhdx_meta_operation.create_snapshot_stage4",
+    "rsvd.svhdx_meta_operation.create_snapshot_stage5",
+    "rsvd.svhdx_query_progress.current_progress", "rsvd.svhdx_query_progress.complete_value",
+    "rsvd.svhdx_vhdset_information_type", "smb2.ea.name", "smb2.ea.flags", "smb2.ea.data",
+    "tcp.payload",
     "scsi_sbc.opcode", "scsi.persresvout.svcaction", "scsi.persresv.type",
     "scsi.persresv.reskey", "scsi.persresv.sareskey", "scsi_sbc.rdwr10.lba",
 ]
@@ -86,17 +119,109 @@ def disk_create(host, has_id):
                svhdx_version=1, has_id=has_id, originator=1)
 
 
+def guid(n):
+    """The demo's GUIDs: every byte n but the first, 0xD0 (Data1 0x..D0)."""
+    return "%02x%02x%02xd0-%02x%02x-%02x%02x-%02x%02x-%s" % ((n,) * 9 + ("%02x" % n * 6,))
+
+
+def guid_bytes(n):
+    return bytes([0xD0] + [n] * 15)
+
+
+# The snapshots, transactions and change log of the version-2 step, and
+# where A writes between the two snapshots (4 KiB each).
+SNAP_1, SNAP_2, TXN_1, TXN_2, TXN_CONVERT = 0x51, 0x52, 0x61, 0x62, 0x63
+CHANGE_1, CHANGE_2 = 64 * 1024, 1024 * 1024
+DISK_SIZE = 64 << 20
+
+
+def meta_start(host, txn, meta_type, **want):
+    """META_OPERATION_START on the async FSCTL ([MS-RSVD] 3.1.4.12), its
+    interim response ([MS-SMB2] 3.3.4.2) and its final response."""
+    return [
+        req(host, IOCTL, fsctl=FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST, op=RSVD_META_START, open="M.set"
+            if meta_type == META_CREATE_SNAPSHOT else "M.disk", txn=guid(txn), meta_type=meta_type,
+            async_flag=0, **want),
+        rsp(host, IOCTL, status=STATUS_PENDING, async_flag=1, interim=True),
+        rsp(host, IOCTL, fsctl=FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST, op=RSVD_META_START,
+            rsvd_status=0, async_flag=1, final=True),
+    ]
+
+
+def vm_snapshot(host, txn, snap):
+    """A VM snapshot as Windows takes it: Initialize (with change tracking),
+    then BlockIO .. Finalize in one request (example 4.3)."""
+    return (meta_start(host, txn, META_CREATE_SNAPSHOT, snapshot_type=SNAPSHOT_VM,
+                       snapshot_id=guid(snap), snapshot_flags=1, stage1=STAGE_INITIALIZE, stage2=0) +
+            meta_start(host, txn, META_CREATE_SNAPSHOT, snapshot_type=SNAPSHOT_VM,
+                       snapshot_id=guid(snap), snapshot_flags=0, stage1=STAGE_BLOCK_IO,
+                       stage2=STAGE_SWITCH_OBJECT_STORE, stage3=STAGE_UNBLOCK_IO,
+                       stage4=STAGE_FINALIZE, stage5=0))
+
+
+def v2_tunnel(host, op, **want):
+    return tunnel(host, op, open="M.set", **want)
+
+
+# 7. M backs the disk up through version 2 ([MS-RSVD] 3.1.4.12 - 3.1.4.27).
+BACKUP = (
+    meta_start(M, TXN_CONVERT, META_CONVERT_TO_VHDSET, vhdset_name="cluster.vhds") + [
+        req(M, CREATE, filename="cluster.vhds:SharedVirtualDisk", tag=SVHDX_CONTEXT,
+            svhdx_version=2, has_id=0, originator=1),
+        # [MS-RSVD] 3.2.5.1: the V2 response carries the disk's geometry.
+        rsp(M, CREATE, tag=SVHDX_CONTEXT, svhdx_version=2, service_version=2, initialized=1,
+            virtual_sector_size=512, virtual_size=DISK_SIZE, opens="M.set"),
+        v2_tunnel(M, RSVD_TRACKING_START), tunnel_rsp(M, RSVD_TRACKING_START),
+    ] + vm_snapshot(M, TXN_1, SNAP_1) + [
+        disk_create(A, 1), rsp(A, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="A.disk2"),
+        req(A, WRITE, open="A.disk2", write_length=4096, offset=CHANGE_1), rsp(A, WRITE),
+        req(A, WRITE, open="A.disk2", write_length=4096, offset=CHANGE_2), rsp(A, WRITE),
+    ] + vm_snapshot(M, TXN_2, SNAP_2) + [
+        v2_tunnel(M, RSVD_QUERY_PROGRESS),
+        tunnel_rsp(M, RSVD_QUERY_PROGRESS, progress=4, progress_complete=4),
+        v2_tunnel(M, RSVD_QUERY_CHANGES),
+        # Exactly A's two writes, the whole disk processed (3.2.5.5.14).
+        tunnel_rsp(M, RSVD_QUERY_CHANGES,
+                   changes=(DISK_SIZE, [(CHANGE_1, 4096), (CHANGE_2, 4096)])),
+        # The first snapshot opened by a target specifier (3.1.4.24, 3.2.5.7):
+        # one FILE_NEED_EA entry, namespace SnapshotId, type VM, the id; it
+        # reads as it was before A's write.
+        req(M, CREATE, filename="cluster.vhds:SharedVirtualDisk", tag="ExtA",
+            ea_name="RSVD_TARGET_SPECIFIER_EA", ea_flags=0x80,
+            ea_data=(bytes(4) + (1).to_bytes(4, "little") + guid_bytes(SNAP_1)).hex()),
+        rsp(M, CREATE, opens="M.snap"),
+        req(M, READ, open="M.snap", read_length=4096, offset=CHANGE_1),
+        rsp(M, READ, read_zeros=4096),
+        req(M, CLOSE, open="M.snap"), rsp(M, CLOSE),
+        v2_tunnel(M, RSVD_VHDSET_QUERY, vhdset_info=VHDSET_SNAPSHOT_LIST, snapshot_type=SNAPSHOT_VM),
+        # Both snapshots, oldest first, the list complete (3.2.5.5.9).
+        tunnel_rsp(M, RSVD_VHDSET_QUERY, vhdset_info=VHDSET_SNAPSHOT_LIST,
+                   snapshot_list=[SNAP_1, SNAP_2]),
+        v2_tunnel(M, RSVD_DELETE_SNAPSHOT, snapshot_type=SNAPSHOT_VM, snapshot_id=guid(SNAP_1)),
+        tunnel_rsp(M, RSVD_DELETE_SNAPSHOT),
+        v2_tunnel(M, RSVD_TRACKING_STOP), tunnel_rsp(M, RSVD_TRACKING_STOP),
+        req(M, CLOSE, open="M.set"), rsp(M, CLOSE),
+    ])
+
+# Over a disk that keeps no snapshots the demo only reopens A's disk there.
+NO_BACKUP = [disk_create(A, 1), rsp(A, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="A.disk2")]
+
+
 # The scenario as the specs answer it: every SMB2 message in capture order,
 # and the TCP connections that end.
-SCRIPT = [
+def script(backup):
+    return SCRIPT_1_TO_6 + (BACKUP if backup else NO_BACKUP) + SCRIPT_8
+
+
+SCRIPT_1_TO_6 = [
     # 1. A and B open the shared disk with their InitiatorId, M without.
     disk_create(A, 1), rsp(A, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="A.disk"),
     disk_create(B, 1), rsp(B, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="B.disk"),
     disk_create(M, 0), rsp(M, CREATE, tag=SVHDX_CONTEXT, has_id=0, opens="M.disk"),
     tunnel(A, RSVD_INITIAL_INFO, open="A.disk"),
-    tunnel_rsp(A, RSVD_INITIAL_INFO, server_version=1, sector_size=512),
+    tunnel_rsp(A, RSVD_INITIAL_INFO, server_version=2, sector_size=512),
     req(A, IOCTL, fsctl=FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT, open="A.disk"),
-    rsp(A, IOCTL, fsctl=FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT, support=1, handle_state=3),
+    rsp(A, IOCTL, fsctl=FSCTL_QUERY_SHARED_VIRTUAL_DISK_SUPPORT, support=7, handle_state=3),
     # 2. REGISTER, REGISTER, RESERVE (Write Exclusive), READ RESERVATION.
     tunnel(A, RSVD_SCSI, open="A.disk", sbc=PR_OUT, pr_sa=PR_REGISTER, sareskey=0xA1),
     tunnel_rsp(A, RSVD_SCSI, scsi_status=SCSI_GOOD),
@@ -135,8 +260,10 @@ SCRIPT = [
     req(B, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY, open="B.cfg", timeout=5000),
     rsp(B, IOCTL, fsctl=FSCTL_LMR_REQUEST_RESILIENCY),
     {"kind": "rst", "host": B},
-    # 7. A clears the reservations; everything is closed.
-    disk_create(A, 1), rsp(A, CREATE, tag=SVHDX_CONTEXT, has_id=1, opens="A.disk2"),
+]
+
+SCRIPT_8 = [
+    # 8. A clears the reservations; everything is closed.
     tunnel(A, RSVD_SCSI, open="A.disk2", sbc=PR_OUT, pr_sa=PR_CLEAR, reskey=0xA1),
     tunnel_rsp(A, RSVD_SCSI, scsi_status=SCSI_GOOD),
     req(A, CLOSE, open="A.disk2"), rsp(A, CLOSE),
@@ -150,6 +277,10 @@ SCRIPT = [
 def parse_int(s):
     s = s.strip()
     return int(s, 16) if s[:2].lower() == "0x" else int(s)
+
+
+def flag(row, field):
+    return row.get(field, "") in ("1", "True")
 
 
 def values(row, field):
@@ -179,6 +310,7 @@ class Checker:
         self.pending = {}      # (client port, msg_id) -> request row
         self.known_fault = set()
         self.lost_lock = None
+        self.async_ids = {}    # (client port, msg_id) -> AsyncId of its interim response
 
     def fail(self, what):
         self.failures.append(what)
@@ -208,6 +340,18 @@ class Checker:
                 self.lost_lock = row
             else:
                 self.pending[(port, mid)] = row
+        elif exp.get("interim"):
+            # [MS-SMB2] 3.3.4.2: the interim response of a request that goes
+            # on asynchronously; the request stays pending.
+            q = self.pending.get((port, mid))
+            if q is None or first_int(q, "smb2.ioctl.function") != FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST:
+                self.fail(f"{where}: the interim response answers no pending async tunnel request")
+            self.eq(where, "smb2.nt_status", first_int(row, "smb2.nt_status"), exp["status"])
+            aid = first_int(row, "smb2.aid")
+            self.fields_checked += 1
+            if not aid:
+                self.fail(f"{where}: the interim response has no AsyncId")
+            self.async_ids[(port, mid)] = aid
         else:
             # The response echoes the request's MessageId on the same flow.
             q = self.pending.pop((port, mid), None)
@@ -216,6 +360,10 @@ class Checker:
             elif first_int(q, "smb2.cmd") != exp["cmd"]:
                 self.fail(f"{where}: answers a request of another command")
             self.eq(where, "smb2.nt_status", first_int(row, "smb2.nt_status"), exp["status"])
+            if exp.get("final"):
+                # The final response carries the AsyncId of the interim one.
+                self.eq(where, "smb2.aid (the interim response's)", first_int(row, "smb2.aid"),
+                        self.async_ids.pop((port, mid), None))
             # RSVD: OperationCode and RequestId echoed.
             if q is not None and values(q, "rsvd.svhdx_request_id"):
                 self.eq(where, "rsvd.svhdx_request_id (echoed)",
@@ -252,7 +400,37 @@ class Checker:
             "pr_sa": ("scsi.persresvout.svcaction", None, None),
             "pr_type": ("scsi.persresv.type", None, None),
             "lba": ("scsi_sbc.rdwr10.lba", None, None),
+            "async_flag": ("smb2.flags.async", lambda r: int(flag(r, "smb2.flags.async")), None),
+            "service_version": ("smb2.svhdx_open_device_context.server_service_version", None,
+                                None),
+            "initialized": ("smb2.svhdx_open_device_context.virtual_disk_properties_initialized",
+                            lambda r: int(flag(r, "smb2.svhdx_open_device_context."
+                                                  "virtual_disk_properties_initialized")), None),
+            "virtual_sector_size": ("smb2.svhdx_open_device_context.virtual_sector_size", None,
+                                    None),
+            "virtual_size": ("smb2.svhdx_open_device_context.virtual_size", None, None),
+            "txn": ("rsvd.svhdx_meta_operation.transaction_id",
+                    lambda r: values(r, "rsvd.svhdx_meta_operation.transaction_id")[:1],
+                    lambda w: [w]),
+            "meta_type": ("rsvd.svhdx_meta_operation.type", None, None),
+            "vhdset_name": ("rsvd.svhdx_meta_operation.dst_vhdset_name",
+                            lambda r: values(r, "rsvd.svhdx_meta_operation.dst_vhdset_name")[:1],
+                            lambda w: [w]),
+            "snapshot_type": ("rsvd.svhdx_snapshot_type", None, None),
+            "snapshot_id": ("rsvd.svhdx_snapshot_id",
+                            lambda r: values(r, "rsvd.svhdx_snapshot_id")[:1], lambda w: [w]),
+            "snapshot_flags": ("rsvd.svhdx_meta_operation.create_snapshot_flags", None, None),
+            "progress": ("rsvd.svhdx_query_progress.current_progress", None, None),
+            "progress_complete": ("rsvd.svhdx_query_progress.complete_value", None, None),
+            "vhdset_info": ("rsvd.svhdx_vhdset_information_type", None, None),
+            "ea_name": ("smb2.ea.name", lambda r: values(r, "smb2.ea.name"), lambda w: [w]),
+            "ea_flags": ("smb2.ea.flags", None, None),
+            "ea_data": ("smb2.ea.data", lambda r: [v.replace(":", "") for v in
+                                                   values(r, "smb2.ea.data")], lambda w: [w]),
         }
+        for i in range(1, 6):
+            checks[f"stage{i}"] = (f"rsvd.svhdx_meta_operation.create_snapshot_stage{i}", None,
+                                   None)
         for key, (field, get, conv) in checks.items():
             if key not in exp:
                 continue
@@ -271,6 +449,13 @@ class Checker:
             self.fields_checked += 1
             if not values(row, "rsvd.svhdx_request_id"):
                 self.fail(f"{where}: no RSVD RequestId decoded")
+
+        if "read_zeros" in exp:
+            self.check_read_zeros(where, row, exp["read_zeros"])
+        if "changes" in exp:
+            self.check_changes(where, row, *exp["changes"])
+        if "snapshot_list" in exp:
+            self.check_snapshot_list(where, row, exp["snapshot_list"])
 
         # The FileIds: every request names the open the scenario says.
         if "open" in exp:
@@ -307,6 +492,62 @@ class Checker:
                 self.fields_checked += 1
                 if values(row, "smb2.reserved")[-1:] == ["00:00:00:00"]:
                     self.fail(f"{where}: the re-sent LOCK has LockSequence 0")
+
+    def check_read_zeros(self, where, row, length):
+        """A READ response ([MS-SMB2] 2.2.20) of @p length zero bytes: its
+        DataOffset (a byte at 2) and DataLength (at 4), from the TCP payload."""
+        smb2 = bytes.fromhex(row.get("tcp.payload", "").replace(":", ""))[4:]
+        if len(smb2) < 64 + 16:
+            self.fail(f"{where}: no READ response in the TCP payload")
+            return
+        off, count = smb2[64 + 2], int.from_bytes(smb2[64 + 4:64 + 8], "little")
+        data = smb2[off:off + count]
+        self.eq(where, "READ DataLength", count, length)
+        self.eq(where, "non-zero bytes read", sum(1 for b in data if b) + length - len(data), 0)
+
+    def rsvd_output(self, where, row):
+        """The RSVD body of an IOCTL response (after its 16-byte tunnel
+        header), read from the TCP payload: NBSS header, SMB2 header, the
+        IOCTL response's OutputOffset and OutputCount ([MS-SMB2] 2.2.32)."""
+        raw = bytes.fromhex(row.get("tcp.payload", "").replace(":", ""))
+        smb2 = raw[4:]
+        if len(smb2) < 64 + 48:
+            self.fail(f"{where}: no IOCTL response in the TCP payload")
+            return None
+        off = int.from_bytes(smb2[64 + 32:64 + 36], "little")
+        count = int.from_bytes(smb2[64 + 36:64 + 40], "little")
+        out = smb2[off:off + count]
+        if count < 16 or len(out) != count:
+            self.fail(f"{where}: IOCTL output of {count} bytes at {off} is not in the frame")
+            return None
+        return out[16:]
+
+    def check_changes(self, where, row, processed, ranges):
+        """SVHDX_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES_REPLY ([MS-RSVD] 2.2.4.38):
+        ProcessedByteLength, RangeCount, Reserved, then 24-byte ranges."""
+        body = self.rsvd_output(where, row)
+        if body is None:
+            return
+        u64 = lambda o: int.from_bytes(body[o:o + 8], "little")
+        count = int.from_bytes(body[8:12], "little")
+        self.eq(where, "ProcessedByteLength", u64(0), processed)
+        self.eq(where, "RangeCount", count, len(ranges))
+        got = [(u64(16 + 24 * i), u64(24 + 24 * i)) for i in range(count)
+               if len(body) >= 16 + 24 * (i + 1)]
+        self.eq(where, "changed ranges (ByteOffset, ByteLength)", got, ranges)
+
+    def check_snapshot_list(self, where, row, ids):
+        """SVHDX_TUNNEL_VHDSET_QUERY_INFORMATION_SNAPSHOT_LIST_RESPONSE
+        ([MS-RSVD] 2.2.4.20): ResponseComplete at 8, NumberOfSnapshots at 12,
+        the SnapshotIds from 16."""
+        body = self.rsvd_output(where, row)
+        if body is None:
+            return
+        n = int.from_bytes(body[12:16], "little")
+        self.eq(where, "ResponseComplete", body[8] if len(body) > 8 else None, 1)
+        self.eq(where, "NumberOfSnapshots", n, len(ids))
+        self.eq(where, "SnapshotIds", [body[16 + 16 * i:32 + 16 * i] for i in range(n)],
+                [guid_bytes(i) for i in ids])
 
     def check_flows(self, syns, ends):
         """A, B and M connect once each; A again from a new port after its RST."""
@@ -373,6 +614,8 @@ def main():
             ends.append(("fin", client_ip, client_port))
             events.append(("fin", row))
 
+    # Over iSCSI the demo has no version-2 step (its disk keeps no snapshots).
+    SCRIPT = script(backup=not any(a.startswith("iscsi://") for a in extra))
     if len(events) != len(SCRIPT):
         chk.fail(f"{len(events)} SMB2 messages and connection ends in the capture, "
                  f"the scenario has {len(SCRIPT)}")

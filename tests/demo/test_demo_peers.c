@@ -104,10 +104,11 @@ static int qemu_io_read(const char *qemu_io, const char *image, unsigned pattern
 static int with_qemu_nbd(void)
 {
 #if TU_HAVE_NBD
-    char qemu_img[256], qemu_io[256], size[16];
+    char qemu_img[256], qemu_io[256], size[16], image[512];
     it_need_program("qemu-img", qemu_img, sizeof qemu_img);
     it_need_program("qemu-io", qemu_io, sizeof qemu_io);
-    const char *image = tu_path("cluster.vhdx");
+    /* A copy: tu_path()'s buffers are reused after a few calls. */
+    snprintf(image, sizeof image, "%s", tu_path("cluster.vhdx"));
     snprintf(size, sizeof size, "%uM", DISK_MIB);
     const char *mk[] = {qemu_img, "create", "-q", "-f", "vhdx", "-o", "subformat=dynamic",
                         image, size, NULL};
@@ -124,8 +125,12 @@ static int with_qemu_nbd(void)
         tu_dump_file(q.log);
         return 1;
     }
-    /* The checks can fail: A's bytes are there, B's refused ones are not. */
+    /* The checks can fail: A's bytes are there (also the ones it wrote
+     * between the version-2 step's snapshots: the image holds the disk's
+     * present content), B's refused ones are not. */
     if (qemu_io_read(qemu_io, image, 0xA5, 0, 4096) != 0 ||
+        qemu_io_read(qemu_io, image, 0xA5, 64 * 1024, 4096) != 0 ||
+        qemu_io_read(qemu_io, image, 0xA5, 1024 * 1024, 4096) != 0 ||
         qemu_io_read(qemu_io, image, 0x00, 8 * 512, 512) != 0 ||
         qemu_io_read(qemu_io, image, 0xB5, 8 * 512, 512) == 0) {
         fprintf(stderr, "FAIL: qemu-io does not read back what the demo wrote\n");

@@ -412,3 +412,93 @@ rsvd_res_client_open_info cx_info(const cli_fx *cx, uint64_t open)
     assert_int_equal(rsvd_res_client_open_info_get(cx->cli, open, &info), RSVD_OK);
     return info;
 }
+
+size_t cx_rsp_create_cc(const uint8_t *req, size_t n, const rsvd_smb2_fileid *fid, uint8_t oplock,
+                        const rsvd_res_client_cc *cc, size_t ncc, uint8_t *buf, size_t cap)
+{
+    rsvd_smb2_create_req q;
+    assert_int_equal(rsvd_smb2_create_req_decode(req, n, &q), RSVD_OK);
+    uint8_t chain[512];
+    size_t cn = 0;
+    rsvd_smb2_cc_builder b;
+    rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
+    for (size_t i = 0; i < ncc; i++)
+        assert_int_equal(
+            rsvd_smb2_cc_builder_add(&b, cc[i].name, cc[i].name_len, cc[i].data, cc[i].data_len),
+            RSVD_OK);
+    assert_int_equal(rsvd_smb2_cc_builder_finish(&b, &cn), RSVD_OK);
+    rsvd_smb2_create_rsp m;
+    memset(&m, 0, sizeof m);
+    m.hdr = q.hdr;
+    m.hdr.flags |= RSVD_SMB2_FLAGS_SERVER_TO_REDIR;
+    m.hdr.credit = 1;
+    m.hdr.status = RSVD_STATUS_SUCCESS;
+    m.oplock_level = oplock;
+    m.create_action = RSVD_FILE_CREATED;
+    m.file_attributes = 0x80;
+    m.file_id = *fid;
+    m.create_contexts_length = (uint32_t)cn;
+    m.create_contexts = cn ? chain : NULL;
+    size_t len = 0;
+    assert_int_equal(rsvd_smb2_create_rsp_encode(&m, buf, cap, &len), RSVD_OK);
+    return len;
+}
+
+bool cx_random_fails;
+
+static int counting_random(void *buf, size_t len, void *ud)
+{
+    (void)ud;
+    static uint8_t next = 0x10;
+    if (cx_random_fails)
+        return -1;
+    uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++)
+        b[i] = next++;
+    return 0;
+}
+
+void cx_init_durable(cli_fx *cx, const rsvd_res_client_config *cfg, uint16_t dialect,
+                     bool persistent_handles, bool multi_channel, uint32_t share_caps)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->now = 5000000;
+    cx_random_fails = false;
+    const rsvd_res_client_callbacks cb = {.struct_size = sizeof(rsvd_res_client_callbacks),
+                                          .request_failed = on_failed,
+                                          .open_lost = on_lost,
+                                          .random = counting_random};
+    assert_int_equal(rsvd_res_client_new(cfg, &cb, cx, &cx->cli), RSVD_OK);
+    rsvd_res_client_conn_params p = cx_conn_params(dialect);
+    p.supports_multi_credit = true;
+    p.supports_persistent_handles = persistent_handles;
+    p.supports_multi_channel = multi_channel;
+    assert_int_equal(rsvd_res_client_conn_add(cx->cli, &p, &cx->conn), RSVD_OK);
+    assert_int_equal(rsvd_res_client_session_add(cx->cli, cx->conn, 0x11, &cx->sess), RSVD_OK);
+    rsvd_res_client_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_client_tree_params);
+    tp.tree_id = 5;
+    tp.share_capabilities = share_caps;
+    assert_int_equal(rsvd_res_client_tree_add(cx->cli, cx->sess, &tp, &cx->tree), RSVD_OK);
+}
+
+uint64_t cx_create(cli_fx *cx, uint32_t flags, uint8_t oplock, uint8_t *req, size_t cap,
+                   rsvd_res_client_msg *m)
+{
+    rsvd_res_client_create_params p = RSVD_STRUCT_INIT(rsvd_res_client_create_params);
+    p.name = cx_name;
+    p.name_len = sizeof cx_name;
+    p.desired_access = 0x0012019F;
+    p.file_attributes = 0x80;
+    p.share_access = RSVD_FILE_SHARE_READ | RSVD_FILE_SHARE_WRITE | RSVD_FILE_SHARE_DELETE;
+    p.create_disposition = RSVD_FILE_OPEN_IF;
+    p.create_options = RSVD_FILE_NON_DIRECTORY_FILE;
+    p.impersonation_level = RSVD_SMB2_IMPERSONATION_IMPERSONATION;
+    p.flags = flags;
+    p.requested_oplock_level = oplock;
+    p.user_data = cx;
+    uint64_t open = 0;
+    assert_int_equal(rsvd_res_client_create(cx->cli, cx->tree, &p, NULL, req, cap, m, &open),
+                     RSVD_OK);
+    assert_true(open != 0);
+    return open;
+}

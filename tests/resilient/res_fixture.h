@@ -161,6 +161,27 @@ size_t cx_rsp_lock(const uint8_t *req, size_t n, uint16_t credits, uint8_t *buf,
 size_t cx_rsp_create(const uint8_t *req, size_t n, const rsvd_smb2_fileid *fid, uint16_t credits,
                      uint8_t *buf, size_t cap);
 
+/* A CREATE response to @p req with FileId @p fid, OplockLevel @p oplock
+ * and the @p n contexts @p cc. */
+size_t cx_rsp_create_cc(const uint8_t *req, size_t n, const rsvd_smb2_fileid *fid, uint8_t oplock,
+                        const rsvd_res_client_cc *cc, size_t ncc, uint8_t *buf, size_t cap);
+
+/* A client (cfg may be NULL) whose callbacks include a random source (bytes 0x10, 0x11, ...
+ * counting on), with one connection of @p dialect (the server's
+ * persistent-handle and multi-channel capabilities as given, multi-credit,
+ * 64 credits from MessageId 0), session 0x11 and tree 5 with
+ * @p share_caps; no open. */
+void cx_init_durable(cli_fx *cx, const rsvd_res_client_config *cfg, uint16_t dialect,
+                     bool persistent_handles, bool multi_channel, uint32_t share_caps);
+
+/* The random source of cx_init_durable() fails while this is set. */
+extern bool cx_random_fails;
+
+/* rsvd_res_client_create() of "d.vhdx" (the access and options of
+ * cx_init's open) with @p flags; asserts RSVD_OK. */
+uint64_t cx_create(cli_fx *cx, uint32_t flags, uint8_t oplock, uint8_t *req, size_t cap,
+                   rsvd_res_client_msg *m);
+
 /* Requests resiliency and answers it with success; asserts the outcome. */
 void cx_make_resilient(cli_fx *cx, uint32_t timeout_ms);
 

@@ -420,6 +420,9 @@ static void try_everything(rsvd_res_client *cli, uint64_t open)
     busy(rsvd_res_client_reconnect_create(cli, open, cx->tree, cx->now, NULL, 0, buf, sizeof buf,
                                           &m));
     busy(rsvd_res_client_resend_next(cli, open, buf, sizeof buf, &m));
+    rsvd_res_client_create_params cp = RSVD_STRUCT_INIT(rsvd_res_client_create_params);
+    busy(rsvd_res_client_create(cli, cx->tree, &cp, NULL, buf, sizeof buf, &m, &h));
+    busy(rsvd_res_client_replay_request(cli, cx->sess, 0, 0, buf, 64, &m));
     busy(rsvd_res_client_handle_expiry(cli, cx->now, &n));
 }
 
@@ -467,7 +470,7 @@ static void every_state_change_is_busy_inside_the_callbacks(void **state)
                                                         sizeof buf, &m),
                      RSVD_OK);
     assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_OK);
-    assert_int_equal(g_re.calls, 2 * 17);
+    assert_int_equal(g_re.calls, 2 * 19);
     assert_int_equal(g_re.worst, RSVD_E_BUSY);
     rsvd_res_client_open_info info = RSVD_STRUCT_INIT(rsvd_res_client_open_info);
     assert_int_equal(rsvd_res_client_open_info_get(cx.cli, cx.open, &info), RSVD_E_NOENT);

@@ -648,6 +648,147 @@ static void reconnect_create_fails_cleanly(void **state)
     assert_true(hits > 0); /* the operation allocates: a run met the failure */
 }
 
+/* [MS-SMB2] 3.2.4.3.5: a CREATE that cannot be built for want of memory -
+ * its open, name, request or Request.Message, or a table's growth - takes
+ * no MessageId and leaves no open; the same call then works. */
+static void create_fails_cleanly(void **state)
+{
+    (void)state;
+    EACH_GROWTH(g)
+    {
+        size_t hits = 0;
+        for (size_t n = 1;; n++) {
+            assert_true(n < MAX_RUNS);
+            fa_alloc a;
+            fa_init(&a);
+            rsvd_res_client_config cfg = client_cfg(&a);
+            cli_fx cx;
+            cx_init_durable(&cx, &cfg, RSVD_SMB2_DIALECT_302, true, false, 0);
+            uint8_t req[1024], rsp[512];
+            rsvd_res_client_msg m;
+            for (unsigned i = 0; i < growth[g]; i++)
+                (void)cx_create(&cx, 0, RSVD_SMB2_OPLOCK_LEVEL_NONE, req, sizeof req, &m);
+            rsvd_res_client_conn_info before = conn_info(&cx, cx.conn);
+            size_t live = a.live;
+            rsvd_res_client_create_params p = RSVD_STRUCT_INIT(rsvd_res_client_create_params);
+            p.name = cx_name;
+            p.name_len = sizeof cx_name;
+            p.flags = RSVD_RES_CLIENT_CREATE_DURABLE;
+            uint64_t open = 0;
+            fa_fail_nth(&a, n);
+            int rc = rsvd_res_client_create(cx.cli, cx.tree, &p, NULL, req, sizeof req, &m, &open);
+            bool hit = a.failed > 0;
+            hits += hit;
+            fa_heal(&a);
+            if (hit) {
+                assert_int_equal(rc, RSVD_E_NOMEM);
+                assert_true(open == 0);
+                rsvd_res_client_conn_info after = conn_info(&cx, cx.conn);
+                assert_int_equal(after.next_message_id, before.next_message_id);
+                assert_int_equal(after.outstanding, before.outstanding);
+                assert_true(a.live <= live + 2); /* at most a grown table or heap */
+                rc = rsvd_res_client_create(cx.cli, cx.tree, &p, NULL, req, sizeof req, &m, &open);
+            }
+            assert_int_equal(rc, RSVD_OK);
+            uint8_t data[8];
+            const rsvd_smb2_dh2q_rsp gr = {60000, 0};
+            size_t dn = 0;
+            assert_int_equal(rsvd_smb2_dh2q_rsp_encode(&gr, data, sizeof data, &dn), RSVD_OK);
+            const rsvd_res_client_cc cc = {"DH2Q", 4, data, dn};
+            const rsvd_smb2_fileid fid = {0x4242, 0x4343};
+            size_t rn = cx_rsp_create_cc(req, m.len, &fid, RSVD_SMB2_OPLOCK_LEVEL_BATCH, &cc, 1,
+                                         rsp, sizeof rsp);
+            rsvd_res_client_done d;
+            assert_int_equal(rsvd_res_client_on_response(cx.cli, m.conn, rsp, rn, cx.now, &d),
+                             RSVD_OK);
+            assert_int_equal(d.status, RSVD_STATUS_SUCCESS);
+            assert_int_equal(cx_info(&cx, open).durable_flags, RSVD_RES_CLIENT_DURABLE_V2);
+            cx_fini(&cx);
+            assert_int_equal(a.live, 0);
+            if (!hit)
+                break;
+        }
+        assert_true(hits > 0); /* the operation allocates: a run met the failure */
+    }
+}
+
+/* With every allocation failing: a CREATE's replay for
+ * STATUS_SERVER_UNAVAILABLE, its grant, a detach with its DurableTimeout,
+ * the DH2C reconnect's response, a host request's replay and the expiry
+ * allocate nothing. */
+static void durable_paths_allocate_nothing(void **state)
+{
+    (void)state;
+    fa_alloc a;
+    fa_init(&a);
+    rsvd_res_client_config cfg = client_cfg(&a);
+    cli_fx cx;
+    cx_init_durable(&cx, &cfg, RSVD_SMB2_DIALECT_302, true, false, 0);
+    uint8_t req[1024], rsp[512], data[8];
+    rsvd_res_client_msg m;
+    uint64_t open = cx_create(&cx, RSVD_RES_CLIENT_CREATE_DURABLE, RSVD_SMB2_OPLOCK_LEVEL_NONE,
+                              req, sizeof req, &m);
+    uint64_t conn;
+    rsvd_res_client_conn_params p = cx_conn_params(RSVD_SMB2_DIALECT_302);
+    uint64_t sess, tree;
+    assert_int_equal(rsvd_res_client_conn_add(cx.cli, &p, &conn), RSVD_OK);
+    assert_int_equal(rsvd_res_client_session_add(cx.cli, conn, 0x12, &sess), RSVD_OK);
+    assert_int_equal(rsvd_res_client_tree_add(cx.cli, sess, CLI_TREE(6), &tree), RSVD_OK);
+    size_t calls = a.calls;
+    fa_fail_all(&a);
+
+    size_t rn = cx_rsp_error(req, m.len, RSVD_STATUS_SERVER_UNAVAILABLE, 1, rsp, sizeof rsp);
+    rsvd_res_client_done d;
+    assert_int_equal(rsvd_res_client_on_response(cx.cli, m.conn, rsp, rn, cx.now, &d), RSVD_OK);
+    assert_false(d.final);
+    assert_int_equal(rsvd_res_client_resend_next(cx.cli, open, req, sizeof req, &m), RSVD_OK);
+    const rsvd_smb2_dh2q_rsp gr = {60000, 0};
+    size_t dn = 0;
+    assert_int_equal(rsvd_smb2_dh2q_rsp_encode(&gr, data, sizeof data, &dn), RSVD_OK);
+    const rsvd_res_client_cc cc = {"DH2Q", 4, data, dn};
+    const rsvd_smb2_fileid fid = {0x4242, 0x4343};
+    rn = cx_rsp_create_cc(req, m.len, &fid, RSVD_SMB2_OPLOCK_LEVEL_BATCH, &cc, 1, rsp, sizeof rsp);
+    assert_int_equal(rsvd_res_client_on_response(cx.cli, m.conn, rsp, rn, cx.now, &d), RSVD_OK);
+    assert_int_equal(d.status, RSVD_STATUS_SUCCESS);
+    uint16_t seq;
+    assert_int_equal(rsvd_res_client_channel_sequence(cx.cli, cx.sess, &seq), RSVD_OK);
+    /* A host WRITE answered STATUS_FILE_NOT_AVAILABLE is replayed. */
+    rsvd_smb2_write_req w;
+    memset(&w, 0, sizeof w);
+    w.hdr.command = RSVD_SMB2_WRITE;
+    w.hdr.session_id = 0x11;
+    w.file_id = fid;
+    size_t wn = 0;
+    uint8_t wbuf[256];
+    assert_int_equal(rsvd_smb2_write_req_encode(&w, wbuf, sizeof wbuf, &wn), RSVD_OK);
+    rsvd_res_client_msg wm;
+    assert_int_equal(rsvd_res_client_replay_request(cx.cli, cx.sess, RSVD_STATUS_FILE_NOT_AVAILABLE,
+                                                    0, wbuf, wn, &wm),
+                     RSVD_OK);
+    assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, cx.conn, cx.now), RSVD_OK);
+    fa_heal(&a);
+    /* (the reconnect CREATE itself allocates its request) */
+    assert_int_equal(rsvd_res_client_reconnect_create(cx.cli, open, tree, cx.now, NULL, 0, req,
+                                                      sizeof req, &m),
+                     RSVD_OK);
+    calls = a.calls;
+    fa_fail_all(&a);
+    const rsvd_smb2_fileid nf = {0x4242, 0x4444};
+    rn = cx_rsp_create(req, m.len, &nf, 1, rsp, sizeof rsp);
+    assert_int_equal(rsvd_res_client_on_response(cx.cli, m.conn, rsp, rn, cx.now, &d), RSVD_OK);
+    assert_int_equal(d.status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(rsvd_res_client_on_disconnect(cx.cli, conn, cx.now), RSVD_OK);
+    size_t lost = 0;
+    assert_int_equal(rsvd_res_client_handle_expiry(cx.cli, cx.now + 60001, &lost), RSVD_OK);
+    assert_int_equal(lost, 1);
+
+    assert_int_equal(a.failed, 0);
+    assert_int_equal(a.calls, calls);
+    fa_heal(&a);
+    cx_fini(&cx);
+    assert_int_equal(a.live, 0);
+}
+
 /* With every allocation failing: responses, a disconnect, re-sending a
  * LOCK, credits, the give-up timer and every removal work without trying
  * one. */
@@ -725,6 +866,8 @@ int main(void)
         cmocka_unit_test(request_resiliency_fails_cleanly),
         cmocka_unit_test(lock_fails_cleanly_and_keeps_the_bucket_free),
         cmocka_unit_test(reconnect_create_fails_cleanly),
+        cmocka_unit_test(create_fails_cleanly),
+        cmocka_unit_test(durable_paths_allocate_nothing),
         cmocka_unit_test(client_responses_and_events_allocate_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

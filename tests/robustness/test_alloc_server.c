@@ -6,7 +6,8 @@
  * in the reply), change nothing, leak nothing (the allocator's live count is
  * back to zero after teardown), and leave the server usable: the same
  * operation then succeeds with the allocator healthy, and a follow-up
- * operation works.
+ * operation works. The version-2 requests allocate their state per request
+ * (not a hot path) and the open's version-2 state on first use.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,176 @@ static void query_support_of_a_long_name_fails_cleanly(void **state)
     assert_int_equal(a.live, 0);
 }
 
+/* ---- version 2 ---------------------------------------------------------------------------------- */
+
+typedef enum v2_req {
+    R_CREATE_SNAPSHOT, R_OPTIMIZE, R_EXTRACT, R_CONVERT, R_RESIZE, R_APPLY, R_VHDSET_LIST,
+    R_DELETE, R_CT_GET, R_CT_START, R_CT_STOP, R_CHANGES, R_SAFE_SIZE, R_TARGET_OPEN, R_COUNT
+} v2_req;
+
+static const char *const v2_names[R_COUNT] = {
+    "create snapshot", "optimize", "extract", "convert", "resize", "apply", "snapshot list",
+    "delete snapshot", "get parameters", "start tracking", "stop tracking", "changes",
+    "safe size", "target-specifier open"};
+
+static size_t v2_calls(const fx *f)
+{
+    size_t n = 0;
+    for (fb_op op = FB_CREATE_SNAPSHOT; op <= FB_OPEN_SNAPSHOT; op++)
+        n += fb_count(&f->fb, FB_DISK, op);
+    return n;
+}
+
+static void v2_issue(fx *f, uint64_t lo, v2_req r, uintptr_t cookie)
+{
+    uint8_t body[256], data[128];
+    size_t n = 0;
+    memset(body, 0, sizeof body);
+    memset(data, 0, sizeof data);
+    uint32_t op = RSVD_TUNNEL_META_OPERATION_START;
+    switch (r) {
+    case R_CREATE_SNAPSHOT: {
+        const uint32_t st[] = {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE};
+        n = fx_create_snapshot(body, 0x31, 0x32, RSVD_SVHDX_SNAPSHOT_TYPE_VM, 0, st, 1, false);
+        break;
+    }
+    case R_OPTIMIZE:
+        n = fx_meta_start(body, 0x33, RSVD_SVHDX_META_OPERATION_TYPE_OPTIMIZE, NULL, 0);
+        break;
+    case R_EXTRACT: {
+        static const uint8_t name[] = {'x', 0, 0, 0};
+        rsvd_svhdx_meta_operation_extract e = {RSVD_SVHDX_SNAPSHOT_TYPE_VM, 0, fx_guid(1),
+                                               fx_guid(0), sizeof name, name};
+        assert_int_equal(rsvd_svhdx_meta_operation_extract_encode(&e, data, 128, &n), RSVD_OK);
+        n = fx_meta_start(body, 0x34, RSVD_SVHDX_META_OPERATION_TYPE_EXTRACT_SNAPSHOTS, data, n);
+        break;
+    }
+    case R_CONVERT: {
+        static const uint8_t name[] = {'a', 0, '.', 0, 'v', 0, 'h', 0, 'd', 0, 's', 0, 0, 0};
+        rsvd_svhdx_meta_operation_convert_to_vhdset c = {sizeof name, name};
+        assert_int_equal(rsvd_svhdx_meta_operation_convert_to_vhdset_encode(&c, data, 128, &n),
+                         RSVD_OK);
+        n = fx_meta_start(body, 0x35, RSVD_SVHDX_META_OPERATION_TYPE_CONVERT_TO_VHDSET, data, n);
+        break;
+    }
+    case R_RESIZE: {
+        rsvd_svhdx_meta_operation_resize_virtual_disk rz = {2ull << 30, 1, 0, 0};
+        assert_int_equal(rsvd_svhdx_meta_operation_resize_virtual_disk_encode(&rz, data, 128, &n),
+                         RSVD_OK);
+        n = fx_meta_start(body, 0x36, RSVD_SVHDX_META_OPERATION_TYPE_RESIZE, data, n);
+        break;
+    }
+    case R_APPLY: {
+        rsvd_svhdx_apply_snapshot_params ap = {RSVD_SVHDX_SNAPSHOT_TYPE_VM, fx_guid(1)};
+        assert_int_equal(rsvd_svhdx_apply_snapshot_params_encode(&ap, data, 128, &n), RSVD_OK);
+        n = fx_meta_start(body, 0x37, RSVD_SVHDX_META_OPERATION_TYPE_APPLY_SNAPSHOT, data, n);
+        break;
+    }
+    case R_VHDSET_LIST:
+        op = RSVD_TUNNEL_VHDSET_QUERY_INFORMATION;
+        body[0] = RSVD_SVHDX_VHDSET_INFORMATION_TYPE_SNAPSHOT_LIST;
+        body[4] = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+        n = 24;
+        break;
+    case R_DELETE:
+        op = RSVD_TUNNEL_DELETE_SNAPSHOT;
+        memset(body, 1, 16);
+        body[20] = RSVD_SVHDX_SNAPSHOT_TYPE_CDP;
+        n = 24;
+        break;
+    case R_CT_GET:
+        op = RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS;
+        break;
+    case R_CT_START:
+        op = RSVD_TUNNEL_CHANGE_TRACKING_START;
+        n = 56;
+        break;
+    case R_CT_STOP:
+        op = RSVD_TUNNEL_CHANGE_TRACKING_STOP;
+        break;
+    case R_CHANGES:
+        op = RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES;
+        memset(body, 2, 16);
+        memset(body + 16, 1, 16);
+        body[32] = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+        body[49] = 1;
+        n = 56;
+        break;
+    case R_SAFE_SIZE:
+        op = RSVD_TUNNEL_QUERY_SAFE_SIZE;
+        break;
+    default: {
+        rsvd_block_device_target_specifier ts = {0, {RSVD_SVHDX_SNAPSHOT_TYPE_VM, fx_guid(7)}};
+        assert_int_equal(rsvd_target_specifier_ea_build(&ts, body, sizeof body, &n), RSVD_OK);
+        uint8_t wname[64];
+        rsvd_server_target_create_req req = RSVD_STRUCT_INIT(rsvd_server_target_create_req);
+        req.file_name = wname;
+        req.file_name_len = fx_utf16("set.vhds:SharedVirtualDisk", wname, sizeof wname);
+        req.ea_buffer = body;
+        req.ea_buffer_len = n;
+        assert_int_equal(rsvd_server_create_target(f->srv, &req, (void *)cookie), RSVD_OK);
+        return;
+    }
+    }
+    uint32_t ctl = op == RSVD_TUNNEL_META_OPERATION_START ? RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST
+                                                          : RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST;
+    fx_tunnel_ctl(f, lo, ctl, op, 1, body, n, 4096, NULL, cookie);
+}
+
+/* Every version-2 request with its 1st, 2nd, ... allocation failing, on an
+ * open that has done nothing of version 2 yet (its state is allocated then)
+ * and on one that has: STATUS_INSUFFICIENT_RESOURCES and no disk call for
+ * it, or success when no allocation failed; then it works healthy, and
+ * nothing leaks. */
+static void version_2_requests_fail_cleanly(void **state)
+{
+    (void)state;
+    for (int r = 0; r < R_COUNT; r++)
+        for (int warm = 0; warm < 2; warm++) {
+            size_t hits = 0;
+            for (size_t n = 1;; n++) {
+                assert_true(n < MAX_RUNS);
+                fa_alloc a;
+                fa_init(&a);
+                rsvd_server_config cfg = cfg_with(&a, 2);
+                fx *f = fx_new_cfg(&cfg, true, true);
+                uint64_t lo = fx_open_v2(f, "set.vhds");
+                if (warm || r == R_CHANGES) {
+                    fx_vm_snapshot(f, lo, 0x11, 1, true);
+                    fx_vm_snapshot(f, lo, 0x12, 2, true);
+                }
+                size_t calls = v2_calls(f);
+                size_t opens = rsvd_server_open_count(f->srv);
+                fa_fail_nth(&a, n);
+                v2_issue(f, lo, (v2_req)r, 0x900);
+                bool hit = a.failed > 0;
+                fa_heal(&a);
+                fx_reply *rep = fx_reply_for(f, 0x900);
+                if (hit) {
+                    hits++;
+                    print_message("%s%s: allocation %zu fails\n", v2_names[r],
+                                  warm ? " (warm)" : "", n);
+                    assert_int_equal(rep->r.status, RSVD_STATUS_INSUFFICIENT_RESOURCES);
+                    assert_int_equal(rep->r.output_len, 0);
+                    assert_int_equal(v2_calls(f), calls);
+                    assert_int_equal(rsvd_server_open_count(f->srv), opens);
+                    v2_issue(f, lo, (v2_req)r, 0x901); /* healthy: works */
+                    rep = fx_reply_for(f, 0x901);
+                }
+                if (r == R_TARGET_OPEN)
+                    assert_int_equal(rep->r.status, RSVD_STATUS_SUCCESS);
+                else
+                    assert_int_equal(fx_hdr(rep).status, RSVD_STATUS_SUCCESS);
+                write_ok(f, lo);
+                fx_free(f);
+                assert_int_equal(a.live, 0);
+                if (!hit)
+                    break;
+            }
+            assert_true(hits > 0); /* each of them allocates */
+        }
+}
+
 /* ---- everything else allocates nothing ------------------------------------------------------------ */
 
 /* With every allocation failing, the requests that need no new open and no
@@ -396,6 +567,7 @@ int main(void)
         cmocka_unit_test(first_sense_store_allocation_failure_issues_no_key),
         cmocka_unit_test(no_initiator_sense_store_allocation_failure_is_clean),
         cmocka_unit_test(query_support_of_a_long_name_fails_cleanly),
+        cmocka_unit_test(version_2_requests_fail_cleanly),
         cmocka_unit_test(requests_on_an_open_allocate_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

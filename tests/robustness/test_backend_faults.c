@@ -1,9 +1,9 @@
 /*
- * Backend fault injection ([MS-RSVD] 3.2.5.1 - 3.2.5.5.6, 3.2.5.8, 3.2.5.9,
- * 3.2.4): every call the RSVD server makes to a backend - open, close, read,
- * write, query/set info, pass-through FSCTL, execute, get_info (tunnel and
- * V2 CREATE), validate - completes, at once or later, with each failure
- * class:
+ * Backend fault injection ([MS-RSVD] 3.2.5.1 - 3.2.5.9, 3.2.4): every call
+ * the RSVD server makes to a backend - open, close, read, write, query/set
+ * info, pass-through FSCTL, execute, get_info (tunnel and V2 CREATE),
+ * validate, and the version-2 calls - completes, at once or later, with
+ * each failure class:
  *
  *   I/O error        STATUS_IO_DEVICE_ERROR; a disk's CHECK CONDITION with
  *                    MEDIUM ERROR sense
@@ -550,6 +550,234 @@ static void forged_statuses_from_a_backend_are_unsuccessful(void **state)
         fb_push(&f->fb, FB_STORE, FB_OPEN, &o);
         create_raw(f, "t.vhdx", 1, RSVD_SVHDX_ORIGINATOR_VHDMP, 2);
         assert_int_equal(fx_reply_for(f, 2)->r.status, RSVD_STATUS_UNSUCCESSFUL);
+        fx_free(f);
+    }
+}
+
+/* ---- the server's version-2 calls ([MS-RSVD] 3.2.5.5.7 - 3.2.5.5.15, 3.2.5.7) ----------------- */
+
+/* Each version-2 request, the disk call that a failure is injected into,
+ * and how the answer must carry it. */
+typedef enum v2_answer {
+    V2_HEADER,      /* the header's Status is the disk's */
+    V2_SUCCESS,     /* the header says success whatever the disk did (optimize) */
+    V2_FAIL,        /* the request fails with STATUS_INVALID_PARAMETER (extract's ids) */
+    V2_DISK_DECIDES /* the failing call only informs; the next call answers */
+} v2_answer;
+
+typedef struct v2_case {
+    const char *what;
+    uint32_t op;       /* tunnel operation, or 0 for the target-specifier open */
+    fb_op call;        /* the call that fails */
+    v2_answer answer;
+    uint32_t body_len; /* answer body bytes after the header on a failure */
+} v2_case;
+
+static const v2_case v2_cases[] = {
+    {"create snapshot", RSVD_TUNNEL_META_OPERATION_START, FB_CREATE_SNAPSHOT, V2_HEADER, 4},
+    {"optimize", RSVD_TUNNEL_META_OPERATION_START, FB_OPTIMIZE, V2_SUCCESS, 0},
+    {"extract: the source id", RSVD_TUNNEL_META_OPERATION_START, FB_QUERY_VHDSET, V2_FAIL, 0},
+    {"extract", RSVD_TUNNEL_META_OPERATION_START, FB_EXTRACT, V2_HEADER, 0},
+    {"convert", RSVD_TUNNEL_META_OPERATION_START, FB_CONVERT, V2_HEADER, 0},
+    {"resize: the current size", RSVD_TUNNEL_META_OPERATION_START, FB_GET_INFO, V2_HEADER, 0},
+    {"resize", RSVD_TUNNEL_META_OPERATION_START, FB_RESIZE, V2_HEADER, 0},
+    {"apply", RSVD_TUNNEL_META_OPERATION_START, FB_APPLY, V2_HEADER, 0},
+    {"vhdset query", RSVD_TUNNEL_VHDSET_QUERY_INFORMATION, FB_QUERY_VHDSET, V2_HEADER, 0},
+    {"delete: the active list", RSVD_TUNNEL_DELETE_SNAPSHOT, FB_QUERY_VHDSET, V2_DISK_DECIDES,
+     0},
+    {"delete", RSVD_TUNNEL_DELETE_SNAPSHOT, FB_DELETE_SNAPSHOT, V2_HEADER, 0},
+    {"get parameters", RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS, FB_CT_GET_PARAMETERS,
+     V2_HEADER, 0},
+    {"start tracking", RSVD_TUNNEL_CHANGE_TRACKING_START, FB_CT_START, V2_HEADER, 0},
+    {"stop tracking", RSVD_TUNNEL_CHANGE_TRACKING_STOP, FB_CT_STOP, V2_HEADER, 4},
+    {"changes", RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES, FB_QUERY_CHANGES, V2_HEADER, 0},
+    {"safe size", RSVD_TUNNEL_QUERY_SAFE_SIZE, FB_QUERY_SAFE_SIZE, V2_HEADER, 8},
+    {"target-specifier open", 0, FB_OPEN_SNAPSHOT, V2_HEADER, 0},
+};
+
+/* The body of @p c's request (the snapshots it names exist). */
+static size_t v2_body(const v2_case *c, uint8_t *body)
+{
+    memset(body, 0, 256);
+    switch (c->op) {
+    case RSVD_TUNNEL_META_OPERATION_START: {
+        uint8_t data[128];
+        size_t n = 0;
+        memset(data, 0, sizeof data);
+        if (c->call == FB_CREATE_SNAPSHOT) {
+            const uint32_t st[] = {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE};
+            return fx_create_snapshot(body, 1, 9, RSVD_SVHDX_SNAPSHOT_TYPE_CDP, 0, st, 1, true);
+        }
+        if (c->call == FB_OPTIMIZE)
+            return fx_meta_start(body, 1, RSVD_SVHDX_META_OPERATION_TYPE_OPTIMIZE, NULL, 0);
+        if (c->call == FB_QUERY_VHDSET || c->call == FB_EXTRACT) {
+            static const uint8_t name[] = {'x', 0, 0, 0};
+            rsvd_svhdx_meta_operation_extract e = {RSVD_SVHDX_SNAPSHOT_TYPE_VM, 0, fx_guid(1),
+                                                   fx_guid(0), sizeof name, name};
+            assert_int_equal(rsvd_svhdx_meta_operation_extract_encode(&e, data, 128, &n), 0);
+            return fx_meta_start(body, 1, RSVD_SVHDX_META_OPERATION_TYPE_EXTRACT_SNAPSHOTS,
+                                 data, n);
+        }
+        if (c->call == FB_CONVERT) {
+            static const uint8_t name[] = {'a', 0, '.', 0, 'v', 0, 'h', 0, 'd', 0, 's', 0, 0, 0};
+            rsvd_svhdx_meta_operation_convert_to_vhdset v = {sizeof name, name};
+            assert_int_equal(rsvd_svhdx_meta_operation_convert_to_vhdset_encode(&v, data, 128,
+                                                                                &n),
+                             0);
+            return fx_meta_start(body, 1, RSVD_SVHDX_META_OPERATION_TYPE_CONVERT_TO_VHDSET,
+                                 data, n);
+        }
+        if (c->call == FB_GET_INFO || c->call == FB_RESIZE) {
+            rsvd_svhdx_meta_operation_resize_virtual_disk rz = {2ull << 30, 1, 0, 0};
+            assert_int_equal(rsvd_svhdx_meta_operation_resize_virtual_disk_encode(&rz, data, 128,
+                                                                                  &n),
+                             0);
+            return fx_meta_start(body, 1, RSVD_SVHDX_META_OPERATION_TYPE_RESIZE, data, n);
+        }
+        rsvd_svhdx_apply_snapshot_params ap = {RSVD_SVHDX_SNAPSHOT_TYPE_VM, fx_guid(1)};
+        assert_int_equal(rsvd_svhdx_apply_snapshot_params_encode(&ap, data, 128, &n), 0);
+        return fx_meta_start(body, 1, RSVD_SVHDX_META_OPERATION_TYPE_APPLY_SNAPSHOT, data, n);
+    }
+    case RSVD_TUNNEL_VHDSET_QUERY_INFORMATION:
+        body[0] = RSVD_SVHDX_VHDSET_INFORMATION_TYPE_OPTIMIZE_NEEDED;
+        return 24;
+    case RSVD_TUNNEL_DELETE_SNAPSHOT:
+        memset(body, 1, 16);
+        body[20] = RSVD_SVHDX_SNAPSHOT_TYPE_CDP;
+        return 24;
+    case RSVD_TUNNEL_CHANGE_TRACKING_START:
+        return 56;
+    case RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES:
+        memset(body, 2, 16);
+        memset(body + 16, 1, 16);
+        body[32] = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+        body[48] = 1; /* ByteLength 1 */
+        return 56;
+    default:
+        return 0;
+    }
+}
+
+static void v2_run(const v2_case *c, uint32_t status, bool pending)
+{
+    fx *f = fx_new(RSVD_PROTOCOL_VERSION_2);
+    uint64_t lo = fx_open_v2(f, "set.vhds");
+    fx_vm_snapshot(f, lo, 0x51, 1, true);
+    fx_vm_snapshot(f, lo, 0x52, 2, true);
+    fb_outcome o = fb_fail(status);
+    o.pending = pending;
+    o.ct.change_tracking_status = RSVD_STATUS_CHANGE_TRACKING_NOT_INITIALIZED;
+    fb_push(&f->fb, FB_DISK, c->call, &o);
+    size_t calls_before = f->fb.ncalls;
+    uint8_t body[256], out[4096];
+    if (c->op) {
+        size_t n = v2_body(c, body);
+        uint32_t ctl = c->op == RSVD_TUNNEL_META_OPERATION_START
+                           ? RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST
+                           : RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST;
+        fx_tunnel_ctl(f, lo, ctl, c->op, 0x77, body, n, sizeof out, out, COOKIE);
+    } else {
+        rsvd_block_device_target_specifier ts = {0, {RSVD_SVHDX_SNAPSHOT_TYPE_VM, fx_guid(1)}};
+        size_t n = 0;
+        assert_int_equal(rsvd_target_specifier_ea_build(&ts, body, sizeof body, &n), RSVD_OK);
+        uint8_t wname[64];
+        rsvd_server_target_create_req req = RSVD_STRUCT_INIT(rsvd_server_target_create_req);
+        req.file_name = wname;
+        req.file_name_len = fx_utf16("set.vhds:SharedVirtualDisk", wname, sizeof wname);
+        req.ea_buffer = body;
+        req.ea_buffer_len = n;
+        assert_int_equal(rsvd_server_create_target(f->srv, &req, (void *)COOKIE), RSVD_OK);
+    }
+    size_t k = fb_last(&f->fb, FB_DISK, c->call);
+    assert_true(k != (size_t)-1 && k >= calls_before);
+    if (pending) {
+        assert_int_equal(fx_replies_for(f, COOKIE), 0);
+        /* A START on the async FSCTL had its interim response signalled. */
+        if (c->op == RSVD_TUNNEL_META_OPERATION_START)
+            assert_int_equal(fx_interims_for(f, COOKIE), 1);
+        assert_int_equal(fb_complete(&f->fb, k), RSVD_OK);
+    }
+    fx_reply *r = fx_reply_for(f, COOKIE);
+    const uint32_t want = status == RSVD_STATUS_PENDING ||
+                                  (status & RSVD_STATUS_SVHDX_ERROR_STORED_MASK) ==
+                                      RSVD_STATUS_SVHDX_ERROR_STORED
+                              ? RSVD_STATUS_UNSUCCESSFUL /* a forged status */
+                              : status;
+    if (!c->op) {
+        assert_int_equal(r->r.status, want);
+        assert_int_equal(rsvd_server_open_count(f->srv), 1);
+    } else if (c->answer == V2_FAIL) {
+        assert_int_equal(r->r.status, RSVD_STATUS_INVALID_PARAMETER);
+        assert_int_equal(r->r.output_len, 0);
+    } else if (c->answer == V2_DISK_DECIDES) {
+        /* The next call was made and its (successful) answer came. */
+        assert_int_equal(fx_hdr(r).status, RSVD_STATUS_SUCCESS);
+        assert_int_equal(fb_count(&f->fb, FB_DISK, FB_DELETE_SNAPSHOT), 1);
+    } else {
+        rsvd_tunnel_hdr h = fx_hdr(r);
+        assert_int_equal(h.operation_code, c->op);
+        assert_int_equal(h.request_id, 0x77);
+        assert_int_equal(h.status, c->answer == V2_SUCCESS ? RSVD_STATUS_SUCCESS : want);
+        assert_int_equal(r->r.output_len, 16 + c->body_len);
+    }
+    assert_int_equal(fb_complete_again(&f->fb, k), RSVD_E_STATE);
+    assert_int_equal(fx_replies_for(f, COOKIE), 1);
+    /* The open still works. */
+    uint8_t rb[512];
+    fx_read(f, lo, 0, rb, sizeof rb, 0xC2);
+    assert_int_equal(fx_reply_for(f, 0xC2)->r.status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(rsvd_server_requests_in_flight(f->srv), 0);
+    fx_free(f);
+}
+
+static void every_version_2_call_maps_every_failure(void **state)
+{
+    (void)state;
+    static const uint32_t statuses[] = {
+        RSVD_STATUS_IO_DEVICE_ERROR, RSVD_STATUS_DISK_FULL, RSVD_STATUS_NO_SUCH_DEVICE,
+        RSVD_STATUS_DEVICE_NOT_READY, RSVD_STATUS_SVHDX_RESERVATION_CONFLICT,
+        RSVD_STATUS_SVHDX_ERROR_STORED | 0x42u, RSVD_STATUS_PENDING};
+    for (size_t c = 0; c < sizeof v2_cases / sizeof v2_cases[0]; c++)
+        for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++)
+            for (int pending = 0; pending < 2; pending++) {
+                print_message("%s: %08x%s\n", v2_cases[c].what, statuses[s],
+                              pending ? " (later)" : "");
+                v2_run(&v2_cases[c], statuses[s], pending != 0);
+            }
+}
+
+/* A failing abort (the CDP timer's, a CLOSE's) changes nothing else: the
+ * CLOSE still closes. */
+static void failing_aborts_do_not_stop_the_close(void **state)
+{
+    (void)state;
+    for (int pending = 0; pending < 2; pending++) {
+        fx *f = fx_new(RSVD_PROTOCOL_VERSION_2);
+        uint64_t lo = fx_open_v2(f, "set.vhds");
+        const uint32_t st[] = {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE,
+                               RSVD_SVHDX_SNAPSHOT_STAGE_BLOCK_IO};
+        assert_int_equal(fx_hdr(fx_snapshot(f, lo, 1, 2, RSVD_SVHDX_SNAPSHOT_TYPE_CDP, 0, st, 2))
+                             .status,
+                         RSVD_STATUS_SUCCESS);
+        fb_outcome o = fb_fail(RSVD_STATUS_IO_DEVICE_ERROR);
+        o.pending = pending != 0;
+        fb_push(&f->fb, FB_DISK, FB_ABORT_SNAPSHOT, &o);
+        assert_int_equal(rsvd_server_handle_expiry(f->srv, 0, NULL), RSVD_OK);
+        assert_int_equal(rsvd_server_handle_expiry(f->srv, 701, NULL), RSVD_OK);
+        if (pending)
+            fb_complete_all(&f->fb);
+        fb_push(&f->fb, FB_DISK, FB_ABORT_SNAPSHOT, &o);
+        const uint32_t st2[] = {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE};
+        assert_int_equal(fx_hdr(fx_snapshot(f, lo, 3, 4, RSVD_SVHDX_SNAPSHOT_TYPE_CDP, 0, st2, 1))
+                             .status,
+                         RSVD_STATUS_SUCCESS);
+        assert_int_equal(rsvd_server_close(f->srv, lo, (void *)0xC3), RSVD_OK);
+        if (pending)
+            fb_complete_all(&f->fb);
+        assert_int_equal(fb_count(&f->fb, FB_DISK, FB_ABORT_SNAPSHOT), 2);
+        assert_int_equal(fx_reply_for(f, 0xC3)->r.status, RSVD_STATUS_SUCCESS);
+        assert_int_equal(rsvd_server_open_count(f->srv), 0);
+        f->nopens = 0;
         fx_free(f);
     }
 }
@@ -1262,6 +1490,8 @@ int main(void)
         cmocka_unit_test(close_waits_for_failing_calls_and_late_completions_are_refused),
         cmocka_unit_test(close_behind_a_failing_call_with_an_empty_pool),
         cmocka_unit_test(forged_statuses_from_a_backend_are_unsuccessful),
+        cmocka_unit_test(every_version_2_call_maps_every_failure),
+        cmocka_unit_test(failing_aborts_do_not_stop_the_close),
         cmocka_unit_test(builtin_disk_over_a_failing_block_source),
         cmocka_unit_test(file_store_over_failing_system_calls),
         cmocka_unit_test(file_block_under_the_disk_over_failing_system_calls),

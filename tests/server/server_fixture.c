@@ -53,6 +53,37 @@ static void on_reply(void *ctx, const rsvd_server_reply *r)
         f->hook(f, r);
 }
 
+static void on_interim(void *ctx, void *cookie)
+{
+    fx *f = ctx;
+    if (f->ninterim == f->interim_cap) {
+        size_t ncap = f->interim_cap ? f->interim_cap * 2 : 64;
+        uintptr_t *c = realloc(f->interim, ncap * sizeof *c);
+        assert_non_null(c);
+        f->interim = c;
+        size_t *a = realloc(f->interim_at, ncap * sizeof *a);
+        assert_non_null(a);
+        f->interim_at = a;
+        f->interim_cap = ncap;
+    }
+    f->interim[f->ninterim] = (uintptr_t)cookie;
+    f->interim_at[f->ninterim] = f->nreplies;
+    f->ninterim++;
+}
+
+static uint64_t wall_clock(void *ctx)
+{
+    return ((fx *)ctx)->wall_ms;
+}
+
+size_t fx_interims_for(const fx *f, uintptr_t cookie)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->ninterim; i++)
+        n += f->interim[i] == cookie;
+    return n;
+}
+
 fx *fx_new_cfg(const rsvd_server_config *cfg, bool store, bool disk)
 {
     return fx_new_edit(cfg, store, disk, NULL);
@@ -72,11 +103,33 @@ fx *fx_new_edit(const rsvd_server_config *cfg, bool store, bool disk, void (*edi
     f->cfg.scsi_disk_ctx = &f->fb;
     f->cfg.reply = on_reply;
     f->cfg.reply_ctx = f;
+    if (!cfg->interim)
+        f->cfg.interim = on_interim;
+    if (!cfg->wall_clock)
+        f->cfg.wall_clock = wall_clock;
     if (rsvd_server_new(&f->cfg, &f->srv) != RSVD_OK) {
         fb_fini(&f->fb);
         free(f);
         return NULL;
     }
+    return f;
+}
+
+fx *fx_new_disk(uint32_t version, const rsvd_scsi_disk_ops *ops, void *ctx)
+{
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    fb_init(&f->fb); /* unused: fx_free() finds it idle */
+    f->cfg = (rsvd_server_config)RSVD_STRUCT_INIT(rsvd_server_config);
+    f->cfg.svhdx_supported = true;
+    f->cfg.service_version = version;
+    f->cfg.scsi_disk = ops;
+    f->cfg.scsi_disk_ctx = ctx;
+    f->cfg.reply = on_reply;
+    f->cfg.reply_ctx = f;
+    f->cfg.interim = on_interim;
+    f->cfg.wall_clock = wall_clock;
+    assert_int_equal(rsvd_server_new(&f->cfg, &f->srv), RSVD_OK);
     return f;
 }
 
@@ -123,6 +176,8 @@ void fx_free(fx *f)
         free(f->replies[i].out);
     free(f->replies);
     free(f->opens);
+    free(f->interim);
+    free(f->interim_at);
     fb_fini(&f->fb);
     free(f);
 }
@@ -251,6 +306,14 @@ void fx_read(fx *f, uint64_t lo, uint64_t off, uint8_t *buf, uint32_t len, uintp
 void fx_tunnel(fx *f, uint64_t lo, uint32_t op, uint64_t request_id, const uint8_t *body,
                size_t body_len, uint32_t max_output, uint8_t *out, uintptr_t cookie)
 {
+    fx_tunnel_ctl(f, lo, RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST, op, request_id, body, body_len,
+                  max_output, out, cookie);
+}
+
+void fx_tunnel_ctl(fx *f, uint64_t lo, uint32_t ctl, uint32_t op, uint64_t request_id,
+                   const uint8_t *body, size_t body_len, uint32_t max_output, uint8_t *out,
+                   uintptr_t cookie)
+{
     static uint8_t in[65536];
     assert_true(body_len + 16 <= sizeof in);
     rsvd_tunnel_hdr h = {op, 0xFFFFFFFFu, request_id};
@@ -261,8 +324,7 @@ void fx_tunnel(fx *f, uint64_t lo, uint32_t op, uint64_t request_id, const uint8
         out = f->out;
         assert_true(max_output <= sizeof f->out);
     }
-    rsvd_server_ioctl_req req = {lo, RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST, in,
-                                 (uint32_t)(16 + body_len), max_output, out};
+    rsvd_server_ioctl_req req = {lo, ctl, in, (uint32_t)(16 + body_len), max_output, out};
     assert_int_equal(rsvd_server_ioctl(f->srv, &req, (void *)cookie), RSVD_OK);
 }
 
@@ -273,4 +335,97 @@ rsvd_tunnel_hdr fx_hdr(const fx_reply *r)
     assert_true(r->r.output_len >= 16);
     assert_int_equal(rsvd_tunnel_hdr_decode(r->out, r->r.output_len, &h), RSVD_OK);
     return h;
+}
+
+/* ---- version 2 ---------------------------------------------------------------------- */
+
+rsvd_guid fx_guid(uint8_t n)
+{
+    rsvd_guid g;
+    memset(g.b, n, sizeof g.b);
+    return g;
+}
+
+uint64_t fx_open_v2(fx *f, const char *name)
+{
+    uint8_t ctx[192];
+    size_t n = fx_ctx(ctx, RSVD_ECP_CONTEXT_VERSION_2, RSVD_SVHDX_ORIGINATOR_PVHDPARSER, true);
+    fx_reply *r = fx_create(f, name, ctx, n, RSVD_FILE_NO_INTERMEDIATE_BUFFERING);
+    assert_int_equal(r->r.status, RSVD_STATUS_SUCCESS);
+    assert_true(r->r.local_open != 0);
+    return r->r.local_open;
+}
+
+fx_reply *fx_v2(fx *f, uint64_t lo, uint32_t op, const uint8_t *body, size_t body_len,
+                uint32_t max_output)
+{
+    size_t before = f->nreplies;
+    uint32_t ctl = op == RSVD_TUNNEL_META_OPERATION_START ? RSVD_FSCTL_SVHDX_ASYNC_TUNNEL_REQUEST
+                                                          : RSVD_FSCTL_SVHDX_SYNC_TUNNEL_REQUEST;
+    fx_tunnel_ctl(f, lo, ctl, op, 0x3028E5B600000002ull, body, body_len, max_output, NULL, 0x2);
+    assert_int_equal(f->nreplies, before + 1);
+    return fx_last(f);
+}
+
+size_t fx_meta_start(uint8_t *buf, uint8_t txn, uint32_t type, const uint8_t *data,
+                     size_t data_len)
+{
+    rsvd_svhdx_meta_operation_start_request s = {fx_guid(txn), type, data, data_len};
+    size_t n = 0;
+    assert_int_equal(rsvd_svhdx_meta_operation_start_request_encode(&s, buf, 4096, &n), RSVD_OK);
+    return n;
+}
+
+size_t fx_create_snapshot(uint8_t *buf, uint8_t txn, uint8_t id, uint32_t type, uint32_t flags,
+                          const uint32_t *stages, size_t nstages, bool cdp_params)
+{
+    uint8_t cdp[24];
+    size_t cdp_len = 0;
+    if (cdp_params) {
+        rsvd_svhdx_meta_operation_create_cdp_parameter p;
+        memset(&p, 0, sizeof p);
+        p.log_file_name_offset = 24;
+        p.log_file_id = fx_guid(0x4C);
+        assert_int_equal(rsvd_svhdx_meta_operation_create_cdp_parameter_encode(&p, cdp, sizeof cdp,
+                                                                               &cdp_len),
+                         RSVD_OK);
+    }
+    rsvd_svhdx_meta_operation_create_snapshot c;
+    memset(&c, 0, sizeof c);
+    c.snapshot_type = type;
+    c.flags = flags;
+    for (size_t i = 0; i < nstages && i < 6; i++)
+        c.stage[i] = stages[i];
+    c.snapshot_id = fx_guid(id);
+    c.cdp_parameters = cdp_len ? cdp : NULL;
+    c.cdp_parameters_len = cdp_len;
+    uint8_t data[128];
+    size_t n = 0;
+    assert_int_equal(rsvd_svhdx_meta_operation_create_snapshot_encode(&c, data, sizeof data, &n),
+                     RSVD_OK);
+    return fx_meta_start(buf, txn, RSVD_SVHDX_META_OPERATION_TYPE_CREATE_SNAPSHOT, data, n);
+}
+
+fx_reply *fx_snapshot(fx *f, uint64_t lo, uint8_t txn, uint8_t id, uint32_t type,
+                      uint32_t flags, const uint32_t *stages, size_t nstages)
+{
+    uint8_t body[256];
+    size_t n = fx_create_snapshot(body, txn, id, type, flags, stages, nstages,
+                                  type == RSVD_SVHDX_SNAPSHOT_TYPE_CDP);
+    return fx_v2(f, lo, RSVD_TUNNEL_META_OPERATION_START, body, n, 64);
+}
+
+void fx_vm_snapshot(fx *f, uint64_t lo, uint8_t txn, uint8_t id, bool tracked)
+{
+    const uint32_t init[] = {RSVD_SVHDX_SNAPSHOT_STAGE_INITIALIZE};
+    const uint32_t rest[] = {RSVD_SVHDX_SNAPSHOT_STAGE_BLOCK_IO,
+                             RSVD_SVHDX_SNAPSHOT_STAGE_SWITCH_OBJECT_STORE,
+                             RSVD_SVHDX_SNAPSHOT_STAGE_UNBLOCK_IO,
+                             RSVD_SVHDX_SNAPSHOT_STAGE_FINALIZE};
+    fx_reply *r = fx_snapshot(f, lo, txn, id, RSVD_SVHDX_SNAPSHOT_TYPE_VM,
+                              tracked ? RSVD_SVHDX_SNAPSHOT_DISK_FLAG_ENABLE_CHANGE_TRACKING : 0,
+                              init, 1);
+    assert_int_equal(fx_hdr(r).status, RSVD_STATUS_SUCCESS);
+    r = fx_snapshot(f, lo, txn, id, RSVD_SVHDX_SNAPSHOT_TYPE_VM, 0, rest, 4);
+    assert_int_equal(fx_hdr(r).status, RSVD_STATUS_SUCCESS);
 }

@@ -35,6 +35,13 @@ struct fx {
     /** Output room for the helpers' requests. */
     uint8_t out[65536];
     uint8_t ctx_room[RSVD_SERVER_CREATE_CONTEXT_MAX];
+    /** Interim signals (rsvd_server_config.interim): each cookie, and the
+     * number of replies recorded before it came. */
+    uintptr_t *interim;
+    size_t *interim_at;
+    size_t ninterim, interim_cap;
+    /** What the fixture's wall clock says (rsvd_server_config.wall_clock). */
+    uint64_t wall_ms;
 };
 
 /** A server of ServerServiceVersion @p version with IsSVHDXSupported TRUE
@@ -48,6 +55,9 @@ fx *fx_new_cfg(const rsvd_server_config *cfg, bool store, bool disk);
  * function tables before the server copies them. */
 fx *fx_new_edit(const rsvd_server_config *cfg, bool store, bool disk,
                 void (*edit)(fake_backend *));
+/** A server of ServerServiceVersion @p version over a real virtual SCSI
+ * disk (@p ops, @p ctx: the built-in disk), without an object store. */
+fx *fx_new_disk(uint32_t version, const rsvd_scsi_disk_ops *ops, void *ctx);
 /** fx_new(@p version) whose fake disk has neither query_info nor set_info
  * (both optional). */
 fx *fx_new_disk_without_info(uint32_t version);
@@ -103,9 +113,47 @@ void fx_read(fx *f, uint64_t lo, uint64_t off, uint8_t *buf, uint32_t len, uintp
 void fx_tunnel(fx *f, uint64_t lo, uint32_t op, uint64_t request_id, const uint8_t *body,
                size_t body_len, uint32_t max_output, uint8_t *out, uintptr_t cookie);
 
+/** As fx_tunnel() on the FSCTL @p ctl (SYNC or ASYNC). */
+void fx_tunnel_ctl(fx *f, uint64_t lo, uint32_t ctl, uint32_t op, uint64_t request_id,
+                   const uint8_t *body, size_t body_len, uint32_t max_output, uint8_t *out,
+                   uintptr_t cookie);
+
 /** Decodes the tunnel header of a reply's output (fails the test if the
  * reply is not SMB2 success with at least 16 bytes). */
 rsvd_tunnel_hdr fx_hdr(const fx_reply *r);
+
+/* ---- version 2 ---------------------------------------------------------------------- */
+
+/** A GUID whose 16 bytes are all @p n. */
+rsvd_guid fx_guid(uint8_t n);
+/** Opens @p name with the V2 context as a virtual SCSI disk with the
+ * fixture's initiator (FILE_NO_INTERMEDIATE_BUFFERING); must succeed.
+ * A name ending in ".vhds" is a VHD set. @return its LocalOpen. */
+uint64_t fx_open_v2(fx *f, const char *name);
+/** Issues a version-2 tunnel operation on the SYNC FSCTL (the ASYNC one for
+ * META_OPERATION_START) with MaxOutputResponse @p max_output, answered at
+ * once. @return the reply. */
+fx_reply *fx_v2(fx *f, uint64_t lo, uint32_t op, const uint8_t *body, size_t body_len,
+                uint32_t max_output);
+/** SVHDX_META_OPERATION_START_REQUEST: TransactionId all @p txn, type
+ * @p type, then @p data. @return its length. */
+size_t fx_meta_start(uint8_t *buf, uint8_t txn, uint32_t type, const uint8_t *data,
+                     size_t data_len);
+/** A create-snapshot START: TransactionId all @p txn, SnapshotId all @p id,
+ * @p type, @p flags, the stages in @p stages (up to 6, the rest Invalid),
+ * ParametersPayloadSize 0, and the 24-byte CDP parameters (LogFileId all
+ * 0x4C) when @p cdp_params. @return its length. */
+size_t fx_create_snapshot(uint8_t *buf, uint8_t txn, uint8_t id, uint32_t type, uint32_t flags,
+                          const uint32_t *stages, size_t nstages, bool cdp_params);
+/** Sends a create-snapshot START built by fx_create_snapshot(). */
+fx_reply *fx_snapshot(fx *f, uint64_t lo, uint8_t txn, uint8_t id, uint32_t type,
+                      uint32_t flags, const uint32_t *stages, size_t nstages);
+/** A VM snapshot as Windows takes one (example 4.3): Initialize with
+ * ENABLE_CHANGE_TRACKING when @p tracked, then BlockIO, SwitchObjectStore,
+ * UnblockIO, Finalize; both must answer success. */
+void fx_vm_snapshot(fx *f, uint64_t lo, uint8_t txn, uint8_t id, bool tracked);
+/** The interim signals with cookie @p cookie. */
+size_t fx_interims_for(const fx *f, uintptr_t cookie);
 
 /** Fails the test if the fake backend saw a contract breach. */
 void fx_assert_no_violation(const fx *f);

@@ -1,8 +1,8 @@
 /*
  * [MS-RSVD] 3.2.5.5 Receiving a tunnel operation: the common prologue
  * (Open lookup, input size, protocol, version and operation checks) and
- * 3.2.5.5.2 RSVD_TUNNEL_CHECK_CONNECTION_STATUS_OPERATION; the version-2
- * operations' placeholder answer.
+ * 3.2.5.5.2 RSVD_TUNNEL_CHECK_CONNECTION_STATUS_OPERATION; the dispatch of
+ * the version-2 operations.
  */
 #include <string.h>
 
@@ -129,22 +129,74 @@ static void operation_code_not_in_2_2_2_gets_invalid_parameter_in_the_header(voi
     }
 }
 
-static void version_2_operations_on_a_v2_server_are_answered_not_implemented(void **state)
+static const uint32_t v2_ops[] = {
+    RSVD_TUNNEL_META_OPERATION_START,           RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS,
+    RSVD_TUNNEL_VHDSET_QUERY_INFORMATION,       RSVD_TUNNEL_DELETE_SNAPSHOT,
+    RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS, RSVD_TUNNEL_CHANGE_TRACKING_START,
+    RSVD_TUNNEL_CHANGE_TRACKING_STOP,           RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES,
+    RSVD_TUNNEL_QUERY_SAFE_SIZE,
+};
+
+static void v1_server_answers_every_version_2_operation_with_version_mismatch(void **state)
+{
+    (void)state;
+    fx *f = fx_new(1);
+    uint64_t lo = fx_open_scsi(f, "set.vhds", true);
+    for (size_t i = 0; i < sizeof v2_ops / sizeof v2_ops[0]; i++)
+        assert_header_only(tunnel(f, lo, v2_ops[i], 4096), v2_ops[i],
+                           RSVD_STATUS_SVHDX_VERSION_MISMATCH);
+    assert_int_equal(f->fb.ncalls, 1); /* the open */
+    fx_free(f);
+}
+
+static void every_version_2_operation_on_a_v2_server_reaches_the_disk_by_its_section(
+    void **state)
 {
     (void)state;
     fx *f = fx_new(2);
-    uint64_t lo = fx_open_scsi(f, "d.vhdx", true);
-    const uint32_t ops[] = {
-        RSVD_TUNNEL_META_OPERATION_START,           RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS,
-        RSVD_TUNNEL_VHDSET_QUERY_INFORMATION,       RSVD_TUNNEL_DELETE_SNAPSHOT,
-        RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS, RSVD_TUNNEL_CHANGE_TRACKING_START,
-        RSVD_TUNNEL_CHANGE_TRACKING_STOP,           RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES,
-        RSVD_TUNNEL_QUERY_SAFE_SIZE,
+    uint64_t lo = fx_open_v2(f, "set.vhds");
+    fx_vm_snapshot(f, lo, 1, 1, true);
+    fx_vm_snapshot(f, lo, 2, 2, true);
+    uint8_t body[64];
+    memset(body, 0, sizeof body);
+    const struct {
+        uint32_t op;
+        size_t len;
+        fb_op call;
+    } cases[] = {
+        {RSVD_TUNNEL_META_OPERATION_START, 24, FB_OPTIMIZE}, /* OperationType 2 below */
+        {RSVD_TUNNEL_VHDSET_QUERY_INFORMATION, 24, FB_QUERY_VHDSET},
+        {RSVD_TUNNEL_DELETE_SNAPSHOT, 24, FB_DELETE_SNAPSHOT},
+        {RSVD_TUNNEL_CHANGE_TRACKING_GET_PARAMETERS, 0, FB_CT_GET_PARAMETERS},
+        {RSVD_TUNNEL_CHANGE_TRACKING_START, 56, FB_CT_START},
+        {RSVD_TUNNEL_CHANGE_TRACKING_STOP, 0, FB_CT_STOP},
+        {RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES, 56, FB_QUERY_CHANGES},
+        {RSVD_TUNNEL_QUERY_SAFE_SIZE, 0, FB_QUERY_SAFE_SIZE},
     };
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        assert_header_only(tunnel(f, lo, ops[i], 4096), ops[i],
-                           RSVD_STATUS_INVALID_DEVICE_REQUEST);
-    assert_int_equal(f->fb.ncalls, 1); /* the open */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(body, 0, sizeof body);
+        if (cases[i].op == RSVD_TUNNEL_META_OPERATION_START)
+            body[16] = RSVD_SVHDX_META_OPERATION_TYPE_OPTIMIZE;
+        if (cases[i].op == RSVD_TUNNEL_VHDSET_QUERY_INFORMATION)
+            body[0] = RSVD_SVHDX_VHDSET_INFORMATION_TYPE_OPTIMIZE_NEEDED;
+        if (cases[i].op == RSVD_TUNNEL_DELETE_SNAPSHOT)
+            body[20] = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+        if (cases[i].op == RSVD_TUNNEL_QUERY_VIRTUAL_DISK_CHANGES) {
+            memset(body, 2, 16);      /* TargetSnapshotId */
+            memset(body + 16, 1, 16); /* LimitSnapshotId */
+            body[32] = RSVD_SVHDX_SNAPSHOT_TYPE_VM;
+        }
+        size_t before = fb_count(&f->fb, FB_DISK, cases[i].call);
+        fx_reply *r = fx_v2(f, lo, cases[i].op, body, cases[i].len, 4096);
+        assert_int_equal(fx_hdr(r).operation_code, cases[i].op);
+        assert_int_equal(fx_hdr(r).status, RSVD_STATUS_SUCCESS);
+        assert_int_equal(fb_count(&f->fb, FB_DISK, cases[i].call), before + 1);
+    }
+    /* QUERY_PROGRESS reads what the disk reported for the START above. */
+    memset(body, 0, 16);
+    assert_int_equal(
+        fx_hdr(fx_v2(f, lo, RSVD_TUNNEL_META_OPERATION_QUERY_PROGRESS, body, 16, 64)).status,
+        RSVD_STATUS_SUCCESS);
     fx_free(f);
 }
 
@@ -233,7 +285,9 @@ int main(void)
         cmocka_unit_test(v1_server_answers_other_version_classes_with_version_mismatch),
         cmocka_unit_test(v2_server_answers_classes_other_than_1_and_2_with_version_mismatch),
         cmocka_unit_test(operation_code_not_in_2_2_2_gets_invalid_parameter_in_the_header),
-        cmocka_unit_test(version_2_operations_on_a_v2_server_are_answered_not_implemented),
+        cmocka_unit_test(v1_server_answers_every_version_2_operation_with_version_mismatch),
+        cmocka_unit_test(
+            every_version_2_operation_on_a_v2_server_reaches_the_disk_by_its_section),
         cmocka_unit_test(prologue_header_with_max_output_below_16_fails_buffer_too_small),
         cmocka_unit_test(async_tunnel_fsctl_is_processed_as_the_sync_one),
         cmocka_unit_test(check_connection_with_max_output_below_16_fails_buffer_overflow),

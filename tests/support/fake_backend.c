@@ -111,7 +111,7 @@ static size_t log_call(fake_backend *fb, fb_side side, fb_op op, void *handle, r
     } else {
         k->outcome = fb->deflt[side][op];
     }
-    if (op != FB_OPEN && !handle_live(fb, handle))
+    if (op != FB_OPEN && op != FB_OPEN_SNAPSHOT && !handle_live(fb, handle))
         violation(fb, "call on a handle that is not open", i);
     return i;
 }
@@ -121,6 +121,40 @@ static void keep_head(fb_call *k, const uint8_t *data, uint32_t len)
     k->data_head_len = len < sizeof k->data_head ? len : (uint32_t)sizeof k->data_head;
     if (data && k->data_head_len)
         memcpy(k->data_head, data, k->data_head_len);
+}
+
+/* What a version-2 call fills in. */
+static void finish_v2(fb_call *k, const fb_outcome *o, uint32_t status)
+{
+    if (k->meta_out && status == 0)
+        *k->meta_out = o->meta;
+    if (k->vhdset_out && status == 0) {
+        rsvd_disk_vhdset_info *v = k->vhdset_out;
+        rsvd_guid *ids = v->snapshot_ids;
+        uint32_t cap = v->snapshot_ids_cap;
+        *v = o->vhdset;
+        v->snapshot_ids = ids;
+        v->snapshot_ids_cap = cap;
+        v->number_of_snapshots = o->nids;
+        for (uint32_t j = 0; j < o->nids && j < cap; j++)
+            ids[j] = o->ids[j];
+    }
+    if (k->ct_out && status == 0)
+        *k->ct_out = o->ct;
+    if (k->ct_status_out)
+        *k->ct_status_out = o->ct.change_tracking_status;
+    if (k->changes_out && status == 0) {
+        rsvd_disk_changes *c = k->changes_out;
+        uint32_t n = o->nranges < c->ranges_cap ? o->nranges : c->ranges_cap;
+        for (uint32_t j = 0; j < n; j++)
+            c->ranges[j] = o->ranges[j];
+        c->range_count = n;
+        c->processed_byte_length = n < o->nranges
+                                       ? o->ranges[n].byte_offset - k->changes.byte_offset
+                                       : k->changes.byte_length;
+    }
+    if (k->safe_out)
+        *k->safe_out = o->safe_size;
 }
 
 static int finish(fake_backend *fb, size_t i, const fb_outcome *o)
@@ -140,13 +174,14 @@ static int finish(fake_backend *fb, size_t i, const fb_outcome *o)
     }
     if (k->op == FB_GET_INFO && k->info_out && r.status == 0)
         *k->info_out = o->info;
-    if (k->op == FB_OPEN && r.status == 0 && !r.handle)
+    finish_v2(k, o, r.status);
+    if ((k->op == FB_OPEN || k->op == FB_OPEN_SNAPSHOT) && r.status == 0 && !r.handle)
         r.handle = handle_new(fb);
     struct fb_handle *hd = handle_of(fb, k->handle);
     if (k->op == FB_CLOSE && hd && hd->live) {
         hd->live = false;
         fb->open_handles--;
-    } else if (k->op != FB_OPEN && k->op != FB_CLOSE && hd) {
+    } else if (k->op != FB_OPEN && k->op != FB_OPEN_SNAPSHOT && k->op != FB_CLOSE && hd) {
         hd->in_flight--;
     }
     k->pending = false;
@@ -163,7 +198,8 @@ static int finish(fake_backend *fb, size_t i, const fb_outcome *o)
 static void start(fake_backend *fb, size_t i)
 {
     struct fb_handle *hd = handle_of(fb, fb->calls[i].handle);
-    if (hd && fb->calls[i].op != FB_OPEN && fb->calls[i].op != FB_CLOSE)
+    if (hd && fb->calls[i].op != FB_OPEN && fb->calls[i].op != FB_OPEN_SNAPSHOT &&
+        fb->calls[i].op != FB_CLOSE)
         hd->in_flight++;
     fb->in_flight++;
     fb->calls[i].pending = true;
@@ -344,6 +380,149 @@ static void dk_set_info(void *ctx, void *h, uint32_t cls, const uint8_t *in, uin
     do_set_info(ctx, FB_DISK, h, cls, in, len, c);
 }
 
+/* ---- the disk's version-2 functions ----------------------------------------------------- */
+
+static void dk_create_snapshot(void *ctx, void *h, const rsvd_disk_snapshot_args *a,
+                               rsvd_disk_meta_result *out, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_CREATE_SNAPSHOT, h, c);
+    fb->calls[i].snap = *a;
+    fb->calls[i].transaction_id = a->transaction_id;
+    fb->calls[i].meta_out = out;
+    start(fb, i);
+}
+static void dk_abort_snapshot(void *ctx, void *h, const rsvd_guid *txn, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_ABORT_SNAPSHOT, h, c);
+    fb->calls[i].transaction_id = *txn;
+    start(fb, i);
+}
+static void dk_optimize(void *ctx, void *h, const rsvd_guid *txn, rsvd_disk_meta_result *out,
+                        rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_OPTIMIZE, h, c);
+    fb->calls[i].transaction_id = *txn;
+    fb->calls[i].meta_out = out;
+    start(fb, i);
+}
+static void dk_extract(void *ctx, void *h, const rsvd_disk_extract_args *a,
+                       rsvd_disk_meta_result *out, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_EXTRACT, h, c);
+    fb_call *k = &fb->calls[i];
+    k->extract = *a;
+    k->extract.destination_file_name = NULL;
+    snprintf(k->name, sizeof k->name, "%s", a->destination_file_name);
+    k->transaction_id = a->transaction_id;
+    k->meta_out = out;
+    start(fb, i);
+}
+static void dk_convert(void *ctx, void *h, const rsvd_disk_convert_args *a,
+                       rsvd_disk_meta_result *out, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_CONVERT, h, c);
+    snprintf(fb->calls[i].name, sizeof fb->calls[i].name, "%s", a->destination_vhdset_name);
+    fb->calls[i].transaction_id = a->transaction_id;
+    fb->calls[i].meta_out = out;
+    start(fb, i);
+}
+static void dk_resize(void *ctx, void *h, const rsvd_disk_resize_args *a,
+                      rsvd_disk_meta_result *out, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_RESIZE, h, c);
+    fb->calls[i].resize = *a;
+    fb->calls[i].transaction_id = a->transaction_id;
+    fb->calls[i].meta_out = out;
+    start(fb, i);
+}
+static void dk_apply(void *ctx, void *h, const rsvd_disk_apply_args *a,
+                     rsvd_disk_meta_result *out, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_APPLY, h, c);
+    fb->calls[i].apply = *a;
+    fb->calls[i].transaction_id = a->transaction_id;
+    fb->calls[i].meta_out = out;
+    start(fb, i);
+}
+static void dk_query_vhdset(void *ctx, void *h, const rsvd_disk_vhdset_query *q,
+                            rsvd_disk_vhdset_info *out, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_QUERY_VHDSET, h, c);
+    fb->calls[i].vhdset_query = *q;
+    fb->calls[i].ids_cap = out->snapshot_ids_cap;
+    fb->calls[i].vhdset_out = out;
+    start(fb, i);
+}
+static void dk_delete_snapshot(void *ctx, void *h, const rsvd_disk_delete_snapshot_args *a,
+                               rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_DELETE_SNAPSHOT, h, c);
+    fb->calls[i].del = *a;
+    start(fb, i);
+}
+static void dk_ct_get_parameters(void *ctx, void *h, rsvd_disk_change_tracking_parameters *out,
+                                 rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_CT_GET_PARAMETERS, h, c);
+    fb->calls[i].ct_out = out;
+    start(fb, i);
+}
+static void dk_ct_start(void *ctx, void *h, const rsvd_disk_change_tracking_start_args *a,
+                        rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_CT_START, h, c);
+    fb->calls[i].ct_start = *a;
+    fb->calls[i].transaction_id = a->transaction_id;
+    start(fb, i);
+}
+static void dk_ct_stop(void *ctx, void *h, uint32_t *ct_status, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_CT_STOP, h, c);
+    fb->calls[i].ct_status_out = ct_status;
+    start(fb, i);
+}
+static void dk_query_changes(void *ctx, void *h, const rsvd_disk_query_changes_args *a,
+                             rsvd_disk_changes *out, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_QUERY_CHANGES, h, c);
+    fb->calls[i].changes = *a;
+    fb->calls[i].ranges_cap = out->ranges_cap;
+    fb->calls[i].changes_out = out;
+    start(fb, i);
+}
+static void dk_query_safe_size(void *ctx, void *h, uint64_t *safe, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_QUERY_SAFE_SIZE, h, c);
+    fb->calls[i].safe_out = safe;
+    start(fb, i);
+}
+static void dk_open_snapshot(void *ctx, const rsvd_backend_open_args *a,
+                             const rsvd_disk_snapshot_target *t, rsvd_completion c)
+{
+    fake_backend *fb = ctx;
+    size_t i = log_call(fb, FB_DISK, FB_OPEN_SNAPSHOT, NULL, c);
+    fb_call *k = &fb->calls[i];
+    snprintf(k->file_name, sizeof k->file_name, "%s", a->file_name ? a->file_name : "");
+    k->create_options = a->create_options;
+    k->has_initiator = a->has_initiator;
+    k->target = *t;
+    start(fb, i);
+}
+
 /* ---- public ----------------------------------------------------------------------------- */
 
 void fb_init(fake_backend *fb)
@@ -367,7 +546,22 @@ void fb_init(fake_backend *fb)
                                         .get_info = dk_get_info,
                                         .validate = dk_validate,
                                         .query_info = dk_query_info,
-                                        .set_info = dk_set_info};
+                                        .set_info = dk_set_info,
+                                        .create_snapshot = dk_create_snapshot,
+                                        .abort_snapshot = dk_abort_snapshot,
+                                        .optimize = dk_optimize,
+                                        .extract = dk_extract,
+                                        .convert_to_vhdset = dk_convert,
+                                        .resize = dk_resize,
+                                        .apply_snapshot = dk_apply,
+                                        .query_vhdset = dk_query_vhdset,
+                                        .delete_snapshot = dk_delete_snapshot,
+                                        .change_tracking_get_parameters = dk_ct_get_parameters,
+                                        .change_tracking_start = dk_ct_start,
+                                        .change_tracking_stop = dk_ct_stop,
+                                        .query_changes = dk_query_changes,
+                                        .query_safe_size = dk_query_safe_size,
+                                        .open_snapshot = dk_open_snapshot};
     for (int s = 0; s < FB_SIDE_COUNT; s++)
         for (int op = 0; op < FB_OP_COUNT; op++)
             fb->deflt[s][op] = fb_ok();

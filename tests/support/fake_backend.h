@@ -34,6 +34,22 @@ typedef enum fb_op {
     FB_EXECUTE,
     FB_GET_INFO,
     FB_VALIDATE,
+    /* the virtual SCSI disk's version-2 functions */
+    FB_CREATE_SNAPSHOT,
+    FB_ABORT_SNAPSHOT,
+    FB_OPTIMIZE,
+    FB_EXTRACT,
+    FB_CONVERT,
+    FB_RESIZE,
+    FB_APPLY,
+    FB_QUERY_VHDSET,
+    FB_DELETE_SNAPSHOT,
+    FB_CT_GET_PARAMETERS,
+    FB_CT_START,
+    FB_CT_STOP,
+    FB_QUERY_CHANGES,
+    FB_QUERY_SAFE_SIZE,
+    FB_OPEN_SNAPSHOT,
     FB_OP_COUNT
 } fb_op;
 
@@ -57,6 +73,27 @@ typedef struct fb_outcome {
     bool fill_pattern;
     /** get_info: copied into the caller's struct. */
     rsvd_disk_info info;
+    /* Version-2 functions: what the call fills in (on success; the stop's
+     * ChangeTrackingStatus and the safe size whatever the status). */
+    /** Meta-operations (create_snapshot ... apply_snapshot): progress and
+     * ChangeTrackingErrorStatus. */
+    rsvd_disk_meta_result meta;
+    /** query_vhdset: every field but the caller's ids buffer; @p ids
+     * (@p nids of them, number_of_snapshots) copied into it as far as it
+     * has room. */
+    rsvd_disk_vhdset_info vhdset;
+    const rsvd_guid *ids;
+    uint32_t nids;
+    /** change_tracking_get_parameters; change_tracking_stop takes
+     * ct.change_tracking_status. */
+    rsvd_disk_change_tracking_parameters ct;
+    /** query_changes: @p nranges ranges copied as far as there is room;
+     * ProcessedByteLength the query's ByteLength when all fit, else where
+     * the first that did not fit begins. */
+    const rsvd_disk_changed_range *ranges;
+    uint32_t nranges;
+    /** query_safe_size. */
+    uint64_t safe_size;
 } fb_outcome;
 
 /** The byte the pattern puts at position @p pos. */
@@ -87,6 +124,27 @@ typedef struct fb_call {
     size_t host_name_len;
     /* execute: the command as received */
     rsvd_scsi_cmd cmd;
+    /* Version-2 calls: the arguments as received (names copied). */
+    rsvd_guid transaction_id;            /**< abort_snapshot, optimize */
+    rsvd_disk_snapshot_args snap;        /**< create_snapshot */
+    rsvd_disk_extract_args extract;      /**< its name pointer is cleared */
+    rsvd_disk_resize_args resize;
+    rsvd_disk_apply_args apply;
+    rsvd_disk_vhdset_query vhdset_query;
+    uint32_t ids_cap;                    /**< query_vhdset: room for ids */
+    rsvd_disk_delete_snapshot_args del;
+    rsvd_disk_change_tracking_start_args ct_start;
+    rsvd_disk_query_changes_args changes;
+    uint32_t ranges_cap;                 /**< query_changes: room for ranges */
+    rsvd_disk_snapshot_target target;    /**< open_snapshot */
+    char name[64];                       /**< extract, convert: the destination */
+    /* Where their results go (valid while in flight). */
+    rsvd_disk_meta_result *meta_out;
+    rsvd_disk_vhdset_info *vhdset_out;
+    rsvd_disk_change_tracking_parameters *ct_out;
+    uint32_t *ct_status_out;
+    rsvd_disk_changes *changes_out;
+    uint64_t *safe_out;
     /** First bytes of the data written (write, data-out execute, set_info). */
     uint8_t data_head[16];
     uint32_t data_head_len;
@@ -126,7 +184,9 @@ typedef struct fake_backend {
 
 /** Sets up a fake whose every call succeeds at once: reads and data-in
  * commands return the pattern, get_info a 1 GiB disk with 512/4096-byte
- * sectors, validate "valid", SCSI commands GOOD with SRB_STATUS_SUCCESS. */
+ * sectors, validate "valid", SCSI commands GOOD with SRB_STATUS_SUCCESS;
+ * the version-2 functions succeed with nothing to report (progress 0 of
+ * 0, empty lists, no ranges, safe size 0). */
 void fb_init(fake_backend *fb);
 void fb_fini(fake_backend *fb);
 

@@ -970,6 +970,77 @@ const tu_golden tu_golden_vectors[] = {
     {"rsvd_server", "rsvd_server_no_initiator_vhd_shared_dispatch", false,
      "1C 00 | 00 00 00000000 00 10 | 02 00 1E 00 00 00 | 00 05 00000000 00 10 | 08 00 |"
      "06 00 00 20 00 00 | 07 00 03 08 00 00 | 04 00 00 40 00 00"},
+
+    /* ---- smb2_setup: NEGOTIATE, SESSION_SETUP, LOGOFF, TREE_CONNECT and
+     * TREE_DISCONNECT as the integrator template's client sends and reads them
+     * (examples/common/smb2_setup_negotiate.c, smb2_setup_session.c, smb2_setup_tree.c), laid
+     * out from [MS-SMB2] 2.2.3 - 2.2.12. ---------------------------------- */
+
+    /* NEGOTIATE request (2.2.3): MessageId 0, CreditRequest 64; DialectCount 4,
+     * SIGNING_ENABLED, Capabilities LARGE_MTU | PERSISTENT_HANDLES, ClientGuid
+     * 00 11 .. FF, ClientStartTime 0, dialects 2.0.2, 2.1, 3.0, 3.0.2. */
+    {"smb2_setup", "smb2_setup_negotiate_request", true,
+     "FE534D42 4000 0000 00000000 0000 4000 00000000 00000000 | 0000000000000000 00000000"
+     "00000000 0000000000000000 | 00000000000000000000000000000000 |"
+     "2400 0400 0100 0000 14000000 | 00112233445566778899AABBCCDDEEFF | 0000000000000000 |"
+     "0202 1002 0003 0203"},
+
+    /* NEGOTIATE response (2.2.4): SIGNING_ENABLED, dialect 3.0.2, ServerGuid
+     * A0 .. AF, Capabilities DFS | LEASING | LARGE_MTU, MaxTransact/Read/Write
+     * 8 MiB, the two times, SecurityBufferOffset 0x80 with an empty buffer (the
+     * Buffer's one byte). */
+    {"smb2_setup", "smb2_setup_negotiate_response", true,
+     "FE534D42 4000 0000 00000000 0000 0100 01000000 00000000 | 0000000000000000 00000000"
+     "00000000 0000000000000000 | 00000000000000000000000000000000 |"
+     "4100 0100 0203 0000 | A0A1A2A3A4A5A6A7A8A9AAABACADAEAF | 07000000 | 00008000 00008000"
+     "00008000 | 00C0F8AC2D0BDA01 0000000000000000 | 8000 0000 00000000 | 00"},
+
+    /* SESSION_SETUP request (2.2.5): MessageId 1, SessionId 0x0000100000000001
+     * (the second leg), Flags 0, SIGNING_ENABLED, Capabilities 0, Channel 0,
+     * SecurityBufferOffset 0x58, length 9, PreviousSessionId 0x0000100000000000,
+     * the token: a SPNEGO negTokenResp, accept-completed. */
+    {"smb2_setup", "smb2_setup_session_setup_request", true,
+     "FE534D42 4000 0000 00000000 0100 4000 00000000 00000000 | 0100000000000000 00000000"
+     "00000000 0100000000100000 | 00000000000000000000000000000000 |"
+     "1900 00 01 00000000 00000000 5800 0900 0000000000100000 | A107 3005 A003 0A01 00"},
+
+    /* SESSION_SETUP response (2.2.6): SUCCESS, SessionFlags IS_GUEST,
+     * SecurityBufferOffset 0x48, length 9 (accept-completed). */
+    {"smb2_setup", "smb2_setup_session_setup_response", true,
+     "FE534D42 4000 0000 00000000 0100 0100 01000000 00000000 | 0100000000000000 00000000"
+     "00000000 0100000000100000 | 00000000000000000000000000000000 |"
+     "0900 0100 4800 0900 | A107 3005 A003 0A01 00"},
+
+    /* TREE_CONNECT request (2.2.9): MessageId 2, PathOffset 0x48, PathLength 10,
+     * "\\h\s" in UTF-16LE. */
+    {"smb2_setup", "smb2_setup_tree_connect_request", true,
+     "FE534D42 4000 0000 00000000 0300 4000 00000000 00000000 | 0200000000000000 00000000"
+     "00000000 0100000000100000 | 00000000000000000000000000000000 |"
+     "0900 0000 4800 0A00 | 5C005C0068005C007300"},
+
+    /* TREE_CONNECT response (2.2.10): TreeId 5, ShareType DISK, ShareFlags 0,
+     * Capabilities CONTINUOUS_AVAILABILITY, MaximalAccess 0x001F01FF. */
+    {"smb2_setup", "smb2_setup_tree_connect_response", true,
+     "FE534D42 4000 0000 00000000 0300 0100 01000000 00000000 | 0200000000000000 00000000"
+     "05000000 0100000000100000 | 00000000000000000000000000000000 |"
+     "1000 01 00 00000000 10000000 FF011F00"},
+
+    /* TREE_DISCONNECT request and response (2.2.11, 2.2.12): MessageId 3. */
+    {"smb2_setup", "smb2_setup_tree_disconnect_request", true,
+     "FE534D42 4000 0000 00000000 0400 4000 00000000 00000000 | 0300000000000000 00000000"
+     "05000000 0100000000100000 | 00000000000000000000000000000000 | 0400 0000"},
+    {"smb2_setup", "smb2_setup_tree_disconnect_response", true,
+     "FE534D42 4000 0000 00000000 0400 0100 01000000 00000000 | 0300000000000000 00000000"
+     "05000000 0100000000100000 | 00000000000000000000000000000000 | 0400 0000"},
+
+    /* LOGOFF request and response (2.2.7, 2.2.8): MessageId 4. */
+    {"smb2_setup", "smb2_setup_logoff_request", true,
+     "FE534D42 4000 0000 00000000 0200 4000 00000000 00000000 | 0400000000000000 00000000"
+     "00000000 0100000000100000 | 00000000000000000000000000000000 | 0400 0000"},
+    {"smb2_setup", "smb2_setup_logoff_response", true,
+     "FE534D42 4000 0000 00000000 0200 0100 01000000 00000000 | 0400000000000000 00000000"
+     "00000000 0100000000100000 | 00000000000000000000000000000000 | 0400 0000"},
+
     /* ---- rsvd-target's own SMB2 codecs (examples/rsvd-target) ---------------- */
 
     /* ---- target_negotiate: [MS-SMB2] 2.2.3, 2.2.4, 2.2.31.4, 2.2.32.6; [MS-SMB]

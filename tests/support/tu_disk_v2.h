@@ -83,4 +83,18 @@ uint32_t tu_v2_optimize(tu_v2 *t);
 /** @return the size of file @p name of the storage directory, -1 if none. */
 long long tu_v2_file_size(const tu_v2 *t, const char *name);
 
+/** qemu-img (the program @p qemu_img) checks the VHDX file @p vhdx of the
+ * storage directory (`qemu-img check`, which must pass), then compares it
+ * with a raw image of @p want, @p n bytes (`qemu-img compare`); its output
+ * is shown when compare's exit status is not @p expect (0 equal, 1
+ * different). @return compare's exit status. */
+int tu_v2_qemu_compare(const tu_v2 *t, const char *qemu_img, const char *vhdx,
+                       const uint8_t *want, size_t n, int expect);
+
+/** Reads the VHDX file @p name of the storage directory by the rules of
+ * [MS-VHDX] (headers, region table, metadata with logical sector size
+ * @p lbs, BAT) and asserts that its content is @p want, @p size bytes. */
+void tu_v2_vhdx_read_back(const tu_v2 *t, const char *name, uint32_t lbs, const uint8_t *want,
+                          uint64_t size);
+
 #endif /* RSVD_TU_DISK_V2_H */
