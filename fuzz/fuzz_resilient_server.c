@@ -1,16 +1,21 @@
 /*
- * Stateful fuzz harness: the resilient-handle server ([MS-SMB2] 3.3.5.15.9,
- * 3.3.7.1, 3.3.5.6, 3.3.5.5.3, 3.3.5.8, 3.3.6.4, 3.3.5.9.7, 3.3.5.9.12,
- * 3.3.5.14) driven by a byte-coded sequence of operations, with a model of
- * what the host registered and every invariant checked after every step.
+ * Stateful fuzz harness: the open-preservation server - resilient
+ * ([MS-SMB2] 3.3.5.15.9), durable v1 and v2, persistent (3.3.5.9.6,
+ * 3.3.5.9.10), their reconnects (3.3.5.9.7, 3.3.5.9.12), CREATE replay,
+ * application instances (3.3.5.9.13), the channel sequence (3.3.5.2.10),
+ * 3.3.7.1, 3.3.5.6, 3.3.5.5.3, 3.3.5.8, the scavenger (3.3.6.2, 3.3.6.4),
+ * 3.3.5.14, and its state store with restarts - driven by a byte-coded
+ * sequence of operations, with a model of what the host registered and
+ * every invariant checked after every step.
  *
  * Input: a sequence of records, each an op byte (taken modulo OP_COUNT)
  * followed by its fixed arguments (missing bytes read as 0):
  *
- *   00 ADD_CONN d          dialect d&3 of {2.0.2, 2.1, 3.0, 3.1.1}, d&4 multi-credit
+ *   00 ADD_CONN d          dialect d&3 of {2.0.2, 2.1, 3.0, 3.1.1}, d&4 multi-credit,
+ *                          ClientGuid (d>>4)%3, d&8 PERSISTENT_HANDLES|MULTI_CHANNEL
  *   01 ADD_SESSION c u     on conn slot c, user u%3
  *   02 BIND s c            session slot s to conn slot c
- *   03 ADD_TREE s          on session slot s
+ *   03 ADD_TREE s x        on session slot s, share x&1, x&2 continuously available
  *   04 ADD_OPEN t f        on tree slot t, f&1 leased
  *   05 GRANT o t hi lo     resiliency for open slot o through tree slot t
  *                          (0xFF: the open's own), Timeout (hi<<8|lo)*8 ms
@@ -28,6 +33,24 @@
  *   12 RECONNECT_MUT o t f p v     as RECONNECT with byte p set to v
  *   13 TICK x              clock += x ms
  *   14 FAIL_ALLOC n        the (n+1)-th allocation from now fails
+ *   15 CREATE t k g o      create_begin/_end through tree slot t: k bits DHnQ,
+ *                          DH2Q, PERSISTENT, RqLs, APP_INSTANCE_ID, REPLAY,
+ *                          APP_INSTANCE_VERSION, kept pending; g: CreateGuid
+ *                          g&3, file (g>>2)&3, app id (g>>4)&1; o: oplock
+ *                          granted o&3 of {NONE, II, BATCH, LEASE}, o&4 H in
+ *                          the lease, o&8 a directory, o&16 the open fails
+ *   16 CREATE_END k f      pending create k ends, f&1: the host failed it
+ *   17 RECLAIM o t k       create_begin/_end of DHnC (k&1) or DH2C (CreateGuid
+ *                          (k>>1)&3, k&8 PERSISTENT), k&16 RqLs, k&32 the host
+ *                          fails it, k&64 kept pending
+ *   18 CACHING o l         open_caching: oplock l&3 as above, l&4 H, l&8 breaking
+ *   19 EVENT o e           durability_event (e%3)+1
+ *   1A REQUEST o t q c f   request_begin: ChannelSequence q, command c%18,
+ *                          f&1 REPLAY, f&2 kept pending (ended otherwise)
+ *   1B REQUEST_END k       a pending request ends
+ *   1C STORE_FAIL n        the (n&7)+1-th put from now fails (n&8: remove,
+ *                          n&16: batch)
+ *   1D RESTART             the server is freed and a new one restores its store
  *
  * Invariants (FUZZ_CHECK aborts):
  *  - the server's structural invariants (res_server_check_invariants: no
@@ -47,11 +70,21 @@
  *    changed);
  *  - memory is bounded by what is registered: every live allocation is one
  *    of the server's tables or a live connection, channel, session, tree
- *    connect or open; at the end nothing is left.
+ *    connect or open; at the end nothing is left;
+ *  - no open is reachable from a foreign session, client or share: a
+ *    reclaim or replay succeeds only through a tree of the open's share, for
+ *    its owner, and for a leased open from its ClientGuid;
+ *  - none is closed twice; none is kept past its deadline plus one
+ *    scavenger pass (after EXPIRY no detached open has a past deadline);
+ *  - a store write that fails leaves nothing half-done: a refused grant
+ *    leaves no open, a refused reclaim leaves the open detached with its
+ *    deadline; after a restart only persistent opens come back, each one
+ *    whose record could still exist.
  */
 #include <string.h>
 
 #include <rsvd/fscc.h>
+#include <rsvd/memory_store.h>
 #include <rsvd/resilient.h>
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
@@ -60,6 +93,7 @@
 #include "fail_alloc.h"
 #include "fuzz_common.h"
 #include "resilient/server_int.h"
+#include "faulty_store.h"
 
 /* Build with -DFUZZ_TRACE to print what each operation did. */
 #ifdef FUZZ_TRACE
@@ -72,7 +106,8 @@ enum {
     OP_ADD_CONN, OP_ADD_SESSION, OP_BIND, OP_ADD_TREE, OP_ADD_OPEN, OP_GRANT, OP_IOCTL_MUT,
     OP_LOCK_BEGIN, OP_LOCK_END, OP_CONN_LOST, OP_LOGOFF, OP_TREE_DISC, OP_PREV_SESSION,
     OP_RECONNECT, OP_ADVANCE, OP_EXPIRY, OP_CLOSE, OP_SESSION_CLOSE, OP_RECONNECT_MUT, OP_TICK,
-    OP_FAIL_ALLOC, OP_COUNT
+    OP_FAIL_ALLOC, OP_CREATE, OP_CREATE_END, OP_RECLAIM, OP_CACHING, OP_EVENT, OP_REQUEST,
+    OP_REQUEST_END, OP_STORE_FAIL, OP_RESTART, OP_COUNT
 };
 
 #define MAX_CONNS 8
@@ -81,11 +116,15 @@ enum {
 #define MAX_OPENS 48
 #define MAX_CHANNELS 3
 #define MAX_PENDING 8
+#define MAX_CREATES 4
+#define MAX_REQUESTS 8
+#define WALL_OFFSET 1000000000000ull /* wall clock = monotonic + this */
 
 typedef struct m_conn {
     bool live;
     uint64_t h;
     uint16_t dialect;
+    int client; /* ClientGuid index */
 } m_conn;
 
 typedef struct m_sess {
@@ -103,6 +142,7 @@ typedef struct m_tree {
     uint64_t h;
     int sess;
     uint32_t tid;
+    int share; /* the share's index */
 } m_tree;
 
 typedef struct m_open {
@@ -111,7 +151,31 @@ typedef struct m_open {
     rsvd_res_open_info info; /* as of the end of the last step */
     uint64_t deadline;       /* set when it detached */
     int owner;               /* the user who was granted resiliency, -1: none */
+    int share;               /* the share it was opened on */
+    int client;              /* Open.ClientGuid's index */
+    int lease;               /* 0: no lease; else its key's index + 1 */
 } m_open;
+
+/* Every open that was ever persistent, for what a restart may bring back. */
+#define MAX_KNOWN 1024
+typedef struct m_known {
+    uint64_t persistent;
+    int share, owner, client, lease;
+    uint64_t deadline;       /* at its last detach */
+    bool maybe_stored;       /* a record of it may be in the store */
+} m_known;
+
+/* A CREATE between create_begin and create_end. */
+typedef struct m_create {
+    bool used;
+    rsvd_res_create_op op;
+    int tree;                /* its tree slot */
+    uint8_t msg[512];
+    size_t len;
+    uint8_t oplock;          /* what the host grants */
+    uint32_t lease_state;
+    uint32_t flags;
+} m_create;
 
 typedef struct harness {
     rsvd_res_server *srv;
@@ -130,9 +194,29 @@ typedef struct harness {
     bool shutting_down;
     fa_alloc alloc; /* the instance's allocator */
     size_t failed_before; /* alloc.failed when the step began */
+    m_create creates[MAX_CREATES];
+    rsvd_res_request requests[MAX_REQUESTS];
+    bool request_used[MAX_REQUESTS];
+    rsvd_memory_store *records; /* the store that outlives the server */
+    faulty_store store;         /* the server writes through it */
+    size_t store_failed_before; /* store_failed() when the step began */
+    bool restoring;
+    size_t restored;
+    m_known known[MAX_KNOWN];
+    int n_known;
 } harness;
 
-static const uint8_t users[3][8] = {{'a', 'l', 'i', 'c', 'e'}, {'b', 'o', 'b'}, {'c', 'a', 'r', 'o', 'l'}};
+/* Store calls the wrapper failed so far. */
+static size_t store_failed(const harness *h)
+{
+    const size_t *f = h->store.failed;
+    return f[FAULTY_PUT] + f[FAULTY_REMOVE] + f[FAULTY_TRAVERSE] + f[FAULTY_APPLY];
+}
+
+static const uint8_t users[3][8] = {
+    {'a', 'l', 'i', 'c', 'e'}, {'b', 'o', 'b'}, {'c', 'a', 'r', 'o', 'l'}};
+static const char *const shares[2] = {"vms", "home"};
+static const rsvd_guid instance = {{0x1D, 0x1D}};
 static const uint16_t dialects[4] = {RSVD_SMB2_DIALECT_202, RSVD_SMB2_DIALECT_210,
                                      RSVD_SMB2_DIALECT_300, RSVD_SMB2_DIALECT_311};
 
@@ -154,6 +238,24 @@ static m_open *open_by_persistent(harness *h, uint64_t persistent)
     return NULL;
 }
 
+static m_known *known_find(harness *h, uint64_t persistent)
+{
+    for (int i = 0; i < h->n_known; i++)
+        if (h->known[i].persistent == persistent)
+            return &h->known[i];
+    return NULL;
+}
+
+/* Remembers a persistent open (its record is written from now on). */
+static void known_add(harness *h, const m_open *o)
+{
+    m_known *k = known_find(h, o->persistent);
+    if (!k && h->n_known < MAX_KNOWN)
+        k = &h->known[h->n_known++];
+    FUZZ_CHECK(k != NULL);
+    *k = (m_known){o->persistent, o->share, o->owner, o->client, o->lease, o->deadline, true};
+}
+
 /* ---- the close callback: every close the library decides ------------------ */
 
 static void on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *ud)
@@ -164,34 +266,48 @@ static void on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *
     FUZZ_CHECK(o != NULL); /* a live open, closed once */
     rsvd_res_open_info gone = RSVD_STRUCT_INIT(rsvd_res_open_info);
     FUZZ_CHECK(rsvd_res_server_open_info(srv, c->file_id.persistent_id, &gone) == RSVD_E_NOENT);
+    bool on_session = o->info.state == RSVD_RES_OPEN_ATTACHED ||
+                      o->info.state == RSVD_RES_OPEN_RECLAIMED;
+    bool kept_at_loss = o->info.is_resilient || o->info.is_persistent;
+    bool kept_at_logoff = kept_at_loss || o->info.is_durable;
     switch (c->reason) {
     case RSVD_RES_CLOSE_EXPIRED:
-        FUZZ_CHECK(h->op == OP_EXPIRY || h->op == OP_RECONNECT || h->op == OP_RECONNECT_MUT);
-        FUZZ_CHECK(o->info.state == RSVD_RES_OPEN_DETACHED); /* never a reconnected open */
+        FUZZ_CHECK(h->op == OP_EXPIRY || h->op == OP_RECONNECT || h->op == OP_RECONNECT_MUT ||
+                   h->op == OP_RECLAIM);
+        FUZZ_CHECK(o->info.state == RSVD_RES_OPEN_DETACHED); /* never a reclaimed open */
         FUZZ_CHECK(o->deadline < h->now);
         FUZZ_CHECK(c->file_id.volatile_id == 0);
         break;
     case RSVD_RES_CLOSE_DISCONNECT:
-        FUZZ_CHECK(h->op == OP_CONN_LOST && !o->info.is_resilient);
+        FUZZ_CHECK(h->op == OP_CONN_LOST && !kept_at_loss);
         break;
     case RSVD_RES_CLOSE_LOGOFF:
-        FUZZ_CHECK(h->op == OP_LOGOFF && !o->info.is_resilient);
+        FUZZ_CHECK(h->op == OP_LOGOFF && !kept_at_logoff);
         break;
     case RSVD_RES_CLOSE_PREVIOUS_SESSION:
-        FUZZ_CHECK(h->op == OP_PREV_SESSION && !o->info.is_resilient);
+        FUZZ_CHECK(h->op == OP_PREV_SESSION && !kept_at_loss);
         break;
     case RSVD_RES_CLOSE_TREE_DISCONNECT:
-        FUZZ_CHECK(h->op == OP_TREE_DISC && o->info.state == RSVD_RES_OPEN_ATTACHED);
+        FUZZ_CHECK(h->op == OP_TREE_DISC && on_session);
         break;
     case RSVD_RES_CLOSE_SESSION_CLOSED:
-        FUZZ_CHECK(h->op == OP_SESSION_CLOSE && o->info.state == RSVD_RES_OPEN_ATTACHED);
+        FUZZ_CHECK(h->op == OP_SESSION_CLOSE && on_session);
         break;
     case RSVD_RES_CLOSE_RESOURCES:
-        FUZZ_CHECK((h->op == OP_CONN_LOST || h->op == OP_LOGOFF || h->op == OP_PREV_SESSION) &&
-                   o->info.is_resilient);
+        FUZZ_CHECK(((h->op == OP_CONN_LOST || h->op == OP_LOGOFF || h->op == OP_PREV_SESSION) &&
+                    kept_at_logoff) ||
+                   h->op == OP_CREATE_END || h->op == OP_RECLAIM || h->op == OP_RESTART);
+        if (h->op == OP_RESTART)
+            h->restored--; /* accepted by the host, then not kept */
         break;
     case RSVD_RES_CLOSE_SHUTDOWN:
         FUZZ_CHECK(h->shutting_down);
+        break;
+    case RSVD_RES_CLOSE_APP_INSTANCE:
+        FUZZ_CHECK(h->op == OP_CREATE && o->info.has_app_instance_id);
+        break;
+    case RSVD_RES_CLOSE_DURABILITY_LOST:
+        FUZZ_CHECK(h->op == OP_EVENT && o->info.state == RSVD_RES_OPEN_DETACHED);
         break;
     default:
         FUZZ_CHECK(c->reason == RSVD_RES_CLOSE_EXPIRED); /* unknown reason */
@@ -201,6 +317,54 @@ static void on_close(rsvd_res_server *srv, const rsvd_res_closed_open *c, void *
     /* Mutating calls are refused while the callback runs. */
     FUZZ_CHECK(rsvd_res_server_handle_expiry(srv, h->now, NULL) == RSVD_E_BUSY);
     o->live = false;
+    /* Its record is gone, unless the store failed in this step (or the
+     * server shuts down, which keeps records). */
+    m_known *k = known_find(h, o->persistent);
+    if (k)
+        k->maybe_stored = k->maybe_stored &&
+                          (h->shutting_down || store_failed(h) > h->store_failed_before);
+}
+
+static uint64_t wall_clock(rsvd_res_server *srv, void *ud)
+{
+    (void)srv;
+    const harness *h = ud;
+    return h->now + WALL_OFFSET;
+}
+
+/* rsvd_res_server_restore(): a record of a persistent open that may still
+ * be in the store comes back into the model's slot. */
+static int on_restore(rsvd_res_server *srv, const rsvd_res_restored_open *r, void **ud,
+                      void *user_data)
+{
+    (void)srv;
+    harness *h = user_data;
+    FUZZ_CHECK(h->restoring);
+    m_known *k = known_find(h, r->file_id.persistent_id);
+    FUZZ_CHECK(k != NULL && k->maybe_stored); /* only what a record may still hold */
+    FUZZ_CHECK(r->share_len == strlen(shares[k->share]) &&
+               memcmp(r->share, shares[k->share], r->share_len) == 0);
+    m_open *o = NULL;
+    for (int i = 0; i < MAX_OPENS && !o; i++)
+        if (!h->opens[i].live)
+            o = &h->opens[i];
+    if (!o) {
+        k->maybe_stored = false; /* refused: its record is removed */
+        return -1;
+    }
+    memset(o, 0, sizeof *o);
+    o->live = true;
+    o->persistent = k->persistent;
+    o->share = k->share;
+    o->owner = k->owner;
+    o->client = k->client;
+    o->lease = k->lease;
+    o->deadline = k->deadline;
+    o->info = (rsvd_res_open_info)RSVD_STRUCT_INIT(rsvd_res_open_info);
+    o->info.state = RSVD_RES_OPEN_DETACHED;
+    h->restored++;
+    *ud = NULL;
+    return 0;
 }
 
 /* ---- the model ---------------------------------------------------------------- */
@@ -310,20 +474,47 @@ static void check_step(harness *h)
             continue;
         rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, o->persistent, &info) == RSVD_OK);
-        if (info.state != o->info.state) {
-            if (info.state == RSVD_RES_OPEN_DETACHED) {
+        FUZZ_CHECK(info.is_resilient || info.is_durable || info.is_persistent ||
+                   info.state != RSVD_RES_OPEN_DETACHED);
+        if (h->op == OP_RESTART) {
+            /* Restored: detached, with what was left of its deadline (the
+             * wall clock moves with the monotonic one) or a whole timeout. */
+            FUZZ_CHECK(info.state == RSVD_RES_OPEN_DETACHED && info.is_persistent);
+            uint32_t t = info.is_resilient ? info.resiliency_timeout_ms : info.durable_timeout_ms;
+            FUZZ_CHECK(info.deadline_ms == o->deadline || info.deadline_ms == h->now + t);
+            o->deadline = info.deadline_ms;
+        } else if (info.state != o->info.state) {
+            bool session_ends = h->op == OP_CONN_LOST || h->op == OP_LOGOFF ||
+                                h->op == OP_PREV_SESSION;
+            if (info.state == RSVD_RES_OPEN_DETACHED &&
+                o->info.state == RSVD_RES_OPEN_RECLAIMED && !session_ends) {
+                /* A reclaim undone: its old deadline. */
+                FUZZ_CHECK(h->op == OP_CREATE_END || h->op == OP_RECLAIM ||
+                           h->op == OP_CREATE);
+                FUZZ_CHECK(info.deadline_ms == o->deadline);
+            } else if (info.state == RSVD_RES_OPEN_DETACHED) {
                 FUZZ_CHECK(h->op == OP_CONN_LOST || h->op == OP_LOGOFF ||
                            h->op == OP_PREV_SESSION);
-                FUZZ_CHECK(info.is_resilient);
-                uint64_t want = h->now + info.resiliency_timeout_ms;
+                uint64_t want = h->now + (info.is_resilient ? info.resiliency_timeout_ms
+                                                            : info.durable_timeout_ms);
                 FUZZ_CHECK(info.deadline_ms == want);
                 o->deadline = want;
+                m_known *k = known_find(h, o->persistent);
+                if (k)
+                    k->deadline = want;
+            } else if (info.state == RSVD_RES_OPEN_RECLAIMED) {
+                FUZZ_CHECK(h->op == OP_RECLAIM || h->op == OP_CREATE);
             } else {
-                FUZZ_CHECK(h->op == OP_RECONNECT || h->op == OP_RECONNECT_MUT);
+                FUZZ_CHECK(h->op == OP_RECONNECT || h->op == OP_RECONNECT_MUT ||
+                           h->op == OP_RECLAIM || h->op == OP_CREATE ||
+                           h->op == OP_CREATE_END);
                 FUZZ_CHECK(info.deadline_ms == 0);
             }
         } else if (info.state == RSVD_RES_OPEN_DETACHED) {
             FUZZ_CHECK(info.deadline_ms == o->deadline); /* a detached open keeps it */
+            /* None is kept past its deadline plus one scavenger pass. */
+            if (h->op == OP_EXPIRY)
+                FUZZ_CHECK(info.deadline_ms >= h->now);
         }
         if (info.state == RSVD_RES_OPEN_ATTACHED) {
             /* Reachable through its own session and tree connect only. */
@@ -355,13 +546,18 @@ static void check_step(harness *h)
     uint64_t next = rsvd_res_server_next_expiry(h->srv);
     FUZZ_CHECK(next == UINT64_MAX || next > 0);
     /* Memory is bounded by what is registered: the server, its five handle
-     * tables and its deadline heap, and one block per connection, channel,
-     * session, tree connect and open. */
+     * tables, its deadline heap and its six indexes' bucket arrays, and per
+     * connection, channel, session, tree connect and open one block, a
+     * share identity and a quota counter at most, and an open's name and
+     * file key. */
     size_t objects = st.connections + st.sessions + st.trees + st.opens;
     for (int i = 0; i < MAX_SESS; i++)
         objects += h->sess[i].live ? (size_t)h->sess[i].nch : 0u;
-    FUZZ_CHECK(h->alloc.live <= 7u + objects);
+    FUZZ_CHECK(h->alloc.live <= 13u + 3u * objects + 2u * st.opens);
 }
+
+static void check_reclaim_allowed(harness *h, const m_open *o, int t,
+                                  const rsvd_res_server_ctx *ctx);
 
 /* ---- message builders ---------------------------------------------------------- */
 
@@ -462,10 +658,14 @@ static void op_add_conn(harness *h, input *in)
 {
     uint8_t d = in_u8(in);
     int slot = find_free(h->conns, sizeof h->conns[0], MAX_CONNS);
-    const rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
-                                    .dialect = dialects[d & 3],
-                                    .supports_multi_credit = (d & 4) != 0,
-                                    .max_transact_size = (d & 8) ? 64u : 0u};
+    rsvd_res_conn_params p = RSVD_STRUCT_INIT(rsvd_res_conn_params);
+    p.dialect = dialects[d & 3];
+    p.supports_multi_credit = (d & 4) != 0;
+    p.max_transact_size = (d & 0x80) ? 64u : 0u;
+    int client = (d >> 4) % 3;
+    memset(p.client_guid.b, client + 1, sizeof p.client_guid.b);
+    p.server_capabilities =
+        (d & 8) ? RSVD_SMB2_GLOBAL_CAP_PERSISTENT_HANDLES | RSVD_SMB2_GLOBAL_CAP_MULTI_CHANNEL : 0;
     uint64_t hd;
     int rc = rsvd_res_server_conn_add(h->srv, &p, &hd);
     if (rc == RSVD_E_NOMEM) { /* an injected failure: nothing registered */
@@ -477,7 +677,7 @@ static void op_add_conn(harness *h, input *in)
         return;
     }
     FUZZ_CHECK(rc == RSVD_OK);
-    h->conns[slot] = (m_conn){true, hd, p.dialect};
+    h->conns[slot] = (m_conn){true, hd, p.dialect, client};
 }
 
 static void op_add_session(harness *h, input *in)
@@ -546,10 +746,14 @@ static void op_bind(harness *h, input *in)
 static void op_add_tree(harness *h, input *in)
 {
     int si = in_u8(in) % MAX_SESS;
+    uint8_t x = in_u8(in);
     uint64_t hd;
     uint32_t tid = ++h->next_tid;
     rsvd_res_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_tree_params);
     tp.tree_id = tid;
+    tp.share = shares[x & 1];
+    tp.share_len = strlen(shares[x & 1]);
+    tp.flags = (x & 2) ? RSVD_RES_TREE_CA : 0;
     int rc = rsvd_res_server_tree_add(h->srv, h->sess[si].h, &tp, &hd);
     if (!h->sess[si].live) {
         FUZZ_CHECK(rc == RSVD_E_NOENT);
@@ -565,7 +769,25 @@ static void op_add_tree(harness *h, input *in)
         return;
     }
     FUZZ_CHECK(rc == RSVD_OK);
-    h->trees[slot] = (m_tree){true, hd, si, tid};
+    h->trees[slot] = (m_tree){true, hd, si, tid, x & 1};
+}
+
+/* A new open in model slot @p slot, opened through tree slot @p t. */
+static m_open *model_new_open(harness *h, int slot, rsvd_smb2_fileid fid, int t)
+{
+    m_open *o = &h->opens[slot];
+    memset(o, 0, sizeof *o);
+    o->live = true;
+    o->persistent = fid.persistent_id;
+    o->owner = -1;
+    o->share = h->trees[t].share;
+    o->info = (rsvd_res_open_info)RSVD_STRUCT_INIT(rsvd_res_open_info);
+    FUZZ_CHECK(rsvd_res_server_open_info(h->srv, fid.persistent_id, &o->info) == RSVD_OK);
+    o->client = o->info.client_guid.b[0] - 1;
+    FUZZ_CHECK(o->info.session == h->sess[h->trees[t].sess].h);
+    if (o->info.is_durable || o->info.is_persistent)
+        o->owner = h->sess[h->trees[t].sess].user; /* DurableOwner */
+    return o;
 }
 
 static void op_add_open(harness *h, input *in)
@@ -591,13 +813,7 @@ static void op_add_open(harness *h, input *in)
     }
 
     FUZZ_CHECK(slot >= 0 && rc == RSVD_OK);
-    m_open *o = &h->opens[slot];
-    memset(o, 0, sizeof *o);
-    o->live = true;
-    o->persistent = fid.persistent_id;
-    o->owner = -1;
-    o->info = (rsvd_res_open_info)RSVD_STRUCT_INIT(rsvd_res_open_info);
-    FUZZ_CHECK(rsvd_res_server_open_info(h->srv, fid.persistent_id, &o->info) == RSVD_OK);
+    m_open *o = model_new_open(h, slot, fid, t);
     FUZZ_CHECK(o->info.state == RSVD_RES_OPEN_ATTACHED && !o->info.is_resilient);
 }
 
@@ -635,6 +851,8 @@ static void run_ioctl(harness *h, const rsvd_res_server_ctx *ctx, bool ctx_ok, i
             FUZZ_CHECK(info.resiliency_timeout_ms ==
                        (timeout ? timeout : RSVD_RES_DEFAULT_TIMEOUT_ZERO_GRANT_MS));
         granted->owner = user; /* DurableOwner */
+        if (info.is_persistent)
+            known_add(h, granted);
     } else {
         FUZZ_CHECK(rn == 64 + 9);
         if (pristine && o->live) {
@@ -826,7 +1044,7 @@ static void op_reconnect(harness *h, input *in, bool mutate)
         m_open *got = open_by_persistent(h, r.file_id.persistent_id);
         FUZZ_CHECK(got != NULL && got->info.state == RSVD_RES_OPEN_DETACHED);
         FUZZ_CHECK(got->deadline >= h->now);                       /* not expired */
-        FUZZ_CHECK(got->owner == h->sess[h->trees[t].sess].user); /* DurableOwner */
+        check_reclaim_allowed(h, got, t, &ctx);                    /* owner, share, client */
         rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
         FUZZ_CHECK(rsvd_res_server_open_info(h->srv, got->persistent, &info) == RSVD_OK);
         FUZZ_CHECK(info.state == RSVD_RES_OPEN_ATTACHED && info.session == ctx.session &&
@@ -837,10 +1055,17 @@ static void op_reconnect(harness *h, input *in, bool mutate)
     } else if (!mutate && ok && was_detached && (which & 0x83) == 0x01 &&
                o->deadline >= h->now && !o->info.leased && !(which & 0x10)) {
         /* A plain DHnC for a live detached open without lease: refused only
-         * for another user, a 3.x DH2Q next to it, or a full session. */
+         * for a 3.x DH2Q next to it, another share, a durable open that lost
+         * its oplock, another user, a full session or a store that failed. */
         bool dh2q_3x = (which & 0x08) && res_dialect_is_3x(h->sess[h->trees[t].sess].dialect);
+        bool holds = o->info.oplock_level == RSVD_SMB2_OPLOCK_LEVEL_BATCH ||
+                     (o->info.oplock_level == RSVD_SMB2_OPLOCK_LEVEL_LEASE &&
+                      (o->info.lease_state & RSVD_SMB2_LEASE_HANDLE_CACHING));
+        bool caching_lost = o->info.is_durable && !o->info.is_persistent && !holds;
         if (dh2q_3x)
             FUZZ_CHECK(r.status == RSVD_STATUS_INVALID_PARAMETER);
+        else if (h->trees[t].share != o->share || caching_lost)
+            FUZZ_CHECK(r.status == RSVD_STATUS_OBJECT_NAME_NOT_FOUND);
         else if (o->owner != h->sess[h->trees[t].sess].user)
             FUZZ_CHECK(r.status == RSVD_STATUS_ACCESS_DENIED);
         else
@@ -852,15 +1077,400 @@ static void op_close(harness *h, input *in)
 {
     m_open *o = &h->opens[in_u8(in) % MAX_OPENS];
     int rc = rsvd_res_server_open_close(h->srv, o->persistent);
+    if (rc == RSVD_E_IO) {
+        /* The persistent open's record could not be removed: it stays. */
+        FUZZ_CHECK(o->live && o->info.is_persistent && store_failed(h) > h->store_failed_before);
+        return;
+    }
     FUZZ_CHECK(rc == (o->live ? RSVD_OK : RSVD_E_NOENT));
+    if (o->live) {
+        m_known *k = known_find(h, o->persistent);
+        if (k)
+            k->maybe_stored = false; /* removed before the open went */
+    }
     o->live = false;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* ---- durable, persistent, replay, application instance ------------------------ */
+
+static const uint8_t oplocks[4] = {RSVD_SMB2_OPLOCK_LEVEL_NONE, RSVD_SMB2_OPLOCK_LEVEL_II,
+                                   RSVD_SMB2_OPLOCK_LEVEL_BATCH, RSVD_SMB2_OPLOCK_LEVEL_LEASE};
+
+static rsvd_guid guid_of(uint8_t tag, int i)
 {
-    static harness h;
-    memset(&h, 0, sizeof h);
-    h.now = 1000;
+    rsvd_guid g;
+    memset(g.b, 0, sizeof g.b);
+    g.b[0] = tag;
+    g.b[1] = (uint8_t)i;
+    return g;
+}
+
+/* A CREATE with the contexts of @p k (OP_CREATE's bits) or of a reconnect
+ * (@p reconnect: DHnC or DH2C of @p fid). */
+static size_t build_create2(uint64_t sid, uint32_t tid, uint64_t mid, uint8_t k, uint8_t g,
+                            bool reconnect, const rsvd_smb2_fileid *fid, uint8_t *buf,
+                            size_t cap)
+{
+    static const char *const names[4] = {"a.vhdx", "b.vhdx", "c.txt", "D.VHDX"};
+    uint8_t chain[512], data[64];
+    size_t dn = 0, cn = 0;
+    rsvd_smb2_cc_builder b;
+    rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
+    rsvd_smb2_create_req m;
+    memset(&m, 0, sizeof m);
+    if (reconnect) {
+        if (k & 1) {
+            FUZZ_CHECK(rsvd_smb2_dhnc_encode(fid, data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "DHnC", 4, data, dn) == RSVD_OK);
+        } else {
+            rsvd_smb2_dh2c d = {.file_id = *fid,
+                                .create_guid = guid_of(0xC6, (k >> 1) & 3),
+                                .flags = (k & 8) ? RSVD_SMB2_DHANDLE_FLAG_PERSISTENT : 0};
+            FUZZ_CHECK(rsvd_smb2_dh2c_encode(&d, data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "DH2C", 4, data, dn) == RSVD_OK);
+        }
+        if (k & 16) {
+            rsvd_smb2_lease_req l = {.version = 1, .lease_key = guid_of(0x1E, 0),
+                                     .lease_state = 7};
+            FUZZ_CHECK(rsvd_smb2_lease_req_encode(&l, data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "RqLs", 4, data, dn) == RSVD_OK);
+        }
+    } else {
+        if (k & 0x01) {
+            FUZZ_CHECK(rsvd_smb2_dhnq_req_encode(data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "DHnQ", 4, data, dn) == RSVD_OK);
+        }
+        if (k & 0x02) {
+            rsvd_smb2_dh2q_req q = {.timeout = (uint32_t)(g & 0xC0) * 100u,
+                                    .flags = (k & 4) ? RSVD_SMB2_DHANDLE_FLAG_PERSISTENT : 0,
+                                    .create_guid = guid_of(0xC6, g & 3)};
+            FUZZ_CHECK(rsvd_smb2_dh2q_req_encode(&q, data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "DH2Q", 4, data, dn) == RSVD_OK);
+        }
+        if (k & 0x08) {
+            rsvd_smb2_lease_req l = {.version = (uint8_t)((g & 0x20) ? 2 : 1),
+                                     .lease_key = guid_of(0x1E, 0),
+                                     .lease_state = 7};
+            FUZZ_CHECK(rsvd_smb2_lease_req_encode(&l, data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, "RqLs", 4, data, dn) == RSVD_OK);
+        }
+        if (k & 0x10) {
+            rsvd_guid id = guid_of(0xA9, (g >> 4) & 1);
+            FUZZ_CHECK(rsvd_smb2_app_instance_id_encode(&id, data, sizeof data, &dn) == RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_APP_INSTANCE_ID,
+                                                RSVD_SMB2_CC_APP_INSTANCE_LEN, data,
+                                                dn) == RSVD_OK);
+        }
+        if (k & 0x40) {
+            rsvd_smb2_app_instance_version v = {.high = g & 1, .low = (g >> 1) & 1};
+            FUZZ_CHECK(rsvd_smb2_app_instance_version_encode(&v, data, sizeof data, &dn) ==
+                       RSVD_OK);
+            FUZZ_CHECK(rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_APP_INSTANCE_VERSION,
+                                                RSVD_SMB2_CC_APP_INSTANCE_LEN, data,
+                                                dn) == RSVD_OK);
+        }
+        m.hdr.flags = (k & 0x20) ? RSVD_SMB2_FLAGS_REPLAY_OPERATION : 0;
+    }
+    FUZZ_CHECK(rsvd_smb2_cc_builder_finish(&b, &cn) == RSVD_OK);
+    const char *ascii = names[(g >> 2) & 3];
+    uint8_t name[16];
+    size_t nl = strlen(ascii);
+    for (size_t i = 0; i < nl; i++) {
+        name[2 * i] = (uint8_t)ascii[i];
+        name[2 * i + 1] = 0;
+    }
+    m.hdr.message_id = mid;
+    m.hdr.session_id = sid;
+    m.hdr.tree_id = tid;
+    m.hdr.status = g; /* ChannelSequence on 3.x */
+    m.requested_oplock_level = RSVD_SMB2_OPLOCK_LEVEL_BATCH;
+    m.desired_access = 0x12019F;
+    m.create_disposition = RSVD_FILE_OPEN_IF;
+    m.name_length = (uint16_t)(2 * nl);
+    m.name = name;
+    m.create_contexts_length = (uint32_t)cn;
+    m.create_contexts = cn ? chain : NULL;
+    size_t n = 0;
+    FUZZ_CHECK(rsvd_smb2_create_req_encode(&m, buf, cap, &n) == RSVD_OK);
+    return n;
+}
+
+/* The end of a CREATE (pending slot @p c), with @p failed the host's
+ * failure; checks what "nothing half-done" promises. */
+static void create_finish(harness *h, m_create *c, bool failed)
+{
+    rsvd_res_server_ctx ctx;
+    uint64_t sid;
+    uint32_t tid;
+    bool ok = ctx_of_tree(h, c->tree, 0, &ctx, &sid, &tid);
+    rsvd_res_create_grant g = RSVD_STRUCT_INIT(rsvd_res_create_grant);
+    g.status = failed ? RSVD_STATUS_SHARING_VIOLATION : RSVD_STATUS_SUCCESS;
+    g.oplock_level = c->oplock;
+    g.lease_state = c->lease_state;
+    g.flags = c->flags;
+    g.granted_access = 0x12019F;
+    g.create_action = RSVD_FILE_CREATED;
+    rsvd_res_create_op *op = &c->op;
+    rsvd_res_create_action action = op->action;
+    rsvd_res_server_stats before = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+    rsvd_res_server_get_stats(h->srv, &before);
+    int rc = rsvd_res_server_create_end(h->srv, &ctx, c->msg, c->len, &g, h->now, op);
+    TRACE("  create_end rc %d status %08x\n", rc, op->status);
+    c->used = false;
+    if (action == RSVD_RES_CREATE_FAIL) {
+        FUZZ_CHECK(rc == RSVD_OK);
+        return;
+    }
+    if (action == RSVD_RES_CREATE_EXECUTE) {
+        rsvd_res_server_stats after = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+        rsvd_res_server_get_stats(h->srv, &after);
+        if (rc != RSVD_OK || op->status != RSVD_STATUS_SUCCESS) {
+            /* Nothing kept of a new open that failed or was refused. */
+            FUZZ_CHECK(after.opens == before.opens);
+            FUZZ_CHECK(rc == RSVD_OK || (!ok && rc == RSVD_E_NOENT) || rc == RSVD_E_INVAL);
+            if (rc == RSVD_OK && !failed)
+                FUZZ_CHECK(op->status == RSVD_STATUS_INSUFFICIENT_RESOURCES);
+            return;
+        }
+        FUZZ_CHECK(ok && !failed);
+        int slot = find_free(h->opens, sizeof h->opens[0], MAX_OPENS);
+        FUZZ_CHECK(slot >= 0);
+        m_open *o = model_new_open(h, slot, op->file_id, c->tree);
+        /* The durable response goes exactly with IsDurable (D1). */
+        FUZZ_CHECK((op->rsp_context != NULL) == o->info.is_durable);
+        if (o->info.is_persistent)
+            known_add(h, o);
+        return;
+    }
+    /* RECLAIM: kept on ctx, or back where it was. */
+    m_open *o = open_by_persistent(h, op->priv_persistent_id);
+    if (rc == RSVD_E_NOENT) {
+        /* The connection, or the open, went while the host worked. */
+        rsvd_res_open_info gone = RSVD_STRUCT_INIT(rsvd_res_open_info);
+        FUZZ_CHECK(!o || rsvd_res_server_open_info(h->srv, o->persistent, &gone) != RSVD_OK ||
+                   gone.state != RSVD_RES_OPEN_RECLAIMED);
+        return;
+    }
+    FUZZ_CHECK(rc == RSVD_OK && o != NULL);
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
+    FUZZ_CHECK(rsvd_res_server_open_info(h->srv, o->persistent, &info) == RSVD_OK);
+    if (op->status == RSVD_STATUS_SUCCESS) {
+        FUZZ_CHECK(!failed && info.state == RSVD_RES_OPEN_ATTACHED);
+        FUZZ_CHECK(info.session == ctx.session && info.tree == ctx.tree);
+    } else {
+        FUZZ_CHECK(info.state != RSVD_RES_OPEN_RECLAIMED);
+        FUZZ_CHECK(failed || op->status == RSVD_STATUS_INSUFFICIENT_RESOURCES);
+    }
+}
+
+/* What a successful reclaim (reconnect or replay) must respect: the open's
+ * share, its owner, and for a leased open its ClientGuid. */
+static void check_reclaim_allowed(harness *h, const m_open *o, int t,
+                                  const rsvd_res_server_ctx *ctx)
+{
+    FUZZ_CHECK(h->trees[t].share == o->share);
+    FUZZ_CHECK(o->owner == h->sess[h->trees[t].sess].user);
+    if (o->info.leased) {
+        int client = -1;
+        for (int c = 0; c < MAX_CONNS; c++)
+            if (h->conns[c].live && h->conns[c].h == ctx->conn)
+                client = h->conns[c].client;
+        FUZZ_CHECK(client == o->client);
+    }
+}
+
+static void op_create(harness *h, input *in)
+{
+    int t = in_u8(in) % MAX_TREES;
+    uint8_t k = in_u8(in), g = in_u8(in), o8 = in_u8(in);
+    int ci = find_free(h->creates, sizeof h->creates[0], MAX_CREATES);
+    if (ci < 0)
+        return;
+    m_create *c = &h->creates[ci];
+    rsvd_res_server_ctx ctx;
+    uint64_t sid;
+    uint32_t tid;
+    bool ok = ctx_of_tree(h, t, 0, &ctx, &sid, &tid);
+    c->len = build_create2(sid, tid, ++h->next_mid, k, g, false, NULL, c->msg, sizeof c->msg);
+    c->tree = t;
+    c->oplock = oplocks[o8 & 3];
+    c->lease_state = (o8 & 4) ? 3u : 1u;
+    c->flags = (o8 & 8) ? RSVD_RES_GRANT_DIRECTORY : 0;
+    rsvd_res_create_params p = RSVD_STRUCT_INIT(rsvd_res_create_params);
+    p.maximal_access = (o8 & 32) ? 0x1F01FFu : 0;
+    int rc = rsvd_res_server_create_begin(h->srv, &ctx, c->msg, c->len, &p, h->now, &c->op);
+    TRACE("  create_begin rc %d action %d status %08x\n", rc, (int)c->op.action, c->op.status);
+    if (rc != RSVD_OK) {
+        FUZZ_CHECK(!ok);
+        return;
+    }
+    FUZZ_CHECK(ok);
+    if (c->op.action == RSVD_RES_CREATE_RECLAIM) {
+        /* A replay: only of an open of this share, owner and client. */
+        FUZZ_CHECK(c->op.replay);
+        m_open *o = open_by_persistent(h, c->op.priv_persistent_id);
+        FUZZ_CHECK(o != NULL);
+        check_reclaim_allowed(h, o, t, &ctx);
+    }
+    c->used = true;
+    if (!(k & 0x80))
+        create_finish(h, c, (o8 & 16) != 0);
+}
+
+static void op_create_end(harness *h, input *in)
+{
+    int ci = in_u8(in) % MAX_CREATES;
+    uint8_t f = in_u8(in);
+    if (h->creates[ci].used)
+        create_finish(h, &h->creates[ci], (f & 1) != 0);
+}
+
+static void op_reclaim(harness *h, input *in)
+{
+    m_open *o = &h->opens[in_u8(in) % MAX_OPENS];
+    int t = in_u8(in) % MAX_TREES;
+    uint8_t k = in_u8(in);
+    int ci = find_free(h->creates, sizeof h->creates[0], MAX_CREATES);
+    if (ci < 0)
+        return;
+    m_create *c = &h->creates[ci];
+    rsvd_res_server_ctx ctx;
+    uint64_t sid;
+    uint32_t tid;
+    bool ok = ctx_of_tree(h, t, k, &ctx, &sid, &tid);
+    rsvd_smb2_fileid f = open_fid(o);
+    c->len = build_create2(sid, tid, ++h->next_mid, k, 0, true, &f, c->msg, sizeof c->msg);
+    c->tree = t;
+    int rc = rsvd_res_server_create_begin(h->srv, &ctx, c->msg, c->len, NULL, h->now, &c->op);
+    TRACE("  reclaim begin rc %d action %d status %08x\n", rc, (int)c->op.action, c->op.status);
+    if (rc != RSVD_OK) {
+        FUZZ_CHECK(!ok);
+        return;
+    }
+    if (c->op.action == RSVD_RES_CREATE_RECLAIM) {
+        m_open *got = open_by_persistent(h, c->op.priv_persistent_id);
+        FUZZ_CHECK(got != NULL && got->info.state == RSVD_RES_OPEN_DETACHED);
+        FUZZ_CHECK(got->deadline >= h->now); /* D6: checked at reclaim time */
+        check_reclaim_allowed(h, got, t, &ctx);
+    }
+    c->used = true;
+    if (!(k & 64))
+        create_finish(h, c, (k & 32) != 0);
+}
+
+static void op_caching(harness *h, input *in)
+{
+    m_open *o = &h->opens[in_u8(in) % MAX_OPENS];
+    uint8_t l = in_u8(in);
+    int rc = rsvd_res_server_open_caching(h->srv, o->persistent, oplocks[l & 3],
+                                          (l & 4) ? 3u : 1u, (l & 8) != 0);
+    FUZZ_CHECK(rc == (o->live ? RSVD_OK : RSVD_E_NOENT));
+}
+
+static void op_event(harness *h, input *in)
+{
+    m_open *o = &h->opens[in_u8(in) % MAX_OPENS];
+    rsvd_res_durability_event ev = (rsvd_res_durability_event)(in_u8(in) % 3 + 1);
+    bool closed = false;
+    bool was_live = o->live;
+    bool detached = o->live && o->info.state == RSVD_RES_OPEN_DETACHED;
+    int rc = rsvd_res_server_durability_event(h->srv, o->persistent, ev, &closed);
+    FUZZ_CHECK(rc == (was_live ? RSVD_OK : RSVD_E_NOENT));
+    FUZZ_CHECK(!closed || detached);
+    /* D5: a persistent or resilient open survives a break or a conflict. */
+    if (detached && ev != RSVD_RES_EVENT_FILE_DELETED &&
+        (o->info.is_persistent || o->info.is_resilient))
+        FUZZ_CHECK(!closed);
+    if (detached && ev == RSVD_RES_EVENT_FILE_DELETED)
+        FUZZ_CHECK(closed);
+}
+
+static void op_request(harness *h, input *in)
+{
+    m_open *o = &h->opens[in_u8(in) % MAX_OPENS];
+    uint8_t t = in_u8(in);
+    uint16_t q = in_u8(in);
+    uint8_t cmd = in_u8(in) % 18, f = in_u8(in);
+    rsvd_res_server_ctx ctx;
+    uint64_t sid;
+    uint32_t tid;
+    bool ok = op_ctx(h, o, t, f, &ctx, &sid, &tid);
+    rsvd_smb2_hdr hd;
+    memset(&hd, 0, sizeof hd);
+    hd.command = cmd;
+    hd.status = (uint32_t)(q * 0x0101u);
+    hd.flags = (f & 1) ? RSVD_SMB2_FLAGS_REPLAY_OPERATION : 0;
+    hd.session_id = sid;
+    hd.tree_id = tid;
+    rsvd_smb2_fileid fid = open_fid(o);
+    rsvd_res_request rq;
+    int rc = rsvd_res_server_request_begin(h->srv, &ctx, &hd, &fid, &rq);
+    if (rc != RSVD_OK) {
+        FUZZ_CHECK(!ok);
+        return;
+    }
+    FUZZ_CHECK(rq.status == RSVD_STATUS_SUCCESS || rq.status == RSVD_STATUS_FILE_CLOSED ||
+               (rq.status == RSVD_STATUS_FILE_NOT_AVAILABLE &&
+                (cmd == RSVD_SMB2_WRITE || cmd == RSVD_SMB2_SET_INFO || cmd == RSVD_SMB2_IOCTL)));
+    int k = find_free(h->request_used, sizeof h->request_used[0], MAX_REQUESTS);
+    if ((f & 2) && k >= 0) {
+        h->requests[k] = rq;
+        h->request_used[k] = true;
+        return;
+    }
+    rc = rsvd_res_server_request_end(h->srv, &rq);
+    FUZZ_CHECK(rc == RSVD_OK || rc == RSVD_E_NOENT);
+}
+
+static void op_request_end(harness *h, input *in)
+{
+    int k = in_u8(in) % MAX_REQUESTS;
+    if (!h->request_used[k])
+        return;
+    int rc = rsvd_res_server_request_end(h->srv, &h->requests[k]);
+    FUZZ_CHECK(rc == RSVD_OK || rc == RSVD_E_NOENT);
+    h->request_used[k] = false;
+}
+
+static void op_store_fail(harness *h, input *in)
+{
+    uint8_t n = in_u8(in);
+    faulty_store_fn fn = (n & 8) ? FAULTY_REMOVE : (n & 16) ? FAULTY_APPLY : FAULTY_PUT;
+    faulty_store_fail_nth(&h->store, fn, 1u + (n & 7u));
+}
+
+static rsvd_res_server *server_new(harness *h);
+
+/* The process dies (its server is freed: the records stay) and a new one
+ * restores its store. */
+static void op_restart(harness *h)
+{
+    h->shutting_down = true;
+    rsvd_res_server_free(h->srv);
+    h->shutting_down = false;
+    for (int i = 0; i < MAX_OPENS; i++)
+        FUZZ_CHECK(!h->opens[i].live);
+    memset(h->conns, 0, sizeof h->conns);
+    memset(h->sess, 0, sizeof h->sess);
+    memset(h->trees, 0, sizeof h->trees);
+    memset(h->pending_used, 0, sizeof h->pending_used);
+    memset(h->creates, 0, sizeof h->creates);
+    memset(h->request_used, 0, sizeof h->request_used);
+    FUZZ_CHECK(h->alloc.live == 0);
+    h->alloc.fail_at = 0; /* the new process starts; its restore may still fail */
+    h->srv = server_new(h);
+    h->restoring = true;
+    h->restored = 0;
+    size_t n = 0;
+    int rc = rsvd_res_server_restore(h->srv, h->now, &n);
+    h->restoring = false;
+    FUZZ_CHECK(rc == RSVD_OK || rc == RSVD_E_NOMEM);
+    if (rc == RSVD_OK)
+        FUZZ_CHECK(n == h->restored);
+}
+
+static rsvd_res_server *server_new(harness *h)
+{
     rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
     cfg.max_connections = MAX_CONNS;
     cfg.max_sessions = MAX_SESS;
@@ -868,17 +1478,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_opens = MAX_OPENS;
     cfg.max_opens_per_session = 12;
     cfg.max_detached = 16;
+    cfg.max_detached_per_client = 10;
+    cfg.max_detached_per_user = 12;
     cfg.max_channels = MAX_CHANNELS;
-    fa_init(&h.alloc);
-    cfg.mem = &h.alloc.mem;
+    cfg.mem = &h->alloc.mem;
+    cfg.store = &h->store.ops;
+    cfg.store_ctx = &h->store;
+    cfg.instance_id = instance;
     const rsvd_res_server_callbacks cb = {.struct_size = sizeof(rsvd_res_server_callbacks),
-                                          .close_open = on_close};
-    FUZZ_CHECK(rsvd_res_server_new(&cfg, &cb, &h, &h.srv) == RSVD_OK);
+                                          .close_open = on_close,
+                                          .wall_clock_ms = wall_clock,
+                                          .restore_open = on_restore};
+    rsvd_res_server *srv = NULL;
+    FUZZ_CHECK(rsvd_res_server_new(&cfg, &cb, h, &srv) == RSVD_OK);
+    return srv;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static harness h;
+    memset(&h, 0, sizeof h);
+    h.now = 1000;
+    fa_init(&h.alloc);
+    /* The store has the C library's allocator: the harness's counts are
+     * the server's alone. */
+    rsvd_memory_store_config mc = RSVD_STRUCT_INIT(rsvd_memory_store_config);
+    mc.hash_key[0] = 1;
+    mc.hash_key[1] = 2;
+    FUZZ_CHECK(rsvd_memory_store_create(&mc, &h.records) == RSVD_OK);
+    faulty_store_init(&h.store, rsvd_memory_store_ops(), h.records);
+    h.srv = server_new(&h);
     input in = {data, size, 0};
     size_t steps = 0;
     while (in.pos < in.n && steps++ < 512) {
         h.op = in_u8(&in) % OP_COUNT;
         h.failed_before = h.alloc.failed;
+        h.store_failed_before = store_failed(&h);
         TRACE("op %02x at %llu\n", h.op, (unsigned long long)h.now);
         switch (h.op) {
         case OP_ADD_CONN: op_add_conn(&h, &in); break;
@@ -909,6 +1544,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case OP_RECONNECT_MUT: op_reconnect(&h, &in, true); break;
         case OP_TICK: h.now += in_u8(&in); break;
         case OP_FAIL_ALLOC: h.alloc.fail_at = h.alloc.calls + 1u + in_u8(&in); break;
+        case OP_CREATE: op_create(&h, &in); break;
+        case OP_CREATE_END: op_create_end(&h, &in); break;
+        case OP_RECLAIM: op_reclaim(&h, &in); break;
+        case OP_CACHING: op_caching(&h, &in); break;
+        case OP_EVENT: op_event(&h, &in); break;
+        case OP_REQUEST: op_request(&h, &in); break;
+        case OP_REQUEST_END: op_request_end(&h, &in); break;
+        case OP_STORE_FAIL: op_store_fail(&h, &in); break;
+        case OP_RESTART: op_restart(&h); break;
         default: break;
         }
         check_step(&h);
@@ -918,5 +1562,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < MAX_OPENS; i++)
         FUZZ_CHECK(!h.opens[i].live); /* every remaining open closed once at shutdown */
     FUZZ_CHECK(h.alloc.live == 0);       /* nothing leaked */
+    rsvd_memory_store_destroy(h.records);
     return 0;
 }

@@ -97,6 +97,36 @@ static int enc_dh2q_rsp(const void *o, uint8_t *b, size_t cap, size_t *len)
     return rsvd_smb2_dh2q_rsp_encode(o, b, cap, len);
 }
 
+static int dec_lease(const uint8_t *b, size_t n, void *o)
+{
+    return rsvd_smb2_lease_req_decode(b, n, o);
+}
+
+static int enc_lease(const void *o, uint8_t *b, size_t cap, size_t *len)
+{
+    return rsvd_smb2_lease_req_encode(o, b, cap, len);
+}
+
+static int dec_app_id(const uint8_t *b, size_t n, void *o)
+{
+    return rsvd_smb2_app_instance_id_decode(b, n, o);
+}
+
+static int enc_app_id(const void *o, uint8_t *b, size_t cap, size_t *len)
+{
+    return rsvd_smb2_app_instance_id_encode(o, b, cap, len);
+}
+
+static int dec_app_version(const uint8_t *b, size_t n, void *o)
+{
+    return rsvd_smb2_app_instance_version_decode(b, n, o);
+}
+
+static int enc_app_version(const void *o, uint8_t *b, size_t cap, size_t *len)
+{
+    return rsvd_smb2_app_instance_version_encode(o, b, cap, len);
+}
+
 static void durable_data_round_trips(const uint8_t *d, size_t n)
 {
     fuzz_round_trip(d, n, dec_dhnq_req, enc_dhnq_req, 1);
@@ -105,6 +135,10 @@ static void durable_data_round_trips(const uint8_t *d, size_t n)
     fuzz_round_trip(d, n, dec_dh2c, enc_dh2c, sizeof(rsvd_smb2_dh2c));
     fuzz_round_trip(d, n, dec_dhnq_rsp, enc_dhnq_rsp, 1);
     fuzz_round_trip(d, n, dec_dh2q_rsp, enc_dh2q_rsp, sizeof(rsvd_smb2_dh2q_rsp));
+    fuzz_round_trip(d, n, dec_lease, enc_lease, sizeof(rsvd_smb2_lease_req));
+    fuzz_round_trip(d, n, dec_app_id, enc_app_id, sizeof(rsvd_guid));
+    fuzz_round_trip(d, n, dec_app_version, enc_app_version,
+                    sizeof(rsvd_smb2_app_instance_version));
 }
 
 /*

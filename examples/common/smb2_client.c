@@ -253,17 +253,18 @@ static void open_register(smb2_client *c, const rsvd_smb2_create_req *q, uint8_t
     p.create_disposition = q->create_disposition;
     p.create_options = q->create_options;
     p.oplock_level = oplock;
-    p.durable = false; /* no durable handle (DHnQ) is asked for */
+    p.durable = o->persistent; /* a persistent handle is kept at a disconnect */
     p.user_data = o;
     if (rsvd_res_client_open_add(c->cli, c->tree, &p, &o->res) != RSVD_OK)
         o->res = 0;
 }
 
 /* CREATE of @p name; a shared disk's name gets ":SharedVirtualDisk" and the
- * create context @p tag (@p tag_len bytes) with @p ctx. */
+ * create context @p tag (@p tag_len bytes) with @p ctx; @p persistent (a
+ * CreateGuid, or NULL) asks for a persistent handle beside it. */
 static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const char *tag,
-                       uint32_t tag_len, const uint8_t *ctx, size_t ctx_len, smb2_open *o,
-                       rsvd_smb2_create_rsp *rsp)
+                       uint32_t tag_len, const uint8_t *ctx, size_t ctx_len,
+                       const rsvd_guid *persistent, smb2_open *o, rsvd_smb2_create_rsp *rsp)
 {
     uint8_t wname[2 * NAME_UNITS_MAX], chain[512];
     char full[NAME_UNITS_MAX];
@@ -285,8 +286,22 @@ static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const
         rsvd_smb2_cc_builder b;
         rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
         size_t n = 0;
-        if (rsvd_smb2_cc_builder_add(&b, tag, tag_len, ctx, ctx_len) != RSVD_OK ||
-            rsvd_smb2_cc_builder_finish(&b, &n) != RSVD_OK)
+        if (rsvd_smb2_cc_builder_add(&b, tag, tag_len, ctx, ctx_len) != RSVD_OK)
+            return RSVD_STATUS_BUFFER_TOO_SMALL;
+        if (persistent) {
+            /* [MS-SMB2] 3.2.4.3.5 on a continuously available share: DH2Q,
+             * Timeout 0 (the server chooses), PERSISTENT, a new CreateGuid. */
+            rsvd_smb2_dh2q_req dq = {.timeout = 0,
+                                     .flags = RSVD_SMB2_DHANDLE_FLAG_PERSISTENT,
+                                     .create_guid = *persistent};
+            uint8_t data[RSVD_SMB2_DH2Q_REQ_SIZE];
+            size_t dn = 0;
+            if (rsvd_smb2_dh2q_req_encode(&dq, data, sizeof data, &dn) != RSVD_OK ||
+                rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_DURABLE_HANDLE_REQUEST_V2,
+                                         RSVD_SMB2_CC_TAG_LEN, data, dn) != RSVD_OK)
+                return RSVD_STATUS_BUFFER_TOO_SMALL;
+        }
+        if (rsvd_smb2_cc_builder_finish(&b, &n) != RSVD_OK)
             return RSVD_STATUS_BUFFER_TOO_SMALL;
         q.create_contexts = chain;
         q.create_contexts_length = (uint32_t)n;
@@ -309,6 +324,19 @@ static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const
     o->file_id = rsp->file_id;
     o->shared_disk = shared_disk;
     snprintf(o->name, sizeof o->name, "%.63s", full);
+    /* [MS-SMB2] 3.2.5.7.6: a DH2Q response - Durable, IsPersistent,
+     * DurableTimeout. */
+    rsvd_smb2_cc dc;
+    rsvd_smb2_dh2q_rsp dr;
+    if (persistent &&
+        rsvd_smb2_cc_find(rsp->create_contexts, rsp->create_contexts_length,
+                          RSVD_SMB2_CC_DURABLE_HANDLE_RESPONSE_V2, RSVD_SMB2_CC_TAG_LEN,
+                          &dc) == RSVD_OK &&
+        rsvd_smb2_dh2q_rsp_decode(dc.data, dc.data_length, &dr) == RSVD_OK) {
+        o->persistent = (dr.flags & RSVD_SMB2_DHANDLE_FLAG_PERSISTENT) != 0;
+        o->durable_timeout_ms = dr.timeout;
+        o->create_guid = *persistent;
+    }
     open_register(c, &q, rsp->oplock_level, o);
     return st;
 }
@@ -338,7 +366,8 @@ static uint32_t open_disk(smb2_client *c, const char *name, const smb2_disk_open
 
     rsvd_smb2_create_rsp rsp;
     uint32_t st = create(c, name, true, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
-                         RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, ctx, n, o, &rsp);
+                         RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, ctx, n,
+                         a->persistent_create_guid, o, &rsp);
     if (st != RSVD_STATUS_SUCCESS)
         return st;
     /* The SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE (2.2.4.31, 2.2.4.33) echoes the
@@ -385,13 +414,14 @@ uint32_t smb2_client_open_snapshot(smb2_client *c, const char *name, uint32_t sn
     if (rsvd_target_specifier_ea_build(&ts, ea, sizeof ea, &n) != RSVD_OK)
         return RSVD_STATUS_BUFFER_TOO_SMALL;
     rsvd_smb2_create_rsp rsp;
-    return create(c, name, true, RSVD_SMB2_CC_EA_BUFFER, RSVD_SMB2_CC_TAG_LEN, ea, n, o, &rsp);
+    return create(c, name, true, RSVD_SMB2_CC_EA_BUFFER, RSVD_SMB2_CC_TAG_LEN, ea, n, NULL, o,
+                  &rsp);
 }
 
 uint32_t smb2_client_open_file(smb2_client *c, const char *name, smb2_open *o)
 {
     rsvd_smb2_create_rsp rsp;
-    return create(c, name, false, NULL, 0, NULL, 0, o, &rsp);
+    return create(c, name, false, NULL, 0, NULL, 0, NULL, o, &rsp);
 }
 
 /* ---- READ and WRITE ------------------------------------------------------------ */
@@ -616,6 +646,52 @@ uint32_t smb2_client_reconnect(smb2_client *c, smb2_open *o)
     if (st == RSVD_STATUS_SUCCESS &&
         rsvd_res_client_open_info_get(c->cli, o->res, &info) == RSVD_OK)
         o->file_id = info.file_id; /* same Persistent, new Volatile */
+    return st;
+}
+
+uint32_t smb2_client_reclaim_persistent(smb2_client *c, smb2_open *o)
+{
+    uint8_t wname[2 * NAME_UNITS_MAX], chain[128], data[RSVD_SMB2_DH2C_SIZE];
+    rsvd_smb2_create_req q;
+    memset(&q, 0, sizeof q);
+    if (host_hdr(c, RSVD_SMB2_CREATE, &q.hdr) != RSVD_OK)
+        return RSVD_STATUS_CONNECTION_DISCONNECTED;
+    /* [MS-SMB2] 3.2.4.4: the original CREATE's fields, and DH2C with the
+     * open's FileId, CreateGuid and PERSISTENT. */
+    q.requested_oplock_level = RSVD_SMB2_OPLOCK_LEVEL_NONE;
+    q.impersonation_level = RSVD_SMB2_IMPERSONATION_IMPERSONATION;
+    q.name = wname;
+    q.name_length = (uint16_t)utf16(o->name, wname, sizeof wname);
+    q.desired_access = o->shared_disk ? DISK_DESIRED_ACCESS : FILE_DESIRED_ACCESS;
+    q.share_access = RSVD_FILE_SHARE_READ | RSVD_FILE_SHARE_WRITE |
+                     (o->shared_disk ? RSVD_FILE_SHARE_DELETE : 0);
+    q.create_disposition = RSVD_FILE_OPEN;
+    q.create_options =
+        o->shared_disk ? RSVD_FILE_NO_INTERMEDIATE_BUFFERING : RSVD_FILE_NON_DIRECTORY_FILE;
+    rsvd_smb2_dh2c d = {.file_id = o->file_id,
+                        .create_guid = o->create_guid,
+                        .flags = RSVD_SMB2_DHANDLE_FLAG_PERSISTENT};
+    size_t dn = 0, n = 0;
+    rsvd_smb2_cc_builder b;
+    rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
+    if (rsvd_smb2_dh2c_encode(&d, data, sizeof data, &dn) != RSVD_OK ||
+        rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_DURABLE_HANDLE_RECONNECT_V2,
+                                 RSVD_SMB2_CC_TAG_LEN, data, dn) != RSVD_OK ||
+        rsvd_smb2_cc_builder_finish(&b, &n) != RSVD_OK)
+        return RSVD_STATUS_BUFFER_TOO_SMALL;
+    q.create_contexts = chain;
+    q.create_contexts_length = (uint32_t)n;
+    size_t len = 0;
+    if (rsvd_smb2_create_req_encode(&q, c->req, sizeof c->req, &len) != RSVD_OK)
+        return RSVD_STATUS_BUFFER_TOO_SMALL;
+    uint32_t st = exchange(c, len, q.hdr.message_id, true, NULL);
+    rsvd_smb2_create_rsp rsp;
+    if (st == RSVD_STATUS_SUCCESS) {
+        if (rsvd_smb2_create_rsp_decode(c->rsp, c->rsp_len, &rsp) != RSVD_OK ||
+            rsp.file_id.persistent_id != o->file_id.persistent_id)
+            return RSVD_STATUS_INVALID_NETWORK_RESPONSE;
+        o->file_id = rsp.file_id; /* same Persistent, new Volatile (3.2.5.8) */
+    }
     return st;
 }
 

@@ -56,6 +56,9 @@ typedef struct smb2_open {
     bool lost;                /**< the resilient client gave it up */
     rsvd_res_lost_reason lost_reason;
     char name[64];            /**< the name opened */
+    bool persistent;          /**< a persistent handle was granted (DH2Q response) */
+    uint32_t durable_timeout_ms; /**< Open.DurableTimeout the server granted */
+    rsvd_guid create_guid;    /**< Open.CreateGuid of its DH2Q */
 } smb2_open;
 
 /** What happened to a client without a request of its own. */
@@ -108,6 +111,10 @@ typedef struct smb2_disk_open_args {
     const rsvd_guid *initiator_id;
     /** InitiatorHostName (ASCII, sent as UTF-16LE). */
     const char *host_name;
+    /** NULL: no durable handle asked for. Otherwise the CreateGuid of a
+     * DH2Q with SMB2_DHANDLE_FLAG_PERSISTENT, as a client asks on a
+     * continuously available share ([MS-SMB2] 3.2.4.3.5). */
+    const rsvd_guid *persistent_create_guid;
 } smb2_disk_open_args;
 
 /** CREATE "<name>:SharedVirtualDisk" with SVHDX_OPEN_DEVICE_CONTEXT (version
@@ -197,6 +204,12 @@ uint32_t smb2_client_lock(smb2_client *c, smb2_open *o, const rsvd_smb2_lock_ele
 /** Re-establishes a kept open on the current connection ([MS-SMB2]
  * 3.2.4.4: CREATE with SMB2_CREATE_DURABLE_HANDLE_RECONNECT). */
 uint32_t smb2_client_reconnect(smb2_client *c, smb2_open *o);
+
+/** Reclaims a persistent open on the current connection ([MS-SMB2] 3.2.4.4
+ * on 3.x: CREATE with SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2 - its FileId,
+ * CreateGuid and PERSISTENT - and, for a shared virtual disk, no SVHDX
+ * context: [MS-RSVD] 3.2.5.1's reconnect path). */
+uint32_t smb2_client_reclaim_persistent(smb2_client *c, smb2_open *o);
 
 /** Sends again the next LOCK that was in flight when the connection was
  * lost, with its LockSequence. @return its status, or

@@ -97,6 +97,10 @@ typedef struct srv_req {
     bool async;               /* its interim response went out ([MS-SMB2] 3.3.4.2) */
     uint64_t async_id;        /* ... with this AsyncId */
     rsvd_res_lock_op lock;    /* LOCK: between lock_begin and lock_end */
+    rsvd_res_create_op cop;   /* CREATE: between create_begin and create_end */
+    rsvd_res_request rq;      /* a request on an open: its channel sequence count */
+    bool counted;             /* rq is to be ended when the answer goes out */
+    uint32_t lookup_status;   /* why lookup() found no open */
     size_t len;
     uint8_t msg[MSG_MAX];     /* the request (WRITE data and IOCTL input are views into it) */
     uint8_t out[MAX_TRANSACT]; /* READ data, IOCTL output */
@@ -137,6 +141,7 @@ static srv_req *req_get(smb2_dispatch *srv, smb2_dispatch_conn *conn)
             r->srv = srv;
             r->conn = conn;
             r->open = NULL;
+            r->counted = false;
             r->async = false;
             conn->pending++;
             srv->stats.pending++;
@@ -180,6 +185,10 @@ static rsvd_smb2_hdr answer_hdr(const srv_req *r, uint32_t status)
 static void answer(srv_req *r, size_t len)
 {
     smb2_dispatch *srv = r->srv;
+    if (r->counted) { /* [MS-SMB2] 3.3.4.1: the response takes its count back */
+        (void)rsvd_res_server_request_end(srv->res, &r->rq);
+        r->counted = false;
+    }
     srv->stats.responses++;
     if (r->conn->alive) /* an answer for a lost connection goes nowhere */
         srv->cfg.send(srv->cfg.ctx, r->conn->conn_ctx, r->rsp, len);
@@ -283,41 +292,51 @@ static srv_open *open_new(smb2_dispatch *srv, bool shared_disk, const uint8_t *n
 
 /* Finds the open a request names: [MS-SMB2] 3.3.5.x "look up the Open in
  * Session.OpenTable by FileId.Volatile and compare FileId.Persistent" - the
- * resilient server is that table. NULL: STATUS_FILE_CLOSED. */
+ * resilient server is that table -, then verifies the channel sequence
+ * (3.3.5.2.10) and counts the request until its answer (answer()). NULL:
+ * fail with r->lookup_status (STATUS_FILE_CLOSED, STATUS_FILE_NOT_AVAILABLE). */
 static srv_open *lookup(srv_req *r, const rsvd_smb2_fileid *fid)
 {
-    void *ud = NULL;
-    if (rsvd_res_server_open_lookup(r->srv->res, &r->ctx, fid, &ud) !=
-        RSVD_STATUS_SUCCESS)
+    if (rsvd_res_server_request_begin(r->srv->res, &r->ctx, &r->hdr, fid, &r->rq) != RSVD_OK) {
+        r->lookup_status = RSVD_STATUS_FILE_CLOSED;
+        return NULL;
+    }
+    r->counted = true;
+    r->lookup_status = r->rq.status;
+    if (r->rq.status != RSVD_STATUS_SUCCESS)
         return NULL;
     r->file_id = *fid;
-    return ud;
+    return r->rq.open_user_data;
 }
 
 /* ---- CREATE ----------------------------------------------------------------- */
 
 /* The CREATE response ([MS-SMB2] 2.2.14), with the SVHDX response context
- * when the RSVD server built one. */
-static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, const uint8_t *ctx,
-                          uint32_t ctx_len)
+ * when the RSVD server built one and the durable one when the resilient
+ * server granted durability (r->cop.rsp_context). */
+static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, uint32_t action,
+                          const uint8_t *ctx, uint32_t ctx_len)
 {
     smb2_dispatch *srv = r->srv;
     uint8_t chain[RSVD_SERVER_CREATE_CONTEXT_MAX + 64];
     size_t chain_len = 0;
-    if (ctx_len) {
-        rsvd_smb2_cc_builder b;
-        rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
-        if (rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
-                                     RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, ctx,
-                                     ctx_len) != RSVD_OK ||
-            rsvd_smb2_cc_builder_finish(&b, &chain_len) != RSVD_OK)
-            abort();
-    }
+    rsvd_smb2_cc_builder b;
+    rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
+    if (ctx_len && rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
+                                            RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, ctx,
+                                            ctx_len) != RSVD_OK)
+        abort();
+    if (r->cop.rsp_context &&
+        rsvd_smb2_cc_builder_add(&b, r->cop.rsp_context, RSVD_SMB2_CC_TAG_LEN,
+                                 r->cop.rsp_context_data, r->cop.rsp_context_len) != RSVD_OK)
+        abort();
+    if (rsvd_smb2_cc_builder_finish(&b, &chain_len) != RSVD_OK)
+        abort();
     rsvd_smb2_create_rsp m;
     memset(&m, 0, sizeof m);
     m.hdr = answer_hdr(r, RSVD_STATUS_SUCCESS);
     m.oplock_level = RSVD_SMB2_OPLOCK_LEVEL_NONE;
-    m.create_action = RSVD_FILE_OPENED;
+    m.create_action = action;
     m.creation_time = m.last_access_time = m.last_write_time = m.change_time = filetime(srv);
     if (!o->shared_disk)
         m.end_of_file = m.allocation_size = file_handle_size(o->file);
@@ -330,15 +349,49 @@ static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, const u
 }
 
 /* "Successful Open Initialization" ([MS-SMB2] 3.3.5.9): the open joins the
- * SMB2 open table, which gives it its FileId. */
+ * SMB2 open table, which gives it its FileId and decides whether it is
+ * durable or persistent from what was granted (create_end). This server
+ * grants no oplock; a DH2Q with PERSISTENT on its continuously available
+ * share makes a persistent open. */
 static bool open_register(srv_req *r, srv_open *o, rsvd_smb2_fileid *fid)
 {
-    if (!r->conn->alive ||
-        rsvd_res_server_open_add(r->srv->res, &r->ctx, 0, o, fid) != RSVD_OK)
+    if (!r->conn->alive)
         return false;
+    rsvd_res_create_grant g = RSVD_STRUCT_INIT(rsvd_res_create_grant);
+    g.status = RSVD_STATUS_SUCCESS;
+    g.flags = o->shared_disk ? RSVD_RES_GRANT_SHARED_VHDX : 0;
+    g.open_user_data = o;
+    g.oplock_level = RSVD_SMB2_OPLOCK_LEVEL_NONE;
+    g.granted_access = 0x0012019Fu;
+    g.create_action = RSVD_FILE_OPENED;
+    if (rsvd_res_server_create_end(r->srv->res, &r->ctx, r->msg, r->len, &g, now_ms(r->srv),
+                                   &r->cop) != RSVD_OK ||
+        r->cop.status != RSVD_STATUS_SUCCESS)
+        return false;
+    *fid = r->cop.file_id;
     o->persistent_id = fid->persistent_id;
     o->conn_ctx = r->conn->conn_ctx;
     return true;
+}
+
+/* A reconnect or a replay the resilient server bound to this session ends:
+ * kept when @p status is STATUS_SUCCESS, put back otherwise. */
+static void reclaim_answer(srv_req *r, uint32_t status)
+{
+    rsvd_res_create_grant g = RSVD_STRUCT_INIT(rsvd_res_create_grant);
+    g.status = status;
+    if (rsvd_res_server_create_end(r->srv->res, &r->ctx, r->msg, r->len, &g, now_ms(r->srv),
+                                   &r->cop) != RSVD_OK) {
+        fail(r, RSVD_STATUS_OBJECT_NAME_NOT_FOUND); /* lost meanwhile */
+        return;
+    }
+    if (r->cop.status != RSVD_STATUS_SUCCESS) {
+        fail(r, r->cop.status);
+        return;
+    }
+    srv_open *o = r->cop.open_user_data;
+    o->conn_ctx = r->conn->conn_ctx;
+    create_answer(r, o, r->cop.file_id, r->cop.create_action, NULL, 0);
 }
 
 static void on_create(srv_req *r)
@@ -350,28 +403,39 @@ static void on_create(srv_req *r)
         return;
     }
 
-    /* 1. A durable reconnect (DHnC, DH2C: [MS-SMB2] 3.3.5.9.7, 3.3.5.9.12)
-     * is the resilient server's: it finds the detached open, checks its
-     * owner and rebinds it to this session with a new FileId.Volatile. */
-    rsvd_res_reconnect_result rr;
-    int rc = rsvd_res_server_reconnect(srv->res, &r->ctx, r->msg, r->len, now_ms(srv), &rr);
-    if (rc == RSVD_OK) {
-        if (rr.status != RSVD_STATUS_SUCCESS) {
-            fail(r, rr.status);
-            return;
-        }
-        srv_open *o = rr.open_user_data;
-        o->conn_ctx = r->conn->conn_ctx;
-        /* The open kept its Open.LocalOpen (and a shared-disk open its RSVD
-         * Open) while it was detached: nothing else to do ([MS-SMB2]
-         * 3.3.5.9.7). A persistent shared-disk open reconnected with DH2C
-         * would go to MS-RSVD 3.2.5.1 with its LocalOpen (3.3.5.9.12);
-         * persistent handles are the host's, and this one has none. */
-        create_answer(r, o, rr.file_id, NULL, 0);
+    /* 1. The resilient server's half of the CREATE ([MS-SMB2] 3.3.5.9): the
+     * contexts, a reconnect (DHnC, DH2C: 3.3.5.9.7, 3.3.5.9.12) or a replay
+     * finds its open and binds it to this session; a collision with a
+     * detached persistent open, a CreateGuid in use, a malformed context
+     * fail the CREATE. */
+    int rc = rsvd_res_server_create_begin(srv->res, &r->ctx, r->msg, r->len, NULL, now_ms(srv),
+                                          &r->cop);
+    if (rc != RSVD_OK) {
+        fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
-    if (rc != RSVD_E_NOENT) { /* RSVD_E_NOENT: no reconnect context */
-        fail(r, RSVD_STATUS_INVALID_PARAMETER);
+    if (r->cop.action == RSVD_RES_CREATE_FAIL) {
+        fail(r, r->cop.status);
+        return;
+    }
+    if (r->cop.action == RSVD_RES_CREATE_RECLAIM) {
+        srv_open *o = r->cop.open_user_data;
+        if (r->cop.shared_vhdx) {
+            /* A persistent shared-disk open: its RSVD Open kept its
+             * InitiatorId, sense errors and the backend handle that holds
+             * its reservation; [MS-RSVD] 3.2.5.1's reconnect path finds it
+             * by LocalOpen, with or without an SVHDX context. */
+            r->open = o;
+            rsvd_server_create_req cr = {.local_open = o->local_open,
+                                         .file_name = q.name,
+                                         .file_name_len = q.name_length,
+                                         .create_options = q.create_options};
+            handed(r, rsvd_server_create(srv->rsvd, &cr, r)); /* create_rsvd_done() */
+            return;
+        }
+        /* The open kept its Open.LocalOpen while it was detached: nothing
+         * else to do. */
+        reclaim_answer(r, RSVD_STATUS_SUCCESS);
         return;
     }
 
@@ -442,12 +506,18 @@ static void on_create(srv_req *r)
         fail(r, st);
         return;
     }
-    create_answer(r, o, fid, NULL, 0);
+    create_answer(r, o, fid, RSVD_FILE_OPENED, NULL, 0);
 }
 
 static void create_rsvd_done(srv_req *r, const rsvd_server_reply *rep)
 {
     srv_open *o = r->open;
+    if (r->cop.action == RSVD_RES_CREATE_RECLAIM) {
+        /* [MS-RSVD] 3.2.5.1 found the Open (or STATUS_INVALID_HANDLE): the
+         * reclaim is kept or put back. */
+        reclaim_answer(r, rep->status);
+        return;
+    }
     if (rep->status != RSVD_STATUS_SUCCESS) {
         free(o);
         fail(r, rep->status);
@@ -457,12 +527,13 @@ static void create_rsvd_done(srv_req *r, const rsvd_server_reply *rep)
     rsvd_smb2_fileid fid;
     if (!open_register(r, o, &fid)) {
         /* The SMB2 layer cannot take the open (its connection was lost while
-         * the backend opened, or a limit): undo it in the RSVD server. */
+         * the backend opened, a limit, a store that failed): undo it in the
+         * RSVD server. */
         (void)rsvd_server_close(r->srv->rsvd, o->local_open, o);
         fail(r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
         return;
     }
-    create_answer(r, o, fid, rep->create_context, rep->create_context_len);
+    create_answer(r, o, fid, RSVD_FILE_OPENED, rep->create_context, rep->create_context_len);
 }
 
 /* ---- READ and WRITE ----------------------------------------------------------- */
@@ -492,7 +563,7 @@ static void on_read(srv_req *r)
     }
     srv_open *o = r->open = lookup(r, &q.file_id);
     if (!o) {
-        fail(r, RSVD_STATUS_FILE_CLOSED);
+        fail(r, r->lookup_status);
         return;
     }
     if (o->shared_disk) {
@@ -528,7 +599,7 @@ static void on_write(srv_req *r)
     }
     srv_open *o = r->open = lookup(r, &q.file_id);
     if (!o) {
-        fail(r, RSVD_STATUS_FILE_CLOSED);
+        fail(r, r->lookup_status);
         return;
     }
     if (o->shared_disk) {
@@ -597,7 +668,7 @@ static void on_ioctl(srv_req *r)
     }
     srv_open *o = r->open = lookup(r, &q.file_id);
     if (!o) {
-        fail(r, RSVD_STATUS_FILE_CLOSED);
+        fail(r, r->lookup_status);
         return;
     }
     if (q.input_count > MAX_TRANSACT || q.max_input_response > MAX_TRANSACT ||
@@ -712,7 +783,7 @@ static void on_close(srv_req *r)
     }
     srv_open *o = lookup(r, &q.file_id);
     if (!o) {
-        fail(r, RSVD_STATUS_FILE_CLOSED);
+        fail(r, r->lookup_status);
         return;
     }
     r->close_flags = q.flags;
@@ -742,7 +813,7 @@ static void on_query_info(srv_req *r)
     }
     srv_open *o = r->open = lookup(r, &q.file_id);
     if (!o) {
-        fail(r, RSVD_STATUS_FILE_CLOSED);
+        fail(r, r->lookup_status);
         return;
     }
     if (!o->shared_disk) {
@@ -763,7 +834,7 @@ static void on_set_info(srv_req *r)
     }
     srv_open *o = r->open = lookup(r, &q.file_id);
     if (!o) {
-        fail(r, RSVD_STATUS_FILE_CLOSED);
+        fail(r, r->lookup_status);
         return;
     }
     if (!o->shared_disk) {
@@ -981,10 +1052,13 @@ int smb2_dispatch_conn_new(smb2_dispatch *srv, uint16_t dialect, void *conn_ctx,
     c->srv = srv;
     c->conn_ctx = conn_ctx;
     c->alive = true;
-    rsvd_res_conn_params p = {.struct_size = sizeof(rsvd_res_conn_params),
-                              .dialect = dialect,
-                              .supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202,
-                              .max_transact_size = MAX_TRANSACT};
+    rsvd_res_conn_params p = RSVD_STRUCT_INIT(rsvd_res_conn_params);
+    p.dialect = dialect;
+    p.supports_multi_credit = dialect != RSVD_SMB2_DIALECT_202;
+    p.max_transact_size = MAX_TRANSACT;
+    /* What this server's NEGOTIATE response announced ([MS-SMB2] 3.3.5.4). */
+    if (srv->cfg.continuously_available && dialect >= RSVD_SMB2_DIALECT_300)
+        p.server_capabilities = RSVD_SMB2_GLOBAL_CAP_PERSISTENT_HANDLES;
     int rc = rsvd_res_server_conn_add(srv->res, &p, &c->handle);
     if (rc != RSVD_OK) {
         free(c);
@@ -1055,6 +1129,11 @@ int smb2_dispatch_tree_add(smb2_dispatch *srv, smb2_dispatch_conn *c, uint64_t s
             continue;
         rsvd_res_tree_params tp = RSVD_STRUCT_INIT(rsvd_res_tree_params);
         tp.tree_id = tree_id;
+        /* The share's identity (a reconnect through another share finds
+         * nothing) and Share.IsCA ([MS-SMB2] 3.3.5.7). */
+        tp.share = srv->cfg.share_name ? srv->cfg.share_name : "share";
+        tp.share_len = strlen(tp.share);
+        tp.flags = srv->cfg.continuously_available ? RSVD_RES_TREE_CA : 0;
         int rc = rsvd_res_server_tree_add(srv->res, s->handle, &tp, &t->handle);
         if (rc != RSVD_OK)
             return rc;

@@ -9,9 +9,14 @@
  *  - every open, shared-disk or plain, is registered with the resilient
  *    server (rsvd_res_server), which assigns its FileId and is the SMB2
  *    layer's open table: every request's FileId is looked up there;
- *  - FSCTL_LMR_REQUEST_RESILIENCY, LOCK sequence checks and durable
- *    reconnects go to the resilient server first ([MS-SMB2] 3.3.5.15.9,
- *    3.3.5.14, 3.3.5.9.7);
+ *  - every CREATE goes to the resilient server first and last
+ *    (rsvd_res_server_create_begin / _end: reconnects, replays, durable and
+ *    persistent grants, [MS-SMB2] 3.3.5.9); FSCTL_LMR_REQUEST_RESILIENCY
+ *    and LOCK sequence checks go to it first (3.3.5.15.9, 3.3.5.14), and
+ *    every request on an open has its channel sequence verified
+ *    (3.3.5.2.10);
+ *  - a persistent shared-disk open reconnected with DH2C goes to the RSVD
+ *    server's reconnect path with its LocalOpen ([MS-RSVD] 3.2.5.1);
  *  - a shared-disk open (CREATE of "<name>:SharedVirtualDisk" with an
  *    SVHDX_OPEN_DEVICE_CONTEXT, [MS-SMB2] 3.3.5.9.14, or with an
  *    SMB2_CREATE_EA_BUFFER holding a target specifier, 3.3.5.9.1) goes to
@@ -109,6 +114,12 @@ typedef struct smb2_dispatch_config {
      * CDP snapshot timer need only that it never goes back), read when a
      * request or an event needs the time. */
     uint64_t (*now_ms)(void *ctx);
+    /** The identity of the one share this server serves (NULL: "share"). */
+    const char *share_name;
+    /** The share is continuously available: its 3.x connections are offered
+     * persistent handles (SMB2_GLOBAL_CAP_PERSISTENT_HANDLES) and a DH2Q
+     * with PERSISTENT makes a persistent open ([MS-SMB2] 3.3.5.9.10). */
+    bool continuously_available;
     /** ServerServiceVersion of the RSVD server: RSVD_PROTOCOL_VERSION_2
      * (snapshots, change tracking, resize, VHD sets, target-specifier
      * opens), or 0 / RSVD_PROTOCOL_VERSION_1. */

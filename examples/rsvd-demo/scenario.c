@@ -67,6 +67,7 @@ typedef struct host {
     demo_link *link;
     smb2_open disk; /* cluster.vhdx:SharedVirtualDisk */
     smb2_open cfg;  /* its VM's configuration file */
+    smb2_open pdisk; /* the shared disk with a persistent handle */
     smb2_open set;  /* M: cluster.vhds:SharedVirtualDisk */
 } host;
 
@@ -220,7 +221,7 @@ static void on_server_event(demo *d, const smb2_dispatch_event *ev)
              ev->shared_disk ? "through the RSVD close path" : "in the file table");
     } else {
         snprintf(what, sizeof what, "%s's connection is gone", who);
-        snprintf(s, sizeof s, "%u resilient open%s kept", ev->kept, ev->kept == 1 ? "" : "s");
+        snprintf(s, sizeof s, "%u preserved open%s kept", ev->kept, ev->kept == 1 ? "" : "s");
         line(d, "S", what, s, NULL);
     }
 }
@@ -359,7 +360,7 @@ static bool step1_open(demo *d)
     host *hosts[] = {&d->a, &d->b, &d->m};
     for (size_t i = 0; i < 3; i++) {
         host *h = hosts[i];
-        smb2_disk_open_args a = {h->has_initiator ? &h->initiator : NULL, h->machine};
+        smb2_disk_open_args a = {h->has_initiator ? &h->initiator : NULL, h->machine, NULL};
         rsvd_svhdx_open_device_context echo;
         uint32_t st = smb2_client_open_disk(h->c, DEMO_DISK_NAME, &a, &h->disk, &echo);
         char what[96], detail[128], g[40];
@@ -690,9 +691,107 @@ static bool step6_expiry(demo *d)
     return true;
 }
 
+/* READ RESERVATION through @p o: the reservation held, for a check. */
+static bool read_reservation(demo *d, host *h, smb2_open *o, rsvd_scsi_prin_reservation *res)
+{
+    uint8_t cdb[RSVD_SCSI_CDB_MAX];
+    int n = rsvd_scsi_cdb_prin(cdb, sizeof cdb, RSVD_SCSI_PRIN_READ_RESERVATION, 24);
+    smb2_scsi_cmd cmd = {cdb, (uint8_t)(n > 0 ? n : 0), RSVD_SCSI_DATA_IN, NULL, 0, 24};
+    smb2_scsi_result r;
+    uint32_t st = smb2_client_scsi(h->c, o, &cmd, &r);
+    memset(res, 0, sizeof *res);
+    bool decoded = st == RSVD_STATUS_SUCCESS && r.t.hdr.status == RSVD_STATUS_SUCCESS &&
+                   r.r.scsi_status == RSVD_SCSI_STATUS_GOOD &&
+                   rsvd_scsi_prin_reservation_decode(r.r.data_buffer, r.r.data_transfer_length,
+                                                     res) == RSVD_OK;
+    char more[96];
+    snprintf(more, sizeof more, "held by key 0x%llX, %s", (unsigned long long)res->reservation_key,
+             res->reserved ? rsvd_scsi_pr_type_name(res->type) : "none");
+    expect_scsi(d, h, "SCSI PERSISTENT RESERVE IN READ RESERVATION", st, &r,
+                RSVD_SCSI_STATUS_GOOD, decoded ? more : NULL);
+    return decoded;
+}
+
+static bool step7_persistent(demo *d)
+{
+    title(d, 7, "A opens the shared disk with a persistent handle; it survives a lost "
+                "connection and keeps A's reservation");
+    host *a = &d->a;
+    char detail[160];
+    /* [MS-SMB2] 3.2.4.3.5 on a continuously available share: DH2Q with
+     * PERSISTENT and a new CreateGuid, beside the SVHDX context. */
+    static const rsvd_guid create_guid = {{0x7E, 0x57, 0x00, 0xA0, 0x11, 0x22, 0x33, 0x44, 0x55,
+                                           0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xA1}};
+    smb2_disk_open_args args = {&a->initiator, a->machine, &create_guid};
+    rsvd_svhdx_open_device_context echo;
+    uint32_t st = smb2_client_open_disk(a->c, DEMO_DISK_NAME, &args, &a->pdisk, &echo);
+    snprintf(detail, sizeof detail, "DH2Q: persistent handle granted, Timeout %u ms",
+             a->pdisk.durable_timeout_ms);
+    if (!expect(d, a, "CREATE cluster.vhdx:SharedVirtualDisk + DH2Q", st, RSVD_STATUS_SUCCESS,
+                detail))
+        return false;
+    check(d, a->pdisk.persistent, "A's DH2Q PERSISTENT got no persistent handle");
+    const rsvd_smb2_fileid before = a->pdisk.file_id;
+
+    size_t sev = d->nsev;
+    host_drop(a);
+    /* [MS-SMB2] 3.3.7.1: the persistent open is preserved with its RSVD
+     * Open (no RSVD close), beside the resilient vm-a.vmcx. */
+    bool disk_closed = false;
+    uint32_t kept = 0;
+    for (size_t i = sev; i < d->nsev; i++) {
+        disk_closed |= d->sev[i].kind == SMB2_DISPATCH_EV_CLOSED && d->sev[i].shared_disk;
+        if (d->sev[i].kind == SMB2_DISPATCH_EV_CONN_LOST)
+            kept = d->sev[i].kept;
+    }
+    check(d, !disk_closed && kept == 2,
+          "the server closed A's persistent disk open, or kept %u opens, want 2", kept);
+    smb2_dispatch_stats ds;
+    smb2_dispatch_get_stats(d->srv, &ds);
+    check(d, ds.res.persistent == 1 && ds.rsvd_opens == 2,
+          "persistent opens %u (want 1), RSVD opens %zu (want 2: A's and M's)", ds.res.persistent,
+          ds.rsvd_opens);
+
+    demo_wire_advance(d->wire, 5000);
+    out(d, "  -- 5 s later --\n");
+    if (!host_connect(a, 0x00001000000000A3ull, 7))
+        return false;
+    st = smb2_client_reconnect(a->c, &a->cfg);
+    expect(d, a, "CREATE vm-a.vmcx (reconnect)", st, RSVD_STATUS_SUCCESS, "DHnC");
+    /* [MS-SMB2] 3.3.5.9.12 and [MS-RSVD] 3.2.5.1: DH2C, no SVHDX context;
+     * the RSVD server finds the Open by its LocalOpen. */
+    st = smb2_client_reclaim_persistent(a->c, &a->pdisk);
+    snprintf(detail, sizeof detail,
+             "DH2C, no SVHDX context; same FileId.Persistent 0x%llx, new Volatile 0x%llx",
+             (unsigned long long)a->pdisk.file_id.persistent_id,
+             (unsigned long long)a->pdisk.file_id.volatile_id);
+    if (!expect(d, a, "CREATE cluster.vhdx:SharedVirtualDisk (reclaim)", st,
+                RSVD_STATUS_SUCCESS, detail))
+        return false;
+    check(d, a->pdisk.file_id.persistent_id == before.persistent_id &&
+                 a->pdisk.file_id.volatile_id != before.volatile_id,
+          "the reclaimed open has FileId 0x%llx/0x%llx",
+          (unsigned long long)a->pdisk.file_id.persistent_id,
+          (unsigned long long)a->pdisk.file_id.volatile_id);
+
+    /* The same InitiatorId and backend handle: A's registration and
+     * reservation hold. */
+    rsvd_scsi_prin_reservation res;
+    bool decoded = read_reservation(d, a, &a->pdisk, &res);
+    check(d, decoded && res.reserved && res.reservation_key == a->pr_key &&
+                 res.type == RSVD_SCSI_PR_WRITE_EXCLUSIVE,
+          "after the reclaim: want A's key 0x%llX holding WRITE EXCLUSIVE",
+          (unsigned long long)a->pr_key);
+    uint32_t count = 0;
+    st = smb2_client_write(a->c, &a->pdisk, 2 * IO_SIZE, d->data_a, IO_SIZE, &count);
+    snprintf(detail, sizeof detail, "%u bytes written: the reservation holder", count);
+    expect(d, a, "SMB2 WRITE 4 KiB @8 KiB", st, RSVD_STATUS_SUCCESS, detail);
+    return true;
+}
+
 /* ---- version 2: M backs the disk up ([MS-RSVD] 3.1.4.12 - 3.1.4.27) ------------------- */
 
-/* The snapshots, transactions and change log of step 7. */
+/* The snapshots, transactions and change log of step 8. */
 #define SNAP_1 0x51
 #define SNAP_2 0x52
 #define TXN_1 0x61
@@ -764,15 +863,15 @@ static bool vm_snapshot(demo *d, host *h, smb2_open *o, uint8_t txn, uint8_t id)
     return true;
 }
 
-static bool step7_backup(demo *d)
+static bool step8_backup(demo *d)
 {
-    title(d, 7, "M backs the disk up: a VHD set, snapshots with change tracking around A's "
+    title(d, 8, "M backs the disk up: a VHD set, snapshots with change tracking around A's "
                 "writes, exactly the ranges A wrote");
     host *m = &d->m, *a = &d->a;
     if (!d->disk.version2) {
         line(d, "M", "(skipped)", "",
              "this disk keeps no snapshots: version-2 operations need the built-in disk");
-        smb2_disk_open_args args = {&a->initiator, a->machine};
+        smb2_disk_open_args args = {&a->initiator, a->machine, NULL};
         rsvd_svhdx_open_device_context echo;
         uint32_t st = smb2_client_open_disk(a->c, DEMO_DISK_NAME, &args, &a->disk, &echo);
         return expect(d, a, "CREATE cluster.vhdx:SharedVirtualDisk", st, RSVD_STATUS_SUCCESS,
@@ -809,7 +908,7 @@ static bool step7_backup(demo *d)
 
     /* 2. The VHD set opened with the V2 context: the response carries the
      * disk's geometry and the server's version ([MS-RSVD] 3.2.5.1). */
-    smb2_disk_open_args args = {NULL, m->machine};
+    smb2_disk_open_args args = {NULL, m->machine, NULL};
     rsvd_svhdx_open_device_context echo;
     st = smb2_client_open_disk_v2(m->c, DEMO_SET_NAME, &args, &m->set, &echo);
     snprintf(detail, sizeof detail,
@@ -842,7 +941,7 @@ static bool step7_backup(demo *d)
         return false;
 
     /* 5. A, the guest, writes in two places. */
-    smb2_disk_open_args aa = {&a->initiator, a->machine};
+    smb2_disk_open_args aa = {&a->initiator, a->machine, NULL};
     st = smb2_client_open_disk(a->c, DEMO_DISK_NAME, &aa, &a->disk, &echo);
     if (!expect(d, a, "CREATE cluster.vhdx:SharedVirtualDisk", st, RSVD_STATUS_SUCCESS, NULL))
         return false;
@@ -980,9 +1079,9 @@ static bool step7_backup(demo *d)
     return true;
 }
 
-static bool step8_close(demo *d)
+static bool step9_close(demo *d)
 {
-    title(d, 8, "the cluster shuts down: A clears the reservations; everything is closed");
+    title(d, 9, "the cluster shuts down: A clears the reservations; everything is closed");
     host *a = &d->a;
     uint32_t st;
     smb2_scsi_result r;
@@ -991,6 +1090,8 @@ static bool step8_close(demo *d)
                 "no key, no reservation left");
     expect(d, a, "CLOSE cluster.vhdx:SharedVirtualDisk", smb2_client_close(a->c, &a->disk),
            RSVD_STATUS_SUCCESS, NULL);
+    expect(d, a, "CLOSE cluster.vhdx:SharedVirtualDisk (persistent)",
+           smb2_client_close(a->c, &a->pdisk), RSVD_STATUS_SUCCESS, NULL);
     expect(d, a, "CLOSE vm-a.vmcx", smb2_client_close(a->c, &a->cfg), RSVD_STATUS_SUCCESS,
            "its locks are released");
     expect(d, &d->m, "CLOSE cluster.vhdx:SharedVirtualDisk", smb2_client_close(d->m.c, &d->m.disk),
@@ -1052,8 +1153,10 @@ static int setup(demo *d)
         fprintf(stderr, "rsvd-demo: %s\n", err);
         return rc;
     }
+    /* The share is continuously available, as a Hyper-V cluster's is:
+     * persistent handles are offered. */
     smb2_dispatch_config sc = {d->disk.ops, d->disk.ctx, d->files, server_send, d, server_event,
-                             server_now, RSVD_PROTOCOL_VERSION_2};
+                             server_now, "vms", true, RSVD_PROTOCOL_VERSION_2};
     if ((rc = smb2_dispatch_new(&sc, &d->srv)) != RSVD_OK) {
         fprintf(stderr, "rsvd-demo: cannot create the server: %s\n", rsvd_strerror(rc));
         return rc;
@@ -1144,8 +1247,9 @@ int demo_scenario_run(const demo_options *opt)
     bool ok = host_connect(&d->a, 0x00001000000000A1ull, 1) &&
               host_connect(&d->b, 0x00001000000000B1ull, 1) &&
               host_connect(&d->m, 0x00001000000000C1ull, 1);
-    bool (*steps[])(demo *) = {step1_open,      step2_reserve, step3_writes, step4_sense,
-                               step5_resilient, step6_expiry,  step7_backup, step8_close};
+    bool (*steps[])(demo *) = {step1_open,      step2_reserve,    step3_writes,
+                               step4_sense,     step5_resilient,  step6_expiry,
+                               step7_persistent, step8_backup,    step9_close};
     for (size_t i = 0; ok && i < sizeof steps / sizeof steps[0]; i++)
         ok = steps[i](d);
     if (!ok)

@@ -378,7 +378,8 @@ static int run_server(int fd1, int fd2)
     if (file_table_new(&files) != RSVD_OK ||
         file_table_add(files, "vm.vmcx", "<vm/>", 5) != RSVD_OK)
         return 2;
-    smb2_dispatch_config cfg = {NULL, NULL, files, srv_send, &s, NULL, srv_now, RSVD_PROTOCOL_VERSION_1};
+    smb2_dispatch_config cfg = {NULL,    NULL, files, srv_send, &s, NULL,
+                                srv_now, NULL, false, RSVD_PROTOCOL_VERSION_1};
     if (smb2_dispatch_new(&cfg, &s.srv) != RSVD_OK)
         return 2;
     serve(&s, fd1, SESSION_1, true);

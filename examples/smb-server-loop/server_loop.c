@@ -346,7 +346,7 @@ static int run_client(int fd)
     static const rsvd_guid initiator = {{0x10, 0x20, 0x30, 0x40}};
     static uint8_t data[65536];
     memset(data, 0x5A, sizeof data);
-    smb2_disk_open_args a = {&initiator, "node-c"};
+    smb2_disk_open_args a = {&initiator, "node-c", NULL};
     rsvd_svhdx_open_device_context echo;
     smb2_open o;
     int bad = client_expect("CREATE cluster.vhdx:SharedVirtualDisk",
@@ -409,8 +409,8 @@ int main(void)
     }
     ad.inner = disk.ops;
     ad.inner_ctx = disk.ctx;
-    smb2_dispatch_config cfg = {&async_ops, &ad,     files, on_send, &l,
-                                on_event,   on_now, RSVD_PROTOCOL_VERSION_2};
+    smb2_dispatch_config cfg = {&async_ops, &ad,    files, on_send, &l,
+                                on_event,   on_now, NULL,  false,   RSVD_PROTOCOL_VERSION_2};
     smb2_dispatch_conn *conn = NULL;
     static const char user[] = "CLUSTER\\node-c$";
     if (smb2_dispatch_new(&cfg, &srv) != RSVD_OK ||

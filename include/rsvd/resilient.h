@@ -1,7 +1,8 @@
 /*
- * librsvd - MS-SMB2 resilient handles (FSCTL_LMR_REQUEST_RESILIENCY), both
- * roles: the server's state machine (rsvd/resilient_server.h) and the
- * client's (rsvd/resilient_client.h).
+ * librsvd - MS-SMB2 open preservation: the server's engine for resilient
+ * (FSCTL_LMR_REQUEST_RESILIENCY), durable v1/v2 and persistent opens
+ * (rsvd/resilient_server.h) and the client's state machine
+ * (rsvd/resilient_client.h).
  */
 #ifndef RSVD_RESILIENT_H
 #define RSVD_RESILIENT_H

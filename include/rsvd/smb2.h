@@ -302,6 +302,16 @@ typedef struct rsvd_smb2_lock_req {
     "\x9C\xCB\xCF\x9E\x04\xC1\xE6\x43\x98\x0E\x15\x8D\xA1\xF6\xEC\x83"
 /** NameLength of RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT. */
 #define RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN 16u
+/** SMB2_CREATE_APP_INSTANCE_ID (2.2.13.2.13): a 16-byte name,
+ * 0x45BCA66AEFA7F74A9008FA462E144D74 in network byte order (3.x only). */
+#define RSVD_SMB2_CC_APP_INSTANCE_ID                                                              \
+    "\x45\xBC\xA6\x6A\xEF\xA7\xF7\x4A\x90\x08\xFA\x46\x2E\x14\x4D\x74"
+/** SMB2_CREATE_APP_INSTANCE_VERSION (2.2.13.2.15): a 16-byte name,
+ * 0xB982D0B73B56074FA07B524A8116A010 in network byte order (3.1.1 only). */
+#define RSVD_SMB2_CC_APP_INSTANCE_VERSION                                                         \
+    "\xB9\x82\xD0\xB7\x3B\x56\x07\x4F\xA0\x7B\x52\x4A\x81\x16\xA0\x10"
+/** NameLength of RSVD_SMB2_CC_APP_INSTANCE_ID and _VERSION. */
+#define RSVD_SMB2_CC_APP_INSTANCE_LEN 16u
 /** @} */
 
 /** SMB2_DHANDLE_FLAG_PERSISTENT (Flags of DH2Q, DH2C and the DH2Q response):

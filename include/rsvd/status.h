@@ -121,6 +121,8 @@ extern "C" {
 #define RSVD_STATUS_FILE_NOT_AVAILABLE 0xC0000467u
 /** The share is not available. */
 #define RSVD_STATUS_SHARE_UNAVAILABLE 0xC0000480u
+/** A replayed CREATE does not match the open it names ([MS-SMB2] 3.3.5.9). */
+#define RSVD_STATUS_CONTEXT_MISMATCH 0xC0000719u
 /** The message signature is not valid. */
 #define RSVD_STATUS_INVALID_SIGNATURE 0xC000A000u
 /** FSCTL_OFFLOAD_READ is not supported on the file; [MS-RSVD]

@@ -1096,6 +1096,74 @@ RSVD_API int rsvd_smb2_dh2q_rsp_decode(const uint8_t *data, size_t len, rsvd_smb
 RSVD_API int rsvd_smb2_dh2q_rsp_encode(const rsvd_smb2_dh2q_rsp *r, uint8_t *buf, size_t cap,
                                        size_t *out_len);
 
+/** @name Lease and application-instance context data ([MS-SMB2]
+ * 2.2.13.2.8, 2.2.13.2.10, 2.2.13.2.13, 2.2.13.2.15)
+ * Each decoder requires DataLength to be exactly its structure's size, as
+ * the durable-handle decoders do.
+ * @{ */
+/** DataLength of SMB2_CREATE_REQUEST_LEASE. */
+#define RSVD_SMB2_LEASE_REQ_V1_SIZE 32u
+/** DataLength of SMB2_CREATE_REQUEST_LEASE_V2. */
+#define RSVD_SMB2_LEASE_REQ_V2_SIZE 52u
+/** DataLength (and StructureSize) of SMB2_CREATE_APP_INSTANCE_ID. */
+#define RSVD_SMB2_APP_INSTANCE_ID_SIZE 20u
+/** DataLength (and StructureSize) of SMB2_CREATE_APP_INSTANCE_VERSION. */
+#define RSVD_SMB2_APP_INSTANCE_VERSION_SIZE 24u
+/** @} */
+
+/** SMB2_CREATE_REQUEST_LEASE (version 1) or _V2 (version 2), told apart by
+ * DataLength. */
+typedef struct rsvd_smb2_lease_req {
+    /** 1 (32 bytes of data) or 2 (52 bytes). */
+    uint8_t version;
+    /** LeaseKey: the client's key of the lease. */
+    rsvd_guid lease_key;
+    /** LeaseState: RSVD_SMB2_LEASE_* bits requested. */
+    uint32_t lease_state;
+    /** LeaseFlags (v1) / Flags (v2). */
+    uint32_t flags;
+    /** LeaseDuration: reserved. */
+    uint64_t duration;
+    /** v2: ParentLeaseKey; zero for v1. */
+    rsvd_guid parent_lease_key;
+    /** v2: Epoch; 0 for v1. */
+    uint16_t epoch;
+} rsvd_smb2_lease_req;
+
+/** Decodes RqLs data: 32 bytes (v1) or 52 (v2); any other length is
+ * RSVD_E_WIRE_SHORT (below 32) or RSVD_E_WIRE_VALUE. */
+RSVD_API int rsvd_smb2_lease_req_decode(const uint8_t *data, size_t len,
+                                        rsvd_smb2_lease_req *out);
+/** Encodes RqLs data of r->version (1 or 2; anything else RSVD_E_INVAL).
+ * @return RSVD_OK, RSVD_E_INVAL or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_lease_req_encode(const rsvd_smb2_lease_req *r, uint8_t *buf, size_t cap,
+                                        size_t *out_len);
+
+/** Decodes SMB2_CREATE_APP_INSTANCE_ID data: StructureSize 20 (else
+ * RSVD_E_WIRE_STRUCTURE_SIZE), Reserved skipped, AppInstanceId. */
+RSVD_API int rsvd_smb2_app_instance_id_decode(const uint8_t *data, size_t len, rsvd_guid *out);
+/** Encodes SMB2_CREATE_APP_INSTANCE_ID data (20 bytes). @return RSVD_OK or
+ * RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_app_instance_id_encode(const rsvd_guid *id, uint8_t *buf, size_t cap,
+                                              size_t *out_len);
+
+/** SMB2_CREATE_APP_INSTANCE_VERSION. */
+typedef struct rsvd_smb2_app_instance_version {
+    /** AppInstanceVersionHigh. */
+    uint64_t high;
+    /** AppInstanceVersionLow. */
+    uint64_t low;
+} rsvd_smb2_app_instance_version;
+
+/** Decodes SMB2_CREATE_APP_INSTANCE_VERSION data: StructureSize 24 (else
+ * RSVD_E_WIRE_STRUCTURE_SIZE), Reserved and Padding skipped. */
+RSVD_API int rsvd_smb2_app_instance_version_decode(const uint8_t *data, size_t len,
+                                                   rsvd_smb2_app_instance_version *out);
+/** Encodes SMB2_CREATE_APP_INSTANCE_VERSION data (24 bytes). @return
+ * RSVD_OK or RSVD_E_NOSPC. */
+RSVD_API int rsvd_smb2_app_instance_version_encode(const rsvd_smb2_app_instance_version *v,
+                                                   uint8_t *buf, size_t cap, size_t *out_len);
+
 /* ------------------------------------------------------------------------ */
 /* CLOSE ([MS-SMB2] 2.2.15, 2.2.16)                                          */
 /* ------------------------------------------------------------------------ */

@@ -1,13 +1,9 @@
 /*
- * Resilient handles, server role: the objects (connections, channels,
- * sessions, tree connects, opens), the transitions of an open, the events
- * that detach or close opens, and the Resilient Open Scavenger Timer.
- *
- * An open is in exactly one state, and each transition is one function:
- *
- *   (new) --open_attach_new--> ATTACHED --open_detach--> DETACHED
- *   DETACHED --res_open_reattach--> ATTACHED
- *   ATTACHED / DETACHED --res_open_close--> CLOSED (freed)
+ * Open preservation, server role: the instance, the registration of
+ * connections, sessions and tree connects, the lookups every request makes,
+ * and inspection (the state of an open, the counts, the invariants the
+ * tests and fuzzers check). The state machine of an open is in
+ * server_open.c, the events that drive it in server_events.c.
  */
 #include <string.h>
 
@@ -36,6 +32,8 @@ const char *rsvd_res_close_reason_name(int reason)
     case RSVD_RES_CLOSE_SESSION_CLOSED: return "SESSION_CLOSED";
     case RSVD_RES_CLOSE_RESOURCES: return "RESOURCES";
     case RSVD_RES_CLOSE_SHUTDOWN: return "SHUTDOWN";
+    case RSVD_RES_CLOSE_APP_INSTANCE: return "APP_INSTANCE";
+    case RSVD_RES_CLOSE_DURABILITY_LOST: return "DURABILITY_LOST";
     default: return "?";
     }
 }
@@ -52,6 +50,14 @@ static bool dialect_known(uint16_t d)
            d == RSVD_SMB2_DIALECT_311;
 }
 
+static bool store_usable(const rsvd_res_server_config *c, const rsvd_res_server_callbacks *cb)
+{
+    if (!c->store)
+        return true;
+    return c->store->struct_size >= sizeof(size_t) && c->store->put && c->store->remove &&
+           c->store->traverse && cb->wall_clock_ms;
+}
+
 int rsvd_res_server_new(const rsvd_res_server_config *cfg, const rsvd_res_server_callbacks *cb,
                         void *user_data, rsvd_res_server **out)
 {
@@ -66,7 +72,8 @@ int rsvd_res_server_new(const rsvd_res_server_config *cfg, const rsvd_res_server
     if (rc != RSVD_OK)
         return rc;
     const rsvd_mem *mem = rsvd_mem_resolve(c.mem);
-    if (!callbacks.close_open || !mem)
+    if (!callbacks.close_open || !mem || !store_usable(&c, &callbacks) ||
+        (c.flags & ~RSVD_RES_SERVER_NO_DURABLE))
         return RSVD_E_INVAL;
     rsvd_res_server *s = rsvd_mem_calloc(mem, 1, sizeof *s);
     if (!s)
@@ -84,6 +91,14 @@ int rsvd_res_server_new(const rsvd_res_server_config *cfg, const rsvd_res_server
         or_default(c.max_opens_per_session, RSVD_RES_DEFAULT_MAX_OPENS_PER_SESSION);
     c.max_detached = or_default(c.max_detached, RSVD_RES_DEFAULT_MAX_DETACHED);
     c.max_channels = or_default(c.max_channels, RSVD_RES_DEFAULT_MAX_CHANNELS);
+    c.durable_v1_timeout_ms =
+        or_default(c.durable_v1_timeout_ms, RSVD_RES_DEFAULT_DURABLE_V1_TIMEOUT_MS);
+    c.durable_v2_timeout_ms =
+        or_default(c.durable_v2_timeout_ms, RSVD_RES_DEFAULT_DURABLE_V2_TIMEOUT_MS);
+    c.durable_v2_max_timeout_ms =
+        or_default(c.durable_v2_max_timeout_ms, RSVD_RES_DEFAULT_DURABLE_V2_MAX_TIMEOUT_MS);
+    c.max_detached_per_client = or_default(c.max_detached_per_client, UINT32_MAX);
+    c.max_detached_per_user = or_default(c.max_detached_per_user, UINT32_MAX);
     s->mem = mem;
     s->cfg = c;
     s->cb = callbacks;
@@ -94,158 +109,23 @@ int rsvd_res_server_new(const rsvd_res_server_config *cfg, const rsvd_res_server
     rsvd_handle_table_init(&s->persistent, mem, c.max_opens);
     rsvd_handle_table_init(&s->volatile_ids, mem, c.max_opens);
     rsvd_heap_init(&s->deadlines, mem);
+    rsvd_hash_init(&s->shares, mem);
+    rsvd_hash_init(&s->by_create_guid, mem);
+    rsvd_hash_init(&s->by_app_id, mem);
+    rsvd_hash_init(&s->by_file, mem);
+    rsvd_hash_init(&s->clients, mem);
+    rsvd_hash_init(&s->users, mem);
+    rsvd_list_init(&s->client_list);
+    rsvd_list_init(&s->batch);
     *out = s;
     return RSVD_OK;
 }
 
-/* ---- the transitions of an open ----------------------------------------- */
-
-static void notify_close(rsvd_res_server *s, const rsvd_res_closed_open *c)
+void res_notify_close(rsvd_res_server *s, const rsvd_res_closed_open *c)
 {
     s->in_callback++;
     s->cb.close_open(s, c, s->user_data);
     s->in_callback--;
-}
-
-/* Unlinks an attached open from Session.OpenTable and its tree connect. */
-static void open_unlink_attached(rsvd_res_server *s, res_open *o)
-{
-    rsvd_list_remove(&o->sess_node);
-    rsvd_list_remove(&o->tree_node);
-    o->sess->n_opens--;
-    (void)rsvd_handle_table_remove(&s->volatile_ids, o->volatile_id);
-    o->sess = NULL;
-    o->tree = NULL;
-    o->volatile_id = 0;
-}
-
-/* Links an open into (sess, tree) with a new volatile FileId. */
-static int open_link_attached(rsvd_res_server *s, res_open *o, res_session *sess, res_tree *tree)
-{
-    if (sess->n_opens >= s->cfg.max_opens_per_session)
-        return RSVD_E_LIMIT;
-    uint64_t vid;
-    int rc = rsvd_handle_table_add(&s->volatile_ids, o, &vid);
-    if (rc != RSVD_OK)
-        return rc;
-    /* [MS-SMB2] 3.3.5.9.7 step 9: Open.FileId = a new value unique in
-     * Session.OpenTable; insert it there; TreeConnect.OpenCount += 1. */
-    o->volatile_id = vid;
-    o->sess = sess;
-    o->tree = tree;
-    o->dialect = sess->dialect;
-    rsvd_list_append(&sess->opens, &o->sess_node);
-    rsvd_list_append(&tree->opens, &o->tree_node);
-    sess->n_opens++;
-    return RSVD_OK;
-}
-
-/* (new) -> ATTACHED: [MS-SMB2] 3.3.5.9 "Successful Open Initialization". */
-static int open_attach_new(rsvd_res_server *s, res_session *sess, res_tree *tree, uint32_t flags,
-                           void *user_data, res_open **out)
-{
-    if (sess->n_opens >= s->cfg.max_opens_per_session)
-        return RSVD_E_LIMIT;
-    res_open *o = rsvd_mem_calloc(s->mem, 1, sizeof *o);
-    if (!o)
-        return RSVD_E_NOMEM;
-    rsvd_list_init(&o->sess_node);
-    rsvd_list_init(&o->tree_node);
-    int rc = rsvd_handle_table_add(&s->persistent, o, &o->persistent_id);
-    if (rc != RSVD_OK) {
-        rsvd_mem_free(s->mem, o);
-        return rc;
-    }
-    rc = open_link_attached(s, o, sess, tree);
-    if (rc != RSVD_OK) {
-        (void)rsvd_handle_table_remove(&s->persistent, o->persistent_id);
-        rsvd_mem_free(s->mem, o);
-        return rc;
-    }
-    /* IsResilient FALSE, ResilientOpenTimeout 0, every LockSequenceArray
-     * entry invalid, DurableOwner NULL (calloc). */
-    o->state = RES_OPEN_ATTACHED;
-    o->leased = (flags & RSVD_RES_OPEN_LEASED) != 0;
-    o->user_data = user_data;
-    *out = o;
-    return RSVD_OK;
-}
-
-bool res_open_expired(const res_open *o, uint64_t now_ms)
-{
-    return o->state == RES_OPEN_DETACHED && o->deadline.key < now_ms;
-}
-
-void res_open_close(rsvd_res_server *s, res_open *o, rsvd_res_close_reason reason, bool notify)
-{
-    /* [MS-SMB2] 3.3.4.17: remove it from GlobalOpenTable and, if attached,
-     * from Session.OpenTable; TreeConnect.OpenCount -= 1. */
-    rsvd_res_closed_open c;
-    c.file_id.persistent_id = o->persistent_id;
-    c.file_id.volatile_id = o->volatile_id;
-    c.open_user_data = o->user_data;
-    c.reason = reason;
-    if (o->state == RES_OPEN_ATTACHED) {
-        open_unlink_attached(s, o);
-    } else if (o->state == RES_OPEN_DETACHED) {
-        rsvd_heap_remove(&s->deadlines, &o->deadline);
-        s->heap_ops++;
-        s->n_detached--;
-    }
-    (void)rsvd_handle_table_remove(&s->persistent, o->persistent_id);
-    o->state = RES_OPEN_CLOSED;
-    if (notify)
-        notify_close(s, &c); /* the host closes Open.LocalOpen */
-    rsvd_mem_free(s->mem, o);
-}
-
-/* ATTACHED -> DETACHED ([MS-SMB2] 3.3.7.1, 3.3.5.6), or closed when it is
- * not preserved or cannot be kept. */
-static void open_detach(rsvd_res_server *s, res_open *o, uint64_t now_ms,
-                        rsvd_res_close_reason reason)
-{
-    /* An open is preserved for reconnect if Open.IsResilient (the other
-     * conditions - durable with a batch oplock or handle lease, persistent -
-     * concern durable opens, which the library does not keep). */
-    if (!o->is_resilient) {
-        res_open_close(s, o, reason, true);
-        return;
-    }
-    /* Resource pressure is the one exception to keeping it (3.3.2.4). */
-    if (s->n_detached >= s->cfg.max_detached) {
-        res_open_close(s, o, RSVD_RES_CLOSE_RESOURCES, true);
-        return;
-    }
-    /* Open.ResilientOpenTimeout = now + Open.ResiliencyTimeout; the timer is
-     * a min-heap of deadlines (pitfall P3: equivalent to the single timer
-     * with its reset rules). Saturated so that deadline + 1 fits. */
-    uint64_t deadline = now_ms + o->resiliency_timeout_ms;
-    if (deadline < now_ms || deadline == UINT64_MAX)
-        deadline = UINT64_MAX - 1;
-    if (rsvd_heap_push(&s->deadlines, &o->deadline, deadline) != RSVD_OK) {
-        res_open_close(s, o, RSVD_RES_CLOSE_RESOURCES, true);
-        return;
-    }
-    s->heap_ops++;
-    /* Open.Connection = Open.Session = Open.TreeConnect = NULL. */
-    open_unlink_attached(s, o);
-    o->state = RES_OPEN_DETACHED;
-    s->n_detached++;
-}
-
-int res_open_reattach(rsvd_res_server *s, res_open *o, res_session *sess, res_tree *tree)
-{
-    int rc = open_link_attached(s, o, sess, tree);
-    if (rc != RSVD_OK)
-        return rc;
-    /* Decision (pitfall P2): the deadline goes with the detached state, so a
-     * reconnected open is never closed by it. */
-    rsvd_heap_remove(&s->deadlines, &o->deadline);
-    s->heap_ops++;
-    o->deadline.key = 0;
-    s->n_detached--;
-    o->state = RES_OPEN_ATTACHED;
-    return RSVD_OK;
 }
 
 /* ---- registration -------------------------------------------------------- */
@@ -260,7 +140,7 @@ int rsvd_res_server_conn_add(rsvd_res_server *s, const rsvd_res_conn_params *par
     int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_CONN_PARAMS);
     if (rc != RSVD_OK)
         return rc;
-    if (!dialect_known(p.dialect))
+    if (!dialect_known(p.dialect) || p.reserved)
         return RSVD_E_INVAL;
     res_conn *c = rsvd_mem_calloc(s->mem, 1, sizeof *c);
     if (!c)
@@ -268,9 +148,14 @@ int rsvd_res_server_conn_add(rsvd_res_server *s, const rsvd_res_conn_params *par
     c->dialect = p.dialect;
     c->multi_credit = p.supports_multi_credit;
     c->max_transact_size = p.max_transact_size;
+    c->client_guid = p.client_guid;
+    /* Connection.ServerCapabilities exists on 3.x only (3.3.5.4). */
+    c->server_caps = res_dialect_is_3x(p.dialect) ? p.server_capabilities : 0;
     rsvd_list_init(&c->channels);
-    rc = rsvd_handle_table_add(&s->conns, c, &c->handle);
+    c->client_q = res_counter_get(s, true, c->client_guid.b, sizeof c->client_guid.b);
+    rc = c->client_q ? rsvd_handle_table_add(&s->conns, c, &c->handle) : RSVD_E_NOMEM;
     if (rc != RSVD_OK) {
+        res_counter_put(s, true, c->client_q);
         rsvd_mem_free(s->mem, c);
         return rc;
     }
@@ -291,14 +176,6 @@ static int channel_add(rsvd_res_server *s, res_session *sess, res_conn *c)
     rsvd_list_append(&sess->channels, &ch->sess_node);
     sess->n_channels++;
     return RSVD_OK;
-}
-
-static void channel_free(rsvd_res_server *s, res_channel *ch)
-{
-    rsvd_list_remove(&ch->conn_node);
-    rsvd_list_remove(&ch->sess_node);
-    ch->sess->n_channels--;
-    rsvd_mem_free(s->mem, ch);
 }
 
 static res_channel *channel_find(const res_session *sess, const res_conn *c)
@@ -332,13 +209,15 @@ int rsvd_res_server_session_add(rsvd_res_server *s, uint64_t conn, uint64_t sess
     rsvd_list_init(&ss->channels);
     rsvd_list_init(&ss->trees);
     rsvd_list_init(&ss->opens);
-    int rc = rsvd_handle_table_add(&s->sessions, ss, &ss->handle);
+    ss->user_q = res_counter_get(s, false, user, user_len);
+    int rc = ss->user_q ? rsvd_handle_table_add(&s->sessions, ss, &ss->handle) : RSVD_E_NOMEM;
     if (rc == RSVD_OK) {
         rc = channel_add(s, ss, c);
         if (rc != RSVD_OK)
             (void)rsvd_handle_table_remove(&s->sessions, ss->handle);
     }
     if (rc != RSVD_OK) {
+        res_counter_put(s, false, ss->user_q);
         rsvd_mem_free(s->mem, ss);
         return rc;
     }
@@ -372,7 +251,8 @@ int rsvd_res_server_tree_add(rsvd_res_server *s, uint64_t session,
     int rc = rsvd_struct_import(&p, sizeof p, params, RSVD_V0_RES_TREE_PARAMS);
     if (rc != RSVD_OK)
         return rc;
-    if (p.reserved)
+    if ((p.flags & ~RSVD_RES_TREE_CA) || p.share_len > RSVD_RES_SHARE_MAX ||
+        (!p.share && p.share_len))
         return RSVD_E_INVAL;
     res_session *ss = rsvd_handle_table_get(&s->sessions, session);
     if (!ss)
@@ -380,11 +260,20 @@ int rsvd_res_server_tree_add(rsvd_res_server *s, uint64_t session,
     res_tree *t = rsvd_mem_calloc(s->mem, 1, sizeof *t);
     if (!t)
         return RSVD_E_NOMEM;
+    t->share = res_share_get(s, p.share, p.share_len);
+    if (!t->share) {
+        rsvd_mem_free(s->mem, t);
+        return RSVD_E_NOMEM;
+    }
     t->tree_id = p.tree_id;
+    t->flags = p.flags;
+    t->share_type = p.share_type;
+    t->ca_timeout_ms = p.ca_timeout_ms;
     t->sess = ss;
     rsvd_list_init(&t->opens);
     rc = rsvd_handle_table_add(&s->trees, t, &t->handle);
     if (rc != RSVD_OK) {
+        res_share_put(s, t->share);
         rsvd_mem_free(s->mem, t);
         return rc;
     }
@@ -433,10 +322,15 @@ int rsvd_res_server_open_add(rsvd_res_server *s, const rsvd_res_server_ctx *ctx,
     if (rc != RSVD_OK)
         return rc;
     res_open *o;
-    rc = open_attach_new(s, ss, t, flags, open_user_data, &o);
+    rc = res_open_attach_new(s, ss, t, open_user_data, &o);
     if (rc != RSVD_OK)
         return rc;
     o->dialect = c->dialect;
+    o->server_caps = c->server_caps;
+    if (flags & RSVD_RES_OPEN_LEASED) {
+        o->lease_kind = RES_LEASE_UNKNOWN;
+        o->oplock_level = RSVD_SMB2_OPLOCK_LEVEL_LEASE;
+    }
     file_id->persistent_id = o->persistent_id;
     file_id->volatile_id = o->volatile_id;
     return RSVD_OK;
@@ -448,7 +342,8 @@ res_open *res_open_find(const rsvd_res_server *s, const res_session *sess, const
                         const rsvd_smb2_fileid *fid)
 {
     res_open *o = rsvd_handle_table_get(&s->volatile_ids, fid->volatile_id);
-    /* Decision: reachable only through its own session AND tree connect. */
+    /* Decision: reachable only through its own session AND tree connect;
+     * a reclaimed open only once the host has answered its CREATE. */
     if (!o || o->state != RES_OPEN_ATTACHED || o->persistent_id != fid->persistent_id ||
         o->sess != sess || o->tree != tree)
         return NULL;
@@ -481,189 +376,19 @@ bool res_user_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_l
     return a_len == b_len && memcmp(a, b, a_len) == 0;
 }
 
+const rsvd_guid *res_session_client_guid(const res_session *ss)
+{
+    static const rsvd_guid zero = {{0}};
+    if (rsvd_list_empty(&ss->channels))
+        return &zero;
+    const res_channel *ch = RSVD_CONTAINER_OF(ss->channels.next, res_channel, sess_node);
+    return &ch->conn->client_guid;
+}
+
 int res_error_response(const rsvd_smb2_hdr *h, uint32_t status, uint16_t credits, uint8_t *rsp,
                        size_t cap, size_t *rsp_len)
 {
     return rsvd_smb2_error_response_build(h, status, credits, rsp, cap, rsp_len);
-}
-
-/* ---- events ---------------------------------------------------------------- */
-
-static void tree_free(rsvd_res_server *s, res_tree *t)
-{
-    rsvd_list_remove(&t->sess_node);
-    (void)rsvd_handle_table_remove(&s->trees, t->handle);
-    rsvd_mem_free(s->mem, t);
-}
-
-/*
- * Ends a session ([MS-SMB2] 3.3.7.1 B, 3.3.5.6, 3.3.4.12): each open of
- * Session.OpenTable is detached (preserve) or closed with @p reason; then
- * its tree connects, channels and the session are freed.
- */
-static void session_end(rsvd_res_server *s, res_session *ss, uint64_t now_ms,
-                        rsvd_res_close_reason reason, bool preserve)
-{
-    rsvd_list *it, *tmp;
-    RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->opens)
-    {
-        res_open *o = RSVD_CONTAINER_OF(it, res_open, sess_node);
-        if (preserve)
-            open_detach(s, o, now_ms, reason);
-        else
-            res_open_close(s, o, reason, true);
-    }
-    RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->trees)
-    {
-        tree_free(s, RSVD_CONTAINER_OF(it, res_tree, sess_node));
-    }
-    RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->channels)
-    {
-        channel_free(s, RSVD_CONTAINER_OF(it, res_channel, sess_node));
-    }
-    (void)rsvd_handle_table_remove(&s->sessions, ss->handle);
-    rsvd_mem_free(s->mem, ss);
-}
-
-/* [MS-SMB2] 3.3.7.1 Handling Loss of a Connection */
-int rsvd_res_server_conn_lost(rsvd_res_server *s, uint64_t conn, uint64_t now_ms)
-{
-    if (!s)
-        return RSVD_E_INVAL;
-    RES_GUARD(s);
-    res_conn *c = rsvd_handle_table_get(&s->conns, conn);
-    if (!c)
-        return RSVD_E_NOENT;
-    rsvd_list *it, *tmp;
-    RSVD_LIST_FOREACH_SAFE(it, tmp, &c->channels)
-    {
-        res_channel *ch = RSVD_CONTAINER_OF(it, res_channel, conn_node);
-        res_session *ss = ch->sess;
-        if (res_dialect_is_3x(c->dialect) && ss->n_channels > 1) {
-            /* A: only this channel goes; opens are untouched. */
-            channel_free(s, ch);
-            continue;
-        }
-        /* B: preserve or close each open, free trees and the session. A
-         * session has one channel per connection, so `tmp` survives. */
-        session_end(s, ss, now_ms, RSVD_RES_CLOSE_DISCONNECT, true);
-    }
-    (void)rsvd_handle_table_remove(&s->conns, c->handle);
-    rsvd_mem_free(s->mem, c);
-    return RSVD_OK;
-}
-
-/* [MS-SMB2] 3.3.5.6 Receiving an SMB2 LOGOFF Request */
-int rsvd_res_server_logoff(rsvd_res_server *s, uint64_t session, uint64_t now_ms)
-{
-    if (!s)
-        return RSVD_E_INVAL;
-    RES_GUARD(s);
-    res_session *ss = rsvd_handle_table_get(&s->sessions, session);
-    if (!ss)
-        return RSVD_E_NOENT;
-    /* IsResilient: detached with ResilientOpenTimeout = now +
-     * ResiliencyTimeout; "Otherwise" (neither resilient nor durable, pitfall
-     * P9): closed. */
-    session_end(s, ss, now_ms, RSVD_RES_CLOSE_LOGOFF, true);
-    return RSVD_OK;
-}
-
-/* [MS-SMB2] 3.3.5.5.3 Handling a Reauthentication / PreviousSessionId */
-int rsvd_res_server_previous_session(rsvd_res_server *s, uint64_t new_session,
-                                     uint64_t prev_session, uint64_t now_ms, bool *removed)
-{
-    if (!s || !removed)
-        return RSVD_E_INVAL;
-    RES_GUARD(s);
-    *removed = false;
-    res_session *ns = rsvd_handle_table_get(&s->sessions, new_session);
-    res_session *ps = rsvd_handle_table_get(&s->sessions, prev_session);
-    if (!ns || !ps)
-        return RSVD_E_NOENT;
-    if (ns == ps)
-        return RSVD_OK; /* SHOULD<294> ignore */
-    if (!res_user_equal(ns->user, ns->user_len, ps->user, ps->user_len))
-        return RSVD_OK; /* another user: ignored */
-    /* Same user: remove the old session "as specified in 3.3.7.1". */
-    session_end(s, ps, now_ms, RSVD_RES_CLOSE_PREVIOUS_SESSION, true);
-    *removed = true;
-    return RSVD_OK;
-}
-
-/* [MS-SMB2] 3.3.5.8 Receiving an SMB2 TREE_DISCONNECT Request */
-int rsvd_res_server_tree_disconnect(rsvd_res_server *s, uint64_t tree)
-{
-    if (!s)
-        return RSVD_E_INVAL;
-    RES_GUARD(s);
-    res_tree *t = rsvd_handle_table_get(&s->trees, tree);
-    if (!t)
-        return RSVD_E_NOENT;
-    rsvd_list *it, *tmp;
-    RSVD_LIST_FOREACH_SAFE(it, tmp, &t->opens)
-    {
-        res_open_close(s, RSVD_CONTAINER_OF(it, res_open, tree_node),
-                       RSVD_RES_CLOSE_TREE_DISCONNECT, true);
-    }
-    tree_free(s, t);
-    return RSVD_OK;
-}
-
-/* [MS-SMB2] 3.3.4.12 Server Application Requests Closing a Session */
-int rsvd_res_server_session_close(rsvd_res_server *s, uint64_t session)
-{
-    if (!s)
-        return RSVD_E_INVAL;
-    RES_GUARD(s);
-    res_session *ss = rsvd_handle_table_get(&s->sessions, session);
-    if (!ss)
-        return RSVD_E_NOENT;
-    session_end(s, ss, 0, RSVD_RES_CLOSE_SESSION_CLOSED, false);
-    return RSVD_OK;
-}
-
-int rsvd_res_server_open_close(rsvd_res_server *s, uint64_t persistent_id)
-{
-    if (!s)
-        return RSVD_E_INVAL;
-    RES_GUARD(s);
-    res_open *o = res_open_by_persistent(s, persistent_id);
-    if (!o)
-        return RSVD_E_NOENT;
-    res_open_close(s, o, RSVD_RES_CLOSE_SHUTDOWN, false);
-    return RSVD_OK;
-}
-
-/* ---- the Resilient Open Scavenger Timer (3.3.6.4) ---------------------------- */
-
-uint64_t rsvd_res_server_next_expiry(const rsvd_res_server *s)
-{
-    if (!s)
-        return UINT64_MAX;
-    const rsvd_heap_node *top = rsvd_heap_peek(&s->deadlines);
-    return top ? top->key + 1 : UINT64_MAX; /* keys stay below UINT64_MAX */
-}
-
-int rsvd_res_server_handle_expiry(rsvd_res_server *s, uint64_t now_ms, size_t *closed)
-{
-    if (closed)
-        *closed = 0;
-    if (!s)
-        return RSVD_E_INVAL;
-    RES_GUARD(s);
-    size_t n = 0;
-    rsvd_heap_node *top;
-    /* Decision (pitfall P2): only opens still detached are queued, so only
-     * they can be closed here; each is O(log n). */
-    while ((top = rsvd_heap_peek(&s->deadlines)) != NULL && top->key < now_ms) {
-        res_open *o = RSVD_CONTAINER_OF(top, res_open, deadline);
-        res_open_close(s, o, RSVD_RES_CLOSE_EXPIRED, true);
-        n++;
-    }
-    if (closed)
-        *closed = n;
-    return RSVD_OK;
 }
 
 /* ---- inspection ------------------------------------------------------------- */
@@ -688,7 +413,21 @@ int rsvd_res_server_open_info(const rsvd_res_server *s, uint64_t persistent_id,
     info.session = o->sess ? o->sess->handle : 0;
     info.tree = o->tree ? o->tree->handle : 0;
     info.open_user_data = o->user_data;
-    info.leased = o->leased;
+    info.leased = o->lease_kind != RES_LEASE_NONE;
+    info.is_durable = o->is_durable;
+    info.is_persistent = o->is_persistent;
+    info.is_replay_eligible = o->is_replay_eligible;
+    info.shared_vhdx = o->shared_vhdx;
+    info.durable_timeout_ms = o->durable_timeout_ms;
+    info.create_guid = o->create_guid;
+    info.client_guid = o->client_guid;
+    info.app_instance_id = o->app_id;
+    info.has_app_instance_id = o->has_app_id;
+    info.oplock_level = o->oplock_level;
+    info.channel_sequence = o->channel_sequence;
+    info.lease_state = o->lease_state;
+    info.outstanding_requests = o->outstanding;
+    info.outstanding_pre_requests = o->outstanding_pre;
     return rsvd_struct_export(out, &info, sizeof info, RSVD_V0_RES_OPEN_INFO);
 }
 
@@ -717,7 +456,11 @@ int rsvd_res_server_get_stats(const rsvd_res_server *s, rsvd_res_server_stats *o
         st.trees = s->trees.count;
         st.opens = s->persistent.count;
         st.detached = s->n_detached;
-        st.attached = s->persistent.count - s->n_detached;
+        st.reclaimed = s->n_reclaimed;
+        st.attached = s->persistent.count - s->n_detached - s->n_reclaimed;
+        st.durable = s->n_durable;
+        st.persistent = s->n_persistent;
+        st.store_errors = s->store_errors;
     }
     return rsvd_struct_export(out, &st, sizeof st, RSVD_V0_RES_SERVER_STATS);
 }
@@ -732,52 +475,107 @@ uint64_t res_server_heap_ops(const rsvd_res_server *s)
     for ((i) = 0; (i) < (t)->used; (i)++)                                                   \
         if (((obj) = (t)->slots[(i)].obj) != NULL)
 
+/* The invariants of one open; NULL if they hold. */
+static const char *open_invariants(const rsvd_res_server *s, const res_open *o)
+{
+    if (res_open_by_persistent(s, o->persistent_id) != o)
+        return "an open's persistent id does not name it";
+    if (!o->share)
+        return "an open has no share";
+    if ((o->is_durable || o->is_resilient || o->is_persistent) && o->owner_len == 0)
+        return "a preserved open has no DurableOwner";
+    if (o->state == RES_OPEN_ATTACHED || o->state == RES_OPEN_RECLAIMED) {
+        if (!o->sess || !o->tree || o->tree->sess != o->sess)
+            return "an attached open lacks its session or tree";
+        if (rsvd_handle_table_get(&s->sessions, o->sess->handle) != o->sess ||
+            rsvd_handle_table_get(&s->trees, o->tree->handle) != o->tree)
+            return "an attached open points at a freed session or tree";
+        if (o->tree->share != o->share)
+            return "an attached open is on a tree of another share";
+        if (rsvd_handle_table_get(&s->volatile_ids, o->volatile_id) != o)
+            return "an attached open's volatile id does not name it";
+        if (rsvd_heap_node_queued(&o->deadline))
+            return "an attached open has a queued deadline";
+        if (o->counted)
+            return "an attached open is counted as detached";
+        if (o->state == RES_OPEN_RECLAIMED && o->reclaim_from != RES_FROM_DETACHED &&
+            o->reclaim_from != RES_FROM_ATTACHED)
+            return "a reclaimed open does not know where it came from";
+    } else if (o->state == RES_OPEN_DETACHED) {
+        if (o->sess || o->tree || o->volatile_id != 0)
+            return "a detached open is still on a session, tree or volatile id";
+        if (!rsvd_heap_node_queued(&o->deadline))
+            return "a detached open has no queued deadline";
+        if (!o->is_resilient && !o->is_durable)
+            return "a detached open is neither resilient nor durable";
+        if (!o->counted || !o->client_q || !o->user_q ||
+            o->user_q->detached > s->cfg.max_detached_per_user)
+            return "a detached open is not counted by its client and user";
+        if (!res_user_equal(o->user_q->key, o->user_q->len, o->owner, o->owner_len) ||
+            o->client_q->len != sizeof o->client_guid ||
+            memcmp(o->client_q->key, o->client_guid.b, sizeof o->client_guid.b) != 0)
+            return "a detached open is counted by another client or user";
+    } else {
+        return "a closed open is still in the table";
+    }
+    return NULL;
+}
+
 const char *res_server_check_invariants(const rsvd_res_server *s)
 {
     uint32_t i;
     void *obj;
-    uint32_t attached = 0, detached = 0, in_sessions = 0;
+    uint32_t attached = 0, detached = 0, reclaimed = 0, in_sessions = 0;
+    uint32_t durable = 0, persistent = 0;
     RES_TABLE_FOREACH(&s->persistent, i, obj)
     {
         const res_open *o = obj;
-        if (res_open_by_persistent(s, o->persistent_id) != o)
-            return "an open's persistent id does not name it";
-        if (o->state == RES_OPEN_ATTACHED) {
-            attached++;
-            if (!o->sess || !o->tree || o->tree->sess != o->sess)
-                return "an attached open lacks its session or tree";
-            if (rsvd_handle_table_get(&s->sessions, o->sess->handle) != o->sess ||
-                rsvd_handle_table_get(&s->trees, o->tree->handle) != o->tree)
-                return "an attached open points at a freed session or tree";
-            if (rsvd_handle_table_get(&s->volatile_ids, o->volatile_id) != o)
-                return "an attached open's volatile id does not name it";
-            if (rsvd_heap_node_queued(&o->deadline))
-                return "an attached open has a queued deadline";
-        } else if (o->state == RES_OPEN_DETACHED) {
-            detached++;
-            if (o->sess || o->tree || o->volatile_id != 0)
-                return "a detached open is still on a session, tree or volatile id";
-            if (!rsvd_heap_node_queued(&o->deadline))
-                return "a detached open has no queued deadline";
-            if (!o->is_resilient)
-                return "a detached open is not resilient";
-        } else {
-            return "a closed open is still in the table";
-        }
+        const char *why = open_invariants(s, o);
+        if (why)
+            return why;
+        attached += o->state == RES_OPEN_ATTACHED;
+        reclaimed += o->state == RES_OPEN_RECLAIMED;
+        detached += o->state == RES_OPEN_DETACHED;
+        durable += o->is_durable;
+        persistent += o->is_persistent;
     }
     if (detached != s->n_detached || detached != s->deadlines.len)
         return "detached count, deadline count and detached opens differ";
-    if (attached != s->volatile_ids.count)
+    if (reclaimed != s->n_reclaimed)
+        return "the reclaimed count is wrong";
+    if (durable != s->n_durable || persistent != s->n_persistent)
+        return "the durable or persistent count is wrong";
+    if (attached + reclaimed != s->volatile_ids.count)
         return "attached opens and volatile ids differ";
+    uint32_t counted = 0;
+    rsvd_list *it, *tmp;
+    RSVD_LIST_FOREACH_SAFE(it, tmp, &s->client_list)
+    {
+        const res_counter *c = RSVD_CONTAINER_OF(it, res_counter, all_node);
+        uint32_t n = 0;
+        rsvd_list *jt, *jtmp;
+        RSVD_LIST_FOREACH_SAFE(jt, jtmp, &c->opens)
+        {
+            const res_open *o = RSVD_CONTAINER_OF(jt, res_open, client_node);
+            if (o->client_q != c || o->state != RES_OPEN_DETACHED)
+                return "a client counter lists an open it does not count";
+            n++;
+        }
+        if (n != c->detached || n > s->cfg.max_detached_per_client || c->refs == 0)
+            return "a client counter's count is wrong or over its quota";
+        counted += n;
+    }
+    if (counted != detached)
+        return "detached opens and quota counters differ";
     RES_TABLE_FOREACH(&s->sessions, i, obj)
     {
         const res_session *ss = obj;
         uint32_t n = 0, nch = 0;
-        rsvd_list *it, *tmp;
         RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->opens)
         {
             const res_open *o = RSVD_CONTAINER_OF(it, res_open, sess_node);
-            if (o->sess != ss || o->state != RES_OPEN_ATTACHED)
+            if (o->sess != ss ||
+                (o->state != RES_OPEN_ATTACHED && o->state != RES_OPEN_RECLAIMED))
                 return "Session.OpenTable holds an open of another session";
             n++;
         }
@@ -796,22 +594,28 @@ const char *res_server_check_invariants(const rsvd_res_server *s)
         RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->trees)
         {
             const res_tree *t = RSVD_CONTAINER_OF(it, res_tree, sess_node);
-            if (t->sess != ss)
+            if (t->sess != ss || !t->share || t->share->refs == 0)
                 return "a session lists a tree of another session";
             rsvd_list *jt, *jtmp;
             RSVD_LIST_FOREACH_SAFE(jt, jtmp, &t->opens)
             {
                 const res_open *o = RSVD_CONTAINER_OF(jt, res_open, tree_node);
-                if (o->tree != t || o->state != RES_OPEN_ATTACHED)
+                if (o->tree != t)
                     return "a tree lists an open of another tree";
             }
         }
     }
-    if (in_sessions != attached)
+    if (in_sessions != attached + reclaimed)
         return "attached opens missing from their Session.OpenTable";
     if (s->n_detached > s->cfg.max_detached || s->persistent.count > s->cfg.max_opens)
         return "a limit is exceeded";
     return NULL;
+}
+
+static void tree_free_final(rsvd_res_server *s, res_tree *t)
+{
+    res_share_put(s, t->share);
+    rsvd_mem_free(s->mem, t);
 }
 
 void rsvd_res_server_free(rsvd_res_server *s)
@@ -819,15 +623,18 @@ void rsvd_res_server_free(rsvd_res_server *s)
     if (!s)
         return;
     s->in_callback = 0;
+    s->shutting_down = true;
     uint32_t i;
     void *obj;
     RES_TABLE_FOREACH(&s->persistent, i, obj)
     {
+        /* The records of persistent opens stay in the store: a restarted
+         * server restores them. */
         res_open_close(s, obj, RSVD_RES_CLOSE_SHUTDOWN, true);
     }
     RES_TABLE_FOREACH(&s->trees, i, obj)
     {
-        tree_free(s, obj);
+        tree_free_final(s, obj);
     }
     RES_TABLE_FOREACH(&s->sessions, i, obj)
     {
@@ -835,13 +642,16 @@ void rsvd_res_server_free(rsvd_res_server *s)
         rsvd_list *it, *tmp;
         RSVD_LIST_FOREACH_SAFE(it, tmp, &ss->channels)
         {
-            channel_free(s, RSVD_CONTAINER_OF(it, res_channel, sess_node));
+            rsvd_mem_free(s->mem, RSVD_CONTAINER_OF(it, res_channel, sess_node));
         }
+        res_counter_put(s, false, ss->user_q);
         rsvd_mem_free(s->mem, ss);
     }
     RES_TABLE_FOREACH(&s->conns, i, obj)
     {
-        rsvd_mem_free(s->mem, obj);
+        res_conn *c = obj;
+        res_counter_put(s, true, c->client_q);
+        rsvd_mem_free(s->mem, c);
     }
     rsvd_handle_table_fini(&s->conns);
     rsvd_handle_table_fini(&s->sessions);
@@ -849,6 +659,12 @@ void rsvd_res_server_free(rsvd_res_server *s)
     rsvd_handle_table_fini(&s->persistent);
     rsvd_handle_table_fini(&s->volatile_ids);
     rsvd_heap_fini(&s->deadlines);
+    rsvd_hash_fini(&s->shares);
+    rsvd_hash_fini(&s->by_create_guid);
+    rsvd_hash_fini(&s->by_app_id);
+    rsvd_hash_fini(&s->by_file);
+    rsvd_hash_fini(&s->clients);
+    rsvd_hash_fini(&s->users);
     const rsvd_mem *mem = s->mem;
     rsvd_mem_free(mem, s);
 }

@@ -49,6 +49,9 @@ static uint32_t resiliency_rules(rsvd_res_server *s, const res_conn *c, const re
     if (!o)
         return RSVD_STATUS_FILE_CLOSED;
     r->ioctl.file_id = fid; /* echoed in the response */
+    /* 3.3.5.15: 3.x, after the Open lookup, IsReplayEligible = FALSE. */
+    if (res_dialect_is_3x(c->dialect))
+        o->is_replay_eligible = false;
 
     /* 3.3.5.15: InputCount, MaxInputResponse or MaxOutputResponse above
      * Connection.MaxTransactSize -> SHOULD<376> STATUS_INVALID_PARAMETER. */
@@ -92,12 +95,31 @@ static uint32_t resiliency_rules(rsvd_res_server *s, const res_conn *c, const re
     if (r->timeout > s->cfg.max_resiliency_timeout_ms)
         return RSVD_STATUS_INVALID_PARAMETER;
 
-    /* Step 4. */
-    o->is_resilient = true; /* Open.IsDurable = FALSE: the library keeps no durable opens */
+    /* Step 4: IsDurable FALSE, IsResilient TRUE, ResiliencyTimeout,
+     * DurableOwner = the user of Open.Session.SecurityContext. A persistent
+     * open's record is written before the response; if it cannot be, the
+     * open stays as it was (nothing half-done). */
+    bool was_durable = o->is_durable, was_resilient = o->is_resilient;
+    uint32_t was_timeout = o->resiliency_timeout_ms;
+    uint8_t was_owner[RSVD_RES_USER_MAX];
+    size_t was_owner_len = o->owner_len;
+    memcpy(was_owner, o->owner, sizeof was_owner);
+    res_counter *was_q = o->user_q ? res_counter_ref(o->user_q) : NULL;
+    res_open_set_durable(s, o, false, o->is_persistent);
+    o->is_resilient = true;
     o->resiliency_timeout_ms = r->timeout ? r->timeout : s->cfg.timeout_zero_grant_ms;
-    /* Open.DurableOwner = the user of Open.Session.SecurityContext. */
-    memcpy(o->owner, ss->user, ss->user_len);
-    o->owner_len = ss->user_len;
+    res_open_set_owner(o, ss);
+    if (res_store_put(s, o) != RSVD_OK) {
+        res_open_set_durable(s, o, was_durable, o->is_persistent);
+        o->is_resilient = was_resilient;
+        o->resiliency_timeout_ms = was_timeout;
+        memcpy(o->owner, was_owner, sizeof was_owner);
+        o->owner_len = was_owner_len;
+        res_counter_put(s, false, o->user_q);
+        o->user_q = was_q;
+        return RSVD_STATUS_INSUFFICIENT_RESOURCES;
+    }
+    res_counter_put(s, false, was_q);
     return RSVD_STATUS_SUCCESS;
 }
 

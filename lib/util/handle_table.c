@@ -59,6 +59,52 @@ int rsvd_handle_table_add(rsvd_handle_table *t, void *obj, uint64_t *out)
     return RSVD_OK;
 }
 
+/* Unlinks free slot @p idx from the free list. */
+static void free_list_unlink(rsvd_handle_table *t, uint32_t idx)
+{
+    uint32_t *link = &t->free_head;
+    while (*link && *link != idx + 1u)
+        link = &t->slots[*link - 1u].next_free;
+    if (*link)
+        *link = t->slots[idx].next_free;
+}
+
+int rsvd_handle_table_add_at(rsvd_handle_table *t, void *obj, uint64_t h)
+{
+    uint32_t idx1 = (uint32_t)h;
+    uint32_t gen = (uint32_t)(h >> 32);
+    if (!obj || idx1 == 0 || gen == 0)
+        return RSVD_E_INVAL;
+    /* A table of at most `limit` objects never issues a slot at or above it. */
+    if (t->count >= t->limit || idx1 > t->limit)
+        return RSVD_E_LIMIT;
+    uint32_t idx = idx1 - 1u;
+    while (idx >= t->cap) {
+        int rc = grow(t);
+        if (rc != RSVD_OK)
+            return rc;
+    }
+    if (idx < t->used) {
+        if (t->slots[idx].obj)
+            return RSVD_E_STATE;
+        free_list_unlink(t, idx);
+    } else {
+        /* The never-used slots in between become free ones. */
+        for (uint32_t i = t->used; i < idx; i++) {
+            t->slots[i].obj = NULL;
+            t->slots[i].gen = 1;
+            t->slots[i].next_free = t->free_head;
+            t->free_head = i + 1u;
+        }
+        t->used = idx + 1u;
+    }
+    t->slots[idx].obj = obj;
+    t->slots[idx].gen = gen;
+    t->slots[idx].next_free = 0;
+    t->count++;
+    return RSVD_OK;
+}
+
 static rsvd_handle_slot *slot_of(const rsvd_handle_table *t, uint64_t h)
 {
     uint32_t idx1 = (uint32_t)h;

@@ -40,6 +40,16 @@ void rsvd_handle_table_fini(rsvd_handle_table *t);
  */
 int rsvd_handle_table_add(rsvd_handle_table *t, void *obj, uint64_t *out);
 
+/**
+ * Stores @p obj under the handle @p h itself (an object restored from a
+ * record keeps its handle). The slots below it that were never used join
+ * the free list.
+ * @return RSVD_OK, RSVD_E_INVAL (a handle the table never issues: slot or
+ * generation 0), RSVD_E_STATE (its slot holds an object), RSVD_E_LIMIT or
+ * RSVD_E_NOMEM (nothing changed then).
+ */
+int rsvd_handle_table_add_at(rsvd_handle_table *t, void *obj, uint64_t h);
+
 /** @return the object of @p h, or NULL if @p h is unknown or stale. */
 void *rsvd_handle_table_get(const rsvd_handle_table *t, uint64_t h);
 

@@ -23,7 +23,8 @@
 /* A struct that ends in padding would let a member appended later land in
  * bytes an older caller never set (its struct_size counts them): each
  * versioned struct ends exactly at its last member (checked where the ABI
- * is: 64-bit targets, docs/abi.md). */
+ * is: 64-bit targets, docs/abi.md) - its latest release, V1 where members
+ * were appended. */
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(RSVD_V0_MEM == sizeof(rsvd_mem), "rsvd_mem ends in padding");
 _Static_assert(RSVD_V1_SERVER_CONFIG == sizeof(rsvd_server_config),
@@ -34,18 +35,22 @@ _Static_assert(RSVD_V0_OBJECT_STORE_OPS == sizeof(rsvd_object_store_ops),
                "rsvd_object_store_ops ends in padding");
 _Static_assert(RSVD_V1_SCSI_DISK_OPS == sizeof(rsvd_scsi_disk_ops),
                "rsvd_scsi_disk_ops ends in padding");
-_Static_assert(RSVD_V0_RES_SERVER_CONFIG == sizeof(rsvd_res_server_config),
+_Static_assert(RSVD_V1_RES_SERVER_CONFIG == sizeof(rsvd_res_server_config),
                "rsvd_res_server_config ends in padding");
-_Static_assert(RSVD_V0_RES_SERVER_CALLBACKS == sizeof(rsvd_res_server_callbacks),
+_Static_assert(RSVD_V1_RES_SERVER_CALLBACKS == sizeof(rsvd_res_server_callbacks),
                "rsvd_res_server_callbacks ends in padding");
-_Static_assert(RSVD_V0_RES_CONN_PARAMS == sizeof(rsvd_res_conn_params),
+_Static_assert(RSVD_V1_RES_CONN_PARAMS == sizeof(rsvd_res_conn_params),
                "rsvd_res_conn_params ends in padding");
-_Static_assert(RSVD_V0_RES_TREE_PARAMS == sizeof(rsvd_res_tree_params),
+_Static_assert(RSVD_V1_RES_TREE_PARAMS == sizeof(rsvd_res_tree_params),
                "rsvd_res_tree_params ends in padding");
-_Static_assert(RSVD_V0_RES_OPEN_INFO == sizeof(rsvd_res_open_info),
+_Static_assert(RSVD_V1_RES_OPEN_INFO == sizeof(rsvd_res_open_info),
                "rsvd_res_open_info ends in padding");
-_Static_assert(RSVD_V0_RES_SERVER_STATS == sizeof(rsvd_res_server_stats),
+_Static_assert(RSVD_V1_RES_SERVER_STATS == sizeof(rsvd_res_server_stats),
                "rsvd_res_server_stats ends in padding");
+_Static_assert(RSVD_V0_RES_CREATE_PARAMS == sizeof(rsvd_res_create_params),
+               "rsvd_res_create_params ends in padding");
+_Static_assert(RSVD_V0_RES_CREATE_GRANT == sizeof(rsvd_res_create_grant),
+               "rsvd_res_create_grant ends in padding");
 _Static_assert(RSVD_V0_RES_CLIENT_CONFIG == sizeof(rsvd_res_client_config),
                "rsvd_res_client_config ends in padding");
 _Static_assert(RSVD_V1_RES_CLIENT_CALLBACKS == sizeof(rsvd_res_client_callbacks),

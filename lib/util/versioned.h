@@ -35,6 +35,16 @@
 #define RSVD_V0_RES_TREE_PARAMS RSVD_V0_SIZE(rsvd_res_tree_params, reserved)
 #define RSVD_V0_RES_OPEN_INFO RSVD_V0_SIZE(rsvd_res_open_info, open_user_data)
 #define RSVD_V0_RES_SERVER_STATS RSVD_V0_SIZE(rsvd_res_server_stats, detached)
+/* Members appended for durable and persistent handles (the structs'
+ * second release, their size up to the last member now). */
+#define RSVD_V1_RES_SERVER_CONFIG RSVD_V0_SIZE(rsvd_res_server_config, hash_key)
+#define RSVD_V1_RES_SERVER_CALLBACKS RSVD_V0_SIZE(rsvd_res_server_callbacks, restore_open)
+#define RSVD_V1_RES_CONN_PARAMS RSVD_V0_SIZE(rsvd_res_conn_params, reserved)
+#define RSVD_V1_RES_TREE_PARAMS RSVD_V0_SIZE(rsvd_res_tree_params, ca_timeout_ms)
+#define RSVD_V1_RES_OPEN_INFO RSVD_V0_SIZE(rsvd_res_open_info, outstanding_pre_requests)
+#define RSVD_V1_RES_SERVER_STATS RSVD_V0_SIZE(rsvd_res_server_stats, store_errors)
+#define RSVD_V0_RES_CREATE_PARAMS RSVD_V0_SIZE(rsvd_res_create_params, reserved)
+#define RSVD_V0_RES_CREATE_GRANT RSVD_V0_SIZE(rsvd_res_create_grant, file_key_len)
 #define RSVD_V0_RES_CLIENT_CONFIG RSVD_V0_SIZE_PTR(rsvd_res_client_config, mem)
 #define RSVD_V0_RES_CLIENT_CALLBACKS RSVD_V0_SIZE(rsvd_res_client_callbacks, open_lost)
 #define RSVD_V1_RES_CLIENT_CALLBACKS RSVD_V0_SIZE_PTR(rsvd_res_client_callbacks, random) /* + random */

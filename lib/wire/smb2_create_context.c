@@ -1,9 +1,13 @@
 /*
  * SMB2_CREATE_CONTEXT chains ([MS-SMB2] 2.2.13.2, 2.2.14.2): the walker that
  * checks every link, find-by-name, the chain builder, and the data of the
- * durable-handle contexts (2.2.13.2.3, .4, .11, .12; 2.2.14.2.3, .12).
+ * durable-handle contexts (2.2.13.2.3, .4, .11, .12; 2.2.14.2.3, .12), the
+ * lease requests (2.2.13.2.8, .10) and the application-instance contexts
+ * (2.2.13.2.13, .15).
  */
 #include "smb2_msg.h"
+
+#include <string.h>
 
 #include <rsvd/smb2.h>
 #include <rsvd/wire.h>
@@ -294,5 +298,104 @@ int rsvd_smb2_dh2q_rsp_encode(const rsvd_smb2_dh2q_rsp *q, uint8_t *buf, size_t 
     rsvd_wr_init(&w, buf, cap);
     rsvd_wr_u32(&w, q->timeout);                     /* 0: Timeout */
     rsvd_wr_u32(&w, q->flags);                       /* 4: Flags */
+    return rsvd_wr_finish(&w, out_len);
+}
+
+/* ---- lease and application-instance context data ------------------------- */
+
+/* [MS-SMB2] 2.2.13.2.8 SMB2_CREATE_REQUEST_LEASE, 2.2.13.2.10 ..._V2 */
+int rsvd_smb2_lease_req_decode(const uint8_t *data, size_t len, rsvd_smb2_lease_req *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!data || len < RSVD_SMB2_LEASE_REQ_V1_SIZE)
+        return RSVD_E_WIRE_SHORT;
+    if (len != RSVD_SMB2_LEASE_REQ_V1_SIZE && len != RSVD_SMB2_LEASE_REQ_V2_SIZE)
+        return RSVD_E_WIRE_VALUE;
+    rsvd_rd r;
+    rsvd_rd_init(&r, data, len);
+    out->version = len == RSVD_SMB2_LEASE_REQ_V2_SIZE ? 2u : 1u;
+    rsvd_rd_guid(&r, &out->lease_key);                /* 0: LeaseKey */
+    out->lease_state = rsvd_rd_u32(&r);               /* 16: LeaseState */
+    out->flags = rsvd_rd_u32(&r);                     /* 20: LeaseFlags / Flags */
+    out->duration = rsvd_rd_u64(&r);                  /* 24: LeaseDuration */
+    if (out->version == 2) {
+        rsvd_rd_guid(&r, &out->parent_lease_key);     /* 32: ParentLeaseKey */
+        out->epoch = rsvd_rd_u16(&r);                 /* 48: Epoch */
+        rsvd_rd_skip(&r, 2);                          /* 50: Reserved */
+    }
+    return rsvd_rd_ok(&r) ? RSVD_OK : RSVD_E_WIRE_SHORT;
+}
+
+int rsvd_smb2_lease_req_encode(const rsvd_smb2_lease_req *q, uint8_t *buf, size_t cap,
+                               size_t *out_len)
+{
+    if (q->version != 1 && q->version != 2)
+        return RSVD_E_INVAL;
+    rsvd_wr w;
+    rsvd_wr_init(&w, buf, cap);
+    rsvd_wr_guid(&w, &q->lease_key);                 /* 0: LeaseKey */
+    rsvd_wr_u32(&w, q->lease_state);                 /* 16: LeaseState */
+    rsvd_wr_u32(&w, q->flags);                       /* 20: LeaseFlags / Flags */
+    rsvd_wr_u64(&w, q->duration);                    /* 24: LeaseDuration */
+    if (q->version == 2) {
+        rsvd_wr_guid(&w, &q->parent_lease_key);      /* 32: ParentLeaseKey */
+        rsvd_wr_u16(&w, q->epoch);                   /* 48: Epoch */
+        rsvd_wr_zeros(&w, 2);                        /* 50: Reserved */
+    }
+    return rsvd_wr_finish(&w, out_len);
+}
+
+/* [MS-SMB2] 2.2.13.2.13 SMB2_CREATE_APP_INSTANCE_ID */
+int rsvd_smb2_app_instance_id_decode(const uint8_t *data, size_t len, rsvd_guid *out)
+{
+    rsvd_rd r;
+    rsvd_rd_init(&r, data, len);
+    uint16_t size = rsvd_rd_u16(&r);                  /* 0: StructureSize */
+    rsvd_rd_skip(&r, 2);                              /* 2: Reserved */
+    rsvd_rd_guid(&r, out);                            /* 4: AppInstanceId */
+    int rc = cc_data_size(rsvd_rd_ok(&r) ? len : 0, RSVD_SMB2_APP_INSTANCE_ID_SIZE);
+    if (rc == RSVD_OK && size != RSVD_SMB2_APP_INSTANCE_ID_SIZE)
+        rc = RSVD_E_WIRE_STRUCTURE_SIZE;
+    return rc;
+}
+
+int rsvd_smb2_app_instance_id_encode(const rsvd_guid *id, uint8_t *buf, size_t cap,
+                                     size_t *out_len)
+{
+    rsvd_wr w;
+    rsvd_wr_init(&w, buf, cap);
+    rsvd_wr_u16(&w, RSVD_SMB2_APP_INSTANCE_ID_SIZE); /* 0: StructureSize */
+    rsvd_wr_zeros(&w, 2);                            /* 2: Reserved */
+    rsvd_wr_guid(&w, id);                            /* 4: AppInstanceId */
+    return rsvd_wr_finish(&w, out_len);
+}
+
+/* [MS-SMB2] 2.2.13.2.15 SMB2_CREATE_APP_INSTANCE_VERSION */
+int rsvd_smb2_app_instance_version_decode(const uint8_t *data, size_t len,
+                                          rsvd_smb2_app_instance_version *out)
+{
+    rsvd_rd r;
+    rsvd_rd_init(&r, data, len);
+    uint16_t size = rsvd_rd_u16(&r);                  /* 0: StructureSize */
+    rsvd_rd_skip(&r, 2);                              /* 2: Reserved */
+    rsvd_rd_skip(&r, 4);                              /* 4: Padding */
+    out->high = rsvd_rd_u64(&r);                      /* 8: AppInstanceVersionHigh */
+    out->low = rsvd_rd_u64(&r);                       /* 16: AppInstanceVersionLow */
+    int rc = cc_data_size(rsvd_rd_ok(&r) ? len : 0, RSVD_SMB2_APP_INSTANCE_VERSION_SIZE);
+    if (rc == RSVD_OK && size != RSVD_SMB2_APP_INSTANCE_VERSION_SIZE)
+        rc = RSVD_E_WIRE_STRUCTURE_SIZE;
+    return rc;
+}
+
+int rsvd_smb2_app_instance_version_encode(const rsvd_smb2_app_instance_version *v, uint8_t *buf,
+                                          size_t cap, size_t *out_len)
+{
+    rsvd_wr w;
+    rsvd_wr_init(&w, buf, cap);
+    rsvd_wr_u16(&w, RSVD_SMB2_APP_INSTANCE_VERSION_SIZE); /* 0: StructureSize */
+    rsvd_wr_zeros(&w, 2);                            /* 2: Reserved */
+    rsvd_wr_zeros(&w, 4);                            /* 4: Padding */
+    rsvd_wr_u64(&w, v->high);                        /* 8: AppInstanceVersionHigh */
+    rsvd_wr_u64(&w, v->low);                         /* 16: AppInstanceVersionLow */
     return rsvd_wr_finish(&w, out_len);
 }

@@ -10,8 +10,8 @@ status, the FSCTL and RSVD operation codes, the SCSI command tunnelled and
 its SCSI status, the resiliency time-outs, the FileIds (each request must
 name the open the scenario says, as the CREATE responses assigned them),
 the RequestIds and MessageIds every response echoes, and the TCP flows
-(A's first connection and B's end with an RST; A reconnects from a new
-port). The expected values are the ones MS-RSVD and MS-SMB2 require, written
+(A's first two connections and B's end with an RST; A reconnects from a
+new port each time). The expected values are the ones MS-RSVD and MS-SMB2 require, written
 here independently of the demo's code. The version-2 step (M makes the disk
 a VHD set, takes snapshots with change tracking around A's writes and asks
 for the changed ranges) is checked the same way: every META_OPERATION_START
@@ -163,7 +163,7 @@ def v2_tunnel(host, op, **want):
     return tunnel(host, op, open="M.set", **want)
 
 
-# 7. M backs the disk up through version 2 ([MS-RSVD] 3.1.4.12 - 3.1.4.27).
+# 8. M backs the disk up through version 2 ([MS-RSVD] 3.1.4.12 - 3.1.4.27).
 BACKUP = (
     meta_start(M, TXN_CONVERT, META_CONVERT_TO_VHDSET, vhdset_name="cluster.vhds") + [
         req(M, CREATE, filename="cluster.vhds:SharedVirtualDisk", tag=SVHDX_CONTEXT,
@@ -210,7 +210,7 @@ NO_BACKUP = [disk_create(A, 1), rsp(A, CREATE, tag=SVHDX_CONTEXT, has_id=1, open
 # The scenario as the specs answer it: every SMB2 message in capture order,
 # and the TCP connections that end.
 def script(backup):
-    return SCRIPT_1_TO_6 + (BACKUP if backup else NO_BACKUP) + SCRIPT_8
+    return SCRIPT_1_TO_6 + PERSISTENT + (BACKUP if backup else NO_BACKUP) + SCRIPT_9
 
 
 SCRIPT_1_TO_6 = [
@@ -262,11 +262,30 @@ SCRIPT_1_TO_6 = [
     {"kind": "rst", "host": B},
 ]
 
-SCRIPT_8 = [
-    # 8. A clears the reservations; everything is closed.
+PERSISTENT = [
+    # 7. A's persistent shared-disk open (DH2Q PERSISTENT on a continuously
+    # available share) survives a lost connection: DH2C without the SVHDX
+    # context reclaims it (MS-SMB2 3.3.5.9.12, MS-RSVD 3.2.5.1), and A's
+    # reservation holds.
+    {**disk_create(A, 1), "tags": [SVHDX_CONTEXT, "DH2Q"]},
+    rsp(A, CREATE, tags=[SVHDX_CONTEXT, "DH2Q"], has_id=1, opens="A.pdisk"),
+    {"kind": "rst", "host": A},
+    req(A, CREATE, filename="vm-a.vmcx", tag="DHnC", reconnect="A.cfg"),
+    rsp(A, CREATE, reopens="A.cfg"),
+    req(A, CREATE, filename="cluster.vhdx:SharedVirtualDisk", tag="DH2C", no_tag=SVHDX_CONTEXT,
+        reconnect="A.pdisk"),
+    rsp(A, CREATE, no_tag=SVHDX_CONTEXT, reopens="A.pdisk"),
+    tunnel(A, RSVD_SCSI, open="A.pdisk", sbc=PR_IN),
+    tunnel_rsp(A, RSVD_SCSI, scsi_status=SCSI_GOOD),
+    req(A, WRITE, open="A.pdisk", write_length=4096, offset=8192), rsp(A, WRITE),
+]
+
+SCRIPT_9 = [
+    # 9. A clears the reservations; everything is closed.
     tunnel(A, RSVD_SCSI, open="A.disk2", sbc=PR_OUT, pr_sa=PR_CLEAR, reskey=0xA1),
     tunnel_rsp(A, RSVD_SCSI, scsi_status=SCSI_GOOD),
     req(A, CLOSE, open="A.disk2"), rsp(A, CLOSE),
+    req(A, CLOSE, open="A.pdisk"), rsp(A, CLOSE),
     req(A, CLOSE, open="A.cfg"), rsp(A, CLOSE),
     req(M, CLOSE, open="M.disk"), rsp(M, CLOSE),
     {"kind": "fin", "host": A},
@@ -436,11 +455,15 @@ class Checker:
                 continue
             got = get(row) if get else first_int(row, field)
             self.eq(where, field, got, conv(exp[key]) if conv else exp[key])
-        if "tag" in exp:
+        for tag in ([exp["tag"]] if "tag" in exp else []) + exp.get("tags", []):
             self.fields_checked += 1
-            if exp["tag"] not in values(row, "smb2.tag"):
-                self.fail(f"{where}: no {exp['tag']} create context (smb2.tag = "
+            if tag not in values(row, "smb2.tag"):
+                self.fail(f"{where}: no {tag} create context (smb2.tag = "
                           f"{row.get('smb2.tag')!r})")
+        if "no_tag" in exp:
+            self.fields_checked += 1
+            if exp["no_tag"] in values(row, "smb2.tag"):
+                self.fail(f"{where}: a {exp['no_tag']} create context it must not carry")
         for key, field in (("reskey", "scsi.persresv.reskey"), ("sareskey", "scsi.persresv.sareskey")):
             if key in exp:
                 got = values(row, field)
@@ -550,15 +573,15 @@ class Checker:
                 [guid_bytes(i) for i in ids])
 
     def check_flows(self, syns, ends):
-        """A, B and M connect once each; A again from a new port after its RST."""
+        """A, B and M connect once each; A again from a new port after each RST."""
         hosts = [ip for ip, _ in syns]
-        self.eq("TCP", "connections (client addresses, in order)", hosts, [A, B, M, A])
-        if len(syns) == 4:
+        self.eq("TCP", "connections (client addresses, in order)", hosts, [A, B, M, A, A])
+        if len(syns) == 5:
             self.fields_checked += 1
-            if syns[0][1] == syns[3][1]:
-                self.fail("TCP: A's reconnect reuses the port of the connection that was lost")
-            want_ends = [("rst", A, syns[0][1]), ("rst", B, syns[1][1]),
-                         ("fin", A, syns[3][1]), ("fin", M, syns[2][1])]
+            if len({syns[0][1], syns[3][1], syns[4][1]}) != 3:
+                self.fail("TCP: A's reconnect reuses the port of a connection that was lost")
+            want_ends = [("rst", A, syns[0][1]), ("rst", B, syns[1][1]), ("rst", A, syns[3][1]),
+                         ("fin", A, syns[4][1]), ("fin", M, syns[2][1])]
             self.eq("TCP", "connection ends (kind, client, port)", ends, want_ends)
 
 

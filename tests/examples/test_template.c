@@ -116,7 +116,8 @@ static int server_setup(void **state)
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(file_table_add(s->files, names[i], content, sizeof content - 1),
                          RSVD_OK);
-    smb2_dispatch_config cfg = {NULL, NULL, s->files, on_send, s, on_event, on_now, RSVD_PROTOCOL_VERSION_1};
+    smb2_dispatch_config cfg = {NULL,   NULL, s->files, on_send, s, on_event,
+                                on_now, NULL, false,    RSVD_PROTOCOL_VERSION_1};
     assert_int_equal(smb2_dispatch_new(&cfg, &s->d), RSVD_OK);
     *state = s;
     return 0;
@@ -418,7 +419,8 @@ static void vdisk_builtin_disk_answers_to_its_name_and_removes_its_file(void **s
     /* Behind a dispatch: the disk opens by its name, and by no other. */
     server s;
     memset(&s, 0, sizeof s);
-    smb2_dispatch_config dc = {d.ops, d.ctx, NULL, on_send, &s, NULL, on_now, RSVD_PROTOCOL_VERSION_1};
+    smb2_dispatch_config dc = {d.ops,  d.ctx, NULL,  on_send, &s, NULL,
+                               on_now, NULL,  false, RSVD_PROTOCOL_VERSION_1};
     assert_int_equal(file_table_new(&dc.files), RSVD_OK);
     assert_int_equal(smb2_dispatch_new(&dc, &s.d), RSVD_OK);
     pipe_end *l = calloc(1, sizeof *l);
@@ -429,7 +431,7 @@ static void vdisk_builtin_disk_answers_to_its_name_and_removes_its_file(void **s
                      RSVD_OK);
     peer p = peer_new(l, 61, 1);
     static const rsvd_guid initiator = {{1, 2, 3, 4}};
-    smb2_disk_open_args args = {&initiator, "node-t"};
+    smb2_disk_open_args args = {&initiator, "node-t", NULL};
     rsvd_svhdx_open_device_context echo;
     smb2_open o;
     assert_int_equal(smb2_client_open_disk(p.c, "other.vhdx", &args, &o, &echo),

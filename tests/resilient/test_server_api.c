@@ -618,7 +618,7 @@ static void invariant_checker_names_each_broken_invariant(void **state)
     inv_repaired(&v);
 
     v.d->is_resilient = false;
-    inv_expect(&v, "a detached open is not resilient");
+    inv_expect(&v, "a detached open is neither resilient nor durable");
     v.d->is_resilient = true;
     inv_repaired(&v);
 

@@ -27,7 +27,10 @@ static void close_reasons_have_names(void **state)
     assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_RESOURCES), "RESOURCES");
     assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_SHUTDOWN), "SHUTDOWN");
     assert_string_equal(rsvd_res_close_reason_name(0), "?");
-    assert_string_equal(rsvd_res_close_reason_name(9), "?");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_APP_INSTANCE), "APP_INSTANCE");
+    assert_string_equal(rsvd_res_close_reason_name(RSVD_RES_CLOSE_DURABILITY_LOST),
+                        "DURABILITY_LOST");
+    assert_string_equal(rsvd_res_close_reason_name(11), "?");
 }
 
 static void nothing_pending_means_no_expiry(void **state)
