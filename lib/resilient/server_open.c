@@ -375,13 +375,22 @@ int rsvd_res_server_handle_expiry(rsvd_res_server *s, uint64_t now_ms, size_t *c
     if (s->in_callback)
         return RSVD_E_BUSY;
     size_t n = 0;
-    rsvd_heap_node *top;
     /* Decision (pitfall P2, D6): only opens still detached are queued, so
-     * only they can be closed here, whatever their kind; each is O(log n).
-     * A persistent open's record goes with it. */
-    while ((top = rsvd_heap_peek(&s->deadlines)) != NULL && top->key < now_ms) {
-        res_open *o = RSVD_CONTAINER_OF(top, res_open, deadline);
-        res_open_close(s, o, RSVD_RES_CLOSE_EXPIRED, true);
+     * only they can be closed here, whatever their kind; each is O(log n),
+     * its comparisons within the heap's array. A persistent open's record
+     * goes with it. */
+    while (rsvd_heap_top_before(&s->deadlines, now_ms)) {
+        res_open *o = RSVD_CONTAINER_OF(rsvd_heap_pop(&s->deadlines), res_open, deadline);
+        /* The next open to close is fetched while this one closes: opens
+         * expire in deadline order, which is no order in memory. */
+        if (s->deadlines.len) {
+            const res_open *next =
+                RSVD_CONTAINER_OF(rsvd_heap_peek(&s->deadlines), res_open, deadline);
+            /* Every line of it the close reads (res_open_close). */
+            for (size_t off = 0; off < sizeof *next; off += 64)
+                RSVD_PREFETCH((const unsigned char *)next + off);
+        }
+        res_open_close(s, o, RSVD_RES_CLOSE_EXPIRED, true); /* counts the heap op */
         n++;
     }
     if (closed)
