@@ -212,3 +212,96 @@ rsvd_heap_node *rsvd_heap_pop(rsvd_heap *h)
     sift_up(h, i, &last);
     return n;
 }
+
+/* ---- taking every entry below a deadline at once ----------------------------- */
+
+/* Sorts @p n entries by key into @p src or @p tmp (the one returned): a
+ * radix sort, least significant byte first, after one pass that counts
+ * every byte (bytes every key shares are skipped: deadlines of a few hours
+ * in milliseconds differ in three or four). Stable. */
+static rsvd_heap_entry *sort_by_key(rsvd_heap_entry *src, rsvd_heap_entry *tmp, size_t n)
+{
+    static const unsigned bytes = sizeof src->key;
+    size_t count[sizeof src->key][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned b = 0; b < bytes; b++)
+            count[b][(src[i].key >> (8u * b)) & 0xFFu]++;
+    for (unsigned b = 0; b < bytes; b++) {
+        if (count[b][(src[0].key >> (8u * b)) & 0xFFu] == n)
+            continue; /* one value: the order stands */
+        size_t at = 0;
+        for (size_t d = 0; d < 256; d++) {
+            size_t c = count[b][d];
+            count[b][d] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[b][(src[i].key >> (8u * b)) & 0xFFu]++] = src[i];
+        rsvd_heap_entry *t = src;
+        src = tmp;
+        tmp = t;
+    }
+    return src;
+}
+
+size_t rsvd_heap_take_before(rsvd_heap *h, uint64_t now, rsvd_heap_node ***out)
+{
+    *out = NULL;
+    const size_t len = h->len;
+    size_t m = 0;
+    for (size_t i = 0; i < len; i++)
+        m += h->v[i].key < now;
+    if (!m)
+        return 0;
+    if (m > SIZE_MAX / 2 / sizeof *h->v)
+        return SIZE_MAX;
+    rsvd_heap_entry *a = rsvd_mem_alloc(h->mem, 2 * m * sizeof *a);
+    if (!a)
+        return SIZE_MAX;
+    rsvd_heap_entry *b = a + m;
+    /* The taken entries out; the others packed at the front. */
+    size_t k = 0, keep = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (h->v[i].key < now)
+            a[k++] = h->v[i];
+        else
+            h->v[keep++] = h->v[i];
+    }
+    h->len = keep;
+    /* The rest made a heap again, bottom-up (O(n)); every position set. */
+    for (size_t i = 0; i < keep; i++)
+        h->pos[h->v[i].id - 1u] = (uint32_t)i;
+    for (size_t i = keep / HEAP_D + 1; i-- > 0;) {
+        if (i >= keep)
+            continue;
+        const rsvd_heap_entry e = h->v[i];
+        sift_down(h, i, &e);
+    }
+    /* The taken ones in (deadline, push order): sorted by deadline, then
+     * each run of equal deadlines by push order (a few entries each: an
+     * insertion sort, with the heap's own comparison). */
+    rsvd_heap_entry *src = sort_by_key(a, b, m);
+    rsvd_heap_entry *dst = src == a ? b : a;
+    for (size_t i = 1; i < m; i++) {
+        if (src[i].key != src[i - 1].key)
+            continue;
+        const rsvd_heap_entry e = src[i];
+        size_t j = i;
+        for (; j > 0 && before(&e, &src[j - 1]); j--)
+            src[j] = src[j - 1];
+        src[j] = e;
+    }
+    /* The nodes, in that order, into the other half (free now), then to
+     * the start of the block (the halves do not overlap). */
+    rsvd_heap_node **nodes = (rsvd_heap_node **)(void *)dst;
+    for (size_t i = 0; i < m; i++) {
+        rsvd_heap_node *n = h->node[src[i].id - 1u];
+        id_free(h, n);
+        nodes[i] = n;
+    }
+    if ((void *)nodes != (void *)a)
+        memcpy((void *)a, nodes, m * sizeof *nodes);
+    *out = (rsvd_heap_node **)(void *)a;
+    return m;
+}

@@ -17,6 +17,8 @@
 
 #include <rsvd/common.h>
 
+#include "util/prefetch.h"
+
 typedef struct rsvd_heap_node {
     uint64_t key; /* the deadline (what the owner reads; the heap sorts on its copy) */
     uint32_t id;  /* the heap's id of its entry; 0 when not in a heap */
@@ -77,15 +79,19 @@ void rsvd_heap_remove(rsvd_heap *h, rsvd_heap_node *n);
  * @return it. */
 rsvd_heap_node *rsvd_heap_pop(rsvd_heap *h);
 
+/**
+ * Removes every node whose deadline is below @p now and hands them back in
+ * the order rsvd_heap_pop() would give them (deadline, then push order), in
+ * an array allocated with the heap's allocator (*out; free it with
+ * rsvd_mem_free). O(n) in the nodes queued: for when much of a large heap
+ * is due at once (a scavenger after a long pause, a server whose clients
+ * all left), where popping each costs a descent of the heap.
+ * @return how many (0: none due, *out NULL), or SIZE_MAX when the scratch
+ * space could not be allocated (nothing removed: pop them one at a time).
+ */
+size_t rsvd_heap_take_before(rsvd_heap *h, uint64_t now, rsvd_heap_node ***out);
+
 /** Ensures room for @p extra more entries, so pushes cannot fail. */
 int rsvd_heap_reserve(rsvd_heap *h, size_t extra);
-
-/* Asks the CPU to fetch what @p p points at (a hint: no effect on what the
- * program does). */
-#if defined(__GNUC__)
-#define RSVD_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define RSVD_PREFETCH(p) ((void)(p))
-#endif
 
 #endif /* RSVD_UTIL_HEAP_H */

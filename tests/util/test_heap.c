@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/heap.h"
+#include "util/mem.h"
 
 #include "testutil.h"
 
@@ -200,6 +201,62 @@ static void ids_are_reused(void **state)
     rsvd_heap_fini(&h);
 }
 
+/* Two heaps given the same pushes, removals and re-keys. */
+static void build_twins(rsvd_heap *h, rsvd_heap_node *n, size_t count, uint32_t first_order)
+{
+    rsvd_heap_init(h, NULL);
+    h->next_order = first_order;
+    uint64_t seed = 11;
+    for (size_t i = 0; i < count; i++)
+        assert_int_equal(rsvd_heap_push(h, &n[i], lcg(&seed) % 3000), RSVD_OK); /* ties */
+    for (size_t i = 0; i < count; i += 5)
+        rsvd_heap_remove(h, &n[i]);
+    for (size_t i = 3; i < count; i += 11)
+        assert_int_equal(rsvd_heap_push(h, &n[i], lcg(&seed) % 3000), RSVD_OK);
+}
+
+/* Taking every node below a deadline at once gives them in exactly the
+ * order popping would - deadline, then push order, across the wrap of the
+ * push counter - and leaves the others a heap that pops as before. */
+static void take_before_matches_popping(void **state)
+{
+    (void)state;
+    enum { N = 30000 };
+    static const uint32_t starts[] = {0, UINT32_MAX - 10000u};
+    for (size_t v = 0; v < 2; v++) {
+        rsvd_heap a, b;
+        rsvd_heap_node *na = calloc(N, sizeof *na), *nb = calloc(N, sizeof *nb);
+        assert_true(na && nb);
+        build_twins(&a, na, N, starts[v]);
+        build_twins(&b, nb, N, starts[v]);
+        const uint64_t now = 1700;
+        rsvd_heap_node **due = NULL;
+        size_t m = rsvd_heap_take_before(&b, now, &due);
+        assert_true(m > 0 && m != SIZE_MAX);
+        assert_heap_consistent(&b);
+        size_t k = 0;
+        while (rsvd_heap_top_before(&a, now)) {
+            rsvd_heap_node *x = rsvd_heap_pop(&a);
+            assert_true(k < m);
+            assert_int_equal(due[k] - nb, x - na); /* the same node, in the same place */
+            assert_false(rsvd_heap_node_queued(due[k]));
+            k++;
+        }
+        assert_int_equal(k, m);
+        rsvd_mem_free(b.mem, due);
+        assert_int_equal(a.len, b.len);
+        assert_false(rsvd_heap_top_before(&b, now));
+        while (a.len)
+            assert_int_equal(rsvd_heap_pop(&b) - nb, rsvd_heap_pop(&a) - na);
+        assert_int_equal(rsvd_heap_take_before(&b, UINT64_MAX, &due), 0);
+        assert_null(due);
+        free(na);
+        free(nb);
+        rsvd_heap_fini(&a);
+        rsvd_heap_fini(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +266,7 @@ int main(void)
         cmocka_unit_test(pop_follows_deadline_then_push_order),
         cmocka_unit_test(fifo_ties_hold_across_the_order_wrap),
         cmocka_unit_test(ids_are_reused),
+        cmocka_unit_test(take_before_matches_popping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
