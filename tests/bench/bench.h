@@ -70,6 +70,9 @@ void bench_section_end(const char *row, const char *part, unsigned long ops);
 /* ---- wall clock (the time pass) -------------------------------------------- */
 
 double bench_now_ns(void);
+/** CPU time of the process (user and system), in ns: what a run costs
+ * whatever else the machine runs. */
+double bench_cpu_ns(void);
 
 /** A loop of @p n operations. */
 typedef void (*bench_loop_fn)(void *arg, unsigned long n);

@@ -33,6 +33,7 @@ static const struct {
     {"opentable_wall", bench_row_opentable_wall},
     {"memory_rsvd", bench_row_memory_rsvd},
     {"memory_resilient", bench_row_memory_resilient},
+    {"memory_preserved", bench_row_memory_preserved},
 };
 
 #define NROWS (sizeof bench_rows / sizeof bench_rows[0])

@@ -19,6 +19,7 @@ void bench_row_memory_rsvd(void);
 /* bench_resilient.c */
 void bench_row_resilient_lock(void);
 void bench_row_memory_resilient(void);
+void bench_row_memory_preserved(void);
 void bench_row_scavenger(void);
 
 /* bench_decoders.c */
