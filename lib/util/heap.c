@@ -5,7 +5,7 @@
 #include "util/mem.h"
 
 /* Children of i: 4i + 1 .. 4i + 4. Four keeps a sift's comparisons within
- * 96 adjacent bytes and halves the levels of a binary heap: a pop among a
+ * one cache line and halves the levels of a binary heap: a pop among a
  * million deadlines moves ten entries, not twenty. */
 #define HEAP_D 4u
 #define HEAP_LINE 64u
@@ -98,7 +98,8 @@ int rsvd_heap_reserve(rsvd_heap *h, size_t extra)
     void *block = rsvd_mem_alloc(h->mem, ncap * per + HEAP_LINE);
     if (!block)
         return RSVD_E_NOMEM;
-    uintptr_t first = ((uintptr_t)block + sizeof *h->v + HEAP_LINE - 1u) & ~(uintptr_t)(HEAP_LINE - 1u);
+    uintptr_t first =
+        ((uintptr_t)block + sizeof *h->v + HEAP_LINE - 1u) & ~(uintptr_t)(HEAP_LINE - 1u);
     rsvd_heap_entry *nv = (rsvd_heap_entry *)((unsigned char *)block +
                                               (first - sizeof *h->v - (uintptr_t)block));
     rsvd_heap_node **nnode = (rsvd_heap_node **)(void *)(nv + ncap);
@@ -215,20 +216,35 @@ rsvd_heap_node *rsvd_heap_pop(rsvd_heap *h)
 
 /* ---- taking every entry below a deadline at once ----------------------------- */
 
-/* Sorts @p n entries by key into @p src or @p tmp (the one returned): a
- * radix sort, least significant byte first, after one pass that counts
- * every byte (bytes every key shares are skipped: deadlines of a few hours
- * in milliseconds differ in three or four). Stable. */
-static rsvd_heap_entry *sort_by_key(rsvd_heap_entry *src, rsvd_heap_entry *tmp, size_t n)
+/* Byte @p b of the sort key of @p e: bytes 0-3 its push order (made
+ * relative to the next push by the caller: increasing with the push,
+ * whatever the wrap of the counter), bytes 4-11 its deadline. */
+static inline unsigned sort_byte(const rsvd_heap_entry *e, unsigned b)
 {
-    static const unsigned bytes = sizeof src->key;
-    size_t count[sizeof src->key][256];
+    return b < 4 ? (e->order >> (8u * b)) & 0xFFu : (unsigned)(e->key >> (8u * (b - 4u))) & 0xFFu;
+}
+
+/* Sorts @p n entries by (deadline, relative push order) into @p src or
+ * @p tmp (the one returned): a radix sort, least significant byte first,
+ * after one pass that counts every byte, so that bytes every entry shares
+ * are skipped (deadlines of a few hours in milliseconds differ in three
+ * or four bytes, a million pushes in three). Linear whatever the ties - a
+ * million opens of one client lost at once share their deadline. */
+static rsvd_heap_entry *sort_due(rsvd_heap_entry *src, rsvd_heap_entry *tmp, size_t n)
+{
+    enum { BYTES = 12 };
+    size_t count[BYTES][256];
     memset(count, 0, sizeof count);
-    for (size_t i = 0; i < n; i++)
-        for (unsigned b = 0; b < bytes; b++)
-            count[b][(src[i].key >> (8u * b)) & 0xFFu]++;
-    for (unsigned b = 0; b < bytes; b++) {
-        if (count[b][(src[0].key >> (8u * b)) & 0xFFu] == n)
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t o = src[i].order;
+        const uint64_t k = src[i].key;
+        for (unsigned b = 0; b < 4; b++)
+            count[b][(o >> (8u * b)) & 0xFFu]++;
+        for (unsigned b = 0; b < 8; b++)
+            count[4 + b][(k >> (8u * b)) & 0xFFu]++;
+    }
+    for (unsigned b = 0; b < BYTES; b++) {
+        if (count[b][sort_byte(&src[0], b)] == n)
             continue; /* one value: the order stands */
         size_t at = 0;
         for (size_t d = 0; d < 256; d++) {
@@ -237,7 +253,7 @@ static rsvd_heap_entry *sort_by_key(rsvd_heap_entry *src, rsvd_heap_entry *tmp, 
             at += c;
         }
         for (size_t i = 0; i < n; i++)
-            tmp[count[b][(src[i].key >> (8u * b)) & 0xFFu]++] = src[i];
+            tmp[count[b][sort_byte(&src[i], b)]++] = src[i];
         rsvd_heap_entry *t = src;
         src = tmp;
         tmp = t;
@@ -263,10 +279,12 @@ size_t rsvd_heap_take_before(rsvd_heap *h, uint64_t now, rsvd_heap_node ***out)
     /* The taken entries out; the others packed at the front. */
     size_t k = 0, keep = 0;
     for (size_t i = 0; i < len; i++) {
-        if (h->v[i].key < now)
-            a[k++] = h->v[i];
-        else
+        if (h->v[i].key < now) {
+            a[k] = h->v[i];
+            a[k++].order -= h->next_order; /* relative: what the sort orders by */
+        } else {
             h->v[keep++] = h->v[i];
+        }
     }
     h->len = keep;
     /* The rest made a heap again, bottom-up (O(n)); every position set. */
@@ -278,20 +296,9 @@ size_t rsvd_heap_take_before(rsvd_heap *h, uint64_t now, rsvd_heap_node ***out)
         const rsvd_heap_entry e = h->v[i];
         sift_down(h, i, &e);
     }
-    /* The taken ones in (deadline, push order): sorted by deadline, then
-     * each run of equal deadlines by push order (a few entries each: an
-     * insertion sort, with the heap's own comparison). */
-    rsvd_heap_entry *src = sort_by_key(a, b, m);
+    /* The taken ones in (deadline, push order): the order popping gives. */
+    rsvd_heap_entry *src = sort_due(a, b, m);
     rsvd_heap_entry *dst = src == a ? b : a;
-    for (size_t i = 1; i < m; i++) {
-        if (src[i].key != src[i - 1].key)
-            continue;
-        const rsvd_heap_entry e = src[i];
-        size_t j = i;
-        for (; j > 0 && before(&e, &src[j - 1]); j--)
-            src[j] = src[j - 1];
-        src[j] = e;
-    }
     /* The nodes, in that order, into the other half (free now), then to
      * the start of the block (the halves do not overlap). */
     rsvd_heap_node **nodes = (rsvd_heap_node **)(void *)dst;

@@ -38,7 +38,7 @@ INSTRUCTION_BUDGETS = {
     "opentable_1": 150,
     "opentable_1e3": 150,
     "opentable_1e6": 150,
-    "scavenger_1e6": 828,
+    "scavenger_1e6": 924,
     "decode_smb2_header": 177,
     "decode_smb2_read": 436,
     "decode_smb2_write": 445,

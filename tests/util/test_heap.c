@@ -257,6 +257,29 @@ static void take_before_matches_popping(void **state)
     }
 }
 
+/* A million opens of one client lost at once share their deadline: taking
+ * them all keeps their push order, in linear time. */
+static void take_before_keeps_push_order_among_equal_deadlines(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    rsvd_heap h;
+    rsvd_heap_init(&h, NULL);
+    h.next_order = UINT32_MAX - 1000u; /* the counter wraps among them */
+    rsvd_heap_node *n = calloc(N, sizeof *n);
+    assert_non_null(n);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(rsvd_heap_push(&h, &n[i], 777), RSVD_OK);
+    rsvd_heap_node **due = NULL;
+    assert_int_equal(rsvd_heap_take_before(&h, 778, &due), N);
+    for (size_t i = 0; i < N; i++)
+        assert_ptr_equal(due[i], &n[i]);
+    rsvd_mem_free(h.mem, due);
+    assert_int_equal(h.len, 0);
+    free(n);
+    rsvd_heap_fini(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +290,7 @@ int main(void)
         cmocka_unit_test(fifo_ties_hold_across_the_order_wrap),
         cmocka_unit_test(ids_are_reused),
         cmocka_unit_test(take_before_matches_popping),
+        cmocka_unit_test(take_before_keeps_push_order_among_equal_deadlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
