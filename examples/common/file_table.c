@@ -27,6 +27,8 @@ typedef struct ft_file {
     char name[FILE_NAME_MAX];
     uint8_t data[FILE_SIZE_MAX];
     uint32_t size;
+    struct file_handle *batch; /* the open holding the file's batch oplock */
+    void *batch_owner;         /* ... and its owner's object */
 } ft_file;
 
 struct file_handle {
@@ -129,8 +131,30 @@ uint32_t file_table_open(file_table *fs, const char *name, uint32_t disposition,
     return RSVD_STATUS_INSUFFICIENT_RESOURCES;
 }
 
+bool file_table_grant_batch(file_handle *o, void *owner)
+{
+    for (size_t i = 0; i < OPENS_MAX; i++) {
+        const file_handle *e = &o->fs->opens[i];
+        if (e->used && e != o && e->file == o->file)
+            return false;
+    }
+    o->file->batch = o;
+    o->file->batch_owner = owner;
+    return true;
+}
+
+void *file_table_batch_owner(file_table *fs, const char *name)
+{
+    const ft_file *f = find_file(fs, name);
+    return f && f->batch ? f->batch_owner : NULL;
+}
+
 void file_table_close(file_handle *o)
 {
+    if (o->file && o->file->batch == o) {
+        o->file->batch = NULL;
+        o->file->batch_owner = NULL;
+    }
     for (size_t i = 0; i < LOCKS_MAX; i++)
         if (o->fs->locks[i].open == o)
             o->fs->locks[i].open = NULL; /* closing an open releases its locks */

@@ -45,7 +45,16 @@ int file_table_add(file_table *fs, const char *name, const void *content, size_t
 uint32_t file_table_open(file_table *fs, const char *name, uint32_t disposition,
                          file_handle **out);
 
-/** Closes an open; its byte-range locks are released. */
+/** Grants @p o a batch oplock ([MS-SMB2] 3.3.5.9 "Oplock Acquisition",
+ * [MS-FSA] 2.1.5.17) when it is the only open of its file; @p owner is
+ * what file_table_batch_owner() gives back. The table breaks no oplock:
+ * its holder keeps it until it closes. @return true if granted. */
+bool file_table_grant_batch(file_handle *o, void *owner);
+
+/** The owner of the open holding @p name's batch oplock, or NULL. */
+void *file_table_batch_owner(file_table *fs, const char *name);
+
+/** Closes an open; its byte-range locks (and its oplock) are released. */
 void file_table_close(file_handle *o);
 
 /**

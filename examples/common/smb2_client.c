@@ -253,18 +253,27 @@ static void open_register(smb2_client *c, const rsvd_smb2_create_req *q, uint8_t
     p.create_disposition = q->create_disposition;
     p.create_options = q->create_options;
     p.oplock_level = oplock;
-    p.durable = o->persistent; /* a persistent handle is kept at a disconnect */
+    /* A durable v2 or persistent handle is kept at a disconnect. */
+    p.durable = o->durable;
+    if (o->durable) {
+        p.create_guid = o->create_guid;
+        p.durable_timeout_ms = o->durable_timeout_ms;
+        p.durable_flags = RSVD_RES_CLIENT_DURABLE_V2 |
+                          (o->persistent ? RSVD_RES_CLIENT_DURABLE_PERSISTENT : 0);
+    }
     p.user_data = o;
     if (rsvd_res_client_open_add(c->cli, c->tree, &p, &o->res) != RSVD_OK)
         o->res = 0;
 }
 
 /* CREATE of @p name; a shared disk's name gets ":SharedVirtualDisk" and the
- * create context @p tag (@p tag_len bytes) with @p ctx; @p persistent (a
- * CreateGuid, or NULL) asks for a persistent handle beside it. */
+ * create context @p tag (@p tag_len bytes) with @p ctx; @p durable (a
+ * CreateGuid, or NULL) asks for a durable v2 handle beside it, persistent
+ * when @p dh2q_flags says so. */
 static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const char *tag,
                        uint32_t tag_len, const uint8_t *ctx, size_t ctx_len,
-                       const rsvd_guid *persistent, smb2_open *o, rsvd_smb2_create_rsp *rsp)
+                       const rsvd_guid *durable, uint32_t dh2q_flags, smb2_open *o,
+                       rsvd_smb2_create_rsp *rsp)
 {
     uint8_t wname[2 * NAME_UNITS_MAX], chain[512];
     char full[NAME_UNITS_MAX];
@@ -278,33 +287,15 @@ static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const
     q.impersonation_level = RSVD_SMB2_IMPERSONATION_IMPERSONATION;
     q.name = wname;
     q.name_length = (uint16_t)utf16(full, wname, sizeof wname);
+    rsvd_smb2_cc_builder b;
+    rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
     if (shared_disk) {
         q.desired_access = DISK_DESIRED_ACCESS;
         q.share_access = RSVD_FILE_SHARE_READ | RSVD_FILE_SHARE_WRITE | RSVD_FILE_SHARE_DELETE;
         q.create_disposition = RSVD_FILE_OPEN;
         q.create_options = RSVD_FILE_NO_INTERMEDIATE_BUFFERING; /* MS-RSVD 3.1.4.2 */
-        rsvd_smb2_cc_builder b;
-        rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
-        size_t n = 0;
         if (rsvd_smb2_cc_builder_add(&b, tag, tag_len, ctx, ctx_len) != RSVD_OK)
             return RSVD_STATUS_BUFFER_TOO_SMALL;
-        if (persistent) {
-            /* [MS-SMB2] 3.2.4.3.5 on a continuously available share: DH2Q,
-             * Timeout 0 (the server chooses), PERSISTENT, a new CreateGuid. */
-            rsvd_smb2_dh2q_req dq = {.timeout = 0,
-                                     .flags = RSVD_SMB2_DHANDLE_FLAG_PERSISTENT,
-                                     .create_guid = *persistent};
-            uint8_t data[RSVD_SMB2_DH2Q_REQ_SIZE];
-            size_t dn = 0;
-            if (rsvd_smb2_dh2q_req_encode(&dq, data, sizeof data, &dn) != RSVD_OK ||
-                rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_DURABLE_HANDLE_REQUEST_V2,
-                                         RSVD_SMB2_CC_TAG_LEN, data, dn) != RSVD_OK)
-                return RSVD_STATUS_BUFFER_TOO_SMALL;
-        }
-        if (rsvd_smb2_cc_builder_finish(&b, &n) != RSVD_OK)
-            return RSVD_STATUS_BUFFER_TOO_SMALL;
-        q.create_contexts = chain;
-        q.create_contexts_length = (uint32_t)n;
     } else {
         q.desired_access = FILE_DESIRED_ACCESS;
         q.file_attributes = 0x80; /* FILE_ATTRIBUTE_NORMAL */
@@ -312,6 +303,26 @@ static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const
         q.create_disposition = RSVD_FILE_OPEN_IF;
         q.create_options = RSVD_FILE_NON_DIRECTORY_FILE;
     }
+    if (durable) {
+        /* [MS-SMB2] 3.2.4.3.5: DH2Q, Timeout 0 (the server chooses), a new
+         * CreateGuid, PERSISTENT on a continuously available share; without
+         * PERSISTENT the server grants it with a batch oplock only
+         * (3.3.5.9.10), which the CREATE asks for. */
+        rsvd_smb2_dh2q_req dq = {.timeout = 0, .flags = dh2q_flags, .create_guid = *durable};
+        uint8_t data[RSVD_SMB2_DH2Q_REQ_SIZE];
+        size_t dn = 0;
+        if (rsvd_smb2_dh2q_req_encode(&dq, data, sizeof data, &dn) != RSVD_OK ||
+            rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_DURABLE_HANDLE_REQUEST_V2,
+                                     RSVD_SMB2_CC_TAG_LEN, data, dn) != RSVD_OK)
+            return RSVD_STATUS_BUFFER_TOO_SMALL;
+        if (!(dh2q_flags & RSVD_SMB2_DHANDLE_FLAG_PERSISTENT))
+            q.requested_oplock_level = RSVD_SMB2_OPLOCK_LEVEL_BATCH;
+    }
+    size_t n = 0;
+    if (rsvd_smb2_cc_builder_finish(&b, &n) != RSVD_OK)
+        return RSVD_STATUS_BUFFER_TOO_SMALL;
+    q.create_contexts = n ? chain : NULL;
+    q.create_contexts_length = (uint32_t)n;
     size_t len = 0;
     if (rsvd_smb2_create_req_encode(&q, c->req, sizeof c->req, &len) != RSVD_OK)
         return RSVD_STATUS_BUFFER_TOO_SMALL;
@@ -328,14 +339,15 @@ static uint32_t create(smb2_client *c, const char *name, bool shared_disk, const
      * DurableTimeout. */
     rsvd_smb2_cc dc;
     rsvd_smb2_dh2q_rsp dr;
-    if (persistent &&
+    if (durable &&
         rsvd_smb2_cc_find(rsp->create_contexts, rsp->create_contexts_length,
                           RSVD_SMB2_CC_DURABLE_HANDLE_RESPONSE_V2, RSVD_SMB2_CC_TAG_LEN,
                           &dc) == RSVD_OK &&
         rsvd_smb2_dh2q_rsp_decode(dc.data, dc.data_length, &dr) == RSVD_OK) {
+        o->durable = true;
         o->persistent = (dr.flags & RSVD_SMB2_DHANDLE_FLAG_PERSISTENT) != 0;
         o->durable_timeout_ms = dr.timeout;
-        o->create_guid = *persistent;
+        o->create_guid = *durable;
     }
     open_register(c, &q, rsp->oplock_level, o);
     return st;
@@ -367,7 +379,8 @@ static uint32_t open_disk(smb2_client *c, const char *name, const smb2_disk_open
     rsvd_smb2_create_rsp rsp;
     uint32_t st = create(c, name, true, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
                          RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, ctx, n,
-                         a->persistent_create_guid, o, &rsp);
+                         a->persistent_create_guid, RSVD_SMB2_DHANDLE_FLAG_PERSISTENT, o,
+                         &rsp);
     if (st != RSVD_STATUS_SUCCESS)
         return st;
     /* The SVHDX_OPEN_DEVICE_CONTEXT_RESPONSE (2.2.4.31, 2.2.4.33) echoes the
@@ -414,14 +427,21 @@ uint32_t smb2_client_open_snapshot(smb2_client *c, const char *name, uint32_t sn
     if (rsvd_target_specifier_ea_build(&ts, ea, sizeof ea, &n) != RSVD_OK)
         return RSVD_STATUS_BUFFER_TOO_SMALL;
     rsvd_smb2_create_rsp rsp;
-    return create(c, name, true, RSVD_SMB2_CC_EA_BUFFER, RSVD_SMB2_CC_TAG_LEN, ea, n, NULL, o,
+    return create(c, name, true, RSVD_SMB2_CC_EA_BUFFER, RSVD_SMB2_CC_TAG_LEN, ea, n, NULL, 0, o,
                   &rsp);
 }
 
 uint32_t smb2_client_open_file(smb2_client *c, const char *name, smb2_open *o)
 {
     rsvd_smb2_create_rsp rsp;
-    return create(c, name, false, NULL, 0, NULL, 0, NULL, o, &rsp);
+    return create(c, name, false, NULL, 0, NULL, 0, NULL, 0, o, &rsp);
+}
+
+uint32_t smb2_client_open_file_durable(smb2_client *c, const char *name,
+                                       const rsvd_guid *create_guid, smb2_open *o)
+{
+    rsvd_smb2_create_rsp rsp;
+    return create(c, name, false, NULL, 0, NULL, 0, create_guid, 0, o, &rsp);
 }
 
 /* ---- READ and WRITE ------------------------------------------------------------ */

@@ -57,6 +57,7 @@ typedef struct smb2_open {
     rsvd_res_lost_reason lost_reason;
     char name[64];            /**< the name opened */
     bool persistent;          /**< a persistent handle was granted (DH2Q response) */
+    bool durable;             /**< a durable v2 handle was granted (persistent or not) */
     uint32_t durable_timeout_ms; /**< Open.DurableTimeout the server granted */
     rsvd_guid create_guid;    /**< Open.CreateGuid of its DH2Q */
 } smb2_open;
@@ -140,6 +141,13 @@ uint32_t smb2_client_open_snapshot(smb2_client *c, const char *name, uint32_t sn
 /** CREATE of a plain file (FILE_OPEN_IF). */
 uint32_t smb2_client_open_file(smb2_client *c, const char *name, smb2_open *o);
 
+/** CREATE of a plain file (FILE_OPEN_IF) with a durable v2 request
+ * ([MS-SMB2] 3.2.4.3.5: DH2Q, Timeout 0, @p create_guid) and a batch oplock,
+ * which the server's grant needs (3.3.5.9.10). o->durable says whether it
+ * was granted; smb2_client_reconnect() reclaims it with DH2C. */
+uint32_t smb2_client_open_file_durable(smb2_client *c, const char *name,
+                                       const rsvd_guid *create_guid, smb2_open *o);
+
 uint32_t smb2_client_write(smb2_client *c, smb2_open *o, uint64_t offset, const uint8_t *data,
                            uint32_t len, uint32_t *count);
 uint32_t smb2_client_read(smb2_client *c, smb2_open *o, uint64_t offset, uint8_t *buf,
@@ -202,7 +210,8 @@ uint32_t smb2_client_lock(smb2_client *c, smb2_open *o, const rsvd_smb2_lock_ele
                           uint16_t n, bool await, uint32_t *lock_sequence);
 
 /** Re-establishes a kept open on the current connection ([MS-SMB2]
- * 3.2.4.4: CREATE with SMB2_CREATE_DURABLE_HANDLE_RECONNECT). */
+ * 3.2.4.4: CREATE with SMB2_CREATE_DURABLE_HANDLE_RECONNECT, or _V2 for a
+ * durable v2 open on 3.x - the resilient client chooses). */
 uint32_t smb2_client_reconnect(smb2_client *c, smb2_open *o);
 
 /** Reclaims a persistent open on the current connection ([MS-SMB2] 3.2.4.4

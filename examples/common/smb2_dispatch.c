@@ -52,6 +52,7 @@ typedef struct srv_open {
     uint8_t name[2 * NAME_MAX_UNITS]; /* Open.FileName, UTF-16LE as sent */
     size_t name_len;
     char ascii[NAME_MAX_UNITS + 1]; /* the same, for logs and the file table */
+    uint8_t oplock;                 /* the oplock granted ([MS-SMB2] 3.3.5.9) */
     rsvd_res_close_reason reason;   /* a close the resilient server decided */
     void *conn_ctx;                 /* ... on this connection (for the log) */
 } srv_open;
@@ -335,7 +336,7 @@ static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, uint32_
     rsvd_smb2_create_rsp m;
     memset(&m, 0, sizeof m);
     m.hdr = answer_hdr(r, RSVD_STATUS_SUCCESS);
-    m.oplock_level = RSVD_SMB2_OPLOCK_LEVEL_NONE;
+    m.oplock_level = o->oplock;
     m.create_action = action;
     m.creation_time = m.last_access_time = m.last_write_time = m.change_time = filetime(srv);
     if (!o->shared_disk)
@@ -350,9 +351,10 @@ static void create_answer(srv_req *r, srv_open *o, rsvd_smb2_fileid fid, uint32_
 
 /* "Successful Open Initialization" ([MS-SMB2] 3.3.5.9): the open joins the
  * SMB2 open table, which gives it its FileId and decides whether it is
- * durable or persistent from what was granted (create_end). This server
- * grants no oplock; a DH2Q with PERSISTENT on its continuously available
- * share makes a persistent open. */
+ * durable or persistent from what was granted (create_end): a DHnQ, or a
+ * DH2Q without PERSISTENT, with the batch oplock this server grants
+ * (3.3.5.9.6, 3.3.5.9.10); a DH2Q with PERSISTENT on its continuously
+ * available share. */
 static bool open_register(srv_req *r, srv_open *o, rsvd_smb2_fileid *fid)
 {
     if (!r->conn->alive)
@@ -361,7 +363,7 @@ static bool open_register(srv_req *r, srv_open *o, rsvd_smb2_fileid *fid)
     g.status = RSVD_STATUS_SUCCESS;
     g.flags = o->shared_disk ? RSVD_RES_GRANT_SHARED_VHDX : 0;
     g.open_user_data = o;
-    g.oplock_level = RSVD_SMB2_OPLOCK_LEVEL_NONE;
+    g.oplock_level = o->oplock;
     g.granted_access = 0x0012019Fu;
     g.create_action = RSVD_FILE_OPENED;
     if (rsvd_res_server_create_end(r->srv->res, &r->ctx, r->msg, r->len, &g, now_ms(r->srv),
@@ -392,6 +394,21 @@ static void reclaim_answer(srv_req *r, uint32_t status)
     srv_open *o = r->cop.open_user_data;
     o->conn_ctx = r->conn->conn_ctx;
     create_answer(r, o, r->cop.file_id, r->cop.create_action, NULL, 0);
+}
+
+/* A new open meets @p holder's batch oplock: if the holder is detached, the
+ * break cannot reach it, and the library closes it when it is a durable
+ * open that is neither resilient nor persistent. @return true if it was
+ * closed. */
+static bool batch_holder_gone(smb2_dispatch *srv, const srv_open *holder)
+{
+    rsvd_res_open_info info = RSVD_STRUCT_INIT(rsvd_res_open_info);
+    bool closed = false;
+    return rsvd_res_server_open_info(srv->res, holder->persistent_id, &info) == RSVD_OK &&
+           info.state == RSVD_RES_OPEN_DETACHED &&
+           rsvd_res_server_durability_event(srv->res, holder->persistent_id,
+                                            RSVD_RES_EVENT_BREAK, &closed) == RSVD_OK &&
+           closed;
 }
 
 static void on_create(srv_req *r)
@@ -494,8 +511,23 @@ static void on_create(srv_req *r)
         return;
     }
 
-    /* 3. A plain file: the file table is Open.LocalOpen. */
+    /* 3. A plain file: the file table is Open.LocalOpen. It breaks no
+     * oplock (a server that does sends the break and waits for it,
+     * examples/rsvd-target/cmd_create.c): a batch oplock that is held keeps
+     * other opens out, unless its holder is a detached durable open, which
+     * a break that cannot reach it ends ([MS-SMB2] 3.3.4.6). */
+    srv_open *holder = file_table_batch_owner(srv->cfg.files, o->ascii);
+    if (holder && !batch_holder_gone(srv, holder)) {
+        free(o);
+        fail(r, RSVD_STATUS_SHARING_VIOLATION);
+        return;
+    }
     uint32_t st = file_table_open(srv->cfg.files, o->ascii, q.create_disposition, &o->file);
+    /* "Oplock Acquisition": a batch oplock to the only open of a file that
+     * asks (what makes a DHnQ or DH2Q durable). */
+    if (st == RSVD_STATUS_SUCCESS && q.requested_oplock_level == RSVD_SMB2_OPLOCK_LEVEL_BATCH &&
+        file_table_grant_batch(o->file, o))
+        o->oplock = RSVD_SMB2_OPLOCK_LEVEL_BATCH;
     rsvd_smb2_fileid fid;
     if (st == RSVD_STATUS_SUCCESS && !open_register(r, o, &fid)) {
         file_table_close(o->file);

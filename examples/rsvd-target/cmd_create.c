@@ -79,7 +79,7 @@ static void file_release(tgt_file *f)
 
 /* ---- opens ---------------------------------------------------------------------------- */
 
-static tgt_open *open_new(tgt_req *r, const uint8_t *name16, size_t len)
+static tgt_open *open_alloc(tgt_server *srv, tgt_share *sh, const uint8_t *name16, size_t len)
 {
     tgt_open *o = calloc(1, sizeof *o);
     if (!o)
@@ -95,15 +95,20 @@ static tgt_open *open_new(tgt_req *r, const uint8_t *name16, size_t len)
     if (tgt_utf16_to_utf8(name16, len, o->name, sizeof o->name) != 0)
         o->name[0] = 0;
     o->kind = TGT_KIND_OPEN;
-    o->srv = r->srv;
+    o->srv = srv;
     o->fd = -1;
-    o->share = r->tree->share;
+    o->share = sh;
     tgt_link_init(&o->session_link);
     tgt_link_init(&o->all_link);
     tgt_link_init(&o->file_link);
-    tgt_list_append(&r->srv->opens, &o->all_link);
-    r->srv->nopens++;
+    tgt_list_append(&srv->opens, &o->all_link);
+    srv->nopens++;
     return o;
+}
+
+static tgt_open *open_new(tgt_req *r, const uint8_t *name16, size_t len)
+{
+    return open_alloc(r->srv, r->tree->share, name16, len);
 }
 
 void tgt_open_free(tgt_open *o)
@@ -204,6 +209,9 @@ static void oplock_break_send(tgt_file *f)
     tgt_server *srv = f->share->srv;
     f->breaking = true;
     f->break_deadline = srv->now + srv->cfg->oplock_break_timeout_ms;
+    /* [MS-SMB2] 3.3.7.1: a durable open whose break is in progress is not
+     * kept at a lost connection. */
+    tgt_preserve_caching(srv->pres, o, o->oplock, true);
     if (!o->session || tgt_list_empty(&o->session->channels))
         return;
     tgt_conn *c = TGT_CONTAINER(o->session->channels.head.next, tgt_channel, session_link)->conn;
@@ -249,6 +257,7 @@ void tgt_oplock_check_timeouts(tgt_server *srv)
          * broken to NONE as if acknowledged. */
         tgt_log(srv, "the oplock break of %s timed out", f->path);
         f->oplock_open->oplock = RSVD_SMB2_OPLOCK_LEVEL_NONE;
+        tgt_preserve_caching(srv->pres, f->oplock_open, RSVD_SMB2_OPLOCK_LEVEL_NONE, false);
         f->oplock_open = NULL;
         f->oplock_level = RSVD_SMB2_OPLOCK_LEVEL_NONE;
         tgt_oplock_break_done(f);
@@ -272,7 +281,7 @@ void tgt_cmd_oplock_break(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     tgt_file *f = o->file;
@@ -285,6 +294,7 @@ void tgt_cmd_oplock_break(tgt_req *r)
     o->oplock = RSVD_SMB2_OPLOCK_LEVEL_NONE;
     f->oplock_open = NULL;
     f->oplock_level = RSVD_SMB2_OPLOCK_LEVEL_NONE;
+    tgt_preserve_caching(r->srv->pres, o, RSVD_SMB2_OPLOCK_LEVEL_NONE, false);
     tgt_oplock_break m;
     memset(&m, 0, sizeof m);
     m.hdr = tgt_rsp_hdr(r, RSVD_STATUS_SUCCESS);
@@ -369,9 +379,53 @@ static int answer_contexts(const rsvd_smb2_create_req *q, const tgt_open *o,
 
 /* ---- shared virtual disks ------------------------------------------------------------------- */
 
+/* The response contexts of an RSVD open: the SVHDX one the RSVD server
+ * built, and the durable one the library chose. */
+static size_t svhdx_contexts(const tgt_req *r, const rsvd_server_reply *rep, uint8_t *chain,
+                             size_t cap)
+{
+    size_t chain_len = 0;
+    rsvd_smb2_cc_builder b;
+    rsvd_smb2_cc_builder_init(&b, chain, cap);
+    if ((rep->create_context_len &&
+         rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
+                                  RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN,
+                                  rep->create_context, rep->create_context_len) != RSVD_OK) ||
+        tgt_preserve_rsp_context(r, &b) != 0 || rsvd_smb2_cc_builder_finish(&b, &chain_len) != 0)
+        chain_len = 0;
+    return chain_len;
+}
+
+static void svhdx_answer(tgt_req *r, tgt_open *o, uint32_t action, const rsvd_server_reply *rep)
+{
+    uint8_t chain[RSVD_SERVER_CREATE_CONTEXT_MAX + 64];
+    size_t chain_len = svhdx_contexts(r, rep, chain, sizeof chain);
+    tgt_file_info fi;
+    memset(&fi, 0, sizeof fi);
+    fi.creation_time = fi.last_access_time = fi.last_write_time = fi.change_time =
+        tgt_filetime_now();
+    fi.attributes = TGT_ATTR_ARCHIVE;
+    tgt_log(r->srv, "%s: %s is an RSVD open (LocalOpen %llu)", r->conn->peer, o->name,
+            (unsigned long long)o->local_open);
+    create_answer(r, o, action, &fi, chain, chain_len);
+}
+
 void tgt_create_svhdx_done(tgt_req *r, tgt_open *o, const rsvd_server_reply *rep)
 {
     r->open = NULL;
+    if (r->cop.action == RSVD_RES_CREATE_RECLAIM) {
+        /* A persistent RSVD open reclaimed: [MS-RSVD] 3.2.5.1's reconnect
+         * path found its Open (or failed); the library keeps the reclaim
+         * or puts the open back. */
+        uint32_t st = tgt_preserve_reclaim_end(r->srv->pres, r, rep->status);
+        if (r->conn->dead)
+            tgt_req_free(r);
+        else if (st != RSVD_STATUS_SUCCESS)
+            tgt_req_fail(r, st);
+        else
+            svhdx_answer(r, o, r->cop.create_action, rep);
+        return;
+    }
     if (rep->status != RSVD_STATUS_SUCCESS) {
         tgt_open_free(o);
         if (r->conn->dead)
@@ -381,36 +435,22 @@ void tgt_create_svhdx_done(tgt_req *r, tgt_open *o, const rsvd_server_reply *rep
         return;
     }
     o->local_open = rep->local_open;
-    if (r->conn->dead || !r->session || tgt_preserve_open_add(r->srv->pres, r, o) != 0) {
+    uint32_t st = r->conn->dead || !r->session
+                      ? RSVD_STATUS_INSUFFICIENT_RESOURCES
+                      : tgt_preserve_create_end(r->srv->pres, r, o, TGT_GRANT_SVHDX,
+                                                RSVD_FILE_OPENED);
+    if (st != RSVD_STATUS_SUCCESS) {
         /* The SMB2 layer cannot take the open (its connection went while
          * the backend opened, or a limit): undo it in the RSVD server. */
         tgt_vdisk_close_open(o->share->vdisk, o);
         if (r->conn->dead)
             tgt_req_free(r);
         else
-            tgt_req_fail(r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
+            tgt_req_fail(r, st);
         return;
     }
     open_attach(r, o);
-    uint8_t chain[RSVD_SERVER_CREATE_CONTEXT_MAX + 64];
-    size_t chain_len = 0;
-    if (rep->create_context_len) {
-        rsvd_smb2_cc_builder b;
-        rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
-        if (rsvd_smb2_cc_builder_add(&b, RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
-                                     RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, rep->create_context,
-                                     rep->create_context_len) != RSVD_OK ||
-            rsvd_smb2_cc_builder_finish(&b, &chain_len) != RSVD_OK)
-            chain_len = 0;
-    }
-    tgt_file_info fi;
-    memset(&fi, 0, sizeof fi);
-    fi.creation_time = fi.last_access_time = fi.last_write_time = fi.change_time =
-        tgt_filetime_now();
-    fi.attributes = TGT_ATTR_ARCHIVE;
-    tgt_log(r->srv, "%s: %s is an RSVD open (LocalOpen %llu)", r->conn->peer, o->name,
-            (unsigned long long)o->local_open);
-    create_answer(r, o, RSVD_FILE_OPENED, &fi, chain, chain_len);
+    svhdx_answer(r, o, RSVD_FILE_OPENED, rep);
 }
 
 /* ---- CREATE --------------------------------------------------------------------------------- */
@@ -444,6 +484,39 @@ static void create_wait(tgt_req *r, tgt_file *f)
     tgt_req_go_async(r);
 }
 
+/* A DHnC, DH2C or replayed CREATE found its open (r->cop): nothing is
+ * opened; the response is built from the open. */
+static void create_reclaim(tgt_req *r, const rsvd_smb2_create_req *q)
+{
+    tgt_open *o = r->cop.open_user_data;
+    if (r->cop.shared_vhdx) {
+        /* A persistent shared virtual disk open: its RSVD Open kept its
+         * InitiatorId, sense data and reservation; [MS-RSVD] 3.2.5.1's
+         * reconnect path finds it by LocalOpen (tgt_create_svhdx_done()). */
+        tgt_vdisk_reclaim(o->share->vdisk, r, o, q);
+        return;
+    }
+    /* The open kept its Open.LocalOpen (its file descriptor) while it was
+     * detached. */
+    uint32_t st = tgt_preserve_reclaim_end(r->srv->pres, r, RSVD_STATUS_SUCCESS);
+    if (st != RSVD_STATUS_SUCCESS) {
+        tgt_req_fail(r, st);
+        return;
+    }
+    tgt_file_info fi;
+    memset(&fi, 0, sizeof fi);
+    if (o->fd >= 0)
+        (void)tgt_vfs_stat(o->fd, &fi);
+    uint8_t chain[256];
+    size_t chain_len = 0;
+    rsvd_smb2_cc_builder b;
+    rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
+    if ((o->file && answer_contexts(q, o, &fi, &b) != 0) || tgt_preserve_rsp_context(r, &b) != 0 ||
+        rsvd_smb2_cc_builder_finish(&b, &chain_len) != 0)
+        chain_len = 0;
+    create_answer(r, o, r->cop.create_action, &fi, chain, chain_len);
+}
+
 void tgt_cmd_create(tgt_req *r)
 {
     tgt_server *srv = r->srv;
@@ -452,29 +525,62 @@ void tgt_cmd_create(tgt_req *r)
         tgt_req_fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
-    uint32_t st = check_request(&q);
+    uint32_t st;
+
+    /* What the name resolves to, without touching anything: the library
+     * compares files by it (a persistent open's name collision, an
+     * application instance). */
+    tgt_share *sh = r->tree->share;
+    char rel[TGT_PATH_MAX], real[TGT_PATH_MAX];
+    bool stream = false, exists = false, have = false;
+    uint32_t name_st = tgt_vfs_name(q.name, q.name_length, rel, sizeof rel, &stream);
+    if (name_st == RSVD_STATUS_SUCCESS && stream)
+        name_st = RSVD_STATUS_OBJECT_NAME_NOT_FOUND; /* no named streams here */
+    if (name_st == RSVD_STATUS_SUCCESS)
+        name_st = tgt_vfs_lookup(sh->root_fd, rel, real, sizeof real, &exists);
+    struct stat sb;
+    if (name_st == RSVD_STATUS_SUCCESS && exists) {
+        const char *leaf;
+        int dir = tgt_vfs_parent(sh->root_fd, real, &leaf);
+        have = dir >= 0 && fstatat(dir, leaf[0] ? leaf : ".", &sb, AT_SYMLINK_NOFOLLOW) == 0;
+        if (dir >= 0)
+            close(dir);
+    }
+    tgt_file_key key;
+    memset(&key, 0, sizeof key);
+    if (have) {
+        key.dev = (uint64_t)sb.st_dev;
+        key.ino = (uint64_t)sb.st_ino;
+    }
+
+    /* 1. The library's half of the CREATE ([MS-SMB2] 3.3.5.9): the durable
+     * contexts, a reconnect (DHnC 3.3.5.9.7, DH2C 3.3.5.9.12) or a replay
+     * that finds its open, a collision with a detached persistent open, an
+     * application instance (3.3.5.9.13), a CreateGuid in use. */
+    if (tgt_preserve_create_begin(srv->pres, r, have ? &key : NULL) != 0) {
+        tgt_req_fail(r, RSVD_STATUS_INVALID_PARAMETER);
+        return;
+    }
+    switch (r->cop.action) {
+    case RSVD_RES_CREATE_FAIL:
+        tgt_req_fail(r, r->cop.status);
+        return;
+    case RSVD_RES_CREATE_RECLAIM:
+        create_reclaim(r, &q);
+        return;
+    case RSVD_RES_CREATE_EXECUTE:
+        break;
+    }
+    /* Only a CREATE that opens something is checked: a reconnect takes the
+     * open as it was, whatever the request's other fields say (the
+     * reconnect contexts skip "Open Execution", [MS-SMB2] 3.3.5.9.7,
+     * 3.3.5.9.12; Windows and Samba ignore them). */
+    st = check_request(&q);
     if (st != RSVD_STATUS_SUCCESS) {
         tgt_req_fail(r, st);
         return;
     }
-
-    /* 1. DHnC / DH2C: a reconnect, the resilient server's business. */
     tgt_open *o = NULL;
-    switch (tgt_preserve_reconnect(srv->pres, r, &o, &st)) {
-    case TGT_RECONNECT_FAILED:
-        tgt_req_fail(r, st);
-        return;
-    case TGT_RECONNECT_DONE: {
-        tgt_file_info fi;
-        memset(&fi, 0, sizeof fi);
-        if (o->fd >= 0)
-            (void)tgt_vfs_stat(o->fd, &fi);
-        create_answer(r, o, RSVD_FILE_OPENED, &fi, NULL, 0);
-        return;
-    }
-    case TGT_RECONNECT_NONE:
-        break;
-    }
     if (srv->nopens >= srv->cfg->limits.max_opens) {
         tgt_req_fail(r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
         return;
@@ -496,8 +602,9 @@ void tgt_cmd_create(tgt_req *r)
         }
         o->svhdx = true;
         o->access = tgt_access_map(q.desired_access);
+        o->share_access = q.share_access;
         o->create_options = q.create_options;
-        tgt_vdisk_create(r->tree->share->vdisk, r, o, &q, &cc);
+        tgt_vdisk_create(sh->vdisk, r, o, &q, &cc);
         return;
     }
     rsvd_svhdx_open_device_context vc;
@@ -508,16 +615,8 @@ void tgt_cmd_create(tgt_req *r)
     }
 
     /* 3. A file or directory of the share. */
-    tgt_share *sh = r->tree->share;
-    char rel[TGT_PATH_MAX], real[TGT_PATH_MAX];
-    bool stream = false, exists = false;
-    st = tgt_vfs_name(q.name, q.name_length, rel, sizeof rel, &stream);
-    if (st == RSVD_STATUS_SUCCESS && stream)
-        st = RSVD_STATUS_OBJECT_NAME_NOT_FOUND; /* no named streams here */
-    if (st == RSVD_STATUS_SUCCESS)
-        st = tgt_vfs_lookup(sh->root_fd, rel, real, sizeof real, &exists);
-    if (st != RSVD_STATUS_SUCCESS) {
-        tgt_req_fail(r, st);
+    if (name_st != RSVD_STATUS_SUCCESS) {
+        tgt_req_fail(r, name_st);
         return;
     }
     uint32_t access = tgt_access_map(q.desired_access);
@@ -528,35 +627,42 @@ void tgt_cmd_create(tgt_req *r)
     }
     /* An existing file's opens: pending delete, sharing, oplock break -
      * all decided before the file is touched (an overwrite must wait). */
-    if (exists) {
-        const char *leaf;
-        int dir = tgt_vfs_parent(sh->root_fd, real, &leaf);
-        struct stat sb;
-        bool have = dir >= 0 && fstatat(dir, leaf[0] ? leaf : ".", &sb, AT_SYMLINK_NOFOLLOW) == 0;
-        if (dir >= 0)
-            close(dir);
-        tgt_file *f = have ? file_find(srv, sh, sb.st_dev, sb.st_ino) : NULL;
-        if (f) {
-            if (f->delete_pending) {
-                tgt_req_fail(r, RSVD_STATUS_DELETE_PENDING);
+    tgt_file *f = have ? file_find(srv, sh, sb.st_dev, sb.st_ino) : NULL;
+    if (f) {
+        if (f->delete_pending) {
+            tgt_req_fail(r, RSVD_STATUS_DELETE_PENDING);
+            return;
+        }
+        bool overwrite = q.create_disposition == RSVD_FILE_SUPERSEDE ||
+                         q.create_disposition == RSVD_FILE_OVERWRITE ||
+                         q.create_disposition == RSVD_FILE_OVERWRITE_IF;
+        if (f->oplock_open && f->oplock_level != RSVD_SMB2_OPLOCK_LEVEL_NONE &&
+            (tgt_access_is_data(access) || overwrite)) {
+            /* [MS-SMB2] 3.3.4.6: a break that cannot reach its detached
+             * holder ends a durable open (not a resilient or persistent
+             * one): it is closed, and the CREATE starts again. */
+            if (!f->oplock_open->session &&
+                tgt_preserve_durability_lost(srv->pres, f->oplock_open, RSVD_RES_EVENT_BREAK)) {
+                tgt_cmd_create(r);
                 return;
             }
-            bool overwrite = q.create_disposition == RSVD_FILE_SUPERSEDE ||
-                             q.create_disposition == RSVD_FILE_OVERWRITE ||
-                             q.create_disposition == RSVD_FILE_OVERWRITE_IF;
-            if (f->oplock_open && f->oplock_level != RSVD_SMB2_OPLOCK_LEVEL_NONE &&
-                (tgt_access_is_data(access) || overwrite)) {
-                create_wait(r, f);
+            create_wait(r, f);
+            return;
+        }
+        tgt_link *k, *nk;
+        TGT_LIST_FOREACH_SAFE(&f->opens, k, nk) {
+            tgt_open *e = TGT_CONTAINER(k, tgt_open, file_link);
+            if (!tgt_share_conflict(access, q.share_access, e->access, e->share_access))
+                continue;
+            /* A detached durable open does not keep the file from others
+             * (docs/decisions.md: a conflicting open ends it). */
+            if (!e->session &&
+                tgt_preserve_durability_lost(srv->pres, e, RSVD_RES_EVENT_CONFLICTING_OPEN)) {
+                tgt_cmd_create(r);
                 return;
             }
-            tgt_link *k, *nk;
-            TGT_LIST_FOREACH_SAFE(&f->opens, k, nk) {
-                const tgt_open *e = TGT_CONTAINER(k, tgt_open, file_link);
-                if (tgt_share_conflict(access, q.share_access, e->access, e->share_access)) {
-                    tgt_req_fail(r, RSVD_STATUS_SHARING_VIOLATION);
-                    return;
-                }
-            }
+            tgt_req_fail(r, RSVD_STATUS_SHARING_VIOLATION);
+            return;
         }
     }
     bool writable = (access & (TGT_FILE_WRITE_DATA | TGT_FILE_APPEND_DATA)) != 0;
@@ -566,7 +672,7 @@ void tgt_cmd_create(tgt_req *r)
         tgt_req_fail(r, st);
         return;
     }
-    tgt_file *f = file_get(srv, sh, &op.st, real);
+    f = file_get(srv, sh, &op.st, real);
     o = f ? open_new(r, q.name, q.name_length) : NULL;
     if (!o) {
         close(op.fd);
@@ -583,7 +689,7 @@ void tgt_cmd_create(tgt_req *r)
     tgt_list_append(&f->opens, &o->file_link);
     /* Oplocks: an exclusive or batch oplock to the only open of a file
      * that asks; anything else gets none (level II and leases are not
-     * offered). */
+     * offered). A batch oplock is what makes a DHnQ or DH2Q durable. */
     if (!op.is_dir && f->opens.head.next == f->opens.head.prev &&
         (q.requested_oplock_level == RSVD_SMB2_OPLOCK_LEVEL_BATCH ||
          q.requested_oplock_level == RSVD_SMB2_OPLOCK_LEVEL_EXCLUSIVE)) {
@@ -591,14 +697,15 @@ void tgt_cmd_create(tgt_req *r)
         f->oplock_open = o;
         f->oplock_level = o->oplock;
     }
-    if (tgt_preserve_open_add(srv->pres, r, o) != 0) {
+    /* 4. The library registers the open (its FileId) and decides whether
+     * it is durable or persistent ([MS-SMB2] 3.3.5.9.6, 3.3.5.9.10). */
+    st = tgt_preserve_create_end(srv->pres, r, o, op.is_dir ? TGT_GRANT_DIRECTORY : 0, op.action);
+    if (st != RSVD_STATUS_SUCCESS) {
         tgt_open_close(o);
-        tgt_req_fail(r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
+        tgt_req_fail(r, st);
         return;
     }
     open_attach(r, o);
-    /* DHnQ / DH2Q: the preservation rules decide (none granted today). */
-    (void)tgt_preserve_durable_granted(srv->pres, r, o);
 
     tgt_file_info fi;
     if (tgt_vfs_stat(o->fd, &fi) != 0)
@@ -608,13 +715,55 @@ void tgt_cmd_create(tgt_req *r)
     size_t chain_len = 0;
     rsvd_smb2_cc_builder b;
     rsvd_smb2_cc_builder_init(&b, chain, sizeof chain);
-    if (answer_contexts(&q, o, &fi, &b) != 0 || rsvd_smb2_cc_builder_finish(&b, &chain_len) != 0)
+    if (answer_contexts(&q, o, &fi, &b) != 0 || tgt_preserve_rsp_context(r, &b) != 0 ||
+        rsvd_smb2_cc_builder_finish(&b, &chain_len) != 0)
         chain_len = 0;
     tgt_log(srv, "%s: %s %s (FileId %llx/%llx, oplock 0x%02x)", r->conn->peer,
             op.action == RSVD_FILE_CREATED ? "created" : "opened", real[0] ? real : "(root)",
             (unsigned long long)o->fid.persistent_id, (unsigned long long)o->fid.volatile_id,
             o->oplock);
     create_answer(r, o, op.action, &fi, chain, chain_len);
+}
+
+/* A persistent open the state store kept: its file opened again, with the
+ * access and share modes it had, detached until its DH2C. */
+tgt_open *tgt_open_restore(tgt_share *sh, const rsvd_res_restored_open *ro, uint32_t *status)
+{
+    tgt_server *srv = sh->srv;
+    char rel[TGT_PATH_MAX], real[TGT_PATH_MAX];
+    bool stream = false, exists = false;
+    uint32_t st = tgt_vfs_name(ro->name, ro->name_len, rel, sizeof rel, &stream);
+    if (st == RSVD_STATUS_SUCCESS && stream)
+        st = RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
+    if (st == RSVD_STATUS_SUCCESS)
+        st = tgt_vfs_lookup(sh->root_fd, rel, real, sizeof real, &exists);
+    if (st == RSVD_STATUS_SUCCESS && !exists)
+        st = RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
+    tgt_vfs_opened op;
+    bool writable = (ro->granted_access & (TGT_FILE_WRITE_DATA | TGT_FILE_APPEND_DATA)) != 0;
+    if (st == RSVD_STATUS_SUCCESS)
+        st = tgt_vfs_open(sh->root_fd, real, RSVD_FILE_OPEN, ro->create_options, writable, &op);
+    if (st != RSVD_STATUS_SUCCESS) {
+        *status = st;
+        return NULL;
+    }
+    tgt_file *f = file_get(srv, sh, &op.st, real);
+    tgt_open *o = f ? open_alloc(srv, sh, ro->name, ro->name_len) : NULL;
+    if (!o) {
+        close(op.fd);
+        if (f)
+            file_release(f);
+        *status = RSVD_STATUS_INSUFFICIENT_RESOURCES;
+        return NULL;
+    }
+    o->fd = op.fd;
+    o->file = f;
+    o->access = ro->granted_access;
+    o->share_access = ro->share_access;
+    o->create_options = ro->create_options;
+    o->fid = ro->file_id;
+    tgt_list_append(&f->opens, &o->file_link);
+    return o;
 }
 
 /* ---- CLOSE ([MS-SMB2] 3.3.5.10) ------------------------------------------------------------ */
@@ -655,7 +804,7 @@ void tgt_cmd_close(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     r->close_flags = q.flags;

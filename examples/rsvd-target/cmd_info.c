@@ -74,7 +74,7 @@ void tgt_cmd_query_info(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     if (o->svhdx) {
@@ -279,7 +279,7 @@ void tgt_cmd_set_info(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     if (o->svhdx) {

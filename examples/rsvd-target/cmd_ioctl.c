@@ -112,7 +112,7 @@ void tgt_cmd_ioctl(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     switch (q.ctl_code) {

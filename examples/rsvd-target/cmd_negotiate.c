@@ -112,6 +112,13 @@ void tgt_cmd_negotiate(tgt_req *r)
     if (r->srv->cfg->multichannel &&
         (dialect == RSVD_SMB2_DIALECT_300 || dialect == RSVD_SMB2_DIALECT_302))
         c->server_capabilities |= TGT_CAP_MULTI_CHANNEL;
+    /* [MS-SMB2] 3.3.5.4: SMB2_GLOBAL_CAP_PERSISTENT_HANDLES on 3.x when a
+     * share is continuously available (persistent handles are the
+     * library's, 3.3.5.9.10). */
+    if (dialect == RSVD_SMB2_DIALECT_300 || dialect == RSVD_SMB2_DIALECT_302)
+        for (size_t i = 0; i < r->srv->nshares; i++)
+            if (r->srv->shares[i].ca)
+                c->server_capabilities |= TGT_CAP_PERSISTENT_HANDLES;
     c->negotiated = true;
     c->smb1_wildcard = false;
     if (tgt_preserve_conn_add(r->srv->pres, c) != 0) {

@@ -25,7 +25,7 @@ void tgt_cmd_read(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     if (o->svhdx) {
@@ -91,7 +91,7 @@ void tgt_cmd_write(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     if (o->svhdx) {
@@ -146,7 +146,7 @@ void tgt_cmd_flush(tgt_req *r)
     }
     tgt_open *o = tgt_req_open(r, &q.file_id);
     if (!o) {
-        tgt_req_fail(r, RSVD_STATUS_FILE_CLOSED);
+        tgt_req_fail(r, r->open_status);
         return;
     }
     /* [MS-SMB2] 3.3.5.11: an open that cannot write cannot flush. */

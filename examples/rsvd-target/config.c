@@ -17,7 +17,7 @@ void tgt_config_usage(const char *prog, void *stream)
             "usage: %s --listen ADDR:PORT --share NAME=DIR[,ca] ... [options]\n"
             "\n"
             "An SMB 3.0.2 file server whose shared virtual disks (MS-RSVD) and\n"
-            "resilient handles are librsvd's.\n"
+            "preserved opens (resilient, durable, persistent) are librsvd's.\n"
             "\n"
             "  --listen ADDR:PORT     address and TCP port (port 0: any free port)\n"
             "  --share NAME=DIR[,ca]  a share of the files under DIR; ',ca' makes it\n"
@@ -29,6 +29,8 @@ void tgt_config_usage(const char *prog, void *stream)
             "                         or nbd://HOST:PORT/EXPORT (default: the built-in\n"
             "                         SCSI disk over the file NAME.vhdx in the share)\n"
             "  --pcap FILE            write every message received and sent to FILE\n"
+            "  --state FILE           keep persistent handles in the TDB file FILE, so\n"
+            "                         that they survive a restart (default: in memory)\n"
             "  --multichannel         advertise SMB2_GLOBAL_CAP_MULTI_CHANNEL\n"
             "  --max-connections N    (default %u)\n"
             "  --max-sessions N       (default %u)\n"
@@ -129,7 +131,7 @@ static int parse_share(tgt_config *cfg, const char *s, char *err, size_t errcap)
 }
 
 enum {
-    OPT_LISTEN = 256, OPT_SHARE, OPT_USERS, OPT_GUEST, OPT_DISK, OPT_PCAP, OPT_MULTICHANNEL,
+    OPT_LISTEN = 256, OPT_SHARE, OPT_USERS, OPT_GUEST, OPT_DISK, OPT_PCAP, OPT_STATE, OPT_MULTICHANNEL,
     OPT_MAX_CONNECTIONS, OPT_MAX_SESSIONS, OPT_MAX_OPENS, OPT_MAX_IO, OPT_MAX_MESSAGE,
     OPT_MAX_CREDITS, OPT_MAX_PENDING, OPT_OPLOCK_TIMEOUT, OPT_RESILIENCY_MAX, OPT_VERBOSE,
     OPT_HELP, OPT_VERSION
@@ -144,6 +146,7 @@ int tgt_config_from_args(int argc, char **argv, tgt_config *cfg, char *err, size
         {"guest", no_argument, NULL, OPT_GUEST},
         {"disk", required_argument, NULL, OPT_DISK},
         {"pcap", required_argument, NULL, OPT_PCAP},
+        {"state", required_argument, NULL, OPT_STATE},
         {"multichannel", no_argument, NULL, OPT_MULTICHANNEL},
         {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
         {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
@@ -192,6 +195,9 @@ int tgt_config_from_args(int argc, char **argv, tgt_config *cfg, char *err, size
             break;
         case OPT_PCAP:
             cfg->pcap_path = optarg;
+            break;
+        case OPT_STATE:
+            cfg->state_path = optarg;
             break;
         case OPT_MULTICHANNEL:
             cfg->multichannel = true;

@@ -48,6 +48,7 @@ typedef struct tgt_config {
     bool guest;
     const char *disk_uri;
     const char *pcap_path;
+    const char *state_path; /* --state: the TDB state store; NULL: in memory */
     bool multichannel;
     tgt_limits limits;
     uint32_t oplock_break_timeout_ms;

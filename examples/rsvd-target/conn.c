@@ -161,6 +161,8 @@ void tgt_req_free(tgt_req *r)
     if (tgt_link_linked(&r->wait_link))
         tgt_list_remove(&r->wait_link);
     tgt_conn *c = r->conn;
+    /* [MS-SMB2] 3.3.4.1: the request no longer counts on its open. */
+    tgt_preserve_request_end(r->srv->pres, r);
     free(r->msg);
     free(r->rsp);
     free(r->out);
@@ -337,7 +339,9 @@ tgt_open *tgt_req_open(tgt_req *r, const rsvd_smb2_fileid *fid)
     if (r->related && id.persistent_id == UINT64_MAX && id.volatile_id == UINT64_MAX &&
         r->chain && r->chain->have_file_id)
         id = r->chain->file_id;
-    tgt_open *o = tgt_preserve_lookup(r->srv->pres, r, &id);
+    /* [MS-SMB2] 3.3.5.2.10: the channel sequence is the library's too. */
+    tgt_preserve_request_end(r->srv->pres, r); /* a CREATE retried, say */
+    tgt_open *o = tgt_preserve_request_begin(r->srv->pres, r, &id, &r->open_status);
     if (o && r->chain) {
         r->chain->file_id = id;
         r->chain->have_file_id = true;

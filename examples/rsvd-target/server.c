@@ -126,10 +126,8 @@ int tgt_server_init(tgt_server *srv, const tgt_config *cfg, char *err, size_t er
     tgt_auth_config ac = {cfg->users_file, cfg->guest};
     if (tgt_auth_new(&ac, &srv->auth, err, errcap) != 0)
         return -1;
-    if (tgt_preserve_new(srv, &srv->pres) != 0) {
-        snprintf(err, errcap, "cannot create the resilient server");
+    if (tgt_preserve_new(srv, &srv->pres, err, errcap) != 0)
         return -1;
-    }
     if (cfg->disk_uri && tgt_vdisk_backend_open(cfg->disk_uri, &disk_backend, err, errcap) != 0)
         return -1;
     srv->shares = calloc(cfg->nshares, sizeof *srv->shares);
@@ -154,6 +152,10 @@ int tgt_server_init(tgt_server *srv, const tgt_config *cfg, char *err, size_t er
             return -1;
         }
     }
+    /* The persistent opens of the state store come back before the first
+     * connection, waiting for their DH2C. */
+    if (tgt_preserve_restore(srv->pres, err, errcap) != 0)
+        return -1;
     if (cfg->pcap_path && tgt_trace_open(srv, cfg->pcap_path) != 0) {
         snprintf(err, errcap, "%s: %s", cfg->pcap_path, strerror(errno));
         return -1;
@@ -163,8 +165,8 @@ int tgt_server_init(tgt_server *srv, const tgt_config *cfg, char *err, size_t er
 
 void tgt_server_shutdown(tgt_server *srv)
 {
-    /* Every connection has ended (tgt_run()); the resilient server closes
-     * the opens it still keeps (reason SHUTDOWN), through the RSVD server
+    /* Every connection has ended (tgt_run()); the library closes the opens
+     * it still keeps (reason SHUTDOWN), through the RSVD server
      * for shared virtual disks. */
     tgt_preserve_free(srv->pres);
     srv->pres = NULL;
@@ -203,14 +205,16 @@ uint64_t tgt_server_next_deadline(tgt_server *srv)
 
 void tgt_server_run_timers(tgt_server *srv)
 {
+    tgt_preserve_flush(srv->pres);
     if (srv->pres && tgt_preserve_next_expiry(srv->pres) <= srv->now)
         tgt_preserve_expire(srv->pres, srv->now);
     tgt_oplock_check_timeouts(srv);
 }
 
-/* The end of a session, whatever ended it: the resilient server has
- * already closed the opens it does not keep (through tgt_open_close());
- * the ones it keeps are detached from the session here. */
+/* The end of a session, whatever ended it: the library has already
+ * closed the opens it does not keep (through tgt_open_close()); the ones
+ * it keeps (resilient, durable, persistent) are detached from the session
+ * here. */
 void tgt_session_destroy(tgt_session *s, int why)
 {
     tgt_server *srv = s->srv;
@@ -225,7 +229,7 @@ void tgt_session_destroy(tgt_session *s, int why)
     TGT_LIST_FOREACH_SAFE(&s->opens, k, nk) {
         tgt_open *o = TGT_CONTAINER(k, tgt_open, session_link);
         if (s->res_session == 0 && srv->pres)
-            tgt_open_detach(o); /* kept by the resilient server */
+            tgt_open_detach(o); /* kept by the library */
         else
             tgt_open_close(o);
     }

@@ -17,6 +17,7 @@
 #include <rsvd/wire_smb2.h>
 
 #include "fscc_info.h"
+#include "preserve.h"
 #include "utf16.h"
 #include "vdisk.h"
 #include "vfs.h"
@@ -241,6 +242,14 @@ static void handed(tgt_vdisk *v, tgt_req *r, int rc)
     v->handed = NULL;
     if (rc != RSVD_OK) {
         tgt_warn("the RSVD server refused a call: %s", rsvd_error_name(rc));
+        if (r->hdr.command == RSVD_SMB2_CREATE && r->cop.action == RSVD_RES_CREATE_RECLAIM) {
+            (void)tgt_preserve_reclaim_end(r->srv->pres, r, RSVD_STATUS_INVALID_PARAMETER);
+        } else if (r->hdr.command == RSVD_SMB2_CREATE && r->open) {
+            /* A new open the RSVD server never saw: as a failed
+             * tgt_create_svhdx_done() does, it goes. */
+            tgt_open_free(r->open);
+            r->open = NULL;
+        }
         tgt_req_fail(r, RSVD_STATUS_INVALID_PARAMETER);
         return;
     }
@@ -415,6 +424,33 @@ void tgt_vdisk_create(tgt_vdisk *v, tgt_req *r, tgt_open *o, const rsvd_smb2_cre
     r->open = o;
     hand(v, r);
     handed(v, r, rsvd_server_create(v->rsvd, &cr, r)); /* [MS-RSVD] 3.2.5.1 */
+}
+
+void tgt_vdisk_reclaim(tgt_vdisk *v, tgt_req *r, tgt_open *o, const rsvd_smb2_create_req *q)
+{
+    if (tgt_req_reserve(r, 0, RSVD_SERVER_CREATE_CONTEXT_MAX) != 0) {
+        (void)tgt_preserve_reclaim_end(r->srv->pres, r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
+        tgt_req_fail(r, RSVD_STATUS_INSUFFICIENT_RESOURCES);
+        return;
+    }
+    rsvd_server_create_req cr;
+    memset(&cr, 0, sizeof cr);
+    cr.local_open = o->local_open; /* [MS-RSVD] 3.2.5.1: the reconnect path */
+    cr.file_name = q->name;
+    cr.file_name_len = q->name_length;
+    cr.create_options = q->create_options;
+    rsvd_smb2_cc cc;
+    if (rsvd_smb2_cc_find(q->create_contexts, q->create_contexts_length,
+                          RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT,
+                          RSVD_SMB2_CC_SVHDX_OPEN_DEVICE_CONTEXT_LEN, &cc) == RSVD_OK) {
+        cr.context = cc.data;
+        cr.context_len = cc.data_length;
+    }
+    cr.response_context = r->out;
+    cr.response_context_cap = r->out_cap;
+    r->open = o;
+    hand(v, r);
+    handed(v, r, rsvd_server_create(v->rsvd, &cr, r)); /* tgt_create_svhdx_done() */
 }
 
 void tgt_vdisk_read(tgt_vdisk *v, tgt_req *r, const rsvd_smb2_read_req *q)

@@ -45,6 +45,11 @@ size_t tgt_vdisk_open_count(const tgt_vdisk *v);
  * the RSVD open. The CREATE is answered by tgt_create_svhdx_done(). */
 void tgt_vdisk_create(tgt_vdisk *v, tgt_req *r, tgt_open *o, const rsvd_smb2_create_req *q,
                       const rsvd_smb2_cc *context);
+/** A DHnC, DH2C or replayed CREATE found persistent RSVD open @p o (the
+ * library's RECLAIM in r->cop): [MS-RSVD] 3.2.5.1's reconnect path by its
+ * LocalOpen, with the SVHDX context if the request has one; answered by
+ * tgt_create_svhdx_done(). */
+void tgt_vdisk_reclaim(tgt_vdisk *v, tgt_req *r, tgt_open *o, const rsvd_smb2_create_req *q);
 /** The CREATE of an RSVD open finished (vdisk.c calls it; cmd_create.c
  * registers the open and answers). */
 void tgt_create_svhdx_done(tgt_req *r, tgt_open *o, const rsvd_server_reply *rep);

@@ -12,8 +12,8 @@
  *
  * Ownership: the server owns connections, sessions and files; a session
  * owns its tree connects; an open belongs to its session, or to nobody
- * while it is detached (a resilient open that outlived its connection:
- * preserve.c keeps it reachable). A request lives until its answer is sent
+ * while it is detached (a resilient, durable or persistent open that
+ * outlived its connection: preserve.c keeps it reachable). A request lives until its answer is sent
  * (or its connection is gone and nothing refers to it any more).
  */
 #ifndef RSVD_TARGET_TARGET_H
@@ -279,7 +279,13 @@ struct tgt_req {
     size_t rsp_cap;
     uint8_t *out;          /* READ data, IOCTL and QUERY output */
     size_t out_cap;
+    /* the open it names: counted by the library until the answer
+     * ([MS-SMB2] 3.3.5.2.10), and why none was found */
+    rsvd_res_request rq;
+    bool counted;
+    uint32_t open_status;
     /* per command */
+    rsvd_res_create_op cop;
     rsvd_res_lock_op lock;
     rsvd_smb2_fileid file_id;
     uint32_t ctl_code;
@@ -393,6 +399,9 @@ void tgt_cmd_oplock_break(tgt_req *r);
 void tgt_open_close(tgt_open *o);
 void tgt_open_free(tgt_open *o);
 void tgt_open_detach(tgt_open *o);
+/* cmd_create.c: a persistent open the state store kept, opened again
+ * detached; NULL with the reason in *status */
+tgt_open *tgt_open_restore(tgt_share *sh, const rsvd_res_restored_open *ro, uint32_t *status);
 /* cmd_create.c: a CREATE waiting for an oplock break can go on */
 void tgt_oplock_break_done(tgt_file *f);
 void tgt_oplock_check_timeouts(tgt_server *srv);

@@ -290,14 +290,10 @@ void sd_extract(void *ctx, void *handle, const rsvd_disk_extract_args *args,
                 rsvd_disk_meta_result *out, rsvd_completion c)
 {
     (void)ctx;
+    rsvd_scsi_disk *d = sd_store_disk(handle, args && out, c);
+    if (!d)
+        return;
     sd_handle *h = sd_handle_get(handle);
-    if (!h || !args || !out) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
-        return;
     sd_store *st = d->store;
     char path[SD_PATH_MAX];
     uint32_t r = RSVD_STATUS_SUCCESS;

@@ -287,6 +287,9 @@ bool sd_store_path(const sd_store *st, const char *suffix, char *out, size_t cap
 uint32_t sd_store_write(rsvd_scsi_disk *d, uint64_t off, const uint8_t *data, size_t len);
 /* A call that needs the store, on a disk without one. */
 bool sd_store_missing(rsvd_scsi_disk *d, rsvd_completion c);
+/* The disk of a version-2 call on @p handle, or NULL when the call has been
+ * failed: an unknown handle, arguments that are not @p args_ok, no store. */
+rsvd_scsi_disk *sd_store_disk(void *handle, bool args_ok, rsvd_completion c);
 /* Starts a meta-operation's progress at 0 of @p total. */
 void sd_progress_start(rsvd_disk_meta_result *out, uint64_t total);
 

@@ -559,13 +559,8 @@ void sd_create_snapshot(void *ctx, void *handle, const rsvd_disk_snapshot_args *
                         rsvd_disk_meta_result *out, rsvd_completion c)
 {
     (void)ctx;
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !args || !out) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
+    rsvd_scsi_disk *d = sd_store_disk(handle, args && out, c);
+    if (!d)
         return;
     uint32_t nstages = 0;
     while (nstages < 6 && args->stages[nstages] != RSVD_SVHDX_SNAPSHOT_STAGE_INVALID)
@@ -595,13 +590,8 @@ void sd_abort_snapshot(void *ctx, void *handle, const rsvd_guid *transaction_id,
                        rsvd_completion c)
 {
     (void)ctx;
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !transaction_id) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
+    rsvd_scsi_disk *d = sd_store_disk(handle, transaction_id, c);
+    if (!d)
         return;
     sd_pending *p = pending_find(d->store, transaction_id);
     if (!p) {
@@ -673,13 +663,8 @@ void sd_delete_snapshot(void *ctx, void *handle, const rsvd_disk_delete_snapshot
                         rsvd_completion c)
 {
     (void)ctx;
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !args) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
+    rsvd_scsi_disk *d = sd_store_disk(handle, args, c);
+    if (!d)
         return;
     sd_store *st = d->store;
     sd_snap *s = sd_snap_find(st, &args->snapshot_id);
@@ -752,13 +737,8 @@ void sd_apply_snapshot(void *ctx, void *handle, const rsvd_disk_apply_args *args
                        rsvd_disk_meta_result *out, rsvd_completion c)
 {
     (void)ctx;
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !args || !out) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
+    rsvd_scsi_disk *d = sd_store_disk(handle, args && out, c);
+    if (!d)
         return;
     sd_store *st = d->store;
     sd_snap *s = NULL;
@@ -849,13 +829,8 @@ void sd_query_vhdset(void *ctx, void *handle, const rsvd_disk_vhdset_query *q,
                      rsvd_disk_vhdset_info *out, rsvd_completion c)
 {
     (void)ctx;
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !q || !out) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
+    rsvd_scsi_disk *d = sd_store_disk(handle, q && out, c);
+    if (!d)
         return;
     sd_store *st = d->store;
     uint32_t r = RSVD_STATUS_SUCCESS;

@@ -388,6 +388,16 @@ bool sd_store_missing(rsvd_scsi_disk *d, rsvd_completion c)
     return true;
 }
 
+rsvd_scsi_disk *sd_store_disk(void *handle, bool args_ok, rsvd_completion c)
+{
+    sd_handle *h = sd_handle_get(handle);
+    if (!h || !args_ok) {
+        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
+        return NULL;
+    }
+    return sd_store_missing(h->disk, c) ? NULL : h->disk;
+}
+
 void sd_progress_start(rsvd_disk_meta_result *out, uint64_t total)
 {
     out->progress_current = 0;

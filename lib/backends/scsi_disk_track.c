@@ -539,23 +539,13 @@ uint32_t sd_track_compact(rsvd_scsi_disk *d, bool dry_run, uint64_t *new_size)
 /* Backend functions                                                         */
 /* ------------------------------------------------------------------------ */
 
-static rsvd_scsi_disk *track_disk(void *handle, const void *arg, rsvd_completion c)
-{
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !arg) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return NULL;
-    }
-    return sd_store_missing(h->disk, c) ? NULL : h->disk;
-}
-
 /* [MS-RSVD] 3.2.5.5.11 */
 void sd_change_tracking_get_parameters(void *ctx, void *handle,
                                        rsvd_disk_change_tracking_parameters *out,
                                        rsvd_completion c)
 {
     (void)ctx;
-    rsvd_scsi_disk *d = track_disk(handle, out, c);
+    rsvd_scsi_disk *d = sd_store_disk(handle, out, c);
     if (!d)
         return;
     out->change_tracking_status = sd_track_status(d);
@@ -573,7 +563,7 @@ void sd_change_tracking_start(void *ctx, void *handle,
                               rsvd_completion c)
 {
     (void)ctx;
-    rsvd_scsi_disk *d = track_disk(handle, args, c);
+    rsvd_scsi_disk *d = sd_store_disk(handle, args, c);
     if (!d)
         return;
     sd_store *st = d->store;
@@ -623,7 +613,7 @@ void sd_change_tracking_start(void *ctx, void *handle,
 void sd_change_tracking_stop(void *ctx, void *handle, uint32_t *status, rsvd_completion c)
 {
     (void)ctx;
-    rsvd_scsi_disk *d = track_disk(handle, status, c);
+    rsvd_scsi_disk *d = sd_store_disk(handle, status, c);
     if (!d)
         return;
     sd_store *st = d->store;
@@ -652,7 +642,7 @@ void sd_query_changes(void *ctx, void *handle, const rsvd_disk_query_changes_arg
                       rsvd_disk_changes *out, rsvd_completion c)
 {
     (void)ctx;
-    rsvd_scsi_disk *d = track_disk(handle, args, c);
+    rsvd_scsi_disk *d = sd_store_disk(handle, args, c);
     if (!d)
         return;
     if (!out) {

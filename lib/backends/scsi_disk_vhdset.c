@@ -60,13 +60,8 @@ void sd_convert_to_vhdset(void *ctx, void *handle, const rsvd_disk_convert_args 
                           rsvd_disk_meta_result *out, rsvd_completion c)
 {
     (void)ctx;
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !args || !out) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
+    rsvd_scsi_disk *d = sd_store_disk(handle, args && out, c);
+    if (!d)
         return;
     sd_store *st = d->store;
     sd_progress_start(out, 1);
@@ -123,13 +118,8 @@ void sd_optimize(void *ctx, void *handle, const rsvd_guid *transaction_id,
                  rsvd_disk_meta_result *out, rsvd_completion c)
 {
     (void)ctx;
-    sd_handle *h = sd_handle_get(handle);
-    if (!h || !transaction_id || !out) {
-        sd_fail(c, h ? RSVD_STATUS_INVALID_PARAMETER : RSVD_STATUS_INVALID_HANDLE);
-        return;
-    }
-    rsvd_scsi_disk *d = h->disk;
-    if (sd_store_missing(d, c))
+    rsvd_scsi_disk *d = sd_store_disk(handle, transaction_id && out, c);
+    if (!d)
         return;
     sd_progress_start(out, d->store->log_size);
     uint64_t after = 0;

@@ -18,10 +18,10 @@
  *
  *   test_durable_client target SMB_DURABLE_CLIENT RSVD_TARGET
  *
- * does the same with the example server rsvd-target (a guest share), which
- * hands resiliency to the library and declines durable handles until they
- * move into the library too: the open survives as a resilient one and is
- * reclaimed with DHnC.
+ * does the same with the example server rsvd-target (a guest share), whose
+ * open preservation is the library's: the durable v2 open is granted (with
+ * the batch oplock rsvd-target grants), resiliency is granted too, and the
+ * open is reclaimed with DH2C.
  */
 #define _GNU_SOURCE
 #include <pwd.h>
@@ -58,11 +58,13 @@ static const char *const expected_samba[] = {
 
 static const char *const expected_target[] = {
     "SMB2 NEGOTIATE .* -> STATUS_SUCCESS  dialect 0x0302",
-    "SMB2 CREATE \\+ DH2Q +-> STATUS_SUCCESS  DH2Q sent; not durable",
+    /* [MS-SMB2] 3.3.5.9.10 <344>: Timeout 0 on a share without CATimeout. */
+    "SMB2 CREATE \\+ DH2Q +-> STATUS_SUCCESS  DH2Q sent; durable v2 granted, DurableTimeout "
+    "60000 ms$",
     "FSCTL_LMR_REQUEST_RESILIENCY 60000 ms +-> STATUS_SUCCESS  ResilientHandle TRUE",
     "connection 1 lost +-> open kept, detached",
     "SMB2 SESSION_SETUP .* guest, PreviousSessionId given",
-    "SMB2 CREATE \\+ DHnC +-> STATUS_SUCCESS  DHnC; FileId.Persistent kept",
+    "SMB2 CREATE \\+ DH2C +-> STATUS_SUCCESS  DH2C; FileId.Persistent kept",
     "SMB2 READ 4 KiB @0 +-> STATUS_SUCCESS  the data written before the loss",
     "^every answer was the expected one$",
     NULL,
@@ -222,7 +224,7 @@ int main(int argc, char **argv)
                            port_s,          "--share",    "share",     "--user",
                            "nobody-at-all", "--password", "x",         "--file",
                            FILE_NAME,       samba ? NULL : "--resiliency-granted",
-                           "--durable-declined", NULL};
+                           NULL};
     int rc = tu_run(cargv, log);
     tu_dump_file(log);
     bool stored = share_file_ok(tu_path("share/" FILE_NAME));
@@ -253,8 +255,8 @@ int main(int argc, char **argv)
                "handed to the application; smbd stopped %s\n",
                stopped == 0 ? "cleanly" : "by SIGKILL");
     else
-        printf("PASS: resilient open reclaimed with DHnC from rsvd-target, the durable request "
-               "declined; rsvd-target stopped %s\n",
+        printf("PASS: durable v2 open, resilient too, reclaimed with DH2C from rsvd-target; "
+               "rsvd-target stopped %s\n",
                stopped == 0 ? "cleanly" : "by SIGKILL");
     return 0;
 }

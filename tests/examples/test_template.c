@@ -3,8 +3,9 @@
  * the dispatch's connections, sessions and tree connects as a host with
  * several of each drives them (each request finds its own session and tree
  * connect; TREE_DISCONNECT, LOGOFF and PreviousSessionId close what
- * [MS-SMB2] 3.3.5.8, 3.3.5.6 and 3.3.5.5.3 say), the commands it routes,
- * and the disk set up from a URI.
+ * [MS-SMB2] 3.3.5.8, 3.3.5.6 and 3.3.5.5.3 say), a durable v2 open granted
+ * and reclaimed with DH2C, the commands it routes, and the disk set up from
+ * a URI.
  *
  * Requests are built and answers read by the template's client
  * (smb2_client.c), one client per session, over an in-memory transport.
@@ -339,6 +340,116 @@ static void logoff_keeps_resilient_opens_and_closes_the_others(void **state)
     link_lost(l);
 }
 
+/* [MS-SMB2] 3.3.5.9.10: a DH2Q with the batch oplock the dispatch grants
+ * makes a durable v2 open (DH2Q response: Timeout 60000 ms, <344>; not
+ * persistent); 3.3.7.1: a lost connection keeps it, detached; 3.3.5.9.12:
+ * DH2C on a new connection reclaims it - same FileId.Persistent, a new
+ * FileId.Volatile - and it reads what was written before. Without the
+ * oplock no durable handle is granted. */
+static void durable_v2_open_is_granted_with_a_batch_oplock_and_reclaimed_with_dh2c(void **state)
+{
+    server *s = *state;
+    pipe_end *l = link_new(s, RSVD_SMB2_DIALECT_302);
+    assert_int_equal(smb2_dispatch_session_add(s->d, l->conn, 61, alice, sizeof alice), RSVD_OK);
+    assert_int_equal(smb2_dispatch_tree_add(s->d, l->conn, 61, 1), RSVD_OK);
+    peer p = peer_new(l, 61, 1);
+    const rsvd_guid guid = {{0xd2, 0x0c, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+                             0x0a, 0x0b, 0x0c, 0x0d, 0x0e}};
+    smb2_open o, plain;
+    assert_int_equal(smb2_client_open_file_durable(p.c, "a.txt", &guid, &o),
+                     RSVD_STATUS_SUCCESS);
+    assert_true(o.durable);
+    assert_false(o.persistent);
+    assert_int_equal(o.durable_timeout_ms, 60000);
+    /* A second open of the file gets no batch oplock, so its DH2Q no
+     * durable handle - and the first one's oplock keeps it out (the
+     * template breaks no oplock). */
+    const rsvd_guid guid2 = {{0xd2, 0x0c, 0x02}};
+    assert_int_equal(smb2_client_open_file_durable(p.c, "a.txt", &guid2, &plain),
+                     RSVD_STATUS_SHARING_VIOLATION);
+    assert_int_equal(smb2_client_open_file_durable(p.c, "b.txt", &guid2, &plain),
+                     RSVD_STATUS_SUCCESS);
+    assert_true(plain.durable);
+    assert_int_equal(smb2_client_close(p.c, &plain), RSVD_STATUS_SUCCESS);
+    smb2_open none;
+    assert_int_equal(smb2_client_open_file(p.c, "b.txt", &none), RSVD_STATUS_SUCCESS);
+    assert_false(none.durable); /* asked for nothing */
+    uint32_t count = 0;
+    assert_int_equal(smb2_client_write(p.c, &o, 0, (const uint8_t *)"durable", 7, &count),
+                     RSVD_STATUS_SUCCESS);
+    rsvd_smb2_fileid before = o.file_id;
+
+    /* The connection is lost: the durable open is kept, the plain one closed. */
+    smb2_client_detached(p.c);
+    link_lost(l);
+    smb2_dispatch_stats st;
+    smb2_dispatch_get_stats(s->d, &st);
+    assert_int_equal(st.res.detached, 1);
+    assert_int_equal(st.res.durable, 1);
+    assert_int_equal(s->nev, 2);
+    assert_int_equal(s->ev[0].kind, SMB2_DISPATCH_EV_CLOSED);
+    assert_int_equal(s->ev[0].reason, RSVD_RES_CLOSE_DISCONNECT);
+    assert_string_equal(s->ev[0].name, "b.txt");
+    assert_int_equal(s->ev[1].kind, SMB2_DISPATCH_EV_CONN_LOST);
+    assert_int_equal(s->ev[1].kept, 1);
+
+    pipe_end *l2 = link_new(s, RSVD_SMB2_DIALECT_302);
+    assert_int_equal(smb2_dispatch_session_add(s->d, l2->conn, 62, alice, sizeof alice),
+                     RSVD_OK);
+    assert_int_equal(smb2_dispatch_tree_add(s->d, l2->conn, 62, 1), RSVD_OK);
+    smb2_transport t = {xp_send, xp_recv, xp_now, l2};
+    assert_int_equal(smb2_client_attach(p.c, &t, 3, 8, 62, 1), RSVD_OK);
+    assert_int_equal(smb2_client_reconnect(p.c, &o), RSVD_STATUS_SUCCESS);
+    assert_int_equal(o.file_id.persistent_id, before.persistent_id);
+    assert_int_not_equal(o.file_id.volatile_id, before.volatile_id);
+    uint8_t buf[7];
+    uint32_t got = 0;
+    assert_int_equal(smb2_client_read(p.c, &o, 0, buf, sizeof buf, &got), RSVD_STATUS_SUCCESS);
+    assert_int_equal(got, 7);
+    assert_memory_equal(buf, "durable", 7);
+    smb2_dispatch_get_stats(s->d, &st);
+    assert_int_equal(st.res.detached, 0);
+    assert_int_equal(smb2_client_close(p.c, &o), RSVD_STATUS_SUCCESS);
+    peer_free(&p);
+    link_lost(l2);
+}
+
+/* [MS-SMB2] 3.3.4.6: a detached durable open's batch oplock cannot be
+ * broken - its client is gone -: another open of the file ends it
+ * (DURABILITY_LOST), and gets the file. */
+static void detached_durable_open_yields_to_another_open(void **state)
+{
+    server *s = *state;
+    pipe_end *l = link_new(s, RSVD_SMB2_DIALECT_302);
+    assert_int_equal(smb2_dispatch_session_add(s->d, l->conn, 71, alice, sizeof alice), RSVD_OK);
+    assert_int_equal(smb2_dispatch_tree_add(s->d, l->conn, 71, 1), RSVD_OK);
+    peer p = peer_new(l, 71, 1);
+    const rsvd_guid guid = {{0xd2, 0x0c, 0x07}};
+    smb2_open o;
+    assert_int_equal(smb2_client_open_file_durable(p.c, "c.txt", &guid, &o),
+                     RSVD_STATUS_SUCCESS);
+    assert_true(o.durable);
+    peer_free(&p);
+    link_lost(l);
+    assert_int_equal(s->nev, 1);
+    assert_int_equal(s->ev[0].kind, SMB2_DISPATCH_EV_CONN_LOST);
+    assert_int_equal(s->ev[0].kept, 1); /* kept, detached */
+
+    pipe_end *l2 = link_new(s, RSVD_SMB2_DIALECT_302);
+    assert_int_equal(smb2_dispatch_session_add(s->d, l2->conn, 72, bob, sizeof bob), RSVD_OK);
+    assert_int_equal(smb2_dispatch_tree_add(s->d, l2->conn, 72, 1), RSVD_OK);
+    peer b = peer_new(l2, 72, 1);
+    smb2_open ob;
+    assert_int_equal(smb2_client_open_file(b.c, "c.txt", &ob), RSVD_STATUS_SUCCESS);
+    assert_int_equal(s->nev, 2);
+    assert_int_equal(s->ev[1].kind, SMB2_DISPATCH_EV_CLOSED);
+    assert_int_equal(s->ev[1].reason, RSVD_RES_CLOSE_DURABILITY_LOST);
+    assert_string_equal(s->ev[1].name, "c.txt");
+    assert_int_equal(smb2_client_close(b.c, &ob), RSVD_STATUS_SUCCESS);
+    peer_free(&b);
+    link_lost(l2);
+}
+
 /* [MS-SMB2] 3.3.5.5.3: a SESSION_SETUP naming a session of the same user in
  * PreviousSessionId removes it, on whichever connection; another user's is
  * left alone. */
@@ -460,6 +571,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(ids_in_use_unknown_ids_and_full_tables_are_refused,
                                         server_setup, server_teardown),
         cmocka_unit_test_setup_teardown(tree_disconnect_closes_the_opens_of_that_tree_only,
+                                        server_setup, server_teardown),
+        cmocka_unit_test_setup_teardown(
+            durable_v2_open_is_granted_with_a_batch_oplock_and_reclaimed_with_dh2c, server_setup,
+            server_teardown),
+        cmocka_unit_test_setup_teardown(detached_durable_open_yields_to_another_open,
                                         server_setup, server_teardown),
         cmocka_unit_test_setup_teardown(logoff_keeps_resilient_opens_and_closes_the_others,
                                         server_setup, server_teardown),

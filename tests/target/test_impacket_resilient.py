@@ -2,9 +2,9 @@
 """impacket against rsvd-target: a resilient open survives an abrupt TCP
 drop and is reclaimed with DHnC (and another with DH2C); a LOCK re-sent
 after the reconnect is a replay; another user's reconnect and one through
-another share are refused; an open whose resiliency timeout passed is gone;
-DHnQ and DH2Q are answered without a durable context (none is granted until
-librsvd owns durable handles). Every expected value is the spec's, cited.
+another share are refused; an open whose resiliency timeout passed is gone.
+Durable and persistent handles: test_impacket_durable.py. Every expected
+value is the spec's, cited.
 
     test_impacket_resilient.py RSVD_TARGET
 """
@@ -13,7 +13,6 @@ import os
 import struct
 import sys
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import target  # noqa: E402
@@ -156,21 +155,6 @@ def non_resilient_open_is_closed_at_disconnect(port):
     c2.logoff()
 
 
-def durable_requests_are_declined(port):
-    # [MS-SMB2] 3.3.5.9.6, 3.3.5.9.10: the server MAY decline a durable
-    # handle; rsvd-target declines until librsvd owns durable handles: the
-    # CREATE succeeds without a DHnQ or DH2Q response context.
-    c = alice(port)
-    tree = c.connectTree("vm")
-    for ctx, tag in ((t.dhnq(), b"DHnQ"), (t.dh2q(uuid.uuid4().bytes, 60000), b"DH2Q")):
-        o = t.create(c, tree, "durable.cfg", [ctx], access=GENERIC_ALL_FILE, disposition=5,
-                     oplock=0x09)
-        target.expect_equal(o.status, 0, f"CREATE with {tag.decode()}")
-        target.check(tag not in o.contexts, f"no {tag.decode()} response context")
-        t.close(c, tree, o.file_id)
-    c.logoff()
-
-
 def resiliency_over_the_maximum_is_refused(port):
     # [MS-SMB2] 3.3.5.15.9: a Timeout above MaxResiliencyTimeout fails with
     # STATUS_INVALID_PARAMETER (never clamped, docs/decisions.md).
@@ -197,7 +181,6 @@ def test():
         resilient_open_is_reclaimed_with_dh2c(srv.port)
         expired_open_is_gone(srv.port)
         non_resilient_open_is_closed_at_disconnect(srv.port)
-        durable_requests_are_declined(srv.port)
         resiliency_over_the_maximum_is_refused(srv.port)
         target.check(srv.alive(), "the server is still running")
     finally:
