@@ -7,8 +7,8 @@
 /* Children of i: 4i + 1 .. 4i + 4. Four keeps a sift's comparisons within
  * one cache line and halves the levels of a binary heap: a pop among a
  * million deadlines moves ten entries, not twenty. */
-#define HEAP_D 4u
-#define HEAP_LINE 64u
+#define HEAP_D ((size_t)4)
+#define HEAP_LINE ((size_t)64)
 
 void rsvd_heap_init(rsvd_heap *h, const rsvd_mem *mem)
 {
@@ -92,7 +92,10 @@ int rsvd_heap_reserve(rsvd_heap *h, size_t extra)
      * allocation per growth, as many as a heap of pointers needed). The
      * entries start 16 bytes before a 64-byte boundary, so that the
      * children 4i + 1 .. 4i + 4 of every entry share a cache line. */
-    const size_t per = sizeof *h->v + sizeof *h->node + sizeof *h->pos;
+    /* h->node is an array of pointers: sizeof of a pointer to a struct is
+     * meant (clang-tidy 14 has no option to accept this idiom). */
+    const size_t per =
+        sizeof *h->v + sizeof *h->node + sizeof *h->pos; /* NOLINT(bugprone-sizeof-expression) */
     if (ncap > (SIZE_MAX - HEAP_LINE) / per)
         return RSVD_E_NOMEM;
     void *block = rsvd_mem_alloc(h->mem, ncap * per + HEAP_LINE);
@@ -106,7 +109,7 @@ int rsvd_heap_reserve(rsvd_heap *h, size_t extra)
     uint32_t *npos = (uint32_t *)(void *)(nnode + ncap);
     if (h->cap) {
         memcpy(nv, h->v, h->len * sizeof *nv);
-        memcpy(nnode, h->node, h->ids * sizeof *nnode);
+        memcpy(nnode, h->node, h->ids * sizeof *nnode); /* NOLINT(bugprone-sizeof-expression) */
         memcpy(npos, h->pos, h->ids * sizeof *npos);
     }
     rsvd_mem_free(h->mem, h->block);
@@ -308,7 +311,7 @@ size_t rsvd_heap_take_before(rsvd_heap *h, uint64_t now, rsvd_heap_node ***out)
         nodes[i] = n;
     }
     if ((void *)nodes != (void *)a)
-        memcpy((void *)a, nodes, m * sizeof *nodes);
+        memcpy((void *)a, nodes, m * sizeof *nodes); /* NOLINT(bugprone-sizeof-expression) */
     *out = (rsvd_heap_node **)(void *)a;
     return m;
 }
