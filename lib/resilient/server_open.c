@@ -454,10 +454,11 @@ int rsvd_res_server_handle_expiry(rsvd_res_server *s, uint64_t now_ms, size_t *c
      * goes with it. */
     while (rsvd_heap_top_before(&s->deadlines, now_ms)) {
         /* Many due at once (a long pause, a million clients gone): once a
-         * 64th of the heap has been popped, the rest that is due is taken
-         * in one O(n) pass instead of a descent each, and closed in the
-         * same order with its opens fetched a few ahead. */
-        if (popped >= 64 && popped >= s->deadlines.len / 64) {
+         * 64th of the heap (and at least eight) has been popped, the rest
+         * that is due is taken in one O(n) pass instead of a descent each,
+         * and closed in the same order with its opens fetched a few
+         * ahead. */
+        if (popped >= 8 && popped >= s->deadlines.len / 64) {
             rsvd_heap_node **due;
             size_t m = rsvd_heap_take_before(&s->deadlines, now_ms, &due);
             if (m != SIZE_MAX) {
