@@ -484,6 +484,11 @@ static void check_step(harness *h)
             uint32_t t = info.is_resilient ? info.resiliency_timeout_ms : info.durable_timeout_ms;
             FUZZ_CHECK(info.deadline_ms == o->deadline || info.deadline_ms == h->now + t);
             o->deadline = info.deadline_ms;
+            /* What the next restart restores it with: the same deadline,
+             * which its record now holds. */
+            m_known *k = known_find(h, o->persistent);
+            if (k)
+                k->deadline = info.deadline_ms;
         } else if (info.state != o->info.state) {
             bool session_ends = h->op == OP_CONN_LOST || h->op == OP_LOGOFF ||
                                 h->op == OP_PREV_SESSION;
