@@ -102,6 +102,7 @@
 
 #include "fail_alloc.h"
 #include "fuzz_common.h"
+#include "resilient/client_int.h"
 
 /* Build with -DFUZZ_TRACE to print what each operation did. */
 #ifdef FUZZ_TRACE
@@ -200,6 +201,7 @@ typedef struct harness {
     uint32_t max_outstanding;
     uint64_t now;
     int op;
+    uint32_t steps; /* the step running */
     m_conn conns[MAX_CONNS];
     m_sess sess[MAX_SESS];
     m_tree trees[MAX_TREES];
@@ -1650,6 +1652,10 @@ static void op_host_replay(harness *h)
 
 static void check_step(harness *h)
 {
+    int in_flight[MAX_CONNS] = {0}; /* the model's requests in flight per connection */
+    for (int i = 0; i < MAX_REQS; i++)
+        if (h->reqs[i].live && h->reqs[i].conn >= 0 && h->reqs[i].conn < MAX_CONNS)
+            in_flight[h->reqs[i].conn]++;
     for (int ci = 0; ci < MAX_CONNS; ci++) {
         m_conn *c = &h->conns[ci];
         rsvd_res_client_conn_info info = RSVD_STRUCT_INIT(rsvd_res_client_conn_info);
@@ -1661,7 +1667,7 @@ static void check_step(harness *h)
         FUZZ_CHECK(rc == RSVD_OK);
         FUZZ_CHECK(info.next_message_id == c->next);
         FUZZ_CHECK(info.available == c->end - c->next);
-        FUZZ_CHECK((int)info.outstanding == count_in_flight(h, ci));
+        FUZZ_CHECK((int)info.outstanding == in_flight[ci]);
         FUZZ_CHECK(info.outstanding <= h->max_outstanding);
     }
     uint64_t taken[MAX_OPENS] = {0};
@@ -1704,13 +1710,22 @@ static void check_step(harness *h)
             FUZZ_CHECK(info.last_disconnect_ms == o->last_disc);
         FUZZ_CHECK(info.reconnecting == (o->attempt >= 0));
         FUZZ_CHECK(info.resend_pending == kept[oi]);
-        for (uint32_t b = 1; b <= 64; b++) {
-            bool free_;
-            uint8_t seq;
-            FUZZ_CHECK(rsvd_res_client_bucket(h->cli, o->h, b, &free_, &seq) == RSVD_OK);
-            FUZZ_CHECK(free_ == !((taken[oi] >> (b - 1)) & 1u));
-            FUZZ_CHECK(seq == o->seq[b - 1]);
+        /* Every bucket, read where the library keeps them (one lookup per
+         * open, not one per bucket: the walk is what a step cost), and
+         * one of them each step through rsvd_res_client_bucket(). */
+        const cli_open *co = rsvd_handle_table_get(&h->cli->opens, o->h);
+        FUZZ_CHECK(co != NULL);
+        for (uint32_t b = 1; b <= CLI_BUCKETS; b++) {
+            const uint8_t e = co->buckets[b - 1];
+            FUZZ_CHECK(((e & CLI_BUCKET_TAKEN) == 0) == !((taken[oi] >> (b - 1)) & 1u));
+            FUZZ_CHECK((e & 0xFu) == o->seq[b - 1]);
         }
+        const uint32_t b = (uint32_t)(h->steps + (uint32_t)oi) % CLI_BUCKETS + 1u;
+        bool free_;
+        uint8_t seq;
+        FUZZ_CHECK(rsvd_res_client_bucket(h->cli, o->h, b, &free_, &seq) == RSVD_OK);
+        FUZZ_CHECK(free_ == !((taken[oi] >> (b - 1)) & 1u));
+        FUZZ_CHECK(seq == o->seq[b - 1]);
         if (o->queued) {
             uint64_t d = o->deadline + 1u;
             if (d < next)
@@ -1753,6 +1768,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     for (int step = 0; step < MAX_STEPS && h->pos < h->n; step++) {
+        h->steps = (uint32_t)step;
         h->op = in_u8(h) % OP_COUNT;
         TRACE("op %02x at %llu\n", h->op, (unsigned long long)h->now);
         switch (h->op) {

@@ -409,11 +409,12 @@ static bool ctx_of_tree(harness *h, int t, uint32_t pick, rsvd_res_server_ctx *c
     const m_tree *tr = &h->trees[t];
     /* Dead slots still give (stale) handles: they must be refused. */
     const m_sess *s = &h->sess[tr->sess];
-    memset(ctx, 0, sizeof *ctx);
-    ctx->tree = tr->h;
-    ctx->session = s->h;
-    ctx->conn = s->nch ? h->conns[s->chans[pick % (uint32_t)s->nch]].h : 0;
-    ctx->credits = 1;
+    /* Called for every open and tree connect after every step: assigned,
+     * not cleared and filled. */
+    *ctx = (rsvd_res_server_ctx){.conn = s->nch ? h->conns[s->chans[pick % (uint32_t)s->nch]].h : 0,
+                                 .session = s->h,
+                                 .tree = tr->h,
+                                 .credits = 1};
     *sid = s->sid;
     *tid = tr->tid;
     return tr->live && s->live && s->nch > 0;
@@ -483,6 +484,11 @@ static void check_step(harness *h)
             uint32_t t = info.is_resilient ? info.resiliency_timeout_ms : info.durable_timeout_ms;
             FUZZ_CHECK(info.deadline_ms == o->deadline || info.deadline_ms == h->now + t);
             o->deadline = info.deadline_ms;
+            /* What the next restart restores it with: the same deadline,
+             * which its record now holds. */
+            m_known *k = known_find(h, o->persistent);
+            if (k)
+                k->deadline = info.deadline_ms;
         } else if (info.state != o->info.state) {
             bool session_ends = h->op == OP_CONN_LOST || h->op == OP_LOGOFF ||
                                 h->op == OP_PREV_SESSION;

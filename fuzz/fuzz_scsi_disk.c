@@ -42,10 +42,6 @@
 #define _GNU_SOURCE
 #include "backends/scsi_disk_int.h"
 
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <rsvd/block.h>
 #include <rsvd/file_store.h>
 #include <rsvd/scsi.h>
@@ -55,6 +51,7 @@
 #include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
+#include "fuzz_scratch.h"
 #include "util/completion.h"
 
 #define DISK_BYTES 65536u
@@ -67,6 +64,9 @@
 
 static uint8_t disk_data[DISK_MAX];
 static uint64_t disk_size = DISK_BYTES;
+/* The largest size of this input: what the next one clears (static
+ * storage starts zero: nothing to clear before the first). */
+static uint64_t disk_reached;
 /* What the block source fails (CONTROL 2). */
 enum { FAIL_NONE, FAIL_READ, FAIL_WRITE, FAIL_WRITE_FULL, FAIL_FLUSH, FAIL_INFO, FAIL_KINDS };
 static int block_fail;
@@ -123,6 +123,8 @@ static uint32_t mem_resize(void *ctx, uint64_t size)
     if (size > disk_size)
         memset(disk_data + disk_size, 0, (size_t)(size - disk_size));
     disk_size = size;
+    if (size > disk_reached)
+        disk_reached = size;
     return 0;
 }
 
@@ -146,6 +148,10 @@ static bool model_on;
 static uint8_t live[DISK_MAX];
 static uint64_t live_size;
 static msnap snaps[SNAPS + 1];
+/* What this input used of the model, cleared before the next one (a run
+ * clears what it touched, not the whole model). */
+static uint64_t live_reached;
+static bool snap_used[SNAPS + 1];
 
 /* A change of [off, off + len): every tracked snapshot sees it. */
 static void model_changed(uint64_t off, uint64_t len)
@@ -170,6 +176,8 @@ static void model_resize(uint64_t size)
         model_changed(size < live_size ? size : live_size,
                       size < live_size ? live_size - size : size - live_size);
     live_size = size;
+    if (size > live_reached)
+        live_reached = size;
 }
 
 static void model_check_read(uint64_t off, const uint8_t *buf, uint64_t len)
@@ -286,36 +294,6 @@ static void model_scsi(const rsvd_scsi_cmd *cmd, const capture *c)
     }
 }
 
-/* ---- the storage directory ---- */
-
-static char dir[256];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void dir_remove(void)
-{
-    if (dir[0])
-        nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static void dir_fresh(void)
-{
-    if (!dir[0]) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/rsvd-fuzz-disk-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        FUZZ_CHECK(mkdtemp(dir) != NULL);
-        atexit(dir_remove);
-    }
-    dir_remove();
-    FUZZ_CHECK(mkdir(dir, 0700) == 0);
-}
-
 /* ---- the disk ---- */
 
 typedef struct fz {
@@ -408,6 +386,7 @@ static void v2_snapshot(fz *f, void *h, uint8_t id, bool tracked)
     f->ops->create_snapshot(f->set, h, &a, &out, begin(&f->c));
     FUZZ_CHECK(end(&f->c) == RSVD_STATUS_SUCCESS);
     msnap *m = &snaps[id];
+    snap_used[id] = true;
     m->exists = m->data = true;
     m->tracked = tracked;
     m->size = live_size;
@@ -587,14 +566,18 @@ static void v2_control(fz *f, int who, uint8_t what, rsvd_rd *rd)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t in_buf[65536];
-    memset(disk_data, 0, sizeof disk_data);
-    disk_size = DISK_BYTES;
+    memset(disk_data, 0, (size_t)disk_reached);
+    disk_size = disk_reached = DISK_BYTES;
     block_fail = FAIL_NONE;
     model_on = true;
-    memset(live, 0, sizeof live);
-    live_size = DISK_BYTES;
-    memset(snaps, 0, sizeof snaps);
-    dir_fresh();
+    memset(live, 0, (size_t)live_reached);
+    live_size = live_reached = DISK_BYTES;
+    for (int i = 0; i <= SNAPS; i++)
+        if (snap_used[i]) {
+            memset(&snaps[i], 0, sizeof snaps[i]);
+            snap_used[i] = false;
+        }
+    const char *dir = fuzz_scratch_fresh("rsvd-fuzz-disk");
 
     static fz f;
     memset(&f, 0, sizeof f);

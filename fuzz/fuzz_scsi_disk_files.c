@@ -27,7 +27,6 @@
 #include "backends/scsi_disk_int.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +38,7 @@
 #include <rsvd/wire_rsvd.h>
 
 #include "fuzz_common.h"
+#include "fuzz_scratch.h"
 #include "util/completion.h"
 #include "util/crc32c.h"
 
@@ -123,34 +123,7 @@ static uint32_t end(void)
 
 /* ---- the storage directory ---- */
 
-static char dir[256];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void dir_remove(void)
-{
-    if (dir[0])
-        nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-/* An empty directory for this input. */
-static void dir_fresh(void)
-{
-    if (!dir[0]) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/rsvd-fuzz-files-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        FUZZ_CHECK(mkdtemp(dir) != NULL);
-        atexit(dir_remove);
-    }
-    dir_remove();
-    FUZZ_CHECK(mkdir(dir, 0700) == 0);
-}
+static const char *dir;
 
 /* Sets the CRC-32C at @p at of the @p n bytes at @p b (with that field
  * taken as zero), when the bytes are there. */
@@ -381,7 +354,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (flags & 8)
         fix_checksums(copy[0], plen[0], copy[1], plen[1], copy[2], plen[2]);
-    dir_fresh();
+    dir = fuzz_scratch_fresh("rsvd-fuzz-files");
     if (flags & 1)
         put("disk.rsvdmeta", part[0], plen[0], 0);
     if (flags & 2)

@@ -354,6 +354,24 @@ typedef struct rsvd_server_write_req {
 RSVD_API int rsvd_server_write(rsvd_server *srv, const rsvd_server_write_req *req,
                                void *cookie);
 
+/**
+ * Where the data of a tunnelled SCSI command that reads (Disposition
+ * RSVD_SCSI_DATA_IN, [MS-RSVD] 3.2.5.5.5) lands in
+ * rsvd_server_ioctl_req.output: after the 16-byte tunnel header and the
+ * 36-byte SVHDX_TUNNEL_SCSI_RESPONSE ([MS-RSVD] 2.2.4.8), where the
+ * response carries it. The virtual SCSI disk reads straight there
+ * (rsvd_scsi_cmd.data_in): nothing is copied by the library. A host whose
+ * disk does direct I/O lays its output out so that output +
+ * RSVD_SERVER_SCSI_DATA_OFFSET is aligned as the disk needs - 4096 bytes
+ * covers the built-in disk over O_DIRECT (rsvd/file_store.h) for every
+ * sector size up to 4 KiB - and the data goes from the disk into it with
+ * no copy; otherwise the built-in disk reads through its bounce buffer and
+ * copies. An SMB2 server that builds its IOCTL response in one buffer
+ * (header, response, output) starts the message so that this address
+ * falls on a page (docs/performance.md).
+ */
+#define RSVD_SERVER_SCSI_DATA_OFFSET 52u
+
 /** An IOCTL ([MS-RSVD] 3.2.4, 3.2.5.5, 3.2.5.6). */
 typedef struct rsvd_server_ioctl_req {
     /** The open's LocalOpen. */
@@ -367,7 +385,8 @@ typedef struct rsvd_server_ioctl_req {
     uint32_t input_len;
     /** MaxOutputResponse; @p output has room for that many bytes. */
     uint32_t max_output;
-    /** Room for the output, max_output bytes. */
+    /** Room for the output, max_output bytes. The data a tunnelled SCSI
+     * command reads lands at output + RSVD_SERVER_SCSI_DATA_OFFSET. */
     uint8_t *output;
 } rsvd_server_ioctl_req;
 

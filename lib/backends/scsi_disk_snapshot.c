@@ -468,6 +468,10 @@ static uint32_t stage_switch(rsvd_scsi_disk *d, sd_pending *p, uint32_t *ct)
     sd_store *st = d->store;
     if (!size_snapshottable(d))
         return RSVD_STATUS_NOT_SUPPORTED; /* grown since Initialize */
+    /* A sequence that cannot advance (metadata that says so): no snapshot,
+     * rather than one whose Sequence the next open refuses. */
+    if (st->next_seq == UINT64_MAX)
+        return RSVD_STATUS_INSUFFICIENT_RESOURCES;
     sd_snap *s = &st->snaps[st->nsnaps];
     memset(s, 0, sizeof *s);
     s->file.fd = -1;

@@ -386,27 +386,43 @@ static uint32_t log_scan(rsvd_scsi_disk *d, bool (*fn)(void *arg, const sd_log_r
     return r;
 }
 
-/* The changes between two MARKs, clipped to a window. */
+/* The changes between two MARKs, clipped to a window. An id may have
+ * been a snapshot's before (deleted, and another taken under the same id):
+ * a snapshot's point is the last MARK of its id in the log, since it was
+ * taken after every earlier snapshot of that id. A first scan finds those
+ * MARKs, a second collects the writes between them. */
 typedef struct changes_scan {
     const rsvd_guid *from, *to; /* to NULL: the present */
     uint64_t lo, hi;
-    int phase;                  /* 0 before from, 1 collecting, 2 reached to */
+    uint64_t at;                /* records visited so far */
+    uint64_t from_at, to_at;    /* the last MARK of each: its number, from 1 (0: none) */
     ext_set set;
 } changes_scan;
+
+static bool marks_step(void *arg, const sd_log_record *rec)
+{
+    changes_scan *cs = arg;
+    cs->at++;
+    if (rec->type == SD_LOG_MARK) {
+        if (rsvd_guid_equal(&rec->guid, cs->from))
+            cs->from_at = cs->at;
+        if (cs->to && rsvd_guid_equal(&rec->guid, cs->to))
+            cs->to_at = cs->at;
+    }
+    return true;
+}
 
 static bool changes_step(void *arg, const sd_log_record *rec)
 {
     changes_scan *cs = arg;
-    if (rec->type == SD_LOG_MARK) {
-        if (cs->phase == 0 && rsvd_guid_equal(&rec->guid, cs->from))
-            cs->phase = 1;
-        else if (cs->phase == 1 && cs->to && rsvd_guid_equal(&rec->guid, cs->to))
-            cs->phase = 2;
-    } else if (rec->type == SD_LOG_WRITE && cs->phase == 1) {
+    cs->at++;
+    if (cs->to && cs->at >= cs->to_at)
+        return false;
+    if (rec->type == SD_LOG_WRITE && cs->at > cs->from_at) {
         uint64_t s = rec->a, e = rec->a + rec->b;
         ext_add(&cs->set, s > cs->lo ? s : cs->lo, e < cs->hi ? e : cs->hi);
     }
-    return cs->phase != 2;
+    return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -671,10 +687,15 @@ void sd_query_changes(void *ctx, void *handle, const rsvd_disk_query_changes_arg
     cs.lo = args->byte_offset;
     cs.hi = args->byte_offset + args->byte_length;
     cs.set.mem = d->mem;
-    cs.phase = to == from ? 2 : 0;
-    uint32_t r = cs.phase == 2 ? RSVD_STATUS_SUCCESS : log_scan(d, changes_step, &cs);
-    if (r == RSVD_STATUS_SUCCESS && (cs.phase == 0 || (to && cs.phase != 2)))
-        r = RSVD_STATUS_CHANGE_TRACKING_INVALID_TRACKING_STATE; /* a point the log lost */
+    uint32_t r = RSVD_STATUS_SUCCESS;
+    if (to != from) { /* from a point to itself nothing changed */
+        r = log_scan(d, marks_step, &cs);
+        if (r == RSVD_STATUS_SUCCESS && (!cs.from_at || (to && cs.to_at <= cs.from_at)))
+            r = RSVD_STATUS_CHANGE_TRACKING_INVALID_TRACKING_STATE; /* a point the log lost */
+        cs.at = 0;
+        if (r == RSVD_STATUS_SUCCESS)
+            r = log_scan(d, changes_step, &cs);
+    }
     ext_norm(&cs.set);
     if (r == RSVD_STATUS_SUCCESS && cs.set.nomem)
         r = RSVD_STATUS_INSUFFICIENT_RESOURCES;

@@ -833,10 +833,8 @@ int rsvd_res_client_handle_expiry(rsvd_res_client *cli, uint64_t now_ms, size_t 
         return RSVD_E_INVAL;
     CLI_GUARD(cli);
     size_t n = 0;
-    rsvd_heap_node *top;
-    while ((top = rsvd_heap_peek(&cli->deadlines)) != NULL && top->key < now_ms) {
-        cli_open *o = RSVD_CONTAINER_OF(top, cli_open, deadline);
-        rsvd_heap_remove(&cli->deadlines, top);
+    while (rsvd_heap_top_before(&cli->deadlines, now_ms)) {
+        cli_open *o = RSVD_CONTAINER_OF(rsvd_heap_pop(&cli->deadlines), cli_open, deadline);
         if (o->attempt)
             continue; /* decided when the attempt ends */
         open_give_up(cli, o, o->timed_reason);

@@ -94,7 +94,6 @@ typedef enum cli_open_state {
 
 struct cli_open {
     uint64_t handle;
-    cli_open_state state;
     rsvd_smb2_fileid file_id; /* Open.FileId */
     cli_tree *tree;           /* Open.TreeConnect; NULL while detached (the
                                  target tree while CREATING) */
@@ -103,23 +102,26 @@ struct cli_open {
     uint8_t *name;
     size_t name_len;
     uint32_t desired_access, file_attributes, share_access, create_disposition, create_options;
+    cli_open_state state;
+    uint32_t resilient_timeout_ms; /* Open.ResilientTimeout */
+    uint32_t durable_timeout_ms;   /* Open.DurableTimeout */
+    rsvd_res_lost_reason timed_reason; /* what passing the deadline gives the open up for */
+    uint32_t resend_pending;       /* LOCK requests waiting to be re-sent */
+    /* The small members together: no padding between them (an open's size
+     * is in the benchmark's budget). */
     uint8_t oplock_level;
     bool durable;                  /* Open.Durable */
     bool resilient_handle;         /* Open.ResilientHandle */
-    uint32_t resilient_timeout_ms; /* Open.ResilientTimeout */
-    uint64_t last_disconnect_ms;   /* Open.LastDisconnectTime */
-    rsvd_guid create_guid;         /* Open.CreateGuid (zero: none) */
-    uint32_t durable_timeout_ms;   /* Open.DurableTimeout */
     bool durable_v2;               /* granted through DH2Q: reconnects with DH2C */
     bool persistent;               /* Open.IsPersistent */
     bool timed;                    /* detached with a deadline */
-    rsvd_res_lost_reason timed_reason; /* what passing it gives the open up for */
+    uint64_t last_disconnect_ms;   /* Open.LastDisconnectTime */
+    rsvd_guid create_guid;         /* Open.CreateGuid (zero: none) */
     uint64_t deadline_ms;          /* disconnect + ResilientTimeout or DurableTimeout */
     rsvd_heap_node deadline;       /* queued while detached, timed, not yet due */
     cli_req *attempt;              /* reconnect CREATE in flight */
     uint8_t buckets[CLI_BUCKETS];  /* index i at [i - 1] */
     rsvd_list requests;            /* cli_req.open_node */
-    uint32_t resend_pending;       /* LOCK requests waiting to be re-sent */
     void *user_data;
 };
 

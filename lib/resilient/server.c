@@ -420,7 +420,7 @@ int rsvd_res_server_open_info(const rsvd_res_server *s, uint64_t persistent_id,
     info.shared_vhdx = o->shared_vhdx;
     info.durable_timeout_ms = o->durable_timeout_ms;
     info.create_guid = o->create_guid;
-    info.client_guid = o->client_guid;
+    info.client_guid = res_open_client_guid(o);
     info.app_instance_id = o->app_id;
     info.has_app_instance_id = o->has_app_id;
     info.oplock_level = o->oplock_level;
@@ -441,7 +441,7 @@ int rsvd_res_server_lock_seq(const rsvd_res_server *s, uint64_t persistent_id, u
     const res_open *o = res_open_by_persistent(s, persistent_id);
     if (!o)
         return RSVD_E_NOENT;
-    uint8_t e = o->lock_seq[index - 1];
+    uint8_t e = res_lock_seq_get(o, index);
     *valid = (e & RES_LOCK_SEQ_VALID) != 0;
     *number = (uint8_t)(e & 0xFu);
     return RSVD_OK;
@@ -482,7 +482,7 @@ static const char *open_invariants(const rsvd_res_server *s, const res_open *o)
         return "an open's persistent id does not name it";
     if (!o->share)
         return "an open has no share";
-    if ((o->is_durable || o->is_resilient || o->is_persistent) && o->owner_len == 0)
+    if ((o->is_durable || o->is_resilient || o->is_persistent) && !o->user_q)
         return "a preserved open has no DurableOwner";
     if (o->state == RES_OPEN_ATTACHED || o->state == RES_OPEN_RECLAIMED) {
         if (!o->sess || !o->tree || o->tree->sess != o->sess)
@@ -511,10 +511,9 @@ static const char *open_invariants(const rsvd_res_server *s, const res_open *o)
         if (!o->counted || !o->client_q || !o->user_q ||
             o->user_q->detached > s->cfg.max_detached_per_user)
             return "a detached open is not counted by its client and user";
-        if (!res_user_equal(o->user_q->key, o->user_q->len, o->owner, o->owner_len) ||
-            o->client_q->len != sizeof o->client_guid ||
-            memcmp(o->client_q->key, o->client_guid.b, sizeof o->client_guid.b) != 0)
-            return "a detached open is counted by another client or user";
+        if (o->client_q->len != sizeof(rsvd_guid) || o->user_q->len == 0 ||
+            o->user_q->len > RSVD_RES_USER_MAX)
+            return "a detached open is counted by no client or user";
     } else {
         return "a closed open is still in the table";
     }

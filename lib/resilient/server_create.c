@@ -112,11 +112,10 @@ static uint32_t create_replay(rsvd_res_server *s, const res_req *rq,
     /* Step 1: IsReplayEligible, Open.CreateGuid and Open.ClientGuid. */
     for (res_open *o = res_index_first_create_guid(s, g); o; o = res_index_next_create_guid(o)) {
         if (!o->is_replay_eligible || o->state == RES_OPEN_RECLAIMED ||
-            !rsvd_guid_equal(&o->client_guid, &rq->conn->client_guid) ||
+            !res_open_client_is(o, &rq->conn->client_guid) ||
             o->share != rq->tree->share)
             continue;
-        if (o->owner_len == 0 ||
-            !res_user_equal(o->owner, o->owner_len, rq->sess->user, rq->sess->user_len) ||
+        if (!res_open_owned_by(o, rq->sess->user, rq->sess->user_len) ||
             replay_lease_mismatch(o, x))
             return RSVD_STATUS_ACCESS_DENIED;
         /* Decision: a NULL Open.Session is "another session" for an open
@@ -141,8 +140,7 @@ static uint32_t create_replay(rsvd_res_server *s, const res_req *rq,
             continue;
         if (o->state != RES_OPEN_DETACHED)
             return RSVD_STATUS_FILE_NOT_AVAILABLE; /* Open.Connection != NULL */
-        if (o->owner_len == 0 ||
-            !res_user_equal(o->owner, o->owner_len, rq->sess->user, rq->sess->user_len))
+        if (!res_open_owned_by(o, rq->sess->user, rq->sess->user_len))
             return RSVD_STATUS_ACCESS_DENIED;
         if (o->create_options != q->create_options || o->desired_access != q->desired_access ||
             o->share_access != q->share_access)
@@ -159,7 +157,8 @@ static uint32_t create_replay(rsvd_res_server *s, const res_req *rq,
  * D12). */
 static bool other_client(const res_open *o, const res_req *rq)
 {
-    const rsvd_guid *g = o->sess ? res_session_client_guid(o->sess) : &o->client_guid;
+    const rsvd_guid own = res_open_client_guid(o);
+    const rsvd_guid *g = o->sess ? res_session_client_guid(o->sess) : &own;
     return !rsvd_guid_equal(g, &rq->conn->client_guid);
 }
 
@@ -216,7 +215,7 @@ static bool create_guid_in_use(const rsvd_res_server *s, const res_req *rq,
                                const rsvd_guid *g)
 {
     for (res_open *o = res_index_first_create_guid(s, g); o; o = res_index_next_create_guid(o))
-        if (o->is_replay_eligible && rsvd_guid_equal(&o->client_guid, &rq->conn->client_guid))
+        if (o->is_replay_eligible && res_open_client_is(o, &rq->conn->client_guid))
             return true;
     return false;
 }
@@ -448,9 +447,9 @@ static int end_execute(rsvd_res_server *s, const rsvd_res_server_ctx *ctx, const
     /* "Successful Open Initialization" (3.3.5.9; durable reference §2.2). */
     bool ok = true;
     o->name = copy_bytes(s, q.name, q.name_length, &ok);
-    o->name_len = ok ? q.name_length : 0;
+    o->name_len = ok ? q.name_length : 0u;
     o->file_key = copy_bytes(s, g->file_key, g->file_key_len, &ok);
-    o->file_key_len = o->file_key ? g->file_key_len : 0;
+    o->file_key_len = o->file_key ? (uint32_t)g->file_key_len : 0u; /* at most RSVD_RES_FILE_KEY_MAX */
     if (!ok) {
         res_open_close(s, o, RSVD_RES_CLOSE_RESOURCES, false);
         op->status = RSVD_STATUS_INSUFFICIENT_RESOURCES;
@@ -458,7 +457,13 @@ static int end_execute(rsvd_res_server *s, const rsvd_res_server_ctx *ctx, const
     }
     o->dialect = rq.conn->dialect;
     o->server_caps = rq.conn->server_caps;
-    o->client_guid = rq.conn->client_guid;
+    /* Open.ClientGuid is the CREATE's connection's: its counter (a
+     * session's channels may come from other clients). */
+    if (o->client_q != rq.conn->client_q) {
+        res_counter *was = o->client_q;
+        o->client_q = res_counter_ref(rq.conn->client_q);
+        res_counter_put(s, true, was);
+    }
     if (res_dialect_is_3x(rq.conn->dialect))
         o->channel_sequence = (uint16_t)(rq.hdr.status & 0xFFFFu);
     o->desired_access = q.desired_access;

@@ -33,6 +33,8 @@
 #ifndef RSVD_LIB_RESILIENT_SERVER_INT_H
 #define RSVD_LIB_RESILIENT_SERVER_INT_H
 
+#include <string.h>
+
 #include <rsvd/resilient_server.h>
 #include <rsvd/smb2.h>
 #include <rsvd/wire_smb2.h> /* res_req_begin() decodes the header */
@@ -141,16 +143,38 @@ typedef enum res_reclaim_from {
     RES_FROM_ATTACHED = 2  /* a replay answered on its own session: nothing to undo */
 } res_reclaim_from;
 
+/* Packed without holes, what a close reads first (the scavenger closes a
+ * million of them in an order that is no order in memory): 400 bytes. */
 struct res_open {
     res_open_state state;
+    uint32_t server_caps;   /* Open.Connection.ServerCapabilities */
     uint64_t persistent_id; /* Open.DurableFileId */
     uint64_t volatile_id;   /* Open.FileId; 0 while detached */
-    uint16_t dialect;       /* Open.Connection.Dialect */
-    uint32_t server_caps;   /* Open.Connection.ServerCapabilities */
     res_session *sess;      /* Open.Session, NULL while detached */
     res_tree *tree;         /* Open.TreeConnect, NULL while detached */
     res_share *share;       /* TreeConnect.Share of the open, kept while detached */
+    res_counter *client_q;  /* Open.ClientGuid's counter (a reference): its key is
+                             * Open.ClientGuid (res_open_client_guid) */
+    res_counter *user_q;    /* Open.DurableOwner's counter (a reference), or NULL:
+                             * its key is Open.DurableOwner (res_open_owned_by) */
+    void *user_data;
+    rsvd_heap_node deadline;        /* Open.ResilientOpenTimeout / DurableOpenScavengerTimeout:
+                                     * queued iff detached */
+    uint64_t deadline_wall;         /* the same deadline on the wall clock (a store's records) */
     rsvd_list sess_node, tree_node;
+    rsvd_list client_node;     /* its client counter's opens, while counted */
+    rsvd_list batch_node;      /* s->batch, while in_batch */
+    /* Indexes. */
+    rsvd_hash_node guid_node;  /* s->by_create_guid, while create_guid is set */
+    rsvd_hash_node app_node;   /* s->by_app_id, while has_app_id */
+    rsvd_hash_node file_node;  /* s->by_file, while is_persistent (res_open_set_durable) */
+    /* Open.FileName (the CREATE's name, UTF-16LE) and the host's file
+     * identity: one allocation each, NULL when unknown. */
+    uint8_t *name;
+    uint8_t *file_key;
+    uint32_t name_len, file_key_len;
+    uint16_t dialect;          /* Open.Connection.Dialect */
+    uint16_t channel_sequence; /* Open.ChannelSequence */
     /* What the open is. */
     bool is_resilient;      /* Open.IsResilient */
     bool is_durable;        /* Open.IsDurable */
@@ -172,37 +196,19 @@ struct res_open {
     rsvd_guid lease_key;    /* Lease.LeaseKey (RES_LEASE_V1, _V2) */
     uint32_t resiliency_timeout_ms; /* Open.ResiliencyTimeout */
     uint32_t durable_timeout_ms;    /* Open.DurableOpenTimeout */
-    rsvd_heap_node deadline;        /* Open.ResilientOpenTimeout / DurableOpenScavengerTimeout:
-                                     * queued iff detached */
-    uint64_t deadline_wall;         /* the same deadline on the wall clock (a store's records) */
-    uint8_t owner[RSVD_RES_USER_MAX]; /* Open.DurableOwner */
-    size_t owner_len;                 /* 0: no DurableOwner */
-    rsvd_guid client_guid;            /* Open.ClientGuid */
     rsvd_guid create_guid;            /* Open.CreateGuid; zero: NULL */
     rsvd_guid app_id;                 /* Open.AppInstanceId */
     uint64_t app_version_high, app_version_low;
     uint32_t granted_access, desired_access, share_access, create_options;
     uint32_t create_action;           /* of the CREATE that made it (replays) */
-    uint16_t channel_sequence;        /* Open.ChannelSequence */
     uint32_t outstanding;             /* Open.OutstandingRequestCount */
     uint32_t outstanding_pre;         /* Open.OutstandingPreRequestCount */
     uint32_t epoch;                   /* attachments so far: counts of older ones are void */
-    uint8_t lock_seq[RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX]; /* index i at [i - 1] */
-    /* Indexes. */
-    rsvd_hash_node guid_node;  /* s->by_create_guid, while create_guid is set */
-    rsvd_hash_node app_node;   /* s->by_app_id, while has_app_id */
-    rsvd_hash_node file_node;  /* s->by_file, while is_persistent (res_open_set_durable) */
-    rsvd_list client_node;     /* its client counter's opens, while counted */
-    rsvd_list batch_node;      /* s->batch, while in_batch */
-    res_counter *client_q;     /* Open.ClientGuid's counter (a reference) */
-    res_counter *user_q;       /* Open.DurableOwner's counter (a reference), or NULL */
-    void *user_data;
-    /* Open.FileName (the CREATE's name, UTF-16LE) and the host's file
-     * identity: one allocation each, NULL when unknown. */
-    uint8_t *name;
-    size_t name_len;
-    uint8_t *file_key;
-    size_t file_key_len;
+    /* LockSequenceArray, packed (res_lock_seq_get/_set): entry i's Valid
+     * is bit i - 1 of lock_valid, its SequenceNumber the nibble i - 1 of
+     * lock_num - 40 bytes instead of 64. */
+    uint64_t lock_valid;
+    uint8_t lock_num[RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX / 2];
 };
 
 struct rsvd_res_server {
@@ -294,6 +300,48 @@ res_open *res_open_by_persistent(const rsvd_res_server *s, uint64_t persistent_i
 
 /* Users compare as byte strings. */
 bool res_user_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
+
+/* LockSequenceArray[index] (1..64) as one byte: RES_LOCK_SEQ_VALID and the
+ * SequenceNumber. */
+static inline uint8_t res_lock_seq_get(const res_open *o, uint32_t index)
+{
+    const uint32_t i = index - 1u;
+    const uint8_t num = (uint8_t)((o->lock_num[i / 2u] >> (4u * (i % 2u))) & 0xFu);
+    return (uint8_t)(((o->lock_valid >> i) & 1u) ? RES_LOCK_SEQ_VALID | num : num);
+}
+
+static inline void res_lock_seq_set(res_open *o, uint32_t index, uint8_t entry)
+{
+    const uint32_t i = index - 1u, shift = 4u * (i % 2u);
+    o->lock_num[i / 2u] =
+        (uint8_t)((o->lock_num[i / 2u] & ~(0xFu << shift)) | ((entry & 0xFu) << shift));
+    if (entry & RES_LOCK_SEQ_VALID)
+        o->lock_valid |= 1ull << i;
+    else
+        o->lock_valid &= ~(1ull << i);
+}
+
+/* Whether Open.DurableOwner is set and is @p user. An open keeps its owner
+ * and its ClientGuid once, as the keys of its quota counters (which exist
+ * from the moment each is set): not a copy in every open. */
+static inline bool res_open_owned_by(const res_open *o, const uint8_t *user, size_t len)
+{
+    return o->user_q && res_user_equal(o->user_q->key, o->user_q->len, user, len);
+}
+
+/* Whether Open.ClientGuid is @p g. */
+static inline bool res_open_client_is(const res_open *o, const rsvd_guid *g)
+{
+    return memcmp(o->client_q->key, g->b, sizeof g->b) == 0;
+}
+
+/* Open.ClientGuid. */
+static inline rsvd_guid res_open_client_guid(const res_open *o)
+{
+    rsvd_guid g;
+    memcpy(g.b, o->client_q->key, sizeof g.b);
+    return g;
+}
 
 /* The ClientGuid of the connection a session was last reached on (its first
  * channel): "Open.Session.Connection.ClientGuid". */

@@ -101,9 +101,6 @@ static uint32_t resiliency_rules(rsvd_res_server *s, const res_conn *c, const re
      * open stays as it was (nothing half-done). */
     bool was_durable = o->is_durable, was_resilient = o->is_resilient;
     uint32_t was_timeout = o->resiliency_timeout_ms;
-    uint8_t was_owner[RSVD_RES_USER_MAX];
-    size_t was_owner_len = o->owner_len;
-    memcpy(was_owner, o->owner, sizeof was_owner);
     res_counter *was_q = o->user_q ? res_counter_ref(o->user_q) : NULL;
     res_open_set_durable(s, o, false, o->is_persistent);
     o->is_resilient = true;
@@ -113,8 +110,6 @@ static uint32_t resiliency_rules(rsvd_res_server *s, const res_conn *c, const re
         res_open_set_durable(s, o, was_durable, o->is_persistent);
         o->is_resilient = was_resilient;
         o->resiliency_timeout_ms = was_timeout;
-        memcpy(o->owner, was_owner, sizeof was_owner);
-        o->owner_len = was_owner_len;
         res_counter_put(s, false, o->user_q);
         o->user_q = was_q;
         return RSVD_STATUS_INSUFFICIENT_RESOURCES;

@@ -86,11 +86,11 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
     op->priv_index = index;
     op->priv_number = number;
     op->priv_check = true;
-    uint8_t *e = &o->lock_seq[index - 1];
-    if (!(*e & RES_LOCK_SEQ_VALID) ||
+    const uint8_t e = res_lock_seq_get(o, index);
+    if (!(e & RES_LOCK_SEQ_VALID) ||
         !lock_seq_applies(s, o, rq.conn->dialect, rq.conn->server_caps))
         return RSVD_OK;
-    if ((*e & 0xFu) == number) {
+    if ((e & 0xFu) == number) {
         /* Equal: a replay of a request already applied - success without
          * further processing. */
         op->action = RSVD_RES_LOCK_REPLAY;
@@ -98,7 +98,7 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
         return RSVD_OK;
     }
     /* Different: reset the entry and continue with normal processing. */
-    *e = 0;
+    res_lock_seq_set(o, index, 0);
     return RSVD_OK;
 }
 
@@ -109,11 +109,10 @@ int rsvd_res_server_lock_begin(rsvd_res_server *s, const rsvd_res_server_ctx *ct
 static __attribute__((noinline)) int record_persistent(rsvd_res_server *s, res_open *o,
                                                        uint32_t index, uint8_t entry)
 {
-    uint8_t *e = &o->lock_seq[index - 1];
-    uint8_t old = *e;
-    *e = entry;
+    const uint8_t old = res_lock_seq_get(o, index);
+    res_lock_seq_set(o, index, entry);
     if (res_store_put(s, o) != RSVD_OK) {
-        *e = old;
+        res_lock_seq_set(o, index, old);
         return RSVD_E_IO;
     }
     return RSVD_OK;
@@ -146,6 +145,6 @@ int rsvd_res_server_lock_end(rsvd_res_server *s, const rsvd_res_lock_op *op, uin
     uint8_t entry = (uint8_t)(RES_LOCK_SEQ_VALID | (op->priv_number & 0xFu));
     if (o->is_persistent)
         return record_persistent(s, o, op->priv_index, entry);
-    o->lock_seq[op->priv_index - 1] = entry;
+    res_lock_seq_set(o, op->priv_index, entry);
     return RSVD_OK;
 }

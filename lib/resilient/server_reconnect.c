@@ -190,7 +190,7 @@ static uint32_t reconnect_dhnc(rsvd_res_server *s, const res_req *rq,
     /* Step 4: Lease != NULL and Open.ClientGuid != Connection.ClientGuid
      * (decision D10: only for a leased open; the owner check below is then
      * what guards the others). */
-    if (leased(o) && !rsvd_guid_equal(&o->client_guid, &rq->conn->client_guid))
+    if (leased(o) && !res_open_client_is(o, &rq->conn->client_guid))
         return RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
     /* Step 5: Lease.FileName is not the request's file name. */
     if (lease_name_mismatch(o, q))
@@ -203,7 +203,7 @@ static uint32_t reconnect_dhnc(rsvd_res_server *s, const res_req *rq,
         return RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
     /* Step 8: the user of Session.SecurityContext must be Open.DurableOwner
      * (pitfall B4: never skipped). */
-    if (!res_user_equal(rq->sess->user, rq->sess->user_len, o->owner, o->owner_len))
+    if (!res_open_owned_by(o, rq->sess->user, rq->sess->user_len))
         return RSVD_STATUS_ACCESS_DENIED;
     return rebind(s, rq, o, out);
 }
@@ -231,7 +231,7 @@ static uint32_t reconnect_dh2c(rsvd_res_server *s, const res_req *rq,
      * zero bytes, pitfall P1 of the resiliency reference); IsDurable and
      * IsResilient FALSE; Open.Session != NULL; the lease rules; a durable
      * open's caching (SHOULD <350>); the lease version (SHOULD <351>). */
-    if (leased(o) && !rsvd_guid_equal(&o->client_guid, &rq->conn->client_guid))
+    if (leased(o) && !res_open_client_is(o, &rq->conn->client_guid))
         return RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
     if (o->is_persistent && !flag)
         return RSVD_STATUS_OBJECT_NAME_NOT_FOUND;
@@ -249,7 +249,7 @@ static uint32_t reconnect_dh2c(rsvd_res_server *s, const res_req *rq,
     if (flag && !o->is_persistent)
         return RSVD_STATUS_INVALID_PARAMETER;
     /* Step 4: the user must be Open.DurableOwner. */
-    if (!res_user_equal(rq->sess->user, rq->sess->user_len, o->owner, o->owner_len))
+    if (!res_open_owned_by(o, rq->sess->user, rq->sess->user_len))
         return RSVD_STATUS_ACCESS_DENIED;
     return rebind(s, rq, o, out);
 }

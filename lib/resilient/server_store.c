@@ -111,14 +111,18 @@ static int rec_encode(const res_open *o, uint64_t deadline_wall, uint8_t *buf, s
     rsvd_wr_u32(&w, o->create_options);              /* 56: CreateOptions */
     rsvd_wr_u32(&w, o->create_action);               /* 60: CreateAction */
     rsvd_wr_guid(&w, &o->lease_key);                 /* 64: LeaseKey */
-    rsvd_wr_guid(&w, &o->client_guid);               /* 80: ClientGuid */
+    const rsvd_guid client_guid = res_open_client_guid(o);
+    rsvd_wr_guid(&w, &client_guid);                  /* 80: ClientGuid */
     rsvd_wr_guid(&w, &o->create_guid);               /* 96: CreateGuid */
     rsvd_wr_guid(&w, &o->app_id);                    /* 112: AppInstanceId */
     rsvd_wr_u64(&w, o->app_version_high);            /* 128: AppInstanceVersionHigh */
     rsvd_wr_u64(&w, o->app_version_low);             /* 136: AppInstanceVersionLow */
-    rsvd_wr_bytes(&w, o->lock_seq, sizeof o->lock_seq); /* 144: LockSequenceArray */
-    rsvd_wr_u8(&w, (uint8_t)o->owner_len);           /* 208: owner */
-    rsvd_wr_bytes(&w, o->owner, o->owner_len);
+    for (uint32_t i = 1; i <= RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX; i++) /* 144: LockSequenceArray */
+        rsvd_wr_u8(&w, res_lock_seq_get(o, i));
+    const size_t owner_len = o->user_q ? o->user_q->len : 0;
+    rsvd_wr_u8(&w, (uint8_t)owner_len);              /* 208: owner */
+    if (owner_len)
+        rsvd_wr_bytes(&w, o->user_q->key, owner_len);
     rsvd_wr_u16(&w, (uint16_t)o->share->len);        /* share identity */
     rsvd_wr_bytes(&w, o->share->id, o->share->len);
     rsvd_wr_u16(&w, (uint16_t)o->file_key_len);      /* file key */
@@ -142,7 +146,7 @@ uint64_t res_wall_deadline(rsvd_res_server *s, uint32_t timeout_ms)
 /* Bytes the record of @p o takes at most. */
 static size_t rec_cap(const res_open *o)
 {
-    return REC_FIXED + o->owner_len + 2 + o->share->len + 2 + o->file_key_len + 2 + o->name_len;
+    return REC_FIXED + (o->user_q ? o->user_q->len : 0) + 2 + o->share->len + 2 + o->file_key_len + 2 + o->name_len;
 }
 
 /* A detached open's deadline on the wall clock (res_open_detach set it),
@@ -299,6 +303,11 @@ typedef struct rec {
     res_open *o;         /* the open it becomes (not in any table yet) */
     uint64_t deadline_wall;
     bool detached;
+    /* Open.ClientGuid and Open.DurableOwner: the keys of the counters the
+     * open gets when it joins. */
+    rsvd_guid client_guid;
+    uint8_t owner[RSVD_RES_USER_MAX];
+    size_t owner_len;
     const uint8_t *share; /* a view into bytes */
     size_t share_len;
     uint8_t bytes[];      /* a copy of the share identity */
@@ -368,27 +377,30 @@ static int rec_decode(rsvd_res_server *s, const uint8_t *key, size_t key_len,
     o->create_options = rsvd_rd_u32(&rd);                /* 56 */
     o->create_action = rsvd_rd_u32(&rd);                 /* 60 */
     rsvd_rd_guid(&rd, &o->lease_key);                    /* 64 */
-    rsvd_rd_guid(&rd, &o->client_guid);                  /* 80 */
+    rsvd_guid client_guid;
+    rsvd_rd_guid(&rd, &client_guid);                     /* 80 */
     rsvd_rd_guid(&rd, &o->create_guid);                  /* 96 */
     rsvd_rd_guid(&rd, &o->app_id);                       /* 112 */
     o->app_version_high = rsvd_rd_u64(&rd);              /* 128 */
     o->app_version_low = rsvd_rd_u64(&rd);               /* 136 */
-    rsvd_rd_copy(&rd, o->lock_seq, sizeof o->lock_seq);  /* 144 */
-    o->owner_len = rsvd_rd_u8(&rd);                      /* 208 */
+    uint8_t lock_seq[RSVD_SMB2_LOCK_SEQUENCE_INDEX_MAX];
+    rsvd_rd_copy(&rd, lock_seq, sizeof lock_seq);        /* 144 */
+    uint8_t owner[RSVD_RES_USER_MAX];
+    size_t owner_len = rsvd_rd_u8(&rd);                  /* 208 */
     int rc = RSVD_OK;
-    if (o->owner_len > RSVD_RES_USER_MAX)
+    if (owner_len > RSVD_RES_USER_MAX)
         rc = RSVD_E_WIRE_VALUE;
     else
-        rsvd_rd_copy(&rd, o->owner, o->owner_len);
+        rsvd_rd_copy(&rd, owner, owner_len);
     size_t share_len = rsvd_rd_u16(&rd);
     const uint8_t *share = rsvd_rd_take(&rd, share_len);
     bool ok = true;
     size_t key_bytes = rsvd_rd_u16(&rd);
     o->file_key = rd_dup(s, &rd, key_bytes, &ok);
-    o->file_key_len = o->file_key ? key_bytes : 0;
+    o->file_key_len = o->file_key ? (uint32_t)key_bytes : 0u; /* 16-bit on the record */
     size_t name_len = rsvd_rd_u16(&rd);
     o->name = rd_dup(s, &rd, name_len, &ok);
-    o->name_len = o->name ? name_len : 0;
+    o->name_len = o->name ? (uint32_t)name_len : 0u;
     if (rc == RSVD_OK && (!rsvd_rd_ok(&rd) || rsvd_rd_left(&rd) != 0))
         rc = RSVD_E_WIRE_SHORT;
     uint8_t want[REC_KEY_LEN];
@@ -398,13 +410,15 @@ static int rec_decode(rsvd_res_server *s, const uint8_t *key, size_t key_len,
     if (rc == RSVD_OK &&
         (key_len != REC_KEY_LEN || memcmp(key, want, REC_KEY_LEN) != 0 ||
          share_len > RSVD_RES_SHARE_MAX || key_bytes > RSVD_RES_FILE_KEY_MAX ||
-         o->lease_kind > RES_LEASE_V2 || o->owner_len == 0 ||
+         o->lease_kind > RES_LEASE_V2 || owner_len == 0 ||
          !(flags & REC_PERSISTENT) || ((flags & REC_DETACHED) != 0) != (deadline_wall != 0)))
         rc = RSVD_E_WIRE_VALUE;
     if (rc == RSVD_OK) {
-        for (size_t i = 0; i < sizeof o->lock_seq; i++)
-            if (o->lock_seq[i] & ~(RES_LOCK_SEQ_VALID | 0xFu))
+        for (uint32_t i = 0; i < sizeof lock_seq; i++) {
+            if (lock_seq[i] & ~(RES_LOCK_SEQ_VALID | 0xFu))
                 rc = RSVD_E_WIRE_VALUE;
+            res_lock_seq_set(o, i + 1u, lock_seq[i]);
+        }
     }
     if (rc == RSVD_OK && !ok)
         rc = RSVD_E_NOMEM;
@@ -425,6 +439,9 @@ static int rec_decode(rsvd_res_server *s, const uint8_t *key, size_t key_len,
     o->has_app_id = (flags & REC_HAS_APP_ID) != 0;
     o->has_app_version = (flags & REC_HAS_APP_VERSION) != 0;
     r->o = o;
+    r->client_guid = client_guid;
+    memcpy(r->owner, owner, owner_len);
+    r->owner_len = owner_len;
     r->deadline_wall = deadline_wall;
     r->detached = (flags & REC_DETACHED) != 0;
     r->share_len = share_len;
@@ -466,8 +483,8 @@ static int restore_join(rsvd_res_server *s, res_open *o, const rec *r, uint64_t 
     rsvd_list_init(&o->tree_node);
     rsvd_list_init(&o->client_node);
     o->share = res_share_get(s, r->share, r->share_len);
-    res_counter *cq = res_counter_get(s, true, o->client_guid.b, sizeof o->client_guid.b);
-    res_counter *uq = res_counter_get(s, false, o->owner, o->owner_len);
+    res_counter *cq = res_counter_get(s, true, r->client_guid.b, sizeof r->client_guid.b);
+    res_counter *uq = res_counter_get(s, false, r->owner, r->owner_len);
     int rc = (!o->share || !cq || !uq) ? RSVD_E_NOMEM : RSVD_OK;
     if (rc == RSVD_OK)
         rc = rsvd_heap_reserve(&s->deadlines, 1);

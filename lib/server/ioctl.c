@@ -16,6 +16,7 @@
 /* ---- 3.2.5.6 Query Shared Virtual Disk Support ------------------------------------ */
 
 typedef struct handle_state_search {
+    const rsvd_server *srv;
     uint64_t local_open;
     uint32_t state;
 } handle_state_search;
@@ -23,7 +24,7 @@ typedef struct handle_state_search {
 static bool handle_state_visit(rsvd_open *o, void *arg)
 {
     handle_state_search *s = arg;
-    if (o->state != RSVD_OPEN_OPEN)
+    if (rsvd_open_state_of(s->srv, o) != RSVD_OPEN_OPEN)
         return true; /* a CREATE in progress is not in the OpenTable yet */
     if (o->local_open == s->local_open) {
         s->state = RSVD_HANDLE_STATE_SHARED;
@@ -53,7 +54,7 @@ void rsvd_query_support_answer(rsvd_server *srv, uint64_t local_open, rsvd_name 
     /* "The server MUST search the OpenTable for an Open where Open.FileName
      * matches the file name": none - HandleStateNone; one whose LocalOpen is
      * this handle - HandleStateShared; otherwise HandleStateFileShared. */
-    handle_state_search s = {local_open, RSVD_HANDLE_STATE_NONE};
+    handle_state_search s = {srv, local_open, RSVD_HANDLE_STATE_NONE};
     if (name.s) /* NULL: a name no Open can have */
         rsvd_names_each(srv, name, rsvd_name_hash(srv, name), handle_state_visit, &s);
     resp.shared_virtual_disk_handle_state = s.state;

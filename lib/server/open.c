@@ -31,6 +31,7 @@ typedef struct rsvd_create_state {
 
 void rsvd_open_destroy(rsvd_server *srv, rsvd_open *o)
 {
+    rsvd_open_table_release(srv, o);
     rsvd_sense_free(srv, o);
     rsvd_open_v2_free(srv, o);
     rsvd_mem_free(srv->mem, o);
@@ -44,10 +45,8 @@ static void create_state_free(rsvd_server *srv, rsvd_create_state *cs)
 
 void rsvd_open_undo(rsvd_server *srv, rsvd_open *o)
 {
-    if (o->local_open) { /* handle 0 is never issued */
-        rsvd_handle_table_remove(&srv->opens, o->local_open);
+    if (o->local_open) /* handle 0 is never issued */
         rsvd_names_remove(srv, o); /* no-op if it had not joined */
-    }
     rsvd_open_destroy(srv, o);
 }
 
@@ -153,7 +152,6 @@ uint32_t rsvd_open_alloc(rsvd_server *srv, const uint8_t *name16, size_t name16_
     o->name[name_len] = '\0';
     o->name_len = (uint32_t)name_len;
     o->name_hash = rsvd_name_hash(srv, (rsvd_name){o->name, name_len});
-    o->state = RSVD_OPEN_OPENING;
     srv->open_count++;
     *out = o;
     return RSVD_STATUS_SUCCESS;
@@ -190,7 +188,7 @@ static uint32_t create_reserve(rsvd_server *srv, rsvd_open *o, void *cookie,
     *cs = rsvd_mem_calloc(srv->mem, 1, sizeof **cs);
     if (!*cs || rsvd_names_reserve(srv) != RSVD_OK)
         return RSVD_STATUS_INSUFFICIENT_RESOURCES;
-    if (rsvd_handle_table_add(&srv->opens, o, &o->local_open) != RSVD_OK)
+    if (rsvd_open_table_add(srv, o) != RSVD_OK)
         return RSVD_STATUS_INSUFFICIENT_RESOURCES; /* max_opens reached, or no memory */
     *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_CREATE, cookie);
     if (!*q)
@@ -285,7 +283,7 @@ static rsvd_step open_reply(rsvd_server *srv, rsvd_req *q, rsvd_server_reply *re
     rsvd_open *o = q->open;
     rsvd_create_state *cs = q->u.state;
     /* The open is in the OpenTable from now on. */
-    o->state = RSVD_OPEN_OPEN;
+    rsvd_open_table_publish(srv, o);
     size_t len = 0;
     rsvd_svhdx_open_device_context resp = cs->ctx;
     int rc;
@@ -515,11 +513,10 @@ void rsvd_open_begin_close(rsvd_server *srv, rsvd_open *o, void *cookie)
     /* The Open leaves the OpenTable now: later requests naming it get their
      * not-found status. Its CDP timers stop: the close aborts what they
      * watch (rsvd_close_issue). */
-    rsvd_handle_table_remove(&srv->opens, o->local_open);
+    rsvd_open_table_unpublish(srv, o);
     rsvd_names_remove(srv, o);
     rsvd_timers_stop_open(srv, o);
     rsvd_aborts_forget(srv, o);
-    o->state = RSVD_OPEN_CLOSING;
     o->close_cookie = cookie;
     rsvd_srv_close_when_idle(srv, o);
     rsvd_srv_kick(srv); /* may complete, reply and free o */

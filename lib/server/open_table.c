@@ -1,9 +1,10 @@
 /*
- * The OpenTable's file-name index ([MS-RSVD] 3.2.5.1 "search the OpenTable
- * for an Open whose FileName matches", 3.2.5.6 "search ... for an Open
- * where Open.FileName matches"): a chained hash table of opens keyed by
- * their file name, so that neither search is O(n) in the number of opens.
- * (The index by LocalOpen is the handle table in server.c.)
+ * The OpenTable ([MS-RSVD] 3.2.1.1): by LocalOpen, an array of slots (every
+ * request names its open so: READ and WRITE look at the slot only), and by
+ * file name ([MS-RSVD] 3.2.5.1 "search the OpenTable for an Open whose
+ * FileName matches", 3.2.5.6 "search ... for an Open where Open.FileName
+ * matches"), a chained hash table of opens keyed by their file name, so
+ * that neither search is O(n) in the number of opens.
  *
  * Names are kept in UTF-8 with the ":SharedVirtualDisk" suffix removed and
  * compared without regard to ASCII case unless the configuration asks for
@@ -12,12 +13,124 @@
  */
 #include <string.h>
 
+#include <rsvd/fscc.h>
 #include <rsvd/wire.h>
 #include <rsvd/wire_rsvd.h>
 
 #include "server/server_internal.h"
+#include "util/guid.h"
 #include "util/mem.h"
 #include "util/siphash.h"
+
+/* ---- by LocalOpen ------------------------------------------------------------ */
+
+/* Slots start on a cache line: a 32-byte slot never spans two. */
+#define SLOT_ALIGN 64u
+
+void rsvd_open_table_init(rsvd_server *srv)
+{
+    memset(&srv->opens, 0, sizeof srv->opens);
+}
+
+void rsvd_open_table_fini(rsvd_server *srv)
+{
+    rsvd_mem_free(srv->mem, srv->opens.slots_alloc);
+    memset(&srv->opens, 0, sizeof srv->opens);
+}
+
+/* Doubles the slot array (16 at first). Not realloc: the copy must keep
+ * its alignment. */
+static int grow(rsvd_server *srv)
+{
+    rsvd_open_table *t = &srv->opens;
+    uint32_t ncap = t->cap ? t->cap * 2u : 16u;
+    const uint64_t bytes = (uint64_t)ncap * sizeof *t->slots + SLOT_ALIGN - 1u;
+    if (ncap > UINT32_MAX / 2u || bytes > SIZE_MAX)
+        return RSVD_E_LIMIT;
+    void *mem = rsvd_mem_alloc(srv->mem, (size_t)bytes);
+    if (!mem)
+        return RSVD_E_NOMEM;
+    uintptr_t p = ((uintptr_t)mem + SLOT_ALIGN - 1u) & ~(uintptr_t)(SLOT_ALIGN - 1u);
+    rsvd_open_slot *slots = (rsvd_open_slot *)p;
+    if (t->used)
+        memcpy(slots, t->slots, (size_t)t->used * sizeof *slots);
+    rsvd_mem_free(srv->mem, t->slots_alloc);
+    t->slots_alloc = mem;
+    t->slots = slots;
+    t->cap = ncap;
+    return RSVD_OK;
+}
+
+int rsvd_open_table_add(rsvd_server *srv, rsvd_open *o)
+{
+    rsvd_open_table *t = &srv->opens;
+    if (t->count >= srv->cfg.max_opens)
+        return RSVD_E_LIMIT;
+    uint32_t idx;
+    if (t->free_head) {
+        idx = t->free_head - 1u;
+        t->free_head = t->slots[idx].next_free;
+    } else {
+        if (t->used == t->cap) {
+            int rc = grow(srv);
+            if (rc != RSVD_OK)
+                return rc;
+        }
+        idx = t->used++;
+        t->slots[idx].gen = 1;
+    }
+    rsvd_open_slot *s = &t->slots[idx];
+    s->open = o;
+    s->backend_handle = NULL;
+    s->in_flight = 0;
+    s->next_free = 0;
+    s->state = RSVD_OPEN_OPENING;
+    s->flags = 0;
+    s->reserved = 0;
+    t->count++;
+    o->local_open = ((uint64_t)s->gen << 32) | (uint64_t)(idx + 1u);
+    return RSVD_OK;
+}
+
+void rsvd_open_table_publish(rsvd_server *srv, rsvd_open *o)
+{
+    rsvd_open_slot *s = rsvd_open_slot_of(srv, o);
+    /* What [MS-RSVD] 3.2.5.3/3.2.5.4 check on the Open before the I/O, once:
+     * a virtual SCSI disk open needs an InitiatorId, and every open
+     * FILE_NO_INTERMEDIATE_BUFFERING in its CreateOptions. */
+    const bool initiator_ok = !o->is_virtual_scsi_disk || !rsvd_guid_zero_inline(&o->initiator_id);
+    const bool nib = (o->create_options & RSVD_FILE_NO_INTERMEDIATE_BUFFERING) != 0;
+    s->backend_handle = o->backend_handle;
+    s->flags = (uint8_t)((o->is_virtual_scsi_disk ? RSVD_SLOT_SCSI : 0u) |
+                         (initiator_ok && nib ? RSVD_SLOT_IO_READY : 0u));
+    s->state = RSVD_OPEN_OPEN;
+}
+
+void rsvd_open_table_unpublish(rsvd_server *srv, rsvd_open *o)
+{
+    rsvd_open_slot *s = rsvd_open_slot_of(srv, o);
+    s->state = RSVD_OPEN_CLOSING;
+    s->flags = 0;
+    srv->opens.count--;
+}
+
+void rsvd_open_table_release(rsvd_server *srv, rsvd_open *o)
+{
+    if (!o->local_open) /* handle 0 is never issued */
+        return;
+    rsvd_open_table *t = &srv->opens;
+    rsvd_open_slot *s = rsvd_open_slot_of(srv, o);
+    if (s->state != RSVD_OPEN_CLOSING)
+        t->count--;
+    s->open = NULL;
+    s->backend_handle = NULL;
+    s->state = RSVD_OPEN_FREE;
+    s->flags = 0;
+    s->gen = s->gen == UINT32_MAX ? 1u : s->gen + 1u; /* stale LocalOpens stay stale */
+    s->next_free = t->free_head;
+    t->free_head = (uint32_t)o->local_open;
+    o->local_open = 0;
+}
 
 /* ---- names ------------------------------------------------------------------ */
 

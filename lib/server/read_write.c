@@ -12,28 +12,36 @@
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 
-/* How [MS-RSVD] 3.2.5.3/3.2.5.4 sort what the object store or the virtual
- * SCSI disk reported (rsvd/backend.h says how a disk reports each case). */
-rsvd_io_outcome rsvd_io_classify(const rsvd_open *o, const rsvd_io_result *r)
+#include "util/guid.h"
+#include "wire/status_int.h"
+
+/* The outcome of a backend call as [MS-RSVD] 3.2.5.3/3.2.5.4 sort it. */
+typedef enum rsvd_io_outcome {
+    RSVD_IO_SUCCESS,
+    RSVD_IO_RESERVATION_CONFLICT, /* SCSI status 0x18 */
+    RSVD_IO_RSVD_ERROR,           /* status is a 2.2.3 code */
+    RSVD_IO_DISK_ERROR,           /* any other virtual-SCSI-disk error */
+    RSVD_IO_STORE_ERROR           /* any other object-store error */
+} rsvd_io_outcome;
+
+/* How [MS-RSVD] 3.2.5.3/3.2.5.4 sort what the object store (@p scsi false)
+ * or the virtual SCSI disk reported (rsvd/backend.h says how a disk reports
+ * each case). */
+static inline rsvd_io_outcome io_classify(bool scsi, const rsvd_io_result *r)
 {
-    /* A backend cannot hand out a StatusKey: only the server stores sense
-     * data, so STATUS_SVHDX_ERROR_STORED from a backend is "any other error"
-     * (docs/decisions.md). */
-    const bool rsvd_code =
-        rsvd_status_is_rsvd_error(r->status) && !rsvd_status_is_error_stored(r->status);
-    if (!o->is_virtual_scsi_disk) {
-        if (r->status == RSVD_STATUS_SUCCESS)
-            return RSVD_IO_SUCCESS;
-        return rsvd_code ? RSVD_IO_RSVD_ERROR : RSVD_IO_STORE_ERROR;
-    }
     if (r->status == RSVD_STATUS_SUCCESS) {
-        if (r->scsi.scsi_status == RSVD_SCSI_STATUS_GOOD)
+        if (!scsi || r->scsi.scsi_status == RSVD_SCSI_STATUS_GOOD)
             return RSVD_IO_SUCCESS;
         if (r->scsi.scsi_status == RSVD_SCSI_STATUS_RESERVATION_CONFLICT)
             return RSVD_IO_RESERVATION_CONFLICT;
         return RSVD_IO_DISK_ERROR;
     }
-    return rsvd_code ? RSVD_IO_RSVD_ERROR : RSVD_IO_DISK_ERROR;
+    /* A backend cannot hand out a StatusKey: only the server stores sense
+     * data, so STATUS_SVHDX_ERROR_STORED from a backend is "any other error"
+     * (docs/decisions.md). */
+    if (rsvd_status_rsvd_error_inline(r->status) && !rsvd_status_stored_inline(r->status))
+        return RSVD_IO_RSVD_ERROR;
+    return scsi ? RSVD_IO_DISK_ERROR : RSVD_IO_STORE_ERROR;
 }
 
 static rsvd_step read_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
@@ -41,64 +49,97 @@ static rsvd_step read_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
 static rsvd_step write_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
                                  rsvd_server_reply *reply);
 
-static void io_start(rsvd_server *srv, bool write, uint64_t local_open, uint64_t offset,
-                     uint32_t length, uint8_t *rbuf, const uint8_t *wdata, void *cookie)
+/* Replies with @p status at once. The reply callback may call into the
+ * server: it is one of the server's callbacks (srv->depth). */
+static void io_fail(rsvd_server *srv, uint16_t cmd, uint32_t status, void *cookie)
+{
+    srv->depth++;
+    rsvd_srv_fail(srv, cmd, 0, status, cookie);
+    srv->depth--;
+}
+
+/* The checks of 3.2.5.3/3.2.5.4 that look at the Open, in the sections'
+ * order, for an open whose slot says one of them fails. */
+static void io_refuse(rsvd_server *srv, rsvd_open *o, uint16_t cmd, void *cookie)
+{
+    srv->depth++;
+    /* "If the Open is found, Open.IsVirtualSCSIDisk is true, and
+     * Open.InitiatorId is zero": advance the sequence, store a SenseError
+     * (<12>/<14> values) and "return the error (STATUS_SVHDX_ERROR_STORED |
+     * SenseError.StatusKey)". */
+    if (o->is_virtual_scsi_disk && rsvd_guid_zero_inline(&o->initiator_id))
+        rsvd_srv_fail(srv, cmd, 0, rsvd_sense_store_no_initiator(srv, o), cookie);
+    /* "If the Open is found and the FILE_NO_INTERMEDIATE_BUFFERING bit is not
+     * set in Open.CreateOptions, the server MUST fail the request with the
+     * STATUS_NOT_SUPPORTED code." */
+    else
+        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_NOT_SUPPORTED, cookie);
+    srv->depth--;
+}
+
+static int io_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r);
+
+/* Inlined into rsvd_server_read() and rsvd_server_write(), so that each is
+ * one function from the host's call to the backend's. The backend call is
+ * the last thing it does: nothing of the server is touched after it, so it
+ * needs no srv->depth (the request in flight keeps rsvd_server_free()
+ * away while the backend has it). */
+__attribute__((always_inline)) static inline void
+io_start(rsvd_server *srv, bool write, uint64_t local_open, uint64_t offset, uint32_t length,
+         uint8_t *rbuf, const uint8_t *wdata, void *cookie)
 {
     const uint16_t cmd = write ? RSVD_SMB2_WRITE : RSVD_SMB2_READ;
 
     /* [MS-RSVD] 3.2.5: IsSVHDXSupported FALSE. */
     if (!srv->cfg.svhdx_supported) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INVALID_DEVICE_REQUEST, cookie);
+        io_fail(srv, cmd, RSVD_STATUS_INVALID_DEVICE_REQUEST, cookie);
         return;
     }
     /* 3.2.5.3 / 3.2.5.4: "the server MUST locate the Open in the OpenTable
      * where Open.LocalOpen matches ... If no Open is found, the server MUST
-     * fail the request with the STATUS_INVALID_PARAMETER error code." */
-    rsvd_open *o = rsvd_srv_find_open(srv, local_open);
-    if (!o) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INVALID_PARAMETER, cookie);
+     * fail the request with the STATUS_INVALID_PARAMETER error code." Only
+     * the open's slot is read from here on: it says whether the checks on
+     * the Open pass (rsvd_open_table_publish()). */
+    rsvd_open_slot *s = rsvd_open_slot_find(srv, local_open);
+    if (!s || s->state != RSVD_OPEN_OPEN) {
+        io_fail(srv, cmd, RSVD_STATUS_INVALID_PARAMETER, cookie);
         return;
     }
-    /* "If the Open is found, Open.IsVirtualSCSIDisk is true, and
-     * Open.InitiatorId is zero": advance the sequence, store a SenseError
-     * (<12>/<14> values) and "return the error (STATUS_SVHDX_ERROR_STORED |
-     * SenseError.StatusKey)". */
-    if (o->is_virtual_scsi_disk && rsvd_guid_is_zero(&o->initiator_id)) {
-        rsvd_srv_fail(srv, cmd, 0, rsvd_sense_store_no_initiator(srv, o), cookie);
+    if (!(s->flags & RSVD_SLOT_IO_READY)) {
+        io_refuse(srv, s->open, cmd, cookie);
         return;
     }
-    /* "If the Open is found and the FILE_NO_INTERMEDIATE_BUFFERING bit is not
-     * set in Open.CreateOptions, the server MUST fail the request with the
-     * STATUS_NOT_SUPPORTED code." */
-    if (!(o->create_options & RSVD_FILE_NO_INTERMEDIATE_BUFFERING)) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_NOT_SUPPORTED, cookie);
-        return;
-    }
-    rsvd_req *q = rsvd_srv_req_get(srv, o, cmd, cookie);
+    rsvd_req *q = rsvd_srv_req_take(srv, s->open, (uint32_t)local_open - 1u, cmd, cookie);
     if (!q) {
-        rsvd_srv_fail(srv, cmd, 0, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
+        io_fail(srv, cmd, RSVD_STATUS_INSUFFICIENT_RESOURCES, cookie);
         return;
     }
+    const bool scsi = (s->flags & RSVD_SLOT_SCSI) != 0;
+    void *handle = s->backend_handle;
     q->out = rbuf;
     q->out_cap = write ? 0 : length;
     q->len = length;
+    q->scsi = scsi;
+    /* Its own completion: a success is answered there; anything else goes
+     * to the server's, which calls the handler below. */
+    q->sink.complete = io_complete;
     /* "If Open.IsVirtualSCSIDisk is FALSE, the server MUST issue a read/write
      * to the underlying object store; otherwise the server MUST pass the
-     * request to the virtual SCSI disk." From here on q and o belong to the
-     * backend call. */
+     * request to the virtual SCSI disk." From here on q and the open belong
+     * to the backend call. */
     rsvd_completion c = rsvd_srv_req_issue(q, write ? write_completed : read_completed);
-    if (o->is_virtual_scsi_disk) {
+    if (scsi) {
         const rsvd_scsi_disk_ops *d = srv->cfg.scsi_disk;
         if (write)
-            d->write(srv->cfg.scsi_disk_ctx, o->backend_handle, offset, wdata, length, c);
+            d->write(srv->cfg.scsi_disk_ctx, handle, offset, wdata, length, c);
         else
-            d->read(srv->cfg.scsi_disk_ctx, o->backend_handle, offset, rbuf, length, c);
+            d->read(srv->cfg.scsi_disk_ctx, handle, offset, rbuf, length, c);
     } else {
-        const rsvd_object_store_ops *s = srv->cfg.object_store;
+        const rsvd_object_store_ops *st = srv->cfg.object_store;
         if (write)
-            s->write(srv->cfg.object_store_ctx, o->backend_handle, offset, wdata, length, c);
+            st->write(srv->cfg.object_store_ctx, handle, offset, wdata, length, c);
         else
-            s->read(srv->cfg.object_store_ctx, o->backend_handle, offset, rbuf, length, c);
+            st->read(srv->cfg.object_store_ctx, handle, offset, rbuf, length, c);
     }
 }
 
@@ -106,8 +147,8 @@ static void io_start(rsvd_server *srv, bool write, uint64_t local_open, uint64_t
 static inline rsvd_step io_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
                                      rsvd_server_reply *reply, bool write)
 {
-    rsvd_open *o = q->open;
-    switch (rsvd_io_classify(o, r)) {
+    rsvd_open *o = q->open; /* read only when something is stored */
+    switch (io_classify(q->scsi, r)) {
     case RSVD_IO_SUCCESS:
         /* "If the underlying object store or virtual SCSI disk indicates that
          * the read/write was successful, the server MUST return success" (and
@@ -156,6 +197,37 @@ static inline rsvd_step io_completed(rsvd_server *srv, rsvd_req *q, const rsvd_i
     return RSVD_STEP_REPLY;
 }
 
+/* The completion of a READ or a WRITE. A success (io_classify()'s
+ * RSVD_IO_SUCCESS, tested first) is answered here with the reply
+ * io_completed() would build; anything else goes the way of every other
+ * request (rsvd_srv_req_complete(): a backend's status checked, the handler
+ * below, a failure's reply without output). */
+static int io_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r)
+{
+    rsvd_req *q = (rsvd_req *)(void *)sink;
+    if (r->status != RSVD_STATUS_SUCCESS ||
+        (q->scsi && r->scsi.scsi_status != RSVD_SCSI_STATUS_GOOD) || !q->busy || tag != q->gen)
+        return rsvd_srv_req_complete(sink, tag, r); /* refuses a stale completion */
+    rsvd_server *srv = q->srv;
+    q->gen++; /* from here on, the same completion is refused */
+    srv->depth++;
+    /* "If the underlying object store or virtual SCSI disk indicates that
+     * the read/write was successful, the server MUST return success" (and
+     * the data read). */
+    rsvd_server_reply reply = {.cookie = q->cookie, .command = q->command};
+    if (q->command == RSVD_SMB2_WRITE) {
+        reply.count = r->bytes < q->len ? r->bytes : q->len;
+    } else {
+        reply.output = q->out;
+        reply.output_len = r->bytes < q->out_cap ? r->bytes : q->out_cap;
+    }
+    rsvd_srv_req_put(srv, q);
+    rsvd_srv_deliver(srv, &reply);
+    rsvd_srv_kick(srv);
+    srv->depth--;
+    return RSVD_OK;
+}
+
 static rsvd_step read_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_result *r,
                                 rsvd_server_reply *reply)
 {
@@ -172,9 +244,7 @@ int rsvd_server_read(rsvd_server *srv, const rsvd_server_read_req *req, void *co
 {
     if (!srv || !req || (!req->buf && req->length))
         return RSVD_E_INVAL;
-    srv->depth++;
     io_start(srv, false, req->local_open, req->offset, req->length, req->buf, NULL, cookie);
-    srv->depth--;
     return RSVD_OK;
 }
 
@@ -182,8 +252,6 @@ int rsvd_server_write(rsvd_server *srv, const rsvd_server_write_req *req, void *
 {
     if (!srv || !req || (!req->data && req->length))
         return RSVD_E_INVAL;
-    srv->depth++;
     io_start(srv, true, req->local_open, req->offset, req->length, NULL, req->data, cookie);
-    srv->depth--;
     return RSVD_OK;
 }

@@ -3,8 +3,11 @@
  * ([MS-RSVD] 3.2.1.2, 3.2.1.3), filled by 3.2.5.3 and 3.2.5.4 and read by
  * 3.2.5.5.3.
  *
- * The 256 slots (StatusKey 0x00 - 0xFF) are allocated when the first error
- * of an open is stored, so that an open that never fails stays small.
+ * The slots (StatusKey 0x00 - 0xFF) are allocated as the keys are used:
+ * the first stored error of an open allocates the first eight, and the
+ * store doubles whenever the sequence reaches a key past its end, up to all
+ * 256. Keys are issued in order, so the store holds every key issued so far
+ * and an open that never fails, or fails rarely, stays small.
  */
 #include <string.h>
 
@@ -14,19 +17,42 @@
 #include "server/server_internal.h"
 #include "util/mem.h"
 
+/* Slots of a new store: keys 0x00 - 0x07 (0x01 is the first issued). */
+#define SENSE_FIRST_CAP 8u
+
+/* Makes room for @p key. @return false when the store could not grow. */
+static bool sense_room(rsvd_server *srv, rsvd_open *o, uint8_t key)
+{
+    uint32_t cap = o->sense ? o->sense->cap : 0u;
+    if (key < cap)
+        return true;
+    uint32_t ncap = cap ? cap : SENSE_FIRST_CAP;
+    while (ncap <= key)
+        ncap *= 2u; /* at most 256 */
+    rsvd_sense_store *n =
+        rsvd_mem_realloc(srv->mem, o->sense, sizeof *n + (size_t)ncap * sizeof n->slot[0]);
+    if (!n)
+        return false;
+    memset(&n->slot[cap], 0, (size_t)(ncap - cap) * sizeof n->slot[0]);
+    n->cap = ncap;
+    n->reserved = 0;
+    o->sense = n;
+    return true;
+}
+
 uint32_t rsvd_sense_store_error(rsvd_server *srv, rsvd_open *o, uint8_t srb_status,
                                 uint8_t scsi_status, bool auto_generated,
                                 const uint8_t *sense, size_t sense_len)
 {
-    if (!o->sense) {
-        o->sense = rsvd_mem_calloc(srv->mem, 1, sizeof *o->sense);
-        if (!o->sense) /* docs/decisions.md: no key is issued */
-            return RSVD_STATUS_INSUFFICIENT_RESOURCES;
-    }
     /* [MS-RSVD] 3.2.5.3 / 3.2.5.4: "If Open.SenseErrorSequence is 0xFF, the
      * server MUST reset Open.SenseErrorSequence to 0x00. Otherwise, the server
-     * MUST increment the Open.SenseErrorSequence by 0x01." */
-    o->sense_seq = o->sense_seq == 0xFFu ? 0x00u : (uint8_t)(o->sense_seq + 1u);
+     * MUST increment the Open.SenseErrorSequence by 0x01." The slot of the
+     * new value is made first: a store that cannot grow fails the request
+     * and the sequence stays (docs/decisions.md: no key is issued). */
+    const uint8_t key = o->sense_seq == 0xFFu ? 0x00u : (uint8_t)(o->sense_seq + 1u);
+    if (!sense_room(srv, o, key))
+        return RSVD_STATUS_INSUFFICIENT_RESOURCES;
+    o->sense_seq = key;
     /* "update SenseError in Open.SenseErrorDataList at index
      * Open.SenseErrorSequence": SenseError.StatusKey = the sequence (the slot's
      * index), SrbStatus, ScsiStatus and SenseData from the disk. */
@@ -71,7 +97,7 @@ uint32_t rsvd_sense_store_disk_error(rsvd_server *srv, rsvd_open *o, const rsvd_
 
 const rsvd_sense_slot *rsvd_sense_lookup(const rsvd_open *o, uint8_t key)
 {
-    if (!o->sense)
+    if (!o->sense || key >= o->sense->cap)
         return NULL;
     const rsvd_sense_slot *s = &o->sense->slot[key];
     return (s->flags & RSVD_SENSE_SLOT_VALID) ? s : NULL;

@@ -11,10 +11,9 @@
 #include "server/server_internal.h"
 #include "util/mem.h"
 #include "util/versioned.h"
+#include "wire/status_int.h"
 
 /* ---- completions ------------------------------------------------------------ */
-
-static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r);
 
 static bool store_ops_ok(const rsvd_object_store_ops *s)
 {
@@ -85,7 +84,7 @@ int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out)
         srv->cfg.cdp_timeout_ms = RSVD_SERVER_DEFAULT_CDP_TIMEOUT_MS;
     if (!srv->cfg.max_transactions)
         srv->cfg.max_transactions = RSVD_SERVER_DEFAULT_MAX_TRANSACTIONS;
-    rsvd_handle_table_init(&srv->opens, mem, srv->cfg.max_opens);
+    rsvd_open_table_init(srv);
     srv->pool = rsvd_mem_calloc(mem, srv->cfg.max_requests, sizeof *srv->pool);
     if (!srv->pool) {
         rsvd_mem_free(mem, srv);
@@ -93,7 +92,7 @@ int rsvd_server_new(const rsvd_server_config *cfg, rsvd_server **out)
     }
     for (uint32_t i = srv->cfg.max_requests; i-- > 0;) {
         rsvd_req *q = &srv->pool[i];
-        q->sink.complete = req_complete;
+        q->sink.complete = rsvd_srv_req_complete;
         q->srv = srv;
         q->gen = 1;
         q->next_free = srv->free_reqs;
@@ -111,7 +110,7 @@ int rsvd_server_free(rsvd_server *srv)
         return RSVD_E_BUSY;
     rsvd_names_fini(srv);
     rsvd_ct_fini(srv);
-    rsvd_handle_table_fini(&srv->opens);
+    rsvd_open_table_fini(srv);
     rsvd_mem_free(srv->mem, srv->pool);
     rsvd_mem_free(srv->mem, srv);
     return RSVD_OK;
@@ -129,11 +128,6 @@ size_t rsvd_server_requests_in_flight(const rsvd_server *srv)
 
 /* ---- replies ------------------------------------------------------------------ */
 
-void rsvd_srv_deliver(rsvd_server *srv, const rsvd_server_reply *reply)
-{
-    srv->cfg.reply(srv->cfg.reply_ctx, reply);
-}
-
 void rsvd_srv_fail(rsvd_server *srv, uint16_t command, uint32_t ctl_code, uint32_t status,
                    void *cookie)
 {
@@ -150,32 +144,18 @@ void rsvd_srv_fail(rsvd_server *srv, uint16_t command, uint32_t ctl_code, uint32
 
 rsvd_req *rsvd_srv_req_get(rsvd_server *srv, rsvd_open *open, uint16_t command, void *cookie)
 {
-    rsvd_req *q = srv->free_reqs;
+    rsvd_req *q = rsvd_srv_req_take(srv, open, (uint32_t)open->local_open - 1u, command, cookie);
     if (!q)
         return NULL;
-    srv->free_reqs = q->next_free;
-    q->next_free = NULL;
-    q->open = open;
-    q->cookie = cookie;
-    q->command = command;
-    q->busy = true;
     q->request_id = 0;
     q->out = NULL;
     q->out_cap = 0;
     q->len = 0;
-    q->ctl_code = 0;
     q->op_code = 0;
+    q->scsi = false;
+    q->sink.complete = rsvd_srv_req_complete;
     memset(&q->u, 0, sizeof q->u);
-    srv->in_flight++;
-    open->in_flight++;
     return q;
-}
-
-rsvd_completion rsvd_srv_req_issue(rsvd_req *q, rsvd_req_finish_fn finish)
-{
-    q->finish = finish;
-    q->gen++;
-    return rsvd_completion_make(&q->sink, q->gen);
 }
 
 static void close_enqueue(rsvd_server *srv, rsvd_open *o)
@@ -189,19 +169,9 @@ static void close_enqueue(rsvd_server *srv, rsvd_open *o)
     srv->close_tail = o;
 }
 
-void rsvd_srv_req_put(rsvd_server *srv, rsvd_req *q)
+void rsvd_srv_close_last(rsvd_server *srv, rsvd_open *o)
 {
-    rsvd_open *o = q->open;
-    q->busy = false;
-    q->open = NULL;
-    q->cookie = NULL;
-    q->next_free = srv->free_reqs;
-    srv->free_reqs = q;
-    srv->in_flight--;
-    o->in_flight--;
-    /* [MS-RSVD] 3.2.5.2 with requests in flight: the backend close waits for
-     * the last of them. */
-    if (o->state == RSVD_OPEN_CLOSING && o->in_flight == 0 && !o->close_started)
+    if (!o->close_started)
         close_enqueue(srv, o);
 }
 
@@ -221,29 +191,28 @@ void rsvd_srv_kick_queues(rsvd_server *srv)
 
 void rsvd_srv_close_when_idle(rsvd_server *srv, rsvd_open *o)
 {
-    if (o->in_flight == 0 && !o->close_started)
+    if (rsvd_open_slot_of(srv, o)->in_flight == 0 && !o->close_started)
         close_enqueue(srv, o);
 }
 
-/* A status no backend may hand on (docs/decisions.md): a StatusKey only the
- * server issues, and STATUS_PENDING from a call that has completed. */
-static uint32_t backend_status(uint32_t status)
-{
-    if (rsvd_status_is_error_stored(status) || status == RSVD_STATUS_PENDING)
-        return RSVD_STATUS_UNSUCCESSFUL;
-    return status;
-}
-
-static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r)
+int rsvd_srv_req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_result *r)
 {
     rsvd_req *q = (rsvd_req *)(void *)sink;
     if (!q->busy || tag != q->gen)
         return RSVD_E_STATE; /* repeated, stale or forged: nothing changes */
     rsvd_server *srv = q->srv;
-    rsvd_io_result res = *r;
-    res.status = backend_status(res.status);
     q->gen++; /* from here on, the same completion is refused */
     srv->depth++;
+    /* A status no backend may hand on (docs/decisions.md): a StatusKey only
+     * the server issues, and STATUS_PENDING from a call that has completed.
+     * A success is handed on as it came. */
+    rsvd_io_result res;
+    if (r->status != RSVD_STATUS_SUCCESS &&
+        (rsvd_status_stored_inline(r->status) || r->status == RSVD_STATUS_PENDING)) {
+        res = *r;
+        res.status = RSVD_STATUS_UNSUCCESSFUL;
+        r = &res;
+    }
 
     rsvd_server_reply reply;
     memset(&reply, 0, sizeof reply);
@@ -252,10 +221,10 @@ static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_
     reply.ctl_code = q->ctl_code;
 
     /* The handler the request was issued with (its own file's). */
-    const rsvd_step step = q->finish(srv, q, &res, &reply);
+    const rsvd_step step = q->finish(srv, q, r, &reply);
     if (step == RSVD_STEP_REPLY) {
         rsvd_srv_req_put(srv, q);
-        if (rsvd_server_reply_is_error(&reply)) {
+        if (rsvd_srv_reply_is_error(&reply)) {
             reply.output = NULL;
             reply.output_len = 0;
             reply.count = 0;
@@ -269,27 +238,13 @@ static int req_complete(rsvd_completion_sink *sink, uint64_t tag, const rsvd_io_
     return RSVD_OK;
 }
 
-/* [MS-SMB2] 3.3.4.4: the statuses that are not a failure, of the commands
- * this server answers. */
 bool rsvd_server_reply_is_error(const rsvd_server_reply *reply)
 {
-    if (!reply)
-        return true;
-    if (reply->status == RSVD_STATUS_SUCCESS)
-        return false;
-    if (reply->status != RSVD_STATUS_BUFFER_OVERFLOW)
-        return true;
-    if (reply->command == RSVD_SMB2_QUERY_INFO)
-        return false;
-    if (reply->command == RSVD_SMB2_IOCTL)
-        return reply->ctl_code != RSVD_FSCTL_PIPE_TRANSCEIVE &&
-               reply->ctl_code != RSVD_FSCTL_PIPE_PEEK &&
-               reply->ctl_code != RSVD_FSCTL_DFS_GET_REFERRALS;
-    return true;
+    return !reply || rsvd_srv_reply_is_error(reply);
 }
 
 rsvd_open *rsvd_srv_find_open(rsvd_server *srv, uint64_t local_open)
 {
-    rsvd_open *o = rsvd_handle_table_get(&srv->opens, local_open);
-    return o && o->state == RSVD_OPEN_OPEN ? o : NULL;
+    rsvd_open_slot *s = rsvd_open_slot_find(srv, local_open);
+    return s && s->state == RSVD_OPEN_OPEN ? s->open : NULL;
 }

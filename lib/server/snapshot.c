@@ -157,35 +157,36 @@ rsvd_txn *rsvd_abort_next_for_close(const rsvd_server *srv, rsvd_open *o)
     return NULL;
 }
 
-static rsvd_txn *abort_due_of(const rsvd_server *srv, rsvd_open *o)
+static rsvd_txn *abort_due_of(const rsvd_server *srv, rsvd_open_v2 *v)
 {
-    for (uint32_t i = 0; o->v2 && i < srv->cfg.max_transactions; i++)
-        if (o->v2->txns[i].used && o->v2->txns[i].abort_due)
-            return &o->v2->txns[i];
+    for (uint32_t i = 0; i < srv->cfg.max_transactions; i++)
+        if (v->txns[i].used && v->txns[i].abort_due)
+            return &v->txns[i];
     return NULL;
 }
 
+/* @p o has version-2 state: only its transactions' timers fire. */
 static void abort_enqueue(rsvd_server *srv, rsvd_open *o)
 {
-    if (o->abort_queued)
+    if (o->v2->abort_queued)
         return;
-    o->abort_queued = true;
-    o->abort_next = srv->abort_head;
+    o->v2->abort_queued = true;
+    o->v2->abort_next = srv->abort_head;
     srv->abort_head = o;
 }
 
 void rsvd_aborts_forget(rsvd_server *srv, rsvd_open *o)
 {
-    if (!o->abort_queued)
+    if (!o->v2 || !o->v2->abort_queued)
         return;
-    for (rsvd_open **p = &srv->abort_head; *p; p = &(*p)->abort_next) {
+    for (rsvd_open **p = &srv->abort_head; *p; p = &(*p)->v2->abort_next) {
         if (*p == o) {
-            *p = o->abort_next;
+            *p = o->v2->abort_next;
             break;
         }
     }
-    o->abort_next = NULL;
-    o->abort_queued = false;
+    o->v2->abort_next = NULL;
+    o->v2->abort_queued = false;
 }
 
 /* A timer's abort: no reply, the request goes back to the pool. */
@@ -202,11 +203,12 @@ void rsvd_aborts_kick(rsvd_server *srv)
 {
     while (srv->abort_head && srv->free_reqs) {
         rsvd_open *o = srv->abort_head;
-        rsvd_txn *x = abort_due_of(srv, o);
+        rsvd_open_v2 *v = o->v2; /* every open in the queue has it */
+        rsvd_txn *x = abort_due_of(srv, v);
         if (!x) {
-            srv->abort_head = o->abort_next;
-            o->abort_next = NULL;
-            o->abort_queued = false;
+            srv->abort_head = v->abort_next;
+            v->abort_next = NULL;
+            v->abort_queued = false;
             continue;
         }
         rsvd_req *q = rsvd_srv_req_get(srv, o, RSVD_SMB2_IOCTL, NULL);
@@ -331,7 +333,8 @@ static rsvd_step create_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_r
              * timer starts. */
             if ((c->stages & STAGE_BIT(RSVD_SVHDX_SNAPSHOT_STAGE_BLOCK_IO)) &&
                 !(c->stages & STAGE_BIT(RSVD_SVHDX_SNAPSHOT_STAGE_UNBLOCK_IO)) &&
-                x->timer == RSVD_TIMER_OFF && o->state == RSVD_OPEN_OPEN)
+                x->timer == RSVD_TIMER_OFF &&
+                rsvd_open_state_of(srv, o) == RSVD_OPEN_OPEN)
                 timer_link(srv, x);
         }
         return create_reply(srv, q, reply, r->status);

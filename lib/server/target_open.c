@@ -21,6 +21,7 @@ typedef struct target_state {
 } target_state;
 
 typedef struct target_search {
+    const rsvd_server *srv;
     const rsvd_guid *id;
     rsvd_open *found;
 } target_search;
@@ -31,7 +32,7 @@ typedef struct target_search {
 static bool target_visit(rsvd_open *o, void *arg)
 {
     target_search *s = arg;
-    if (o->state != RSVD_OPEN_OPEN || !o->v2 || !o->v2->is_target ||
+    if (rsvd_open_state_of(s->srv, o) != RSVD_OPEN_OPEN || !o->v2 || !o->v2->is_target ||
         !rsvd_guid_equal(&o->v2->vhds_snapshot_id, s->id))
         return true;
     s->found = o;
@@ -57,7 +58,7 @@ static rsvd_step target_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_r
      * received as part of the local create operation": our handle maps to
      * the disk's. */
     o->backend_handle = r->handle;
-    o->state = RSVD_OPEN_OPEN;
+    rsvd_open_table_publish(srv, o);
     rsvd_tunnel_state_free(srv, q);
     reply->status = RSVD_STATUS_SUCCESS;
     reply->local_open = o->local_open;
@@ -116,7 +117,7 @@ static void target_open(rsvd_server *srv, const rsvd_server_target_create_req *r
     /* "Otherwise, the server MUST look up an Open in OpenTable where
      * Open.VHDSSnapshotId is equal to ...SnapshotID. If an entry is found, the
      * server MUST return STATUS_SUCCESS". */
-    target_search s = {&snap->snapshot_id, NULL};
+    target_search s = {srv, &snap->snapshot_id, NULL};
     rsvd_names_each(srv, (rsvd_name){o->name, o->name_len}, o->name_hash, target_visit, &s);
     if (s.found) {
         rsvd_open_undo(srv, o);
@@ -132,7 +133,7 @@ static void target_open(rsvd_server *srv, const rsvd_server_target_create_req *r
     else if (!srv->cfg.scsi_disk->open_snapshot)
         status = RSVD_STATUS_INVALID_DEVICE_REQUEST;
     else if (!rsvd_open_v2_get(srv, o) || rsvd_names_reserve(srv) != RSVD_OK ||
-             rsvd_handle_table_add(&srv->opens, o, &o->local_open) != RSVD_OK)
+             rsvd_open_table_add(srv, o) != RSVD_OK)
         status = RSVD_STATUS_INSUFFICIENT_RESOURCES;
     if (status != RSVD_STATUS_SUCCESS) {
         rsvd_open_undo(srv, o);

@@ -24,7 +24,9 @@
 #include <rsvd/wire_rsvd.h>
 
 #include "server/server_internal.h"
+#include "util/guid.h"
 #include "util/mem.h"
+#include "wire/status_int.h"
 
 void rsvd_tunnel_fill(rsvd_server_reply *reply, uint8_t *out, uint32_t op_code,
                       uint64_t request_id, uint32_t status, size_t body_len)
@@ -293,6 +295,10 @@ static void srb_status(rsvd_server *srv, const rsvd_tunnel_call *t)
 
 /* ---- 3.2.5.5.5 RSVD_TUNNEL_SCSI_OPERATION -------------------------------------- */
 
+_Static_assert(RSVD_SERVER_SCSI_DATA_OFFSET ==
+                   RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_SIZE),
+               "the DataBuffer follows the header and SVHDX_TUNNEL_SCSI_RESPONSE");
+
 static void scsi(rsvd_server *srv, const rsvd_tunnel_call *t)
 {
     const rsvd_server_ioctl_req *req = t->req;
@@ -310,7 +316,7 @@ static void scsi(rsvd_server *srv, const rsvd_tunnel_call *t)
     /* "The server MUST generate an error response if any of the following
      * conditions is true": */
     rsvd_svhdx_tunnel_scsi_request s;
-    const bool no_initiator = rsvd_guid_is_zero(&o->initiator_id);
+    const bool no_initiator = rsvd_guid_zero_inline(&o->initiator_id);
     bool bad = rsvd_svhdx_tunnel_scsi_request_decode(body, body_len, &s) != RSVD_OK;
     if (!bad) {
         bad = s.length != RSVD_SVHDX_TUNNEL_SCSI_REQUEST_SIZE ||         /* Length != 36 */
@@ -351,7 +357,9 @@ static void scsi(rsvd_server *srv, const rsvd_tunnel_call *t)
      * disk": the CDB, and the data straight from the request (data out) or
      * straight into the response's DataBuffer (data in), at most
      * DataTransferLength bytes and what MaxOutputResponse leaves room for
-     * (docs/decisions.md). */
+     * (docs/decisions.md). The DataBuffer is at RSVD_SERVER_SCSI_DATA_OFFSET
+     * of the host's output, which a host lays out so that it is aligned for
+     * a disk that reads with direct I/O (rsvd/server.h). */
     rsvd_scsi_cmd *cmd = &q->u.scsi;
     memcpy(cmd->cdb, s.cdb, sizeof cmd->cdb);
     cmd->cdb_len = s.cdb_length;
@@ -363,7 +371,7 @@ static void scsi(rsvd_server *srv, const rsvd_tunnel_call *t)
         cmd->data_out_len = s.data_transfer_length;
     } else if (s.disposition == RSVD_SCSI_DATA_IN) {
         uint32_t room = req->max_output - resp_size;
-        cmd->data_in = req->output + resp_size;
+        cmd->data_in = req->output + RSVD_SERVER_SCSI_DATA_OFFSET;
         cmd->data_in_cap = s.data_transfer_length < room ? s.data_transfer_length : room;
     }
     srv->cfg.scsi_disk->execute(srv->cfg.scsi_disk_ctx, o->backend_handle, cmd,
@@ -388,7 +396,7 @@ static rsvd_step scsi_completed(rsvd_server *srv, rsvd_req *q, const rsvd_io_res
      * STATUS_SVHDX_ERROR_STORED | StatusKey (docs/decisions.md). */
     if (r->status != RSVD_STATUS_SUCCESS) {
         uint32_t status = r->status;
-        if (!rsvd_status_is_rsvd_error(status) || rsvd_status_is_error_stored(status))
+        if (!rsvd_status_rsvd_error_inline(status) || rsvd_status_stored_inline(status))
             status = rsvd_sense_store_disk_error(srv, q->open, r);
         return rsvd_tunnel_reply_q(q, reply, status, 0);
     }

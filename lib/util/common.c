@@ -6,6 +6,7 @@
 
 #include <rsvd/common.h>
 
+#include "util/guid.h"
 #include "util/mem.h"
 #include "util/versioned.h"
 
@@ -123,10 +124,7 @@ const rsvd_mem *rsvd_mem_resolve(const rsvd_mem *m)
 
 bool rsvd_guid_is_zero(const rsvd_guid *g)
 {
-    uint8_t acc = 0;
-    for (size_t i = 0; i < sizeof g->b; i++)
-        acc |= g->b[i];
-    return acc == 0;
+    return rsvd_guid_zero_inline(g);
 }
 
 bool rsvd_guid_equal(const rsvd_guid *a, const rsvd_guid *b)

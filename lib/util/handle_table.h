@@ -12,6 +12,8 @@
 
 #include <rsvd/common.h>
 
+#include "util/prefetch.h"
+
 typedef struct rsvd_handle_slot {
     void *obj;         /* NULL when free */
     uint32_t gen;      /* generation of the handle issued from this slot */
@@ -52,6 +54,15 @@ int rsvd_handle_table_add_at(rsvd_handle_table *t, void *obj, uint64_t h);
 
 /** @return the object of @p h, or NULL if @p h is unknown or stale. */
 void *rsvd_handle_table_get(const rsvd_handle_table *t, uint64_t h);
+
+/** Asks the CPU to fetch the slot of @p h (a hint, for a caller that will
+ * remove or look up many handles in an order that is no order in memory). */
+static inline void rsvd_handle_table_prefetch(const rsvd_handle_table *t, uint64_t h)
+{
+    const uint32_t idx1 = (uint32_t)h;
+    if (idx1 - 1u < t->used)
+        RSVD_PREFETCH(&t->slots[idx1 - 1u]);
+}
 
 /** Removes @p h. @return its object, or NULL if @p h is unknown or stale. */
 void *rsvd_handle_table_remove(rsvd_handle_table *t, uint64_t h);

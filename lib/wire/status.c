@@ -5,6 +5,8 @@
 
 #include <rsvd/status.h>
 
+#include "wire/status_int.h"
+
 struct status_name {
     uint32_t status;
     const char *name;
@@ -84,14 +86,12 @@ static const struct status_name status_names[] = {
 
 bool rsvd_status_is_error_stored(uint32_t status)
 {
-    return (status & RSVD_STATUS_SVHDX_ERROR_STORED_MASK) == RSVD_STATUS_SVHDX_ERROR_STORED;
+    return rsvd_status_stored_inline(status);
 }
 
-/* MS-RSVD 2.2.3: STATUS_SVHDX_ERROR_STORED (with its key) and 0xC05CFF00..0A. */
 bool rsvd_status_is_rsvd_error(uint32_t status)
 {
-    return rsvd_status_is_error_stored(status) ||
-           (status >= RSVD_STATUS_SVHDX_ERROR_NOT_AVAILABLE && status <= RSVD_STATUS_VHD_SHARED);
+    return rsvd_status_rsvd_error_inline(status);
 }
 
 const char *rsvd_status_name(uint32_t status)

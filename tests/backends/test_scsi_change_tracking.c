@@ -222,6 +222,44 @@ static void changes_need_two_tracked_points_in_order(void **state)
     tu_v2_fini(&t);
 }
 
+/* A snapshot taken under the id of a deleted one is a point of its own:
+ * the changes from it are those written since it was taken, not since the
+ * deleted one was (the log still holds the old point). Also as the target,
+ * and after optimize. */
+static void a_point_taken_again_under_a_deleted_id_is_its_own(void **state)
+{
+    (void)state;
+    tu_v2 t;
+    tu_v2_init(&t, false, MIB, 0);
+    static span old, mid, fresh;
+    memset(&old, 0, sizeof old);
+    memset(&mid, 0, sizeof mid);
+    memset(&fresh, 0, sizeof fresh);
+    span *s_old[] = {&old}, *s_mid[] = {&mid}, *s_fresh[] = {&fresh};
+    span *s_since1[] = {&mid, &fresh};
+    assert_int_equal(tu_v2_snapshot(&t, 1, VM, CT), RSVD_STATUS_SUCCESS);
+    assert_int_equal(tu_v2_snapshot(&t, 2, VM, CT), RSVD_STATUS_SUCCESS);
+    write_in(&t, s_old, 1, 8, 64, 1); /* after the first points 1 and 2 */
+    assert_int_equal(tu_v2_delete(&t, 1, VM, false), RSVD_STATUS_SUCCESS);
+    assert_int_equal(tu_v2_delete(&t, 2, VM, false), RSVD_STATUS_SUCCESS);
+    assert_int_equal(tu_v2_snapshot(&t, 1, VM, CT), RSVD_STATUS_SUCCESS);
+    write_in(&t, s_mid, 1, 200, 16, 2);
+    assert_int_equal(tu_v2_snapshot(&t, 2, VM, CT), RSVD_STATUS_SUCCESS);
+    write_in(&t, s_fresh, 1, 400, 8, 3);
+    rsvd_disk_changed_range r[SECTORS];
+    rsvd_disk_changes out;
+    for (int pass = 0; pass < 2; pass++) {
+        query_all(&t, 0, 1, 0, MIB, &out, r); /* from the new 1 to now */
+        expect_ranges(&out, s_since1, 2, 0, MIB);
+        query_all(&t, 2, 1, 0, MIB, &out, r); /* from the new 1 to the new 2 */
+        expect_ranges(&out, s_mid, 1, 0, MIB);
+        query_all(&t, 0, 2, 0, MIB, &out, r); /* from the new 2 to now */
+        expect_ranges(&out, s_fresh, 1, 0, MIB);
+        assert_int_equal(tu_v2_optimize(&t), RSVD_STATUS_SUCCESS);
+    }
+    tu_v2_fini(&t);
+}
+
 /* [MS-RSVD] 3.2.5.5.11 - 3.2.5.5.13: the status and log size, start, the
  * same start again, append, stop and stop again. */
 static void start_stop_and_parameters(void **state)
@@ -527,6 +565,7 @@ int main(void)
         cmocka_unit_test(changes_are_exactly_the_ranges_written),
         cmocka_unit_test(changes_are_cut_to_the_region_and_to_what_fits),
         cmocka_unit_test(changes_need_two_tracked_points_in_order),
+        cmocka_unit_test(a_point_taken_again_under_a_deleted_id_is_its_own),
         cmocka_unit_test(start_stop_and_parameters),
         cmocka_unit_test(a_full_log_breaks_tracking_not_the_writes),
         cmocka_unit_test(a_damaged_log_is_inconsistent),

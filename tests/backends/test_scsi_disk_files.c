@@ -15,6 +15,7 @@
 
 #include "backends/scsi_disk_int.h"
 #include "tu_disk_v2.h"
+#include "util/crc32c.h"
 #include "tu_scsi.h"
 
 #define MIB (1024u * 1024u)
@@ -197,6 +198,31 @@ static void damaged_metadata_keeps_the_disk_closed(void **state)
     tu_v2_fini(&t);
 }
 
+/* Metadata whose NextSequence cannot advance opens, but takes no snapshot:
+ * one would get a Sequence that the next open refuses, and the disk would
+ * no longer open. */
+static void a_sequence_that_cannot_advance_takes_no_snapshot(void **state)
+{
+    (void)state;
+    tu_v2 t;
+    make_files(&t);
+    static uint8_t buf[65536];
+    size_t n = (size_t)read_file(&t, "disk.rsvdmeta", buf, sizeof buf);
+    memset(buf + 32, 0xFF, 8); /* 32: NextSequence */
+    uint8_t zero[4] = {0};
+    uint32_t crc = rsvd_crc32c(0, buf, 12);
+    crc = rsvd_crc32c(crc, zero, sizeof zero);
+    crc = rsvd_crc32c(crc, buf + 16, n - 16);
+    for (int i = 0; i < 4; i++) /* 12: Checksum */
+        buf[12 + i] = (uint8_t)(crc >> (8 * i));
+    write_file(&t, "disk.rsvdmeta", buf, n);
+    for (int life = 0; life < 2; life++) {
+        tu_v2_reopen(&t); /* opens: the file decodes */
+        assert_int_equal(tu_v2_snapshot(&t, 3, VM, 0), RSVD_STATUS_INSUFFICIENT_RESOURCES);
+    }
+    tu_v2_fini(&t);
+}
+
 /* A delta file that cannot be read: that snapshot and every older one are
  * no longer valid (they read through it); the newer ones, the disk and
  * its writes are fine. */
@@ -293,6 +319,7 @@ int main(void)
         cmocka_unit_test(decoders_refuse_every_truncation),
         cmocka_unit_test(decoders_refuse_damage_and_bad_fields),
         cmocka_unit_test(damaged_metadata_keeps_the_disk_closed),
+        cmocka_unit_test(a_sequence_that_cannot_advance_takes_no_snapshot),
         cmocka_unit_test(a_lost_delta_invalidates_the_older_snapshots),
         cmocka_unit_test(storage_settings_are_checked),
     };

@@ -106,6 +106,25 @@ static void written_blocks_read_back_through_every_command(void **state)
     assert_memory_equal(f->t.mb.data + 2047 * 512, out, 512);
 }
 
+/* The data of a READ goes from the block source straight into the caller's
+ * buffer (rsvd_scsi_cmd.data_in): the disk copies nothing, so a caller that
+ * aligns it gets direct I/O without a bounce (rsvd/server.h,
+ * RSVD_SERVER_SCSI_DATA_OFFSET). */
+static void reads_go_straight_into_the_callers_buffer(void **state)
+{
+    fx *f = *state;
+    static uint8_t d[3 * 4096] __attribute__((aligned(4096)));
+    uint8_t cdb[16];
+    int n = rsvd_scsi_cdb_read10(cdb, sizeof cdb, 8, 8, 0);
+    assert_true(n > 0);
+    tu_assert_good(tu_exec(&f->t, f->h, cdb, n, NULL, 0, d + 4096, 4096));
+    assert_ptr_equal(f->t.mb.last_read_buf, d + 4096);
+    n = rsvd_scsi_cdb_read16(cdb, sizeof cdb, 16, 8, 0);
+    assert_true(n > 0);
+    tu_assert_good(tu_exec(&f->t, f->h, cdb, n, NULL, 0, d + 52, 4096));
+    assert_ptr_equal(f->t.mb.last_read_buf, d + 52);
+}
+
 static void smb2_read_and_write_use_byte_offsets(void **state)
 {
     fx *f = *state;
@@ -251,6 +270,7 @@ int main(void)
         T(read_capacity10_reports_last_lba_and_block_length),
         T(read_capacity16_reports_the_physical_block_exponent),
         T(written_blocks_read_back_through_every_command),
+        T(reads_go_straight_into_the_callers_buffer),
         T(smb2_read_and_write_use_byte_offsets),
         T(smb2_read_and_write_must_be_sector_aligned),
         T(out_of_range_lba_is_reported),

@@ -601,9 +601,9 @@ static void invariant_checker_names_each_broken_invariant(void **state)
     v.a->volatile_id -= 1000;
     inv_repaired(&v);
 
-    v.a->deadline.pos = 1;
+    v.a->deadline.id = 1;
     inv_expect(&v, "an attached open has a queued deadline");
-    v.a->deadline.pos = 0;
+    v.a->deadline.id = 0;
     inv_repaired(&v);
 
     v.d->volatile_id = 77;
@@ -611,10 +611,10 @@ static void invariant_checker_names_each_broken_invariant(void **state)
     v.d->volatile_id = 0;
     inv_repaired(&v);
 
-    size_t pos = v.d->deadline.pos;
-    v.d->deadline.pos = 0;
+    uint32_t id = v.d->deadline.id;
+    v.d->deadline.id = 0;
     inv_expect(&v, "a detached open has no queued deadline");
-    v.d->deadline.pos = pos;
+    v.d->deadline.id = id;
     inv_repaired(&v);
 
     v.d->is_resilient = false;

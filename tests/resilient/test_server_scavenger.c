@@ -8,6 +8,7 @@
 #include <rsvd/smb2.h>
 #include <rsvd/status.h>
 
+#include "fail_alloc.h"
 #include "resilient/server_int.h"
 #include "res_fixture.h"
 
@@ -229,6 +230,58 @@ static void hundred_thousand_detached_opens_expire_in_order_each_one_heap_remova
     fx_fini(&fx);
 }
 
+/* Thousands due at once: the scavenger takes them from the heap in one
+ * pass and frees their blocks in address order. Exactly those past their
+ * deadline close, one heap removal each, the others stay with theirs - also
+ * when the pass's scratch space cannot be allocated (one pop each) or only
+ * the address sort's cannot (freed in deadline order). */
+static void many_due_at_once_close_exactly_the_expired(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    for (int failing = 0; failing < 3; failing++) {
+        fa_alloc fa;
+        fa_init(&fa);
+        rsvd_res_server_config cfg = RSVD_STRUCT_INIT(rsvd_res_server_config);
+        cfg.mem = &fa.mem;
+        cfg.max_opens = N;
+        cfg.max_opens_per_session = N;
+        cfg.max_detached = N;
+        srv_fx fx;
+        fx_init(&fx, &cfg, RSVD_SMB2_DIALECT_210);
+        size_t expected = 0;
+        for (size_t i = 0; i < N; i++) {
+            rsvd_smb2_fileid fid = fx_open(&fx);
+            uint32_t timeout = 1u + (uint32_t)(i * 7919u % 1000u); /* four opens each */
+            fx_make_resilient(&fx, &fid, timeout);
+            expected += timeout < 500;
+        }
+        uint64_t t0 = fx.now;
+        assert_int_equal(rsvd_res_server_conn_lost(fx.srv, fx.main.ctx.conn, t0), RSVD_OK);
+        uint64_t ops0 = res_server_heap_ops(fx.srv);
+        if (failing == 1)
+            fa_fail_all(&fa);
+        else if (failing == 2)
+            fa_fail_nth(&fa, 2); /* the pass's scratch works, the sort's does not */
+        fx.n_closed_total = 0;
+        size_t n = 0;
+        assert_int_equal(rsvd_res_server_handle_expiry(fx.srv, t0 + 500, &n), RSVD_OK);
+        fa_heal(&fa);
+        assert_int_equal(n, expected);
+        assert_int_equal(fx.n_closed_total, expected);
+        assert_true(rsvd_res_server_next_expiry(fx.srv) == t0 + 500 + 1);
+        assert_true(res_server_heap_ops(fx.srv) - ops0 == expected);
+        fx_check(&fx);
+        rsvd_res_server_stats st = RSVD_STRUCT_INIT(rsvd_res_server_stats);
+        rsvd_res_server_get_stats(fx.srv, &st);
+        assert_int_equal(st.detached, N - expected);
+        assert_int_equal(rsvd_res_server_handle_expiry(fx.srv, UINT64_MAX, &n), RSVD_OK);
+        assert_int_equal(n, N - expected);
+        fx_fini(&fx);
+        assert_int_equal(fa.live, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +292,7 @@ int main(void)
         cmocka_unit_test(reconnected_open_is_never_closed_by_its_old_deadline),
         cmocka_unit_test(detached_again_gets_a_new_deadline),
         cmocka_unit_test(hundred_thousand_detached_opens_expire_in_order_each_one_heap_removal),
+        cmocka_unit_test(many_due_at_once_close_exactly_the_expired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,6 +219,33 @@ static void read_returns_the_data_the_backend_read(void **state)
     fx_free(f);
 }
 
+/* A backend that claims more bytes than were asked: the reply never says
+ * more than the request's Length (rsvd/server.h, output_len and count). */
+static void backend_claiming_more_bytes_than_asked_is_cut_to_the_length(void **state)
+{
+    (void)state;
+    fx *f = fx_new(1);
+    uint64_t scsi = fx_open_scsi(f, "a.vhdx", true);
+    uint64_t store = fx_open_store(f, "b.vhdx");
+    const uint64_t los[2] = {scsi, store};
+    const fb_side sides[2] = {FB_DISK, FB_STORE};
+    for (int i = 0; i < 2; i++) {
+        fb_outcome o = fb_ok();
+        o.result.bytes = 1u << 20;
+        fb_push(&f->fb, sides[i], FB_WRITE, &o);
+        fx_reply *r = io(f, true, los[i]);
+        assert_int_equal(r->r.status, RSVD_STATUS_SUCCESS);
+        assert_int_equal(r->r.count, 512);
+        assert_int_equal(r->r.output_len, 0);
+        fb_push(&f->fb, sides[i], FB_READ, &o);
+        r = io(f, false, los[i]);
+        assert_int_equal(r->r.status, RSVD_STATUS_SUCCESS);
+        assert_int_equal(r->r.output_len, 512);
+        assert_int_equal(r->r.count, 0);
+    }
+    fx_free(f);
+}
+
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 static void write_reservation_conflict_fails_svhdx_reservation_conflict(void **state)
@@ -490,6 +517,7 @@ int main(void)
         cmocka_unit_test(write_on_object_store_open_goes_to_the_store_and_succeeds),
         cmocka_unit_test(write_on_virtual_scsi_open_goes_to_the_disk_and_succeeds),
         cmocka_unit_test(read_returns_the_data_the_backend_read),
+        cmocka_unit_test(backend_claiming_more_bytes_than_asked_is_cut_to_the_length),
         cmocka_unit_test(write_reservation_conflict_fails_svhdx_reservation_conflict),
         cmocka_unit_test(read_reservation_conflict_is_stored_as_a_disk_error),
         cmocka_unit_test(every_2_2_3_error_code_is_returned_as_it_is),

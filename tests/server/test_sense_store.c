@@ -160,16 +160,16 @@ static void stored_sense_is_exactly_20_bytes_zero_filled(void **state)
 
 /* ---- allocation on the first stored error ---------------------------------------------------- */
 
-static void sense_store_is_allocated_on_the_first_stored_error_only(void **state)
+static void sense_store_grows_with_the_keys_used(void **state)
 {
     (void)state;
     fa_alloc c;
     fx *f = fx_counting(&c, 4);
     uint64_t lo = fx_open_scsi(f, "d.vhdx", true);
-    rsvd_open *o = rsvd_handle_table_get(&f->srv->opens, lo);
+    rsvd_open *o = rsvd_srv_find_open(f->srv, lo);
     assert_non_null(o);
     assert_null(o->sense);
-    size_t before = c.allocs;
+    size_t before = c.allocs, bytes = c.live_bytes;
     /* Successful I/O allocates nothing. */
     for (unsigned i = 0; i < 50; i++) {
         fx_write(f, lo, 0, 512, i, 1);
@@ -178,14 +178,43 @@ static void sense_store_is_allocated_on_the_first_stored_error_only(void **state
     }
     assert_int_equal(c.allocs, before);
     assert_null(o->sense);
-    /* The first stored error allocates the 256 slots, once. */
+    /* The first stored error allocates eight slots (keys 0x00 - 0x07): the
+     * open with its error stays under 1 KiB. */
     failing_write(f, lo, 1);
     assert_int_equal(c.allocs, before + 1);
     assert_non_null(o->sense);
-    assert_true(sizeof o->sense->slot / sizeof o->sense->slot[0] == 256);
-    for (unsigned i = 2; i < 300; i++)
-        failing_write(f, lo, i);
-    assert_int_equal(c.allocs, before + 1);
+    assert_int_equal(o->sense->cap, 8);
+    assert_true(c.live_bytes - bytes == sizeof(rsvd_sense_store) + 8 * sizeof(rsvd_sense_slot));
+    assert_true(sizeof(rsvd_open) + 32 + sizeof(rsvd_open_slot) + sizeof(rsvd_open *) +
+                    c.live_bytes - bytes <= 1024);
+    /* It doubles when the sequence reaches a key past its end: at keys 0x08,
+     * 0x10, 0x20, 0x40 and 0x80, to 256 slots. */
+    static const struct {
+        unsigned key, cap;
+    } steps[] = {{7, 8}, {8, 16}, {15, 16}, {16, 32}, {32, 64}, {64, 128}, {127, 128},
+                 {128, 256}, {255, 256}};
+    unsigned key = 1;
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        while (key < steps[k].key) {
+            key++;
+            assert_int_equal(failing_write(f, lo, key), RSVD_STATUS_SVHDX_ERROR_STORED | key);
+        }
+        assert_int_equal(o->sense->cap, steps[k].cap);
+    }
+    assert_int_equal(c.allocs, before + 6);
+    /* Past 0xFF the keys wrap to 0x00 in the store as it is: nothing more is
+     * allocated, and every key finds its own error. */
+    for (unsigned i = 256; i < 600; i++)
+        assert_int_equal(failing_write(f, lo, i), RSVD_STATUS_SVHDX_ERROR_STORED | (i & 0xFFu));
+    assert_int_equal(c.allocs, before + 6);
+    assert_int_equal(o->sense->cap, 256);
+    rsvd_svhdx_tunnel_srb_status_response r;
+    for (unsigned k = 0; k < 256; k++) {
+        assert_int_equal(srb_query(f, lo, (uint8_t)k, &r).status, RSVD_STATUS_SUCCESS);
+        unsigned i = k + (k <= 599 - 512 ? 512 : 256); /* the last write with key k */
+        assert_int_equal(r.sense_data_ex[12], (uint8_t)i);
+        assert_int_equal(r.sense_data_ex[13], (uint8_t)(i >> 8));
+    }
     fx_free(f);
     assert_int_equal(c.live, 0);
 }
@@ -206,18 +235,43 @@ static void sense_store_allocation_failure_fails_insufficient_resources_without_
     assert_int_equal(c.live, 0);
 }
 
+static void sense_store_growth_failure_fails_insufficient_resources_without_a_key(void **state)
+{
+    (void)state;
+    fa_alloc c;
+    fx *f = fx_counting(&c, 4);
+    uint64_t lo = fx_open_scsi(f, "d.vhdx", true);
+    for (unsigned i = 1; i <= 7; i++) /* keys 0x01 - 0x07: the first eight slots */
+        assert_int_equal(failing_write(f, lo, i), RSVD_STATUS_SVHDX_ERROR_STORED | i);
+    fa_fail_nth(&c, 1); /* the growth to 16 slots */
+    assert_int_equal(failing_write(f, lo, 8), RSVD_STATUS_INSUFFICIENT_RESOURCES);
+    fa_heal(&c);
+    /* The sequence did not move, and what was stored is still there. */
+    rsvd_svhdx_tunnel_srb_status_response r;
+    assert_int_equal(srb_query(f, lo, 8, &r).status, RSVD_STATUS_SVHDX_ERROR_NOT_AVAILABLE);
+    assert_int_equal(srb_query(f, lo, 7, &r).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(r.sense_data_ex[12], 7);
+    assert_int_equal(failing_write(f, lo, 9), RSVD_STATUS_SVHDX_ERROR_STORED | 8u);
+    assert_int_equal(srb_query(f, lo, 8, &r).status, RSVD_STATUS_SUCCESS);
+    assert_int_equal(r.sense_data_ex[12], 9);
+    fx_free(f);
+    assert_int_equal(c.live, 0);
+}
+
 static void idle_open_is_small(void **state)
 {
     (void)state;
     /* An idle open: the Open itself (its name follows it in the same block),
-     * one handle-table slot and one name-bucket pointer; no sense store. */
-    size_t idle = sizeof(rsvd_open) + sizeof(rsvd_handle_slot) + sizeof(rsvd_open *);
+     * one OpenTable slot and one name-bucket pointer; no sense store. */
+    size_t idle = sizeof(rsvd_open) + sizeof(rsvd_open_slot) + sizeof(rsvd_open *);
     print_message("sizeof(rsvd_open) = %zu, idle open = %zu bytes + its name; "
                   "sense store = %zu bytes on the first error; request = %zu bytes\n",
                   sizeof(rsvd_open), idle, sizeof(rsvd_sense_store), sizeof(rsvd_req));
     assert_true(sizeof(rsvd_open) <= 128);
     assert_true(idle <= 160);
     assert_true(sizeof(rsvd_sense_slot) == 24);
+    /* READ and WRITE read one slot: it never spans two cache lines. */
+    assert_true(sizeof(rsvd_open_slot) == 32);
 }
 
 /* ---- 3.2.5.5.3 RSVD_TUNNEL_SRB_STATUS_OPERATION ------------------------------------------------ */
@@ -297,9 +351,11 @@ int main(void)
         cmocka_unit_test(each_open_has_its_own_sequence_and_store),
         cmocka_unit_test(three_hundred_failing_writes_leave_the_latest_error_under_each_key),
         cmocka_unit_test(stored_sense_is_exactly_20_bytes_zero_filled),
-        cmocka_unit_test(sense_store_is_allocated_on_the_first_stored_error_only),
+        cmocka_unit_test(sense_store_grows_with_the_keys_used),
         cmocka_unit_test(
             sense_store_allocation_failure_fails_insufficient_resources_without_a_key),
+        cmocka_unit_test(
+            sense_store_growth_failure_fails_insufficient_resources_without_a_key),
         cmocka_unit_test(idle_open_is_small),
         cmocka_unit_test(srb_status_with_max_output_below_40_fails_invalid_parameter),
         cmocka_unit_test(srb_status_request_shorter_than_28_bytes_fails_invalid_parameter),

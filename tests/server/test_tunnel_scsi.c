@@ -238,6 +238,46 @@ static void scsi_data_in_returns_the_disks_data_in_a_successful_response(void **
     fx_free(f);
 }
 
+/* The data of a command that reads lands at RSVD_SERVER_SCSI_DATA_OFFSET of
+ * the host's output, where the disk reads it: no copy. A host that lays its
+ * output out so that this address is on a page hands the disk a page. */
+static void scsi_data_in_is_read_straight_into_the_host_output_at_the_data_offset(void **state)
+{
+    (void)state;
+    assert_int_equal(RSVD_SERVER_SCSI_DATA_OFFSET,
+                     RSVD_TUNNEL_MESSAGE_SIZE(RSVD_SVHDX_TUNNEL_SCSI_RESPONSE_SIZE));
+    fx *f = fx_new(1);
+    uint64_t lo = fx_open_scsi(f, "d.vhdx", true);
+    static uint8_t pages[3 * 4096] __attribute__((aligned(4096)));
+    uint8_t *out = pages + 4096 - RSVD_SERVER_SCSI_DATA_OFFSET;
+    scsi_req s = tur();
+    s.cdb_length = 10;
+    s.cdb[0] = 0x28; /* READ(10), 8 blocks */
+    s.cdb[8] = 8;
+    s.disposition = RSVD_SCSI_DATA_IN;
+    s.srb_flags = RSVD_SRB_FLAGS_DATA_IN;
+    s.dtl = 4096;
+    fb_outcome o = fb_ok();
+    o.fill_pattern = true;
+    fb_push(&f->fb, FB_DISK, FB_EXECUTE, &o);
+    uint8_t body[64];
+    size_t n = body_of(&s, body);
+    fx_tunnel(f, lo, RSVD_TUNNEL_SCSI_OPERATION, 5, body, n, RSVD_SERVER_SCSI_DATA_OFFSET + 4096,
+              out, 1);
+    const fb_call *k = &f->fb.calls[fb_last(&f->fb, FB_DISK, FB_EXECUTE)];
+    assert_ptr_equal(k->cmd.data_in, pages + 4096);
+    assert_int_equal(k->cmd.data_in_cap, 4096);
+    fx_reply *r = fx_last(f); /* its output is the fixture's copy of ours */
+    assert_int_equal(r->r.output_len, RSVD_SERVER_SCSI_DATA_OFFSET + 4096);
+    assert_memory_equal(r->out, out, RSVD_SERVER_SCSI_DATA_OFFSET + 4096);
+    rsvd_svhdx_tunnel_scsi_response resp = decode_resp(r);
+    assert_int_equal(resp.data_transfer_length, 4096);
+    assert_ptr_equal(resp.data_buffer, r->out + RSVD_SERVER_SCSI_DATA_OFFSET);
+    for (uint32_t j = 0; j < 4096; j++)
+        assert_int_equal(pages[4096 + j], fb_pattern_byte(j));
+    fx_free(f);
+}
+
 static void scsi_data_out_hands_the_request_data_to_the_disk(void **state)
 {
     (void)state;
@@ -481,6 +521,8 @@ int main(void)
         cmocka_unit_test(scsi_error_response_appends_nothing_whatever_max_output),
         cmocka_unit_test(scsi_on_an_object_store_open_gets_invalid_device_request),
         cmocka_unit_test(scsi_data_in_returns_the_disks_data_in_a_successful_response),
+        cmocka_unit_test(
+            scsi_data_in_is_read_straight_into_the_host_output_at_the_data_offset),
         cmocka_unit_test(scsi_data_out_hands_the_request_data_to_the_disk),
         cmocka_unit_test(scsi_no_data_command_has_no_buffers),
         cmocka_unit_test(scsi_data_in_is_limited_by_max_output_response),

@@ -9,6 +9,7 @@ static uint32_t mb_read(void *ctx, uint64_t off, uint8_t *buf, size_t len)
 {
     tu_memblock *m = ctx;
     m->reads++;
+    m->last_read_buf = buf;
     if (m->fail_read)
         return m->fail_read;
     if (off > m->size || len > m->size - off)

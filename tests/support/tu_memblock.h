@@ -13,6 +13,8 @@ typedef struct tu_memblock {
     uint32_t lbs, pbs;
     bool write_cache;
     unsigned reads, writes, flushes;
+    /* The buffer the last read was asked to fill. */
+    const uint8_t *last_read_buf;
     /* NTSTATUS the next calls return instead of working (0: work). */
     uint32_t fail_read, fail_write, fail_flush, fail_info, fail_resize, fail_allocated_end;
     /* The source has no resize and no allocated_end (a plain block source). */
